@@ -1,0 +1,61 @@
+"""Builds the QApplication and the main window: the one place everything is wired together.
+
+    python main.py [PROJECT.nnviz]          # or: python main.py --open PROJECT.nnviz
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _limit_blas_threads() -> None:
+    # A training thread using 2 BLAS threads next to the GUI thread makes the GUI late and trains no
+    # faster on small machines; one BLAS thread it is. Must happen before NumPy is imported.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def _parse_args(argv: list[str]):
+    parser = argparse.ArgumentParser(prog="nnviz", description="Draw, train and step through small neural networks.")
+    parser.add_argument("project", nargs="?", help="a .nnviz project to open")
+    parser.add_argument("--open", dest="open_path", metavar="FILE", help="a .nnviz project to open")
+    parser.add_argument("--theme", choices=("light", "dark"), help="colour theme (default: the last one used)")
+    parser.add_argument("--no-recovery", action="store_true", help="do not offer autosaved work after a crash")
+    return parser.parse_known_args(argv)
+
+
+def build(argv: list[str] | None = None):
+    """Create (or reuse) the QApplication and a shown MainWindow; returns ``(app, window, args)``."""
+    _limit_blas_threads()
+    argv = list(sys.argv if argv is None else argv)
+    args, qt_args = _parse_args(argv[1:])
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([argv[0] if argv else "nnviz", *qt_args])
+    app.setApplicationName("nnviz")
+    app.setOrganizationName("nnviz")
+    app.setApplicationDisplayName("nnviz")
+
+    from nnviz.ui import theme
+    from nnviz.ui.main_window import MainWindow
+
+    settings = QSettings("nnviz", "nnviz")
+    theme.apply_theme(app, args.theme or str(settings.value("theme", "light")))
+    window = MainWindow(settings=settings)
+    window.show()
+    path = args.open_path or args.project
+    if path:
+        window.open_file(path, ask=False)
+    return app, window, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    _limit_blas_threads()
+    app, window, args = build(argv)
+    if not (args.open_path or args.project or args.no_recovery):
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(300, window.offer_recovery)
+    return app.exec()
