@@ -1,0 +1,284 @@
+"""Conv2D (channels-last, NHWC) and the window geometry it shares with the pooling layers.
+
+Forward is im2col + one GEMM.  Every output pixel's receptive field is copied once into a row of
+``cols`` (N·Ho·Wo, kh·kw·C), followed by a 1 when the layer has a bias, so that with the bias
+appended to the reshaped kernel as a last row, ``z = cols @ [kernel; bias]`` is a single GEMM.
+``cols`` is kept for backward (training only), where
+
+* ``d_kernel = cols.T @ d_z``        — one GEMM; the ones column gives ``d_bias = Σ d_z`` as its last row;
+* ``d_x``: kernel offset (i, j) read input pixel (y·sh + i, x·sw + j) for output pixel (y, x), so it
+  sends ``d_z @ kernel[i, j].T`` back there: kh·kw GEMMs and strided adds (col2im by offsets, never a
+  loop over pixels).  For stride 1 the same sums run as one GEMM plus kh·kw adds along whole rows of
+  a flattened batch (see ``_input_gradient_flat``), which NumPy does much faster than short strided adds.
+
+Everything stays in the layer's dtype (float32 or float64); inputs of another dtype are cast once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from nnviz.core import initializers, regularizers
+from nnviz.core.layers.base import ActivatedLayer, normalize_tuple
+
+PADDINGS = ("valid", "same")
+
+
+def normalize_padding(padding, what: str) -> str:
+    p = str(padding).strip().lower()
+    if p not in PADDINGS:
+        raise ValueError(f"{what} padding must be 'valid' or 'same', got {padding!r}")
+    return p
+
+
+def window_geometry(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
+    """``(output size, pad before, pad after)`` along one axis, exactly as TF/Keras compute them.
+
+    valid: ``out = floor((size − k) / s) + 1``, no padding.
+    same:  ``out = ceil(size / s)``; total padding ``max((out − 1)·s + k − size, 0)``, the odd pixel
+    going after (bottom / right).
+    """
+    if padding == "valid":
+        return (size - k) // s + 1, 0, 0
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def check_image_shape(layer_type: str, input_shape) -> tuple[int, int, int]:
+    shape = tuple(input_shape)
+    if len(shape) != 3:
+        hint = " — it must come before Flatten, not after it" if len(shape) == 1 else ""
+        raise ValueError(f"{layer_type} needs a 3-D input (height, width, channels), got {shape}{hint}")
+    return shape
+
+
+def window_view(xp: np.ndarray, i: int, j: int, out_h: int, out_w: int, sh: int, sw: int) -> np.ndarray:
+    """The (N, out_h, out_w, C) slice of a padded batch seen by window offset (i, j)."""
+    return xp[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw, :]
+
+
+def pad_batch(x: np.ndarray, pads: tuple[int, int, int, int], fill=0.0) -> np.ndarray:
+    """``x`` padded by (top, bottom, left, right) with ``fill``; ``x`` itself when there is nothing to pad."""
+    pt, pb, pl, pr = pads
+    if not (pt or pb or pl or pr):
+        return x
+    n, h, w, c = x.shape
+    if fill == 0:
+        xp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    else:
+        xp = np.full((n, h + pt + pb, w + pl + pr, c), fill, dtype=x.dtype)
+    xp[:, pt:pt + h, pl:pl + w, :] = x
+    return xp
+
+
+class Conv2D(ActivatedLayer):
+    """2-D convolution (cross-correlation, as in Keras): ``z = x ⋆ kernel + bias``, ``a = g(z)``.
+
+    ``kernel`` has shape (kh, kw, in_channels, filters), ``bias`` (filters,).
+
+    ``compute_input_gradient`` (default True) may be set to False by a model for its first layer:
+    ``backward`` then skips dC/dx (about a third of this layer's backward cost) and returns None.
+    """
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid", activation=None,
+                 use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, **kwargs):
+        super().__init__(activation=activation, **kwargs)
+        if isinstance(filters, bool) or int(filters) != filters or int(filters) <= 0:
+            raise ValueError(f"Conv2D needs a positive number of filters, got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, 2, "Conv2D kernel_size")
+        self.strides = normalize_tuple(strides, 2, "Conv2D strides")
+        self.padding = normalize_padding(padding, "Conv2D")
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.compute_input_gradient = True
+        self._scratch: dict[str, np.ndarray] = {}
+
+    # ----------------------------------------------------------------- shapes and build
+    def _geometry(self, h: int, w: int):
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        out_h, pt, pb = window_geometry(h, kh, sh, self.padding)
+        out_w, pl, pr = window_geometry(w, kw, sw, self.padding)
+        return out_h, out_w, (pt, pb, pl, pr)
+
+    def compute_output_shape(self, input_shape):
+        h, w, _ = check_image_shape(self.layer_type, input_shape)
+        kh, kw = self.kernel_size
+        if self.padding == "valid" and (kh > h or kw > w):
+            raise ValueError(
+                f"{self.layer_type} kernel {kh}×{kw} is larger than its {h}×{w} input with padding='valid'; "
+                f"use padding='same' or a smaller kernel"
+            )
+        out_h, out_w, _ = self._geometry(h, w)
+        return (out_h, out_w, self.filters)
+
+    def _create_params(self, input_shape):
+        kh, kw = self.kernel_size
+        c = input_shape[-1]
+        fan_in, fan_out = kh * kw * c, kh * kw * self.filters
+        params = {"kernel": self.kernel_initializer((kh, kw, c, self.filters), self.rng, fan_in, fan_out)}
+        if self.use_bias:
+            params["bias"] = self.bias_initializer((self.filters,), self.rng, fan_in, fan_out)
+        return params
+
+    # ----------------------------------------------------------------- math
+    def _im2col(self, xp: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+        """(N·Ho·Wo, kh·kw·C [+1]): row (n, y, x) holds the receptive field of output pixel (y, x),
+        ordered (i, j, c), followed by a column of ones when the layer has a bias (so that one GEMM
+        with the bias appended to the kernel computes ``cols @ kernel + bias``)."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        n, c = xp.shape[0], xp.shape[3]
+        k = kh * kw * c
+        m = n * out_h * out_w
+        if c == 1:
+            # One channel: build the transpose, one contiguous row per kernel offset (fast copies of
+            # whole image rows), and hand BLAS its transposed view — faster to fill and to multiply
+            # than the (M, kh·kw) layout, whose rows are only kh·kw elements long.
+            cols_t = np.empty((k + self.use_bias, n, out_h, out_w), dtype=xp.dtype)
+            if self.use_bias:
+                cols_t[k] = 1
+            x3 = xp[..., 0]
+            for i in range(kh):
+                for j in range(kw):
+                    cols_t[i * kw + j] = x3[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
+            return cols_t.reshape(k + self.use_bias, m).T
+        cols = np.empty((n, out_h, out_w, k + self.use_bias), dtype=xp.dtype)
+        if self.use_bias:
+            cols[..., k] = 1
+        # (N, H−kh+1, W−kw+1, C, kh, kw) view, every stride-th window, reordered to (…, kh, kw, C): one copy
+        patches = cols[..., :k].reshape(n, out_h, out_w, kh, kw, c)   # a view: only the last axis is split
+        view = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
+        np.copyto(patches, view.transpose(0, 1, 2, 4, 5, 3))
+        return cols.reshape(m, k + self.use_bias)
+
+    def _workspace(self, name: str, shape, dtype, zero: bool = False) -> np.ndarray:
+        """A scratch array kept between calls (reallocated when the shape or dtype changes)."""
+        buf = self._scratch.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = (np.zeros if zero else np.empty)(shape, dtype=dtype)
+            self._scratch[name] = buf
+        return buf
+
+    def _kernel_matrix(self) -> np.ndarray:
+        """The kernel as a (kh·kw·C [+1], F) matrix, with the bias as its last row when there is one."""
+        kernel = self.params["kernel"].reshape(-1, self.filters)
+        if self.use_bias:
+            return np.concatenate([kernel, self.params["bias"][None, :]])
+        return kernel
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        n, h, w, _ = x.shape
+        out_h, out_w, pads = self._geometry(h, w)
+        cols = self._im2col(pad_batch(x, pads), out_h, out_w)
+        z = cols @ self._kernel_matrix()                       # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
+        self.cache["x"] = x
+        # cols is the big one (kh·kw × the input); keep it only when a backward pass will follow
+        self.cache["cols"] = cols if training else None
+        return self._activate(z.reshape(n, out_h, out_w, self.filters))
+
+    def backward_from_z(self, d_z):
+        x = self.cache["x"]
+        n, h, w, c = x.shape
+        out_h, out_w, pads = self._geometry(h, w)
+        f = self.filters
+        d_z2 = d_z.reshape(n * out_h * out_w, f)
+        cols = self.cache.get("cols")
+        if cols is None:
+            cols = self._im2col(pad_batch(x, pads), out_h, out_w)
+
+        # dW = cols.T @ dZ (receptive fields × output gradients, summed over batch and positions);
+        # the ones column of cols makes the last row db = Σ dZ
+        d_kernel_matrix = cols.T @ d_z2
+        k = d_kernel_matrix.shape[0] - self.use_bias
+        self.grads["kernel"][...] = d_kernel_matrix[:k].reshape(self.grads["kernel"].shape)
+        if self.use_bias:
+            self.grads["bias"][...] = d_kernel_matrix[k]
+        if not self.compute_input_gradient:
+            return None
+
+        pt, pb, pl, pr = pads
+        padded = (n, h + pt + pb, w + pl + pr, c)
+        if self.strides == (1, 1) and padded[1] * padded[2] <= 2 * out_h * out_w:
+            d_xp = self._input_gradient_flat(d_z, padded)
+        else:
+            d_xp = self._input_gradient_by_offsets(d_z2, padded, out_h, out_w)
+        if pt or pb or pl or pr:
+            return d_xp[:, pt:pt + h, pl:pl + w, :]
+        return d_xp
+
+    def _input_gradient_by_offsets(self, d_z2, padded, out_h, out_w):
+        """dX for any stride: kernel offset (i, j) sends dZ @ W[i, j].T back to the pixels it read."""
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        kernel = self.params["kernel"]
+        n, c = padded[0], padded[3]
+        d_xp = np.zeros(padded, dtype=d_z2.dtype)
+        buf = np.empty((d_z2.shape[0], c), dtype=d_z2.dtype)
+        buf4 = buf.reshape(n, out_h, out_w, c)
+        for i in range(kh):
+            for j in range(kw):
+                np.matmul(d_z2, kernel[i, j].T, out=buf)
+                target = window_view(d_xp, i, j, out_h, out_w, sh, sw)
+                np.add(target, buf4, out=target)
+        return d_xp
+
+    #: the flat dX path works through the batch in chunks whose (kh·kw·C, positions) scratch stays under this
+    flat_scratch_bytes = 32 * 2**20
+
+    def _input_gradient_flat(self, d_z, padded):
+        """dX for stride 1, with long contiguous adds instead of short strided ones.
+
+        Number the pixels of the padded batch q = (n·Hp + y)·Wp + x.  With stride 1, output pixel q
+        reads input pixel q + i·Wp + j at kernel offset (i, j).  So place dZ at the top-left of a zero
+        (N, Hp, Wp, F) array, compute T = W·dZᵀ (rows (i, j, c), one GEMM), and add the (i, j) block
+        of rows to dXᵀ shifted right by i·Wp + j: kh·kw adds along whole rows.  The extra positions
+        (x ≥ Wo or y ≥ Ho) hold zeros in dZ and add nothing; no real position ever crosses into the
+        next image, so the batch can be cut into chunks of whole images.
+        """
+        (kh, kw) = self.kernel_size
+        n, hp, wp, c = padded
+        _, out_h, out_w, f = d_z.shape
+        dtype = d_z.dtype
+        per_image = kh * kw * c * hp * wp * dtype.itemsize
+        nb = int(max(1, min(n, self.flat_scratch_bytes // per_image)))
+        qb = nb * hp * wp
+        kernel = self.params["kernel"].reshape(-1, f)
+        # scratch reused between calls (fresh multi-MB arrays every batch cost hundreds of page
+        # faults); the junk region of d_z_ext is zeroed once and never written
+        d_z_ext = self._workspace("d_z_ext", (nb, hp, wp, f), dtype, zero=True)
+        d_t = self._workspace("d_t", (kh * kw * c, qb), dtype)
+        d_xt = self._workspace("d_xt", (c, qb), dtype)
+        d_x = np.empty(padded, dtype=dtype)
+        for start in range(0, n, nb):
+            stop = min(start + nb, n)
+            q = (stop - start) * hp * wp
+            d_z_ext[:stop - start, :out_h, :out_w, :] = d_z[start:stop]
+            np.matmul(kernel, d_z_ext[:stop - start].reshape(q, f).T, out=d_t[:, :q])
+            d_xt[:, :q] = d_t[:c, :q]                           # offset (0, 0) covers every position
+            for i in range(kh):
+                for j in range(kw):
+                    if i == j == 0:
+                        continue
+                    off = i * wp + j
+                    rows = d_t[(i * kw + j) * c:(i * kw + j + 1) * c, :q - off]
+                    np.add(d_xt[:, off:q], rows, out=d_xt[:, off:q])
+            np.copyto(d_x[start:stop].reshape(q, c), d_xt[:, :q].T)
+        return d_x
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        config = super().get_config()
+        config.update(filters=self.filters, kernel_size=list(self.kernel_size), strides=list(self.strides),
+                      padding=self.padding, use_bias=self.use_bias,
+                      kernel_initializer=self.kernel_initializer.get_config(),
+                      bias_initializer=self.bias_initializer.get_config(),
+                      kernel_regularizer=None if self.kernel_regularizer is None
+                      else self.kernel_regularizer.get_config())
+        return config

@@ -1,0 +1,158 @@
+"""Dense, Activation, Flatten, Dropout and the Input marker."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnviz.core import activations as _activations
+from nnviz.core import initializers, regularizers
+from nnviz.core.layers.base import ActivatedLayer, Layer
+
+
+class Input:
+    """``Input(shape)`` as the first entry of a Sequential list, as in Keras 3."""
+
+    def __init__(self, shape, name: str | None = None):
+        self.shape = tuple(int(s) for s in shape)
+        self.name = name
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
+
+
+class Dense(ActivatedLayer):
+    """``z = x · kernel + bias``, ``a = g(z)``; kernel shape (in, units) as in Keras.
+
+    Inputs with more than one axis (e.g. images) are transformed along the last axis, exactly as
+    Keras' Dense does: ``(None, 20, 20, 3) -> Dense(16) -> (None, 20, 20, 16)``.
+    """
+
+    def __init__(self, units: int, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, **kwargs):
+        super().__init__(activation=activation, **kwargs)
+        if int(units) <= 0:
+            raise ValueError(f"Dense needs a positive number of units, got {units!r}")
+        self.units = int(units)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) < 1:
+            raise ValueError(f"Dense needs an input with at least one axis, got {tuple(input_shape)}")
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def _create_params(self, input_shape):
+        n_in = input_shape[-1]
+        params = {"kernel": self.kernel_initializer((n_in, self.units), self.rng, n_in, self.units)}
+        if self.use_bias:
+            params["bias"] = self.bias_initializer((self.units,), self.rng, n_in, self.units)
+        return params
+
+    def forward(self, x, training=False):
+        z = x @ self.params["kernel"]
+        if self.use_bias:
+            z += self.params["bias"]
+        self.cache["x"] = x
+        return self._activate(z)
+
+    def backward_from_z(self, d_z):
+        x = self.cache["x"]
+        kernel = self.params["kernel"]
+        if x.ndim == 2:
+            np.matmul(x.T, d_z, out=self.grads["kernel"])      # dW = A_prev.T @ dZ
+            if self.use_bias:
+                d_z.sum(axis=0, out=self.grads["bias"])          # db = Σ_batch dZ
+        else:
+            x2 = x.reshape(-1, x.shape[-1])
+            d2 = d_z.reshape(-1, d_z.shape[-1])
+            np.matmul(x2.T, d2, out=self.grads["kernel"])
+            if self.use_bias:
+                d2.sum(axis=0, out=self.grads["bias"])
+        if not self.needs_input_grad:
+            return None
+        return d_z @ kernel.T                                    # dA_prev = dZ @ W.T
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, use_bias=self.use_bias,
+                      kernel_initializer=self.kernel_initializer.get_config(),
+                      bias_initializer=self.bias_initializer.get_config(),
+                      kernel_regularizer=None if self.kernel_regularizer is None
+                      else self.kernel_regularizer.get_config())
+        return config
+
+
+class Activation(Layer):
+    """Applies an activation function on its own: ``a = g(x)``."""
+
+    def __init__(self, activation="linear", **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _activations.get(activation)
+
+    def forward(self, x, training=False):
+        a = self.activation.forward(x)
+        self.cache["z"] = x
+        self.cache["a"] = a
+        return a
+
+    def backward(self, d_out):
+        return self.activation.backward(self.cache["z"], self.cache["a"], d_out)
+
+    def backward_from_z(self, d_z):
+        return d_z
+
+    def get_config(self):
+        config = super().get_config()
+        config["activation"] = self.activation.name
+        return config
+
+
+class Flatten(Layer):
+    """Flattens everything but the batch axis (row-major, as Keras does for channels-last)."""
+
+    def compute_output_shape(self, input_shape):
+        return (int(math.prod(input_shape)),)
+
+    def forward(self, x, training=False):
+        self.cache["shape"] = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, d_out):
+        return d_out.reshape(self.cache["shape"])
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero a fraction ``rate`` of inputs and scale the rest by 1/(1−rate)."""
+
+    def __init__(self, rate: float, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        rate = float(rate)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        self.rate = rate
+        self.seed = seed
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.cache["mask"] = None
+            return x
+        keep = 1.0 - self.rate
+        mask = (self.rng.random(x.shape) < keep).astype(x.dtype) / x.dtype.type(keep)
+        self.cache["mask"] = mask
+        return x * mask
+
+    def backward(self, d_out):
+        mask = self.cache.get("mask")
+        return d_out if mask is None else d_out * mask
+
+    def get_config(self):
+        config = super().get_config()
+        config["rate"] = self.rate
+        if self.seed is not None:
+            config["seed"] = self.seed
+        return config

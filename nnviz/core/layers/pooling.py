@@ -1,0 +1,186 @@
+"""MaxPooling2D and AveragePooling2D (channels-last), with TF/Keras' 'valid' and 'same' padding.
+
+A 2-D window reduces as two 1-D passes (max and sum are separable): first over the window's rows,
+``r[n, y, w] = max_i x[n, y·sh + i, w]`` for every input column w, then over its columns,
+``out[n, y, x] = max_j r[n, y, x·sw + j]``.  Each pass is pool-size elementwise calls on strided
+views; the row pass reads whole image rows (long contiguous runs, fast in NumPy), so only the
+smaller column pass pays for short runs.  Backward runs the two passes in reverse.
+
+* Max pool pads with −inf (padded cells never win).  Its gradient goes to the window's maximum;
+  when several cells tie (common after ReLU: a window of zeros) to exactly one of them: the first
+  in column-major order (leftmost column holding the maximum, then its top-most such cell).
+* Average pool pads with zeros and divides by the number of *real* cells in each window, as TF does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.core.layers.base import Layer, normalize_tuple
+from nnviz.core.layers.conv import check_image_shape, normalize_padding, pad_batch, window_geometry
+
+
+def _rows(a: np.ndarray, i: int, out_h: int, sh: int) -> np.ndarray:
+    """Rows i, i+sh, …: the window rows at offset i, for every output row."""
+    return a[:, i:i + sh * (out_h - 1) + 1:sh]
+
+
+def _cols(a: np.ndarray, j: int, out_w: int, sw: int) -> np.ndarray:
+    return a[:, :, j:j + sw * (out_w - 1) + 1:sw]
+
+
+def _max_pass(views: list[np.ndarray], with_index: bool = True):
+    """Elementwise max over views and, when asked, the index of the first view holding it
+    (a bool array for two views, small ints for more; None for a single view or without index)."""
+    if len(views) == 1:
+        return views[0], None
+    out = np.maximum(views[0], views[1])
+    if not with_index:
+        for v in views[2:]:
+            np.maximum(out, v, out=out)
+        return out, None
+    idx = views[1] > views[0]  # ties stay with the first
+    if len(views) > 2:
+        idx = idx.astype(np.min_scalar_type(len(views)))
+        for q, v in enumerate(views[2:], 2):
+            later = v > out
+            np.maximum(out, v, out=out)
+            idx[later] = q
+    return out, idx
+
+
+def _scatter(d_out: np.ndarray, idx, targets: list[np.ndarray], overlapping: bool) -> None:
+    """Send d_out to the target view that held the max (``idx``), or to every target when idx is None.
+
+    Non-overlapping windows write each target cell once (no zero-fill needed for covered cells);
+    overlapping windows (stride < pool) accumulate.
+    """
+    for q, target in enumerate(targets):
+        if idx is None:
+            mask = None
+        elif idx.dtype == bool:
+            mask = idx if q else ~idx
+        else:
+            mask = idx == q
+        if overlapping:
+            target += d_out if mask is None else d_out * mask
+        elif mask is None:
+            target[...] = d_out
+        else:
+            np.multiply(d_out, mask, out=target)
+
+
+class _Pooling2D(Layer):
+    def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", **kwargs):
+        super().__init__(**kwargs)
+        what = type(self).__name__
+        self.pool_size = normalize_tuple(pool_size, 2, f"{what} pool_size")
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, 2, f"{what} strides")
+        self.padding = normalize_padding(padding, what)
+
+    def _geometry(self, h: int, w: int):
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, pt, pb = window_geometry(h, ph, sh, self.padding)
+        out_w, pl, pr = window_geometry(w, pw, sw, self.padding)
+        return out_h, out_w, (pt, pb, pl, pr)
+
+    def compute_output_shape(self, input_shape):
+        h, w, c = check_image_shape(self.layer_type, input_shape)
+        ph, pw = self.pool_size
+        if self.padding == "valid" and (ph > h or pw > w):
+            raise ValueError(
+                f"{self.layer_type} pool {ph}×{pw} is larger than its {h}×{w} input with padding='valid'; "
+                f"use padding='same' or a smaller pool_size"
+            )
+        out_h, out_w, _ = self._geometry(h, w)
+        return (out_h, out_w, c)
+
+    def _backward_passes(self, d_out, idx_rows, idx_cols, padded_shape, x_shape):
+        """Reverse the column pass, then the row pass; crop the padding off."""
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        n, hp, wp, c = padded_shape
+        _, out_h, out_w, _ = d_out.shape
+        # a buffer needs zeros only where no window writes: gaps, uncovered edges, or accumulation
+        cols_cover = sw == pw and out_w * sw == wp
+        rows_cover = sh == ph and out_h * sh == hp
+        d_r = (np.empty if cols_cover else np.zeros)((n, out_h, wp, c), dtype=d_out.dtype)
+        _scatter(d_out, idx_cols, [_cols(d_r, j, out_w, sw) for j in range(pw)], sw < pw)
+        d_xp = (np.empty if rows_cover else np.zeros)(padded_shape, dtype=d_out.dtype)
+        _scatter(d_r, idx_rows, [_rows(d_xp, i, out_h, sh) for i in range(ph)], sh < ph)
+        h, w = x_shape[1:3]
+        if (hp, wp) != (h, w):
+            _, pt, _ = window_geometry(h, ph, sh, self.padding)
+            _, pl, _ = window_geometry(w, pw, sw, self.padding)
+            return d_xp[:, pt:pt + h, pl:pl + w, :]
+        return d_xp
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(pool_size=list(self.pool_size), strides=list(self.strides), padding=self.padding)
+        return config
+
+
+class MaxPooling2D(_Pooling2D):
+    """``a[n, y, x, c] = max`` over the window at (y·sh, x·sw); dC/dx goes to one maximal cell."""
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        n, h, w, c = x.shape
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, pads = self._geometry(h, w)
+        xp = pad_batch(x, pads, fill=-np.inf)
+        # where each maximum came from is only needed for backward: skipped in inference
+        r, idx_rows = _max_pass([_rows(xp, i, out_h, sh) for i in range(ph)], with_index=training)
+        out, idx_cols = _max_pass([_cols(r, j, out_w, sw) for j in range(pw)], with_index=training)
+        if pw == 1:  # one column per window: the column pass selected a view, never return one
+            out = out.copy()
+        self.cache.update(x=x, padded_shape=xp.shape, idx_rows=idx_rows, idx_cols=idx_cols, indexed=training)
+        return out
+
+    def backward(self, d_out):
+        if not self.cache["indexed"]:  # the last forward was an inference one: find the maxima now
+            self.forward(self.cache["x"], training=True)
+        return self._backward_passes(d_out, self.cache["idx_rows"], self.cache["idx_cols"],
+                                     self.cache["padded_shape"], self.cache["x"].shape)
+
+
+class AveragePooling2D(_Pooling2D):
+    """``a[n, y, x, c] = mean`` of the real (unpadded) cells in the window at (y·sh, x·sw)."""
+
+    def _inverse_counts(self, h: int, w: int, dtype):
+        """1 / (number of real cells per window): a scalar when no window touches padding."""
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, (pt, pb, pl, pr) = self._geometry(h, w)
+        if not (pt or pb or pl or pr):
+            return dtype.type(1.0 / (ph * pw))
+
+        def real(out, k, s, pad, size):
+            start = np.arange(out) * s - pad
+            return np.minimum(start + k, size) - np.maximum(start, 0)
+
+        counts = real(out_h, ph, sh, pt, h)[:, None, None] * real(out_w, pw, sw, pl, w)[None, :, None]
+        return (1.0 / counts).astype(dtype)
+
+    @staticmethod
+    def _sum_pass(views):
+        out = np.add(views[0], views[1]) if len(views) > 1 else views[0].copy()
+        for v in views[2:]:
+            np.add(out, v, out=out)
+        return out
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        n, h, w, c = x.shape
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w, pads = self._geometry(h, w)
+        xp = pad_batch(x, pads)
+        r = self._sum_pass([_rows(xp, i, out_h, sh) for i in range(ph)])
+        out = self._sum_pass([_cols(r, j, out_w, sw) for j in range(pw)])
+        out *= self._inverse_counts(h, w, out.dtype)
+        self.cache.update(x_shape=x.shape, padded_shape=xp.shape)
+        return out
+
+    def backward(self, d_out):
+        h, w = self.cache["x_shape"][1:3]
+        g = d_out * self._inverse_counts(h, w, d_out.dtype)   # each real cell gets its share of the mean
+        return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])

@@ -1,0 +1,601 @@
+"""``Sequential``: the Keras-style model — build, compile, fit, evaluate, predict, summary.
+
+Every trainable weight lives as a view into one flat float buffer and every gradient as a view
+into another, so the optimizer updates the whole network in a few NumPy calls. ``backward`` only
+fills gradients; the optimizer step is separate (``compute_gradients`` stops before it), which is
+what lets the backprop stepper show "gradients computed, weights not yet updated".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nnviz.core import losses as _losses
+from nnviz.core import metrics as _metrics
+from nnviz.core import optimizers as _optimizers
+from nnviz.core.callbacks import CallbackList, History, ProgbarLogger
+from nnviz.core.layers import LAYER_CLASSES, Input, Layer
+from nnviz.core.layers.base import shape_str
+
+
+class ArchitectureError(ValueError):
+    """A layer cannot take the shape it is given. ``layer_index`` is 0-based into ``model.layers``."""
+
+    def __init__(self, message: str, layer_index: int, layer_name: str | None):
+        super().__init__(message)
+        self.layer_index = layer_index
+        self.layer_name = layer_name
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, c in enumerate(name):
+        prev = name[i - 1] if i else ""
+        if c.isupper() and (prev.islower() or (prev.isupper() and i + 1 < len(name) and name[i + 1].islower())):
+            out.append("_")
+        out.append(c.lower())
+    return "".join(out)
+
+
+class Sequential:
+    def __init__(self, layers=None, name: str | None = None, dtype="float32", seed: int | None = None):
+        self.name = name or "sequential"
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.layers: list[Layer] = []
+        self._input_shape: tuple[int, ...] | None = None
+        self.built = False
+        self.optimizer: _optimizers.Optimizer | None = None
+        self.loss: _losses.Loss | None = None
+        self._metric_ids: list = []
+        self.metrics: list = []
+        self.stop_training = False
+        self.history: History | None = None
+        self.last_batch_loss = float("nan")
+        self._flat_params = np.zeros(0, self.dtype)
+        self._flat_grads = np.zeros(0, self.dtype)
+        for layer in layers or []:
+            self.add(layer)
+
+    # ================================================================= structure
+    def add(self, layer) -> None:
+        if isinstance(layer, Input):
+            if self.layers:
+                raise ValueError("Input(shape) can only be the first entry of a Sequential model")
+            self._input_shape = layer.shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a layer, got {layer!r}")
+        if not self.layers and self._input_shape is None and layer.input_shape_arg is not None:
+            self._input_shape = layer.input_shape_arg
+        if layer.name is None:
+            layer.name = self._unique_name(_snake(layer.layer_type))
+        elif any(other.name == layer.name for other in self.layers):
+            raise ValueError(f"a layer named '{layer.name}' is already in the model; names must be unique")
+        self.layers.append(layer)
+        if self._input_shape is not None:
+            try:
+                self.build()
+            except ValueError:
+                self.layers.pop()
+                raise
+
+    def pop(self) -> Layer:
+        layer = self.layers.pop()
+        if self._input_shape is not None:
+            self.build()
+        return layer
+
+    def _unique_name(self, base: str) -> str:
+        taken = {layer.name for layer in self.layers}
+        if base not in taken:
+            return base
+        i = 1
+        while f"{base}_{i}" in taken:
+            i += 1
+        return f"{base}_{i}"
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer for ``input_shape`` (with or without a leading ``None`` batch axis)."""
+        if input_shape is not None:
+            shape = tuple(input_shape)
+            if shape and shape[0] is None:
+                shape = shape[1:]
+            shape = tuple(int(s) for s in shape)
+            if shape != self._input_shape:
+                for layer in self.layers:
+                    layer.built = False
+            self._input_shape = shape
+        if self._input_shape is None:
+            raise ValueError("the model has no input shape: give the first layer input_shape=..., "
+                             "start with Input(shape), or call build(input_shape)")
+        shape = self._input_shape
+        for i, layer in enumerate(self.layers):
+            try:
+                out = layer.compute_output_shape(shape)
+            except ValueError as exc:
+                prev = f"the previous layer '{self.layers[i - 1].name}'" if i else "the input"
+                raise ArchitectureError(
+                    f"layer {i + 1} '{layer.name}' ({layer.layer_type}) cannot take the shape {shape_str((None,) + shape)} "
+                    f"from {prev}: {exc}", i, layer.name) from None
+            if not layer.built or layer.input_shape != shape or layer.dtype != self.dtype:
+                layer.build(shape, rng=self.rng, dtype=self.dtype)
+            layer.rng = self.rng
+            layer.needs_input_grad = i > 0  # nobody needs dC/dx for the data itself
+            shape = out
+        self._pack()
+        self.built = True
+
+    def _pack(self) -> None:
+        """Move trainable weights and all gradients into two flat buffers the layers view."""
+        entries = [(layer, k) for layer in self.layers for k in layer.trainable_names]
+        total = sum(layer.params[k].size for layer, k in entries)
+        flat = np.empty(total, self.dtype)
+        grads = np.zeros(total, self.dtype)
+        offset = 0
+        self._slices = []
+        for layer, k in entries:
+            arr = layer.params[k]
+            n = arr.size
+            flat[offset:offset + n] = arr.ravel()
+            layer.params[k] = flat[offset:offset + n].reshape(arr.shape)
+            layer.grads[k] = grads[offset:offset + n].reshape(arr.shape)
+            self._slices.append((layer, k, offset, n))
+            offset += n
+        self._flat_params, self._flat_grads = flat, grads
+        self._frozen = [(o, n) for layer, k, o, n in self._slices if not layer.trainable]
+        self.refresh_regularizers()
+        if self.optimizer is not None and self.optimizer.slots:
+            if any(s.size != total for s in self.optimizer.slots.values()):
+                self.optimizer.build(total, self.dtype)
+
+    def refresh_regularizers(self) -> None:
+        """Pick up kernel regularizers set or changed on the layers (also mid-training)."""
+        self._regularized = [(layer.kernel_regularizer, layer.params["kernel"], layer.grads["kernel"])
+                             for layer in self.layers
+                             if getattr(layer, "kernel_regularizer", None) is not None and "kernel" in layer.params]
+
+    # ================================================================= shapes and weights
+    @property
+    def input_shape(self) -> tuple:
+        if self._input_shape is None:
+            raise AttributeError("the model has no input shape yet")
+        return (None,) + self._input_shape
+
+    @property
+    def output_shape(self) -> tuple:
+        if not self.layers:
+            return self.input_shape
+        return self.layers[-1].output_shape
+
+    def _require_built(self):
+        if not self.built:
+            raise ValueError("the model is not built yet: give it an input shape first")
+
+    def get_layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; layers are: {', '.join(l.name for l in self.layers)}")
+
+    def weight_keys(self) -> list[str]:
+        """Stable names aligned with ``get_weights()``: ``dense_1/kernel``."""
+        return [f"{layer.name}/{k}" for layer in self.layers for k in layer.weight_names]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        self._require_built()
+        weights = list(weights)
+        expected = [layer.params[k].shape for layer in self.layers for k in layer.weight_names]
+        found = [np.shape(w) for w in weights]
+        if len(weights) != len(expected) or any(tuple(e) != tuple(f) for e, f in zip(expected, found)):
+            lines = []
+            keys = self.weight_keys()
+            for i in range(max(len(expected), len(found))):
+                key = keys[i] if i < len(keys) else "(none)"
+                exp = tuple(expected[i]) if i < len(expected) else "-"
+                got = tuple(found[i]) if i < len(found) else "-"
+                mark = "" if exp == got else "   <-- mismatch"
+                lines.append(f"  {key}: expected {exp}, found {got}{mark}")
+            raise ValueError(f"the weights do not fit model '{self.name}' ({len(expected)} arrays expected, "
+                             f"{len(weights)} given):\n" + "\n".join(lines))
+        for w in weights:
+            if not np.all(np.isfinite(np.asarray(w, dtype=np.float64))):
+                raise ValueError("the weights contain NaN or infinity")
+        i = 0
+        for layer in self.layers:
+            n = len(layer.weight_names)
+            layer.set_weights(weights[i:i + n])
+            i += n
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    def count_trainable_params(self) -> int:
+        return sum(layer.count_trainable_params() for layer in self.layers)
+
+    # ================================================================= compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+        self.optimizer = _optimizers.get(optimizer)
+        if loss is None:
+            raise ValueError("compile needs a loss, e.g. loss='sparse_categorical_crossentropy'")
+        self.loss = _losses.get(loss)
+        self._metric_ids = list(metrics or [])
+        self.metrics = []
+        self._metrics_for = None
+        if self.built:
+            self.optimizer.build(self._flat_params.size, self.dtype)
+
+    def _require_compiled(self):
+        if self.loss is None or self.optimizer is None:
+            raise RuntimeError("the model must be compiled before training or evaluating: call model.compile(...)")
+
+    def _resolve_metrics(self, y: np.ndarray) -> list:
+        sparse = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and self.output_shape[-1] > 1)
+        key = (sparse,)
+        if self._metrics_for != key:
+            units = self.output_shape[-1]
+            self.metrics = [_metrics.get(m, loss_name=self.loss.name, output_units=units, sparse_labels=sparse)
+                            for m in self._metric_ids]
+            self._metrics_for = key
+        return self.metrics
+
+    # ================================================================= data checks
+    def _check_x(self, x, what="x") -> np.ndarray:
+        try:
+            x = np.asarray(x, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what} must be numbers: {exc}") from None
+        if x.ndim == 0:
+            raise ValueError(f"{what} must be an array of samples, got a scalar")
+        if not self.built:
+            if self._input_shape is None:
+                self.build(x.shape[1:])
+            else:
+                self.build()
+        expected = self._input_shape
+        if x.shape[1:] != expected:
+            if x.ndim == len(expected) and x.shape == expected:
+                raise ValueError(f"{what} has shape {x.shape}, which is one sample; the model expects a batch "
+                                 f"of shape {shape_str((None,) + expected)} (add a leading axis, e.g. x[None])")
+            raise ValueError(f"{what} has shape {x.shape} but the model expects {shape_str((None,) + expected)}")
+        if x.shape[0] == 0:
+            raise ValueError(f"{what} is empty")
+        if not np.isfinite(x).all():
+            bad = np.argwhere(~np.isfinite(x))[0]
+            kind = "NaN" if np.isnan(x[tuple(bad)]) else "infinity"
+            raise ValueError(f"{what} contains {kind} (first at sample {bad[0]}, index {tuple(int(b) for b in bad[1:])})")
+        return x
+
+    def _check_y(self, y, n: int, what="y") -> np.ndarray:
+        if y is None:
+            raise ValueError(f"{what} is missing: training and evaluating need labels")
+        try:
+            y = np.asarray(y)
+            if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+                y = y.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{what} must be numbers: {exc}") from None
+        if y.ndim == 0 or y.shape[0] != n:
+            got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} samples"
+            raise ValueError(f"x has {n} samples but {what} has {got}")
+        if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+            bad = int(np.argwhere(~np.isfinite(y))[0][0])
+            raise ValueError(f"{what} contains NaN or infinity (first at sample {bad})")
+        out = self.output_shape[1:]
+        if self.loss is not None and self.loss.name == "sparse_categorical_crossentropy":
+            if y.shape[1:] not in ((), (1,)):
+                raise ValueError(f"sparse_categorical_crossentropy needs integer class labels of shape ({n},), "
+                                 f"got {what} of shape {y.shape}; use categorical_crossentropy for one-hot labels")
+            labels = y.reshape(n)
+            if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= out[-1]:
+                raise ValueError(f"{what} must hold class indices 0..{out[-1] - 1} for an output of {out[-1]} units, "
+                                 f"got values from {labels.min()} to {labels.max()}")
+            return labels.astype(np.int64)
+        y = y.astype(self.dtype)
+        if y.shape[1:] != out:
+            if y.ndim == 1 and out == (1,):
+                return y.reshape(n, 1)
+            hint = ""
+            if y.ndim == 1 and len(out) == 1 and out[0] > 1:
+                hint = " (integer class labels need loss='sparse_categorical_crossentropy')"
+            raise ValueError(f"{what} has shape {y.shape} but the model's output is {shape_str((None,) + out)}{hint}")
+        return y
+
+    # ================================================================= forward / backward
+    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def _backward(self, y: np.ndarray, y_pred: np.ndarray) -> None:
+        last = self.layers[-1]
+        d_z = None
+        activation = getattr(last, "activation", None)
+        if activation is not None:
+            d_z = self.loss.fused_gradient(y, y_pred, activation.name)
+        d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
+        for layer in reversed(self.layers[:-1]):
+            d = layer.backward(d)
+        for o, n in self._frozen:
+            self._flat_grads[o:o + n] = 0
+
+    def _regularization(self, add_gradients: bool) -> float:
+        penalty = 0.0
+        for reg, w, d_w in self._regularized:
+            penalty += reg.penalty(w)
+            if add_gradients:
+                reg.add_gradient(w, d_w)
+        return penalty
+
+    def _train_step(self, x, y):
+        y_pred = self._forward(x, training=True)
+        loss = self.loss(y, y_pred)
+        self._backward(y, y_pred)
+        if self._regularized:
+            loss += self._regularization(add_gradients=True)
+        self.optimizer.apply(self._flat_params, self._flat_grads)
+        return loss, y_pred
+
+    # ================================================================= public training API
+    def compute_gradients(self, x, y, training: bool = True) -> list[np.ndarray]:
+        """Gradients of the compiled loss (batch mean, regularization included), aligned with
+        ``get_weights()`` (zeros for non-trainable weights). Weights and moving statistics are unchanged."""
+        self._require_compiled()
+        x = self._check_x(x)
+        y = self._check_y(y, len(x))
+        saved = [(layer, k, layer.params[k].copy()) for layer in self.layers for k in layer.non_trainable_names
+                 if k in layer.params]
+        y_pred = self._forward(x, training=training)
+        self._backward(y, y_pred)
+        if self._regularized:
+            self._regularization(add_gradients=True)
+        for layer, k, v in saved:
+            layer.params[k][...] = v
+        out = []
+        for layer in self.layers:
+            for k in layer.weight_names:
+                g = layer.grads.get(k)
+                out.append(np.zeros_like(layer.params[k]) if g is None else g.copy())
+        return out
+
+    def train_on_batch(self, x, y, return_dict: bool = False):
+        self._require_compiled()
+        x = self._check_x(x)
+        y = self._check_y(y, len(x))
+        self._ensure_optimizer()
+        loss, y_pred = self._train_step(x, y)
+        self.last_batch_loss = float(loss)
+        logs = {"loss": float(loss)}
+        for m in self._resolve_metrics(y):
+            logs[m.name] = float(np.mean(m(y, y_pred)))
+        return self._format_result(logs, return_dict)
+
+    def _ensure_optimizer(self):
+        size = self._flat_params.size
+        if self.optimizer.slot_names and (not self.optimizer.slots or
+                                          any(s.size != size for s in self.optimizer.slots.values())):
+            self.optimizer.build(size, self.dtype)
+
+    @staticmethod
+    def _format_result(logs, return_dict):
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle: bool = True, initial_epoch: int = 0) -> History:
+        self._require_compiled()
+        x = self._check_x(x)
+        y = self._check_y(y, len(x))
+        batch_size = int(batch_size or 32)
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if validation_data is not None:
+            if len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (x_val, y_val)")
+            x_val = self._check_x(validation_data[0], "validation x")
+            y_val = self._check_y(validation_data[1], len(x_val), "validation y")
+        elif validation_split:
+            if not 0.0 < validation_split < 1.0:
+                raise ValueError(f"validation_split must be between 0 and 1, got {validation_split}")
+            split = int(len(x) * (1.0 - validation_split))  # Keras takes the last fraction, before shuffling
+            if split == 0 or split == len(x):
+                raise ValueError(f"validation_split={validation_split} leaves no samples for training or validation")
+            x, x_val, y, y_val = x[:split], x[split:], y[:split], y[split:]
+        else:
+            x_val = y_val = None
+        n = len(x)
+        steps = math.ceil(n / batch_size)
+        metrics = self._resolve_metrics(y)
+        self._ensure_optimizer()
+
+        history = History()
+        cb_list = [history] + list(callbacks or [])
+        if verbose:
+            cb_list.append(ProgbarLogger(verbose))
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n}
+        cbs = CallbackList(cb_list, self, params)
+        self.history = history
+        self.stop_training = False
+        cbs.on_train_begin()
+        logs: dict = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            if shuffle:
+                order = self.rng.permutation(n)
+                xs, ys = x[order], y[order]
+            else:
+                xs, ys = x, y
+            loss_sum = 0.0
+            metric_sums = [0.0] * len(metrics)
+            seen = 0
+            for step in range(steps):
+                if cbs.wants_train_batch_begin:
+                    cbs.on_train_batch_begin(step)
+                start = step * batch_size
+                xb = xs[start:start + batch_size]
+                yb = ys[start:start + batch_size]
+                loss, y_pred = self._train_step(xb, yb)
+                nb = len(xb)
+                seen += nb
+                loss_sum += loss * nb
+                self.last_batch_loss = loss
+                for i, m in enumerate(metrics):
+                    metric_sums[i] += float(m(yb, y_pred).sum())
+                if cbs.wants_train_batch_end:
+                    batch_logs = {"loss": loss_sum / seen}
+                    for i, m in enumerate(metrics):
+                        batch_logs[m.name] = metric_sums[i] / seen
+                    cbs.on_train_batch_end(step, batch_logs)
+                if self.stop_training:
+                    break
+            logs = {"loss": float(loss_sum / max(seen, 1))}
+            for i, m in enumerate(metrics):
+                logs[m.name] = float(metric_sums[i] / max(seen, 1))
+            if x_val is not None and seen:
+                val = self.evaluate(x_val, y_val, batch_size=max(batch_size, 256), verbose=0, return_dict=True)
+                logs.update({"val_" + k: v for k, v in val.items()})
+            cbs.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(logs)
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0, return_dict: bool = False):
+        self._require_compiled()
+        x = self._check_x(x)
+        y = self._check_y(y, len(x))
+        metrics = self._resolve_metrics(y)
+        batch_size = int(batch_size or 32)
+        loss_sum = 0.0
+        metric_sums = [0.0] * len(metrics)
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            y_pred = self._forward(xb, training=False)
+            loss_sum += float(self.loss.per_sample(yb, y_pred).sum())
+            for i, m in enumerate(metrics):
+                metric_sums[i] += float(m(yb, y_pred).sum())
+        n = len(x)
+        logs = {"loss": loss_sum / n + (self._regularization(add_gradients=False) if self._regularized else 0.0)}
+        for i, m in enumerate(metrics):
+            logs[m.name] = metric_sums[i] / n
+        if verbose:
+            from nnviz.core.callbacks import format_logs
+            print(format_logs(logs))
+        return self._format_result(logs, return_dict)
+
+    def predict(self, x, batch_size: int | None = 32, verbose: int = 0) -> np.ndarray:
+        x = self._check_x(x)
+        batch_size = int(batch_size or 32)
+        outs = [self._forward(x[start:start + batch_size], training=False).copy()
+                for start in range(0, len(x), batch_size)]
+        return np.concatenate(outs, axis=0)
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        return self._forward(self._check_x(x), training=training)
+
+    # ================================================================= summary
+    def summary_rows(self) -> list[dict]:
+        """One dict per layer (name, type, output_shape, params) — the table the GUI shows."""
+        return [{"name": layer.name, "type": layer.layer_type,
+                 "output_shape": layer.output_shape if layer.built else None,
+                 "params": layer.count_params()} for layer in self.layers]
+
+    def summary(self, print_fn=None) -> None:
+        print_fn = print_fn or print
+        widths = (29, 26, 10)
+        total = 65
+        lines = [f'Model: "{self.name}"', "_" * total,
+                 f" {'Layer (type)':<{widths[0] - 1}}{'Output Shape':<{widths[1]}}{'Param #':<{widths[2]}}", "=" * total]
+        for i, row in enumerate(self.summary_rows()):
+            shape = shape_str(row["output_shape"]) if row["output_shape"] else "?"
+            lines.append(f" {row['name'] + ' (' + row['type'] + ')':<{widths[0] - 1}}{shape:<{widths[1]}}"
+                         f"{row['params']:<{widths[2]},}")
+            lines.append("" if i == len(self.layers) - 1 else " " * total)
+        if lines[-1] == "":
+            lines.pop()
+        trainable = self.count_trainable_params()
+        total_params = self.count_params()
+        lines += ["=" * total, f"Total params: {total_params:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {total_params - trainable:,}", "_" * total]
+        for line in lines:
+            print_fn(line)
+
+    # ================================================================= config
+    def get_config(self) -> dict:
+        layers = []
+        if self._input_shape is not None:
+            layers.append({"class_name": "InputLayer", "config": {"batch_shape": [None, *self._input_shape]}})
+        for layer in self.layers:
+            cfg = layer.get_config()
+            cfg.pop("input_shape", None)
+            layers.append({"class_name": layer.layer_type, "config": cfg})
+        return {"name": self.name, "dtype": self.dtype.name, "seed": self.seed, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Sequential":
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("a Sequential config is a dict with a 'layers' list")
+        model = cls(name=config.get("name"), dtype=config.get("dtype", "float32"), seed=config.get("seed"))
+        for i, entry in enumerate(config["layers"]):
+            if not isinstance(entry, dict) or "class_name" not in entry:
+                raise ValueError(f"layer entry {i} of the config is not a {{'class_name', 'config'}} dict: {entry!r}")
+            cls_name = entry["class_name"]
+            cfg = dict(entry.get("config") or {})
+            if cls_name == "InputLayer":
+                shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+                if shape is None:
+                    shape = [None, *cfg["shape"]]
+                model.add(Input(shape[1:]))
+                continue
+            if cls_name not in LAYER_CLASSES:
+                raise ValueError(f"unknown layer type {cls_name!r}; valid layer types are: {', '.join(sorted(LAYER_CLASSES))}")
+            try:
+                layer = LAYER_CLASSES[cls_name].from_config(cfg)
+            except TypeError as exc:
+                raise ValueError(f"layer entry {i} ({cls_name}) has an invalid config: {exc}") from None
+            model.add(layer)
+        return model
+
+    # ================================================================= files (delegated to nnviz.io)
+    def save_weights(self, path) -> None:
+        """Write the weights to ``path``: ``.npz``, ``.weights.h5`` (Keras 3 layout) or ``.json``."""
+        from nnviz.io.weights import save_weights
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Read weights from ``path`` (format by extension); refused with a clear error if they do not fit."""
+        from nnviz.io.weights import load_weights
+        load_weights(self, path)
+
+    def export(self, path, format: str = "onnx", **kwargs) -> None:
+        """Export for other tools: ``format`` is "onnx", "keras" (a ``.keras`` file) or "pytorch" (a script)."""
+        fmt = str(format).lower()
+        if fmt == "onnx":
+            from nnviz.io.onnx_export import export_onnx as write
+        elif fmt == "keras":
+            from nnviz.io.keras_export import export_keras as write
+        elif fmt in ("pytorch", "torch"):
+            from nnviz.io.pytorch_export import export_pytorch as write
+        else:
+            raise ValueError(f"unknown export format {format!r}; choose onnx, keras or pytorch")
+        write(self, path, **kwargs)
+
+    def clone(self) -> "Sequential":
+        """A new model with the same architecture and a copy of the weights (not the optimizer)."""
+        other = Sequential.from_config(self.get_config())
+        if self.built:
+            other.set_weights(self.get_weights())
+        return other
+
+    def __repr__(self):
+        return f"<Sequential '{self.name}' with {len(self.layers)} layers>"

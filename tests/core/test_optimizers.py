@@ -1,0 +1,97 @@
+"""Each optimizer against its Keras 3 update rule, written out here step by step."""
+
+import numpy as np
+import pytest
+
+from nnviz.core import SGD, Adagrad, Adam, RMSprop, optimizers
+
+W0 = np.array([0.5, -1.0, 2.0, 0.0])
+GRADS = [np.array([0.1, -0.2, 0.3, 0.0]), np.array([-0.4, 0.1, 0.2, 1e-3]), np.array([0.3, 0.3, -0.1, 0.5])]
+
+
+def _run(opt):
+    w = W0.copy()
+    for g in GRADS:
+        opt.apply(w, g.copy())
+    return w
+
+
+def test_sgd_plain_momentum_and_nesterov():
+    w = W0.copy()
+    for g in GRADS:
+        w = w - 0.1 * g
+    assert np.allclose(_run(SGD(0.1)), w, rtol=0, atol=1e-15)
+
+    w, v = W0.copy(), np.zeros(4)
+    for g in GRADS:
+        v = 0.9 * v - 0.1 * g
+        w = w + v
+    assert np.allclose(_run(SGD(0.1, momentum=0.9)), w, rtol=0, atol=1e-15)
+
+    w, v = W0.copy(), np.zeros(4)
+    for g in GRADS:
+        v = 0.9 * v - 0.1 * g
+        w = w + 0.9 * v - 0.1 * g
+    assert np.allclose(_run(SGD(0.1, momentum=0.9, nesterov=True)), w, rtol=0, atol=1e-15)
+
+
+def test_adam_matches_keras_rule_and_first_step_is_lr_times_sign():
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+    w, m, v = W0.copy(), np.zeros(4), np.zeros(4)
+    for t, g in enumerate(GRADS, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        w = w - alpha * m / (np.sqrt(v) + eps)
+    assert np.allclose(_run(Adam(lr)), w, rtol=0, atol=1e-13)
+    first = W0.copy()
+    Adam(lr).apply(first, GRADS[0].copy())
+    assert np.allclose((W0 - first)[:3], lr * np.sign(GRADS[0][:3]), rtol=1e-4)
+    assert first[3] == 0.0  # zero gradient, no move
+
+
+def test_rmsprop_and_adagrad_match_keras_rules():
+    w, s = W0.copy(), np.zeros(4)
+    for g in GRADS:
+        s = 0.9 * s + 0.1 * g * g
+        w = w - 0.01 * g / np.sqrt(s + 1e-7)
+    assert np.allclose(_run(RMSprop(0.01)), w, rtol=0, atol=1e-13)
+
+    w, acc = W0.copy(), np.full(4, 0.1)
+    for g in GRADS:
+        acc = acc + g * g
+        w = w - 0.01 * g / np.sqrt(acc + 1e-7)
+    assert np.allclose(_run(Adagrad(0.01)), w, rtol=0, atol=1e-13)
+
+
+def test_keras_defaults_and_names():
+    assert SGD().learning_rate == 0.01 and SGD().momentum == 0.0
+    assert Adam().learning_rate == 0.001 and Adam().epsilon == 1e-7
+    assert RMSprop().rho == 0.9 and Adagrad().initial_accumulator_value == 0.1
+    assert isinstance(optimizers.get("Adam"), Adam)
+    assert optimizers.get({"class_name": "SGD", "config": {"learning_rate": 0.5}}).learning_rate == 0.5
+    with pytest.raises(ValueError, match="valid optimizers are: adagrad, adam, rmsprop, sgd"):
+        optimizers.get("adamw")
+
+
+def test_state_copy_previews_an_update_without_touching_the_original():
+    opt = Adam(0.01)
+    w = W0.copy()
+    opt.apply(w, GRADS[0].copy())
+    preview = opt.copy()
+    w2 = w.copy()
+    preview.apply(w2, GRADS[1].copy())
+    w3 = w.copy()
+    opt.apply(w3, GRADS[1].copy())
+    assert np.array_equal(w2, w3) and opt.iterations == 2
+
+
+def test_subnormal_adam_state_is_flushed():
+    opt = Adam(0.001)
+    w = np.zeros(3, dtype=np.float32)
+    opt.apply(w, np.array([1e-20, 1.0, 0.0], dtype=np.float32))
+    for _ in range(60):
+        opt.apply(w, np.zeros(3, dtype=np.float32))
+    tiny = np.finfo(np.float32).tiny
+    for s in opt.slots.values():
+        assert not np.any((s != 0) & (np.abs(s) < tiny)), "subnormal numbers left in the optimizer state"
