@@ -1,0 +1,503 @@
+"""CSV import: a user's table to a :class:`~nnviz.core.data.Dataset` (NumPy and the ``csv`` module only).
+
+Two steps, so a dialog can show the table before choosing what to learn::
+
+    table = read_csv("patients.csv")          # header detection, per-column number detection
+    ds = to_dataset(table, label_column="side_effects", scaling="minmax", test_ratio=0.2, seed=1)
+
+**Row numbers in messages** are the file's line numbers as an editor shows them, counting from 1 and
+including the header line and blank lines: in a file with a header, the first data row is "row 2".
+(A quoted field spanning several lines is reported at the line where its record starts.)
+
+Every problem raises :class:`CsvError` (a ``ValueError``) with a message naming it precisely, e.g.
+``row 812, column 'age': 'n/a' is not a number`` or ``row 5 has 3 fields, expected 4``.
+
+Speed: a file without quote characters goes through NumPy's C parser (``np.loadtxt``) for its numeric
+columns and plain string methods for its text columns: 100,000 rows x 20 columns load in about a quarter
+of a second (``bench/csv_load.py``). Files with quotes, and files the fast path finds irregular (which is
+how it finds the bad cell or ragged row to report), go through :mod:`csv` and ``float`` per column, about
+four times slower.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nnviz.core.data import catalog
+from nnviz.core.data.dataset import Dataset, Scaler, split_indices
+
+TASKS = ("auto", "binary", "multiclass", "regression")
+SCALINGS = ("none", "minmax", "standardize")
+DELIMITERS = (",", ";", "\t", "|")
+#: numeric labels with at most this many distinct integer values count as classes under task="auto"
+MAX_AUTO_CLASSES = 20
+#: more distinct labels than this cannot be a classification
+MAX_CLASSES = 1000
+#: how many data rows a table keeps as text for a preview
+PREVIEW_ROWS = 200
+
+
+class CsvError(ValueError):
+    """A CSV file that cannot be read or turned into a data set; the message says where and why."""
+
+
+
+@dataclass
+class CsvTable:
+    """A parsed CSV file: column names and one array per column.
+
+    ``numeric[j]`` says whether every cell of column ``j`` is a number; numeric columns are float64
+    arrays, the others object arrays of str (cells stripped of surrounding spaces). ``line_numbers[i]`` is the
+    1-based file line of data row ``i``. ``head`` keeps the first rows' cells as text for a preview.
+    """
+
+    columns: list[str]
+    data: list[np.ndarray]
+    numeric: list[bool]
+    line_numbers: np.ndarray
+    has_header: bool
+    delimiter: str
+    source: str = "<text>"
+    head: list[list[str]] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.line_numbers)
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.columns)
+
+    @property
+    def name(self) -> str:
+        return Path(self.source).stem if self.source != "<text>" else "csv"
+
+    def index(self, column: str) -> int:
+        """Position of ``column``; :class:`CsvError` listing the columns if there is no such column."""
+        try:
+            return self.columns.index(column)
+        except ValueError:
+            raise CsvError(f"unknown column {column!r}; the columns are: "
+                           f"{', '.join(repr(c) for c in self.columns)}") from None
+
+    def column(self, column: str) -> np.ndarray:
+        return self.data[self.index(column)]
+
+    def first_bad(self, column: str) -> tuple[int, str] | None:
+        """``(line, cell)`` of the first cell of ``column`` that is not a number, or None."""
+        j = self.index(column)
+        if self.numeric[j]:
+            return None
+        for i, cell in enumerate(self.data[j]):
+            if not _is_number(cell):
+                return int(self.line_numbers[i]), str(cell)
+        return None
+
+    def numeric_column(self, column: str) -> np.ndarray:
+        """The column as float64; :class:`CsvError` naming the first cell that is not a (finite) number."""
+        j = self.index(column)
+        if not self.numeric[j]:
+            line, cell = self.first_bad(column)
+            raise CsvError(_not_a_number(line, column, cell))
+        values = self.data[j]
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            i = int(bad[0])
+            raise CsvError(f"row {self.line_numbers[i]}, column {column!r}: "
+                           f"'{_format_number(values[i])}' is not a finite number")
+        return values
+
+    def preview(self, n: int = 50) -> list[list[str]]:
+        """The first ``n`` data rows (at most :data:`PREVIEW_ROWS`) as the text of their cells."""
+        return [list(r) for r in self.head[:n]]
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(f"{c}:{'num' if k else 'text'}" for c, k in zip(self.columns, self.numeric))
+        return f"<CsvTable {self.source}: {self.n_rows} rows, header={self.has_header}, columns [{kinds}]>"
+
+
+def _not_a_number(line: int, column: str, cell: str) -> str:
+    if cell == "":
+        return f"row {line}, column {column!r}: the cell is empty, expected a number"
+    return f"row {line}, column {column!r}: '{cell}' is not a number"
+
+
+def _format_number(v: float) -> str:
+    return "nan" if math.isnan(v) else str(v)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------------------- reading
+def _read_source(source) -> tuple[str, str]:
+    """(text, name of the source). A str with a line break is CSV text; any other str or path is a file."""
+    if isinstance(source, bytes):
+        return _decode(source), "<text>"
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        return source, "<text>"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise CsvError(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise CsvError(f"{path} is a folder, not a CSV file") from None
+        except OSError as e:
+            raise CsvError(f"cannot read {path}: {e.strerror or e}") from None
+        return _decode(raw), str(path)
+    raise TypeError(f"read_csv takes a path or CSV text, got {type(source).__name__}")
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw[:4096]:
+        raise CsvError("this is not a text file (it contains NUL bytes); is it a spreadsheet rather than a CSV?")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _sniff_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+@dataclass
+class _Parsed:
+    """What both parsers produce: the first row's cells and the rows below it, column by column."""
+
+    first: list[str]          # stripped cells of the first non-blank row
+    first_line: int           # its line number
+    columns: list[np.ndarray]  # body columns: float64 if every cell is a number, else str (stripped)
+    lines: np.ndarray         # line numbers of the body rows
+    head: list[list[str]]     # the first body rows' stripped cells
+
+
+def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
+    """NumPy's C parser (``np.loadtxt``) for a file without quotes; None as soon as anything is irregular.
+
+    Numeric columns are guessed from the first rows and loaded in one call; text columns are cut out
+    of the lines with string methods. When a guess is wrong, a row is ragged or a line is only spaces,
+    this gives up and the general parser takes over (and names the problem).
+    """
+    lines = text.split("\n")
+    i0 = next(i for i, line in enumerate(lines) if line.strip())
+    first = [c.strip() for c in lines[i0].split(delimiter)]
+    n_fields = len(first)
+    body = lines[i0 + 1:]
+    while body and not body[-1].strip():
+        body.pop()
+    if "" in body:  # blank lines inside: number the rows one by one, and leave the blanks out
+        numbers = np.asarray([i for i, line in enumerate(body, i0 + 2) if line], dtype=np.int64)
+        body = [line for line in body if line]
+    else:
+        numbers = np.arange(i0 + 2, i0 + 2 + len(body), dtype=np.int64)
+    sample = [line.split(delimiter) for line in body[:100]]
+    if not sample or any(len(r) != n_fields for r in sample):
+        return None
+    num_cols = [j for j in range(n_fields) if all(_is_number(r[j]) for r in sample)]
+    text_cols = [j for j in range(n_fields) if j not in num_cols]
+    columns: list[np.ndarray | None] = [None] * n_fields
+    try:
+        if num_cols:
+            values = np.loadtxt(body, delimiter=delimiter, usecols=num_cols, dtype=np.float64,
+                                comments=None, ndmin=2, quotechar=None)
+            for k, j in enumerate(num_cols):
+                columns[j] = np.ascontiguousarray(values[:, k])
+    except (ValueError, UserWarning):  # UserWarning: only where warnings are errors (the test suite)
+        return None
+    n = len(body)
+    if num_cols and len(values) != n:  # should not happen; rather parse again than misreport rows
+        return None
+    # loadtxt with usecols accepts rows with extra fields, and text columns are not parsed by it
+    expected = n_fields - 1
+    if any(line.count(delimiter) != expected for line in body):
+        return None
+    if len(text_cols) > 4:
+        flat = delimiter.join(body).split(delimiter)
+        for j in text_cols:
+            columns[j] = _text_array(flat[j::n_fields])
+    else:
+        last = n_fields - 1
+        for j in text_cols:
+            if j == last:
+                columns[j] = _text_array([line[line.rfind(delimiter) + 1:] for line in body])
+            else:
+                columns[j] = _text_array([line.split(delimiter, j + 1)[j] for line in body])
+    head = [[c.strip() for c in line.split(delimiter)] for line in body[:PREVIEW_ROWS]]
+    return _Parsed(first, i0 + 1, columns, numbers, head)
+
+
+def _parse_general(text: str, delimiter: str) -> _Parsed:
+    """The csv module, row by row: handles quotes, names ragged rows, finds non-numeric columns."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers = [], []
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if len(record) <= 1 and not "".join(record).strip():
+                continue  # a blank line
+            rows.append(record)
+            numbers.append(start)
+    except csv.Error as e:
+        raise CsvError(f"row {last + 1}: {e}") from None
+    n_fields = len(rows[0])
+    for r, line_no in zip(rows, numbers):
+        if len(r) != n_fields:
+            raise CsvError(f"row {line_no} has {len(r)} fields, expected {n_fields}")
+    first = [c.strip() for c in rows[0]]
+    flat = [c for r in rows[1:] for c in r]
+    columns = []
+    for j in range(n_fields):
+        cells = flat[j::n_fields]
+        values = _parse_floats(cells)
+        columns.append(values if values is not None else _text_array(cells))
+    head = [[c.strip() for c in r] for r in rows[1:PREVIEW_ROWS + 1]]
+    return _Parsed(first, numbers[0], columns, np.asarray(numbers[1:], dtype=np.int64), head)
+
+
+def _text_array(cells: list[str]) -> np.ndarray:
+    """Stripped cells as an object array (a fixed-width str array would take the longest cell's size per cell)."""
+    out = np.empty(len(cells), dtype=object)
+    out[:] = [c.strip() for c in cells]
+    return out
+
+
+def _parse_floats(cells: list[str]) -> np.ndarray | None:
+    """float64 array of the cells, or None if one of them is not a number (empty counts as not a number)."""
+    try:
+        return np.fromiter(map(float, cells), dtype=np.float64, count=len(cells))
+    except ValueError:
+        return None
+
+
+def read_csv(source, *, delimiter: str | None = None, header: bool | None = None) -> CsvTable:
+    """Read a CSV file (a path) or CSV text (a str containing a line break, or bytes) into a :class:`CsvTable`.
+
+    ``delimiter=None`` picks the most frequent of ``, ; TAB |`` in the first line. ``header=None`` detects
+    a header: the first row is a header when some column is numeric below it but not in it, or, when no
+    column is numeric, when none of its cells is a number. Blank lines are skipped (but counted in row
+    numbers). Without a header the columns are named "column 1", "column 2", ...
+    """
+    text, name = _read_source(source)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise CsvError("the file is empty" + ("" if name == "<text>" else f": {name}"))
+    if delimiter is None:
+        delimiter = _sniff_delimiter(next(l for l in text.split("\n", 50) if l.strip()))
+    parsed = _parse_fast(text, delimiter) if '"' not in text else None
+    if parsed is None:
+        parsed = _parse_general(text, delimiter)
+    first, cols = parsed.first, parsed.columns
+    n_fields = len(first)
+    has_body = len(parsed.lines) > 0
+    body_numeric = [has_body and c.dtype == np.float64 for c in cols]
+
+    if header is None:
+        first_numeric = [_is_number(c) for c in first]
+        if any(body_numeric):
+            header = any(bn and not fn for bn, fn in zip(body_numeric, first_numeric))
+        else:
+            header = not any(first_numeric) and all(first)
+    if header:
+        if not has_body:
+            raise CsvError("the file has a header but no data rows")
+        names = _header_names(first)
+        line_numbers = parsed.lines
+        head = parsed.head
+    else:
+        names = [f"column {j + 1}" for j in range(n_fields)]
+        line_numbers = np.concatenate([[parsed.first_line], parsed.lines]).astype(np.int64)
+        head = ([first] + parsed.head)[:PREVIEW_ROWS]
+        for j in range(n_fields):
+            if (body_numeric[j] or not has_body) and _is_number(first[j]):
+                cols[j] = np.concatenate([[float(first[j])], cols[j]]).astype(np.float64)
+            else:  # text; numbers below a forced non-header row go back to text
+                below = cols[j] if cols[j].dtype != np.float64 else [_format_label(v) for v in cols[j]]
+                cols[j] = _text_array([first[j], *below])
+    numeric = [c.dtype == np.float64 for c in cols]
+    return CsvTable(columns=names, data=cols, numeric=numeric, line_numbers=line_numbers, has_header=bool(header),
+                    delimiter=delimiter, source=name, head=head)
+
+
+def _header_names(first: list[str]) -> list[str]:
+    names = [c if c else f"column {j + 1}" for j, c in enumerate(first)]
+    seen: dict[str, int] = {}
+    for j, n in enumerate(names):
+        if n in seen:
+            raise CsvError(f"duplicate column name {n!r} (columns {seen[n] + 1} and {j + 1})")
+        seen[n] = j
+    return names
+
+
+
+# ------------------------------------------------------------------------------------ to a data set
+def _detect_task(values: np.ndarray, numeric: bool, n_rows: int) -> str:
+    if not numeric:
+        return "classification"
+    if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+        return "regression"
+    n_distinct = len(np.unique(values))
+    return "classification" if n_distinct <= min(MAX_AUTO_CLASSES, max(2, n_rows // 2)) else "regression"
+
+
+def to_dataset(table: CsvTable, label_column: str, feature_columns: list[str] | None = None, task: str = "auto",
+               scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
+               batch_size: int | None = None, name: str | None = None) -> Dataset:
+    """Turn ``table`` into a data set that learns ``label_column`` from ``feature_columns`` (default: all others).
+
+    * ``task="auto"`` makes a classification when the label is text or has few distinct whole-number
+      values (at most 20, and at most half the rows), a regression otherwise; "binary", "multiclass" and
+      "regression" override it. Classes are the distinct labels, sorted (numerically for numbers,
+      alphabetically for text), and their text is kept as ``class_names``.
+    * ``scaling`` ("none", "minmax", "standardize") is fitted on the training split only and kept as
+      ``dataset.scaler`` (apply ``dataset.scaler.transform`` to new raw inputs). Targets are not scaled.
+    * Splits are reproducible from ``seed`` and stratified for classification.
+    * ``batch_size``: if given, fewer training rows than one batch is an error.
+    """
+    if task not in TASKS:
+        raise CsvError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
+    if scaling not in SCALINGS:
+        raise CsvError(f"scaling must be one of {', '.join(SCALINGS)}, got {scaling!r}")
+    li = table.index(label_column)
+    if feature_columns is None:
+        feature_columns = [c for c in table.columns if c != label_column]
+    else:
+        feature_columns = list(feature_columns)
+        for c in feature_columns:
+            table.index(c)
+        if label_column in feature_columns:
+            raise CsvError(f"column {label_column!r} is the label; it cannot also be a feature")
+        dup = [c for c in set(feature_columns) if feature_columns.count(c) > 1]
+        if dup:
+            raise CsvError(f"feature column {dup[0]!r} is selected twice")
+    if not feature_columns:
+        raise CsvError("choose at least one feature column besides the label")
+    n = table.n_rows
+
+    # features: all numeric and finite
+    x_raw = np.empty((n, len(feature_columns)), dtype=np.float64)
+    for k, c in enumerate(feature_columns):
+        x_raw[:, k] = table.numeric_column(c)
+
+    # labels
+    label_values = table.data[li]
+    label_numeric = table.numeric[li]
+    if task == "auto":
+        kind = _detect_task(label_values, label_numeric, n)
+    else:
+        kind = "regression" if task == "regression" else "classification"
+    class_names = None
+    if not label_numeric and task in ("auto", "regression"):
+        # a number column with a stray 'n/a' is a bad cell, not a column of class names
+        line, cell = table.first_bad(label_column)
+        if task == "regression" or _mostly_numbers(label_values):
+            raise CsvError(_not_a_number(line, label_column, cell))
+    if kind == "regression":
+        y = table.numeric_column(label_column).astype(np.float32).reshape(-1, 1)
+        final_task = "regression"
+    else:
+        if label_numeric:
+            if not np.all(np.isfinite(label_values)):
+                table.numeric_column(label_column)  # raises naming the cell
+            classes, y = np.unique(label_values, return_inverse=True)
+            class_names = [_format_label(v) for v in classes]
+        else:
+            classes, y = np.unique(label_values, return_inverse=True)
+            class_names = [str(v) for v in classes]
+            empty = np.flatnonzero(label_values == "")
+            if len(empty):
+                raise CsvError(f"row {table.line_numbers[empty[0]]}, column {label_column!r}: the label is empty")
+        y = y.astype(np.int64).reshape(-1)
+        k = len(class_names)
+        if k > MAX_CLASSES:
+            raise CsvError(f"the label column {label_column!r} has {k} distinct values, more than {MAX_CLASSES} "
+                           f"classes; is it a regression target?")
+        if k < 2:
+            raise CsvError(f"the label column {label_column!r} has only one class ({class_names[0]!r}); "
+                           f"a classifier needs at least two")
+        if task == "binary" and k != 2:
+            raise CsvError(f"task 'binary' needs exactly 2 classes, but the label column {label_column!r} has "
+                           f"{k}: {_list_classes(class_names)}")
+        final_task = "binary" if k == 2 and task != "multiclass" else "multiclass"
+
+    try:
+        strat = y if kind == "classification" else None
+        tr, va, te = split_indices(n, test_ratio, val_ratio, seed, stratify=strat)
+    except ValueError as e:
+        raise CsvError(f"{n} data row{'s' if n != 1 else ''}: {e}") from None
+    if batch_size is not None and len(tr) < int(batch_size):
+        raise CsvError(f"only {len(tr)} training rows (of {n} rows) but the batch size is {int(batch_size)}; "
+                       f"lower the batch size or the test and validation shares")
+
+    scaler = None
+    if scaling != "none":
+        scaler = Scaler.fit(scaling, x_raw[tr])
+        x = scaler.transform(x_raw)
+    else:
+        x = x_raw.astype(np.float32)
+
+    what = "regression" if final_task == "regression" else f"{len(class_names)} classes"
+    return Dataset(
+        name=name or table.name, task=final_task,
+        x_train=x[tr], y_train=y[tr], x_val=x[va], y_val=y[va], x_test=x[te], y_test=y[te],
+        feature_names=list(feature_columns), class_names=class_names, kind="csv", scaler=scaler,
+        description=(f"{table.source}: {n} rows; label {label_column!r} ({what}); "
+                     f"features {', '.join(feature_columns)}; scaling {scaling}."),
+        params={"path": table.source, "label_column": label_column, "feature_columns": list(feature_columns),
+                "task": task, "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed},
+    )
+
+
+def _mostly_numbers(cells: np.ndarray) -> bool:
+    sample = cells[:: max(1, len(cells) // 1000)]
+    return sum(map(_is_number, sample)) > len(sample) / 2
+
+
+def _format_label(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _list_classes(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(c) for c in names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def load_csv(path, label_column: str, feature_columns: list[str] | None = None, task: str = "auto",
+             scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
+             delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None) -> Dataset:
+    """``read_csv`` then ``to_dataset`` in one call (what ``catalog.load("csv", ...)`` runs)."""
+    table = read_csv(path, delimiter=delimiter, header=header)
+    return to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size)
+
+
+CSV_SPEC = catalog.DatasetSpec(
+    "csv", "CSV file", "csv", "auto",
+    (catalog.ParamSpec("path", "path", "", label="File"),
+     catalog.ParamSpec("label_column", "column", None, label="Label column"),
+     catalog.ParamSpec("feature_columns", "columns", None, label="Feature columns"),
+     catalog.ParamSpec("task", "choice", "auto", choices=TASKS, label="Task"),
+     catalog.ParamSpec("scaling", "choice", "none", choices=SCALINGS, label="Scaling"),
+     catalog.TEST_RATIO, catalog.ParamSpec("val_ratio", "float", 0.0, 0.0, 0.5, 0.05, label="Validation share"),
+     catalog.SEED),
+    load_csv,
+    "Your own table: choose the label column and the features.",
+)
+catalog.register(CSV_SPEC)
