@@ -148,7 +148,6 @@ class Sequential:
             self._slices.append((layer, k, offset, n))
             offset += n
         self._flat_params, self._flat_grads = flat, grads
-        self._frozen = [(o, n) for layer, k, o, n in self._slices if not layer.trainable]
         self.refresh_regularizers()
         if self.optimizer is not None and self.optimizer.slots:
             if any(s.size != total for s in self.optimizer.slots.values()):
@@ -324,8 +323,9 @@ class Sequential:
         d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
         for layer in reversed(self.layers[:-1]):
             d = layer.backward(d)
-        for o, n in self._frozen:
-            self._flat_grads[o:o + n] = 0
+        for layer, _, o, n in self._slices:
+            if not layer.trainable:  # read here, so freezing a layer after build takes effect
+                self._flat_grads[o:o + n] = 0
 
     def _regularization(self, add_gradients: bool) -> float:
         penalty = 0.0
@@ -573,12 +573,14 @@ class Sequential:
         save_weights(self, path)
 
     def load_weights(self, path) -> None:
-        """Read weights from ``path`` (format by extension); refused with a clear error if they do not fit."""
+        """Read weights from ``path`` (``.npz``, ``.weights.h5``, ``.json``, or a Keras ``.keras`` file); a file
+        that does not fit the architecture is refused with a message listing expected and found shapes."""
         from nnviz.io.weights import load_weights
         load_weights(self, path)
 
     def export(self, path, format: str = "onnx", **kwargs) -> None:
-        """Export for other tools: ``format`` is "onnx", "keras" (a ``.keras`` file) or "pytorch" (a script)."""
+        """Export for other tools: ``format`` is "onnx" (``opset=`` optional), "keras" (a ``.keras`` file) or
+        "pytorch" (a stand-alone ``.py`` script)."""
         fmt = str(format).lower()
         if fmt == "onnx":
             from nnviz.io.onnx_export import export_onnx as write

@@ -1,0 +1,284 @@
+"""The ``nnviz`` command: the app with no arguments, headless commands with one.
+
+    nnviz                                        open the app
+    nnviz summary PROJECT.nnviz                  the network, its data set and training settings
+    nnviz train PROJECT.nnviz --epochs 50 --out trained.nnviz
+    nnviz export trained.nnviz --format onnx -o model.onnx
+
+Exit codes (for scripts): 0 success; 1 the command failed (a damaged project, a file that cannot be
+written, a data set that cannot be loaded, ...) — the first line on stderr says why; 2 wrong usage
+(unknown command or option, missing argument), as argparse reports it; 130 interrupted with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+EXPORT_FORMATS = {
+    "npz": (".npz", "weights: one NumPy array per weight, keyed <layer>/<weight>"),
+    "h5": (".weights.h5", "weights in Keras 3's .weights.h5 layout (keras.Model.load_weights reads it)"),
+    "json": (".json", "weights as human-readable JSON"),
+    "onnx": (".onnx", "the whole network as an ONNX graph (input 'input', output 'output')"),
+    "keras": (".keras", "the whole network as a Keras 3 model file (keras.saving.load_model opens it)"),
+    "pytorch": (".py", "a stand-alone PyTorch script that rebuilds the network with its weights"),
+}
+
+
+class CommandError(Exception):
+    """A failure to report on stderr with exit code 1."""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from nnviz import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="nnviz",
+        description="Draw, train and step through small neural networks. Without a command, opens the app.",
+        epilog="exit codes: 0 success, 1 the command failed (reason on stderr), 2 usage error, 130 interrupted",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("summary", help="print a project's network, data set and training settings",
+                       description="Print a project's network (Keras-style summary), data set and training settings.")
+    p.add_argument("project", metavar="PROJECT", help="a .nnviz project file")
+
+    p = sub.add_parser("train", help="train a project headless, printing Keras' verbose=2 lines",
+                       description="Train a project's network on its data set without the GUI, printing one line "
+                                   "per epoch as Keras' fit(verbose=2) does, then the test-set score. Training "
+                                   "continues from the project's weights when it has any.")
+    p.add_argument("project", metavar="PROJECT", help="a .nnviz project file")
+    p.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help="epochs to train (default: the project's setting)")
+    p.add_argument("--out", metavar="TRAINED.nnviz",
+                   help="save the trained project (weights and history) here; without it nothing is saved")
+    p.add_argument("--seed", type=int, metavar="S",
+                   help="seed for weight initialisation, shuffling and dropout (default: the project's seed)")
+    p.add_argument("--history-csv", metavar="PATH", help="also write the training history as CSV")
+
+    p = sub.add_parser("export", help="export a project's network or weights for other tools",
+                       description="Export a project's network or weights.\n\nformats:\n" + "\n".join(
+                           f"  {name:<8} {ext:<12} {text}" for name, (ext, text) in EXPORT_FORMATS.items()),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("project", metavar="PROJECT", help="a .nnviz project file")
+    p.add_argument("--format", "-f", choices=sorted(EXPORT_FORMATS), metavar="FORMAT",
+                   help="one of " + ", ".join(EXPORT_FORMATS) + " (default: from the output file's extension)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
+    p.add_argument("--opset", type=_positive_int, default=None, metavar="N", help="ONNX opset (default 17)")
+    p.set_defaults(subparser=p)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _format_from_name(path: str) -> str | None:
+    name = path.lower()
+    for fmt, (ext, _) in sorted(EXPORT_FORMATS.items(), key=lambda kv: -len(kv[1][0])):
+        if name.endswith(ext):
+            return fmt
+    return None
+
+
+# ============================================================================ commands
+def _load(path):
+    from nnviz.io.project import ProjectError, load_project
+
+    try:
+        return load_project(path)
+    except ProjectError as exc:
+        raise CommandError(f"cannot open {path}: {exc}") from None
+
+
+def _load_dataset(spec):
+    from nnviz.core.data import catalog
+
+    if not spec:
+        raise CommandError("the project has no data set to train on")
+    name, params = spec.get("name"), dict(spec.get("params") or {})
+    if name == "csv":
+        try:
+            __import__("nnviz.io.csv_data")
+        except ImportError:
+            pass
+    try:
+        return catalog.load(name, **params)
+    except (ValueError, TypeError, OSError) as exc:
+        raise CommandError(f"cannot load the data set {name!r}: {exc}") from None
+
+
+def cmd_summary(args) -> int:
+    project = _load(args.project)
+    model = project.build_model()
+    meta = project.meta
+    print(meta.get("title") or os.path.basename(args.project))
+    if meta.get("description"):
+        print(meta["description"])
+    print()
+    model.summary()
+    ds = project.dataset
+    if ds:
+        params = ", ".join(f"{k}={v!r}" for k, v in (ds.get("params") or {}).items())
+        print(f"Data set: {ds.get('name')}" + (f" ({params})" if params else ""))
+    else:
+        print("Data set: none")
+    t = project.training
+    print(f"Training: {t.get('optimizer')} (learning rate {t.get('learning_rate')}), loss {t.get('loss')}, "
+          f"batch size {t.get('batch_size')}, {t.get('epochs')} epochs, metrics {', '.join(t.get('metrics') or [])}")
+    if project.weights is None:
+        print("Weights: none yet (untrained)")
+    else:
+        print(f"Weights: trained, {model.count_params():,} numbers")
+    if project.history:
+        epochs = max(len(v) for v in project.history.values())
+        last = {k: v[-1] for k, v in project.history.items() if v}
+        from nnviz.core.callbacks import format_logs
+        print(f"History: {epochs} epochs; last: {format_logs(last)}")
+    return EXIT_OK
+
+
+def _seeded(project, seed):
+    """The project with the architecture's seed set (weight initialisation, shuffling and dropout)."""
+    from dataclasses import replace
+
+    return replace(project, architecture={**project.architecture, "seed": int(seed)})
+
+
+def cmd_train(args) -> int:
+    from nnviz.core import training
+    from nnviz.core.callbacks import format_logs
+    from nnviz.io.project import Project, save_project
+
+    project = _load(args.project)
+    seed = args.seed if args.seed is not None else project.training.get("seed", 0)
+    project = _seeded(project, seed)
+    config = project.training_config()
+    epochs = args.epochs if args.epochs is not None else config.epochs
+    if not epochs:
+        raise CommandError("the project trains until paused (epochs = 0); give --epochs N")
+    dataset = _load_dataset(project.dataset)
+    model = project.build_model()
+    history = {k: list(v) for k, v in (project.history or {}).items()}
+    initial_epoch = max((len(v) for v in history.values()), default=0) if project.weights is not None else 0
+    if project.weights is None:
+        history = {}
+    try:
+        result = training.fit(model, dataset, config, epochs=epochs, verbose=2, initial_epoch=initial_epoch)
+    except KeyboardInterrupt:
+        print("nnviz: training interrupted; nothing saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ValueError, FloatingPointError) as exc:
+        raise CommandError(f"training failed: {exc}") from None
+    for key, values in result.history.items():
+        history.setdefault(key, []).extend(values)
+    x_test = getattr(dataset, "x_test", None)
+    if x_test is not None and len(x_test):
+        scores = model.evaluate(x_test, dataset.y_test, verbose=0, return_dict=True)
+        print(f"test: {format_logs(scores)}")
+    if args.history_csv:
+        from nnviz.io.history import save_history_csv
+        _write(save_history_csv, history, args.history_csv)
+    if args.out:
+        trained = Project.from_model(model, project.training, project.dataset, history=history,
+                                     meta=project.meta)
+        _write(save_project, args.out, trained)
+        print(f"saved {args.out}")
+    return EXIT_OK
+
+
+def _write(function, *args):
+    try:
+        function(*args)
+    except OSError as exc:
+        target = next((a for a in args if isinstance(a, (str, os.PathLike))), "the file")
+        raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def cmd_export(args, parser) -> int:
+    fmt = args.format or _format_from_name(args.output)
+    if fmt is None:
+        parser.error(f"cannot tell the format from {args.output!r}; give --format "
+                     f"({', '.join(EXPORT_FORMATS)})")
+    ext = EXPORT_FORMATS[fmt][0]
+    if not args.output.lower().endswith(ext):
+        parser.error(f"--format {fmt} writes a file ending in {ext!r}, but the output is {args.output!r}")
+    if args.opset is not None and fmt != "onnx":
+        parser.error("--opset only applies to --format onnx")
+    project = _load(args.project)
+    if project.weights is None:
+        print("nnviz: note: the project has no trained weights; exporting its initial weights", file=sys.stderr)
+        project = _seeded(project, project.training.get("seed", 0))
+    model = project.build_model()
+    if fmt in ("npz", "h5", "json"):
+        from nnviz.io.weights import save_weights
+        _write(save_weights, model, args.output)
+    elif fmt == "onnx":
+        from nnviz.io.onnx_export import DEFAULT_OPSET, export_onnx
+        _write(export_onnx, model, args.output, args.opset or DEFAULT_OPSET)
+    elif fmt == "keras":
+        from nnviz.io.keras_export import export_keras
+        _write(export_keras, model, args.output)
+    else:
+        from nnviz.io.pytorch_export import export_pytorch
+        _write(export_pytorch, model, args.output)
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+# ============================================================================ entry point
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``nnviz`` command; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        from nnviz.app import main as app_main
+        return app_main()
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help / --version (0) or a usage error (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("nnviz: error: give a command (summary, train, export) or no arguments to open the app",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.command == "summary":
+            return cmd_summary(args)
+        if args.command == "train":
+            return cmd_train(args)
+        return cmd_export(args, args.subparser)
+    except SystemExit as exc:  # parser.error inside a command
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("nnviz: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except CommandError as exc:
+        _report(str(exc))
+        return EXIT_FAILURE
+    except (ValueError, RuntimeError, OSError) as exc:  # ProjectError, WeightsError and the like
+        _report(str(exc) or type(exc).__name__)
+        return EXIT_FAILURE
+
+
+def _report(message: str) -> None:
+    """The error on stderr: one line (``nnviz: error: ...``), with any details indented below it."""
+    first, *rest = message.splitlines() or [""]
+    print(f"nnviz: error: {first}", file=sys.stderr)
+    for line in rest:
+        print(f"  {line.strip()}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

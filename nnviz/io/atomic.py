@@ -1,0 +1,88 @@
+"""Atomic file writes: a crash or an exception mid-write never destroys the previous file.
+
+    with atomic_write("model.weights.h5") as f:
+        f.write(data)
+
+The data goes to a temporary file in the same folder (so ``os.replace`` is a rename on one file
+system), is flushed and fsynced, and only then replaces ``path``. On an exception the temporary file
+is deleted and ``path`` is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: str | None = None):
+    """Yield a file object opened with ``mode`` ("wb" or "w") on a temporary file next to ``path``;
+    replace ``path`` with it when the block ends without an exception.
+
+    Text mode defaults to UTF-8. The new file keeps the permissions of the file it replaces (or the
+    usual ``0o666 & ~umask`` for a new file, not ``mkstemp``'s private 0o600).
+    """
+    if mode not in ("w", "wb", "wt"):
+        raise ValueError(f"atomic_write opens files for writing only ('w' or 'wb'), got mode {mode!r}")
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
+    try:
+        perms = os.stat(path).st_mode & 0o7777
+    except OSError:
+        perms = _default_mode()
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    binary = "b" in mode
+    try:
+        if binary:
+            f = os.fdopen(fd, "wb")
+        else:
+            f = os.fdopen(fd, "w", encoding=encoding or "utf-8", newline=newline)
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    try:
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, perms)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def atomic_write_text(path, text: str) -> None:
+    with atomic_write(path, "w") as f:
+        f.write(text)

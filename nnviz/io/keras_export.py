@@ -1,0 +1,390 @@
+"""Keras 3 files: ``.weights.h5`` (weights only) and ``.keras`` (a whole model), written the way Keras 3
+writes them, so ``keras.Model.load_weights`` and ``keras.saving.load_model`` open them, and Keras'
+``.weights.h5`` files read back into an nnviz model of the same architecture.
+
+The layout of a Keras 3 ``.weights.h5`` file for a ``Sequential`` (``keras/src/saving/saving_lib.py``,
+``H5IOStore`` and ``_save_container_state``)::
+
+    /vars                                attrs: name = <model name>      (empty group)
+    /layers/<key>/vars                   attrs: name = <layer name>
+    /layers/<key>/vars/0, 1, ...         one dataset per variable, trainable ones first
+
+where ``<key>`` is *not* the layer's name but its class name in snake case, numbered within the model
+(``dense``, ``dense_1``, ``conv2d``, ``max_pooling2d``, ``batch_normalization``), and the variables come
+in Keras' order (``kernel, bias``; ``gamma, beta, moving_mean, moving_variance``). Layers without
+weights still get their (empty) ``vars`` group. A ``.weights.h5`` file carries no optimizer state (Keras
+adds an ``/optimizer`` group for a compiled, trained model; importing weights does not need it, and a Keras
+model with a built optimizer then keeps its own, with a warning from Keras).
+
+A ``.keras`` file is a zip of ``metadata.json``, ``config.json`` (Keras' serialization of the model:
+``module``, ``class_name``, ``config``, ``registered_name``, ``build_config``, ``compile_config``) and
+``model.weights.h5``; the model's optimizer state goes into its ``/optimizer`` group in Keras' order, so
+training continues in Keras exactly where it stopped. :func:`read_keras_weights` loads the weights of a
+``.keras`` file (ours or Keras') into a model of the same architecture.
+
+h5py is imported only inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import time
+import zipfile
+
+import numpy as np
+
+from nnviz.io.atomic import atomic_write
+from nnviz.io.weights import WeightsError, match_weights, named_weights
+
+KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
+
+
+def _require_h5py():
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise WeightsError("reading and writing .weights.h5 / .keras files needs h5py: pip install h5py") from None
+    return h5py
+
+
+def snake_case(name: str) -> str:
+    """Keras' ``naming.to_snake_case``: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` -> ``max_pooling2d``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def layer_keys(model) -> list[str]:
+    """The h5 group name Keras uses for each layer: class name in snake case, numbered per class."""
+    used: dict[str, int] = {}
+    keys = []
+    for layer in model.layers:
+        base = snake_case(layer.layer_type)
+        if base in used:
+            used[base] += 1
+            keys.append(f"{base}_{used[base]}")
+        else:
+            used[base] = 0
+            keys.append(base)
+    return keys
+
+
+# ============================================================================ .weights.h5
+class _Found:
+    """Stands for a dataset of a layer group the model does not have (only its shape is reported)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def weights_h5_bytes(model, include_optimizer: bool = False) -> bytes:
+    """The ``.weights.h5`` file for ``model`` as bytes, in Keras 3's layout (with the optimizer's state
+    as Keras stores it when ``include_optimizer`` and the model is compiled)."""
+    h5py = _require_h5py()
+    named = named_weights(model)
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_group("vars").attrs["name"] = model.name
+        layers = f.create_group("layers")
+        for key, layer in zip(layer_keys(model), model.layers):
+            group = layers.create_group(key).create_group("vars")
+            group.attrs["name"] = layer.name
+            for i, wname in enumerate(layer.weight_names):
+                group[str(i)] = np.ascontiguousarray(named[f"{layer.name}/{wname}"])
+        state = optimizer_variables(model) if include_optimizer else None
+        if state is not None:
+            group = f.create_group("optimizer").create_group("vars")
+            group.attrs["name"] = model.optimizer.name
+            for i, arr in enumerate(state):
+                group[str(i)] = arr
+    return buf.getvalue()
+
+
+def optimizer_variables(model) -> list[np.ndarray] | None:
+    """The optimizer's state in the order Keras 3 saves ``optimizer.variables``: ``iterations``,
+    ``learning_rate``, then the slot variables — Adam's ``momentum, velocity`` interleaved per trainable
+    variable, SGD's ``momentum``, RMSprop's ``velocity`` (then ``momentum``, then ``average_gradient``)
+    and Adagrad's ``accumulator`` each for all trainable variables in turn. ``None`` when the model is
+    not compiled with one of those optimizers."""
+    opt = model.optimizer
+    kind = type(opt).__name__ if opt is not None else None
+    if kind not in ("Adam", "SGD", "RMSprop", "Adagrad"):
+        return None
+    # the slots are flat arrays over the model's packed trainable weights: layer by layer,
+    # trainable_names in order (Sequential._pack); Keras only tracks layers that are trainable
+    pieces = []
+    offset = 0
+    for layer in model.layers:
+        for k in layer.trainable_names:
+            shape = layer.params[k].shape
+            n = int(np.prod(shape))
+            if layer.trainable:
+                pieces.append((offset, n, shape))
+            offset += n
+    slot_names = tuple(opt.slot_names)
+    slots = {}
+    for name in slot_names:
+        flat = opt.slots.get(name)
+        if flat is None or flat.size != offset:
+            flat = np.asarray(opt._initial_slot(name, offset, model.dtype))
+        slots[name] = flat.astype(model.dtype, copy=False)
+
+    def per_var(name):
+        return [slots[name][o:o + n].reshape(shape).copy() for o, n, shape in pieces]
+
+    out = [np.array(opt.iterations, dtype=np.int64), np.array(opt.learning_rate, dtype=np.float32)]
+    if kind == "Adam":
+        for m, v in zip(per_var("m"), per_var("v")):
+            out += [m, v]
+    else:
+        for name in slot_names:
+            out += per_var(name)
+    return out
+
+
+def write_weights_h5(model, path) -> None:
+    data = weights_h5_bytes(model)
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[str, np.ndarray]:
+    """``{"dense/kernel": array}`` from a Keras 3 ``.weights.h5`` file, matched to ``model``'s layers by
+    Keras' group names and variable order."""
+    h5py = _require_h5py()
+    if not data:
+        raise WeightsError(f"{source} is empty")
+    if not data.startswith(b"\x89HDF\r\n\x1a\n"):
+        raise WeightsError(f"{source} is not an HDF5 file (a .weights.h5 file starts with the HDF5 signature)")
+    named: dict[str, np.ndarray] = {}
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:
+            layers = f.get("layers")
+            if layers is None and "_layer_checkpoint_dependencies" in f:  # Keras 2.13 files
+                layers = f["_layer_checkpoint_dependencies"]
+            if not isinstance(layers, h5py.Group):
+                raise WeightsError(f"{source} is not a Keras 3 weights file: it has no 'layers' group")
+            expected_keys = layer_keys(model)
+            unknown = [k for k in layers.keys() if k not in expected_keys]
+            for key, layer in zip(expected_keys, model.layers):
+                group = layers.get(key)
+                vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
+                if not isinstance(vars_, h5py.Group):
+                    continue  # its weights are reported as missing by match_weights
+                names = list(layer.weight_names)
+                stored = sorted(vars_.keys(), key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
+                for i, vname in enumerate(stored):
+                    ds = vars_[vname]
+                    if not isinstance(ds, h5py.Dataset):
+                        raise WeightsError(f"{source}: layers/{key}/vars/{vname} is not a dataset")
+                    if ds.size * ds.dtype.itemsize > (1 << 31):
+                        raise WeightsError(f"{source}: layers/{key}/vars/{vname} is implausibly large")
+                    wname = names[i] if i < len(names) else f"var_{vname}"
+                    try:
+                        arr = ds[()]
+                    except TypeError as exc:
+                        raise WeightsError(f"{source}: layers/{key}/vars/{vname} cannot be read: {exc}") from None
+                    named[f"{layer.name}/{wname}"] = np.asarray(arr)
+            for key in unknown:
+                group = layers.get(key)
+                vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
+                if isinstance(vars_, h5py.Group):
+                    for vname in vars_.keys():
+                        named[f"layers/{key}/vars/{vname}"] = _Found(getattr(vars_[vname], "shape", None))
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — HDF5 reports damage in many ways (OSError, OverflowError, ...)
+        raise WeightsError(f"{source} is not a readable HDF5 weights file (damaged or truncated?): "
+                           f"{type(exc).__name__}: {exc}") from None
+    return named
+
+
+def read_weights_h5(model, path) -> None:
+    source = repr(os.fspath(path))
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
+    named = read_weights_h5_bytes(model, data, source)
+    model.set_weights(match_weights(model, named, source))
+
+
+def read_keras_weights(model, path) -> None:
+    """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``."""
+    source = repr(os.fspath(path))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("model.weights.h5")
+            if info.file_size > (4 << 30):
+                raise WeightsError(f"{source}: model.weights.h5 is implausibly large")
+            data = zf.read(info)
+    except WeightsError:
+        raise
+    except KeyError:
+        raise WeightsError(f"{source} is not a Keras 3 model file: it has no model.weights.h5") from None
+    except OSError as exc:
+        raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 — BadZipFile, zlib.error, ... from a damaged archive
+        raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
+    named = read_weights_h5_bytes(model, data, source)
+    model.set_weights(match_weights(model, named, source))
+
+
+# ============================================================================ Keras config
+def _serialized(module: str, class_name: str, config: dict, registered_name=None) -> dict:
+    return {"module": module, "class_name": class_name, "config": config, "registered_name": registered_name}
+
+
+def _dtype_policy(dtype: str) -> dict:
+    return _serialized("keras", "DTypePolicy", {"name": dtype})
+
+
+_INITIALIZER_CLASSES = {
+    "zeros": "Zeros", "ones": "Ones", "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
+    "he_uniform": "HeUniform", "he_normal": "HeNormal", "lecun_uniform": "LecunUniform",
+    "lecun_normal": "LecunNormal", "random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+}
+
+
+def _initializer(init) -> dict:
+    name = init.name
+    config: dict = {}
+    if name in ("random_normal",):
+        config = {"mean": float(init.mean), "stddev": float(init.stddev), "seed": None}
+    elif name in ("random_uniform",):
+        config = {"minval": float(init.minval), "maxval": float(init.maxval), "seed": None}
+    elif name not in ("zeros", "ones"):
+        config = {"seed": None}
+    return _serialized("keras.initializers", _INITIALIZER_CLASSES[name], config)
+
+
+def _regularizer(reg):
+    if reg is None:
+        return None
+    if reg.l1 and reg.l2:
+        return _serialized("keras.regularizers", "L1L2", {"l1": reg.l1, "l2": reg.l2})
+    if reg.l1:
+        return _serialized("keras.regularizers", "L1", {"l1": reg.l1})
+    return _serialized("keras.regularizers", "L2", {"l2": reg.l2})
+
+
+def _activation(act) -> str:
+    name = act.name
+    if name == "leaky_relu" and getattr(act, "negative_slope", 0.2) != 0.2:
+        raise ValueError("Keras' 'leaky_relu' activation string means a slope of 0.2; this one differs")
+    if name == "elu" and getattr(act, "alpha", 1.0) != 1.0:
+        raise ValueError("Keras' 'elu' activation string means alpha=1; this one differs")
+    return name
+
+
+def layer_config(layer, dtype: str, input_shape) -> dict:
+    """One layer in Keras 3's serialization format (what ``keras.layers.deserialize`` takes)."""
+    kind = layer.layer_type
+    cfg: dict = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(dtype)}
+    if kind == "Dense":
+        cfg.update(units=layer.units, activation=_activation(layer.activation), use_bias=layer.use_bias,
+                   kernel_initializer=_initializer(layer.kernel_initializer),
+                   bias_initializer=_initializer(layer.bias_initializer),
+                   kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
+                   kernel_constraint=None, bias_constraint=None)
+    elif kind == "Conv2D":
+        cfg.update(filters=layer.filters, kernel_size=list(layer.kernel_size), strides=list(layer.strides),
+                   padding=layer.padding, data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                   activation=_activation(layer.activation), use_bias=layer.use_bias,
+                   kernel_initializer=_initializer(layer.kernel_initializer),
+                   bias_initializer=_initializer(layer.bias_initializer),
+                   kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
+                   activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
+    elif kind in ("MaxPooling2D", "AveragePooling2D"):
+        cfg.update(pool_size=list(layer.pool_size), padding=layer.padding, strides=list(layer.strides),
+                   data_format="channels_last")
+    elif kind == "Flatten":
+        cfg.update(data_format="channels_last")
+    elif kind == "Dropout":
+        cfg.update(rate=layer.rate, seed=layer.seed, noise_shape=None)
+    elif kind == "Activation":
+        cfg.update(activation=_activation(layer.activation))
+    elif kind == "BatchNormalization":
+        cfg.update(axis=-1, momentum=layer.momentum, epsilon=layer.epsilon, center=layer.center,
+                   scale=layer.scale, beta_initializer=_initializer(layer.beta_initializer),
+                   gamma_initializer=_initializer(layer.gamma_initializer),
+                   moving_mean_initializer=_initializer(layer.moving_mean_initializer),
+                   moving_variance_initializer=_initializer(layer.moving_variance_initializer),
+                   beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                   synchronized=False)
+    else:  # pragma: no cover - every core layer is handled above
+        raise ValueError(f"layer type {kind} cannot be exported to Keras")
+    out = _serialized("keras.layers", kind, cfg)
+    out["build_config"] = {"input_shape": [None, *input_shape]}
+    return out
+
+
+# every loss and metric name of the core is also a Keras 3 identifier (checked against keras.losses.get /
+# keras.metrics.get), so compile settings travel as names
+def _compile_config(model) -> dict | None:
+    opt, loss = model.optimizer, model.loss
+    if opt is None or loss is None:
+        return None
+    name = type(opt).__name__
+    args = dict(opt.get_config_args()) if hasattr(opt, "get_config_args") else {}
+    keras_names = {"SGD": "SGD", "Adam": "Adam", "RMSprop": "RMSprop", "Adagrad": "Adagrad"}
+    if name not in keras_names:
+        return None
+    config = {"name": name.lower(), "learning_rate": float(opt.learning_rate)}
+    for key in ("momentum", "nesterov", "beta_1", "beta_2", "epsilon", "rho", "centered",
+                "initial_accumulator_value"):
+        if key in args:
+            config[key] = args[key]
+    loss_name = getattr(loss, "name", None)
+    if not isinstance(loss_name, str):
+        return None
+    metrics = [m for m in model._metric_ids if isinstance(m, str)]
+    return {"optimizer": _serialized("keras.optimizers", keras_names[name], config, keras_names[name]),
+            "loss": loss_name, "loss_weights": None, "metrics": metrics or None,
+            "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def keras_config(model) -> dict:
+    """``model`` as Keras 3 serializes a ``Sequential`` (the ``config.json`` of a ``.keras`` file)."""
+    if not model.built:
+        raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
+    dtype = model.dtype.name
+    input_shape = list(model.input_shape[1:])
+    layers = [_serialized("keras.layers", "InputLayer",
+                          {"batch_shape": [None, *input_shape], "dtype": dtype, "sparse": False,
+                           "name": "input_layer"})]
+    for layer in model.layers:
+        layers.append(layer_config(layer, dtype, list(layer.input_shape)))
+    out = _serialized("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": _dtype_policy(dtype),
+                                              "layers": layers, "build_input_shape": [None, *input_shape]})
+    out["build_config"] = {"input_shape": [None, *input_shape]}
+    compile_config = _compile_config(model)
+    if compile_config is not None:
+        out["compile_config"] = compile_config
+    return out
+
+
+def keras_bytes(model) -> bytes:
+    """A ``.keras`` archive for ``model`` as bytes."""
+    metadata = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
+    config = keras_config(model)
+    weights = weights_h5_bytes(model, include_optimizer="compile_config" in config)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:  # Keras writes the members uncompressed
+        zf.writestr("metadata.json", json.dumps(metadata))
+        zf.writestr("config.json", json.dumps(config))
+        zf.writestr("model.weights.h5", weights)
+    return buf.getvalue()
+
+
+def export_keras(model, path) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it)."""
+    if not os.fspath(path).lower().endswith(".keras"):
+        raise ValueError(f"Keras model files end in '.keras', got {os.fspath(path)!r}")
+    data = keras_bytes(model)
+    with atomic_write(path, "wb") as f:
+        f.write(data)

@@ -1,0 +1,215 @@
+"""Export a model as an ONNX graph (``onnx`` is imported only when this runs).
+
+The graph has one input named ``input`` and one output named ``output``, both channels-last like the
+model (``(batch, height, width, channels)`` for images) with a dynamic batch dimension ``batch``.
+The arithmetic is float32 (a float64 model is exported with its weights rounded to float32).
+
+How each layer becomes ONNX operators:
+
+* Dense — ``MatMul`` + ``Add`` (on inputs with more than two axes too: ``MatMul`` broadcasts over the
+  leading axes exactly as Keras' Dense does), then the activation;
+* Conv2D — ``Conv`` on NCHW data with the kernel transposed to (filters, channels, kh, kw); TF's
+  ``"same"`` padding becomes explicit ``pads`` (the odd pixel after, bottom/right, as TF does);
+* MaxPooling2D / AveragePooling2D — ``MaxPool`` / ``AveragePool`` with explicit pads; average pooling
+  uses ``count_include_pad=0`` so padded cells are not counted, as in TF;
+* layout — data enters and leaves channels-last; a ``Transpose`` to NCHW is inserted before the first
+  of a run of Conv / pooling / BatchNormalization layers and one back before anything that needs the
+  channels last (Dense, Flatten, softmax, the output). Flatten therefore flattens in Keras' (h, w, c)
+  order;
+* Flatten — ``Flatten(axis=1)``; Dropout — ``Identity`` (inference); BatchNormalization — the ONNX
+  ``BatchNormalization`` operator with the moving statistics (inference mode);
+* activations — ``Relu``, ``Sigmoid``, ``Tanh``, ``Softmax(axis=-1)``, ``LeakyRelu(alpha=0.2)``,
+  ``Elu(alpha=1)``, ``Softplus``, swish as ``x * Sigmoid(x)``, linear as nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from nnviz.io.atomic import atomic_write
+
+DEFAULT_OPSET = 17
+MIN_OPSET = 13
+
+
+def _require_onnx():
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise RuntimeError("ONNX export needs the onnx package: pip install onnx") from None
+    return onnx
+
+
+class _Graph:
+    """Collects nodes and initializers and tracks the current tensor and its layout."""
+
+    def __init__(self, onnx, input_rank: int):
+        self.onnx = onnx
+        self.helper = onnx.helper
+        self.nodes = []
+        self.initializers = []
+        self.names: set[str] = set()
+        self.tensor = "input"
+        self.rank = input_rank
+        self.channels_first = False
+
+    def unique(self, base: str) -> str:
+        name, i = base, 1
+        while name in self.names:
+            name = f"{base}_{i}"
+            i += 1
+        self.names.add(name)
+        return name
+
+    def const(self, name: str, array: np.ndarray) -> str:
+        name = self.unique(name)
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], name: str, **attrs) -> str:
+        out = self.unique(name)
+        self.nodes.append(self.helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def apply(self, op: str, name: str, **attrs) -> None:
+        self.tensor = self.node(op, [self.tensor], name, **attrs)
+
+    # ---- layout
+    def to_channels_first(self, prefix: str) -> None:
+        if not self.channels_first:
+            perm = [0, self.rank - 1, *range(1, self.rank - 1)]
+            self.apply("Transpose", f"{prefix}/to_channels_first", perm=perm)
+            self.channels_first = True
+
+    def to_channels_last(self, prefix: str) -> None:
+        if self.channels_first:
+            perm = [0, *range(2, self.rank), 1]
+            self.apply("Transpose", f"{prefix}/to_channels_last", perm=perm)
+            self.channels_first = False
+
+
+def _activation(g: _Graph, act, prefix: str) -> None:
+    name = act.name
+    if name == "linear":
+        return
+    if name == "relu":
+        g.apply("Relu", f"{prefix}/relu")
+    elif name == "sigmoid":
+        g.apply("Sigmoid", f"{prefix}/sigmoid")
+    elif name == "tanh":
+        g.apply("Tanh", f"{prefix}/tanh")
+    elif name == "softmax":
+        g.to_channels_last(prefix)
+        g.apply("Softmax", f"{prefix}/softmax", axis=-1)
+    elif name == "leaky_relu":
+        g.apply("LeakyRelu", f"{prefix}/leaky_relu", alpha=float(getattr(act, "negative_slope", 0.2)))
+    elif name == "elu":
+        g.apply("Elu", f"{prefix}/elu", alpha=float(getattr(act, "alpha", 1.0)))
+    elif name == "softplus":
+        g.apply("Softplus", f"{prefix}/softplus")
+    elif name == "swish":
+        s = g.node("Sigmoid", [g.tensor], f"{prefix}/swish_sigmoid")
+        g.tensor = g.node("Mul", [g.tensor, s], f"{prefix}/swish")
+    else:
+        raise ValueError(f"activation {name!r} has no ONNX export")
+
+
+def _pads(layer, h: int, w: int) -> list[int]:
+    _, _, (pt, pb, pl, pr) = layer._geometry(h, w)
+    return [int(pt), int(pl), int(pb), int(pr)]
+
+
+def build_onnx(model, opset: int = DEFAULT_OPSET):
+    """The ``onnx.ModelProto`` for ``model`` (checked with ``onnx.checker``)."""
+    onnx = _require_onnx()
+    helper = onnx.helper
+    if not model.built:
+        raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
+    opset = int(opset)
+    if opset < MIN_OPSET:
+        raise ValueError(f"ONNX export needs opset {MIN_OPSET} or newer, got {opset}")
+    f32 = np.float32
+    input_shape = tuple(model.input_shape[1:])
+    g = _Graph(onnx, len(input_shape) + 1)
+    g.names.update({"input", "output"})
+    for layer in model.layers:
+        p = layer.name
+        kind = layer.layer_type
+        params = layer.params
+        in_shape = layer.input_shape
+        if kind == "Dense":
+            g.to_channels_last(p)
+            kernel = g.const(f"{p}/kernel", params["kernel"].astype(f32))
+            g.tensor = g.node("MatMul", [g.tensor, kernel], f"{p}/matmul")
+            if layer.use_bias:
+                bias = g.const(f"{p}/bias", params["bias"].astype(f32))
+                g.tensor = g.node("Add", [g.tensor, bias], f"{p}/add")
+            _activation(g, layer.activation, p)
+        elif kind == "Conv2D":
+            g.to_channels_first(p)
+            h, w, _ = in_shape
+            kernel = g.const(f"{p}/kernel", params["kernel"].astype(f32).transpose(3, 2, 0, 1))
+            inputs = [g.tensor, kernel]
+            if layer.use_bias:
+                inputs.append(g.const(f"{p}/bias", params["bias"].astype(f32)))
+            g.tensor = g.node("Conv", inputs, f"{p}/conv", kernel_shape=list(layer.kernel_size),
+                              strides=list(layer.strides), pads=_pads(layer, h, w), dilations=[1, 1], group=1)
+            _activation(g, layer.activation, p)
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            g.to_channels_first(p)
+            h, w, _ = in_shape
+            attrs = dict(kernel_shape=list(layer.pool_size), strides=list(layer.strides), pads=_pads(layer, h, w))
+            if kind == "MaxPooling2D":
+                g.apply("MaxPool", f"{p}/max_pool", **attrs)
+            else:
+                g.apply("AveragePool", f"{p}/average_pool", count_include_pad=0, **attrs)
+        elif kind == "BatchNormalization":
+            if g.rank > 2:
+                g.to_channels_first(p)
+            c = in_shape[-1]
+            gamma = params["gamma"] if layer.scale else np.ones(c)
+            beta = params["beta"] if layer.center else np.zeros(c)
+            inputs = [g.tensor, g.const(f"{p}/gamma", np.asarray(gamma, f32)), g.const(f"{p}/beta", np.asarray(beta, f32)),
+                      g.const(f"{p}/moving_mean", params["moving_mean"].astype(f32)),
+                      g.const(f"{p}/moving_variance", params["moving_variance"].astype(f32))]
+            g.tensor = g.node("BatchNormalization", inputs, f"{p}/batch_norm", epsilon=float(layer.epsilon))
+        elif kind == "Flatten":
+            g.to_channels_last(p)
+            g.apply("Flatten", f"{p}/flatten", axis=1)
+            g.rank = 2
+        elif kind == "Dropout":
+            g.apply("Identity", f"{p}/identity")
+        elif kind == "Activation":
+            _activation(g, layer.activation, p)
+        else:  # pragma: no cover - every core layer is handled above
+            raise ValueError(f"layer type {kind} has no ONNX export")
+    g.to_channels_last("output")
+    if g.nodes and g.nodes[-1].output[0] == g.tensor:
+        g.nodes[-1].output[0] = "output"
+    else:
+        g.nodes.append(helper.make_node("Identity", [g.tensor], ["output"], name="output"))
+
+    elem = onnx.TensorProto.FLOAT
+    graph = helper.make_graph(
+        g.nodes, model.name or "nnviz",
+        [helper.make_tensor_value_info("input", elem, ["batch", *input_shape])],
+        [helper.make_tensor_value_info("output", elem, ["batch", *model.output_shape[1:]])],
+        initializer=g.initializers)
+    opsets = [helper.make_opsetid("", opset)]
+    from nnviz import __version__
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="nnviz", producer_version=__version__,
+                              doc_string=f"exported from nnviz model '{model.name}'")
+    proto.ir_version = helper.find_min_ir_version_for(opsets)
+    onnx.checker.check_model(proto, full_check=True)
+    return proto
+
+
+def export_onnx(model, path, opset: int = DEFAULT_OPSET) -> None:
+    """Write ``model`` as an ONNX file (atomically); input ``input``, output ``output``, dynamic batch."""
+    if not os.fspath(path).lower().endswith(".onnx"):
+        raise ValueError(f"ONNX files end in '.onnx', got {os.fspath(path)!r}")
+    data = build_onnx(model, opset).SerializeToString()
+    with atomic_write(path, "wb") as f:
+        f.write(data)

@@ -1,0 +1,272 @@
+"""Export a model as a stand-alone Python script that rebuilds it in PyTorch.
+
+The script needs only ``numpy`` and ``torch``. The weights are embedded in it (a base64 ``.npz`` already
+in PyTorch's layout and names), so the script is the whole export — one file to mail, commit or run:
+
+    python model.py                             # print the network, run it on a random batch
+    python model.py --input x.npy --output y.npy
+    from model import build_model               # net = build_model(); net(torch.from_numpy(x))
+
+Like the Keras model, the network takes and returns channels-last tensors (``(N, H, W, C)`` for images).
+Conv and pooling layers permute to PyTorch's NCHW inside and back, and TF's ``"same"`` padding
+(the odd pixel after) is an explicit ``F.pad`` (with ``-inf`` for max pooling; average pooling divides by
+the number of real cells, as TF does). The module is returned in ``eval()`` mode (Dropout off,
+BatchNormalization on its moving statistics). Float64 models give a float64 network.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import textwrap
+
+import numpy as np
+
+from nnviz.io.atomic import atomic_write
+
+_PRELUDE = '''\
+import argparse
+import base64
+import io
+from collections import OrderedDict
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ChannelsLastConv2d(nn.Module):
+    """Keras' Conv2D on channels-last input: permute to NCHW, pad like TF, convolve, permute back."""
+
+    def __init__(self, in_channels, filters, kernel_size, strides, pads, bias):
+        super().__init__()
+        self.pads = pads  # (left, right, top, bottom), as F.pad takes them
+        self.conv = nn.Conv2d(in_channels, filters, kernel_size, stride=strides, padding=0, bias=bias)
+
+    def extra_repr(self):
+        return f"pads={self.pads}"
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if any(self.pads):
+            x = F.pad(x, self.pads)
+        return self.conv(x).permute(0, 2, 3, 1)
+
+
+class ChannelsLastMaxPool2d(nn.Module):
+    """MaxPooling2D: padded cells are -inf, so they never win."""
+
+    def __init__(self, pool_size, strides, pads):
+        super().__init__()
+        self.pool_size, self.strides, self.pads = pool_size, strides, pads
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, pads={self.pads}"
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if any(self.pads):
+            x = F.pad(x, self.pads, value=float("-inf"))
+        return F.max_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
+
+
+class ChannelsLastAvgPool2d(nn.Module):
+    """AveragePooling2D: the mean of the real (unpadded) cells of each window, as TF computes it."""
+
+    def __init__(self, pool_size, strides, pads):
+        super().__init__()
+        self.pool_size, self.strides, self.pads = pool_size, strides, pads
+
+    def extra_repr(self):
+        return f"pool_size={self.pool_size}, strides={self.strides}, pads={self.pads}"
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        if not any(self.pads):
+            return F.avg_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
+        ones = torch.ones_like(x[:1, :1])
+        total = F.avg_pool2d(F.pad(x, self.pads), self.pool_size, self.strides)
+        share = F.avg_pool2d(F.pad(ones, self.pads), self.pool_size, self.strides)
+        return (total / share).permute(0, 2, 3, 1)
+
+
+class ChannelsLastBatchNorm(nn.Module):
+    """Keras' BatchNormalization over the last axis (momentum is Keras': moving = moving*m + batch*(1-m))."""
+
+    def __init__(self, channels, momentum, epsilon):
+        super().__init__()
+        self.momentum, self.epsilon = momentum, epsilon
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def extra_repr(self):
+        return f"{self.weight.numel()}, momentum={self.momentum}, epsilon={self.epsilon}"
+
+    def forward(self, x):
+        y = F.batch_norm(x.movedim(-1, 1), self.running_mean, self.running_var, self.weight, self.bias,
+                         self.training, 1.0 - self.momentum, self.epsilon)
+        return y.movedim(1, -1)
+
+
+class Swish(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
+def _load_weights(net, dtype):
+    data = np.load(io.BytesIO(base64.b64decode("".join(WEIGHTS))), allow_pickle=False)
+    state = {key: torch.from_numpy(data[key].copy()).to(dtype) for key in data.files}
+    net.load_state_dict(state, strict=True)
+
+
+def build_model():
+    """The network with its trained weights, in eval mode."""
+    net = make_network().to(DTYPE)
+    _load_weights(net, DTYPE)
+    return net.eval()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", help="a .npy file of inputs shaped (N, *INPUT_SHAPE)")
+    parser.add_argument("--output", help="where to write the predictions (.npy)")
+    args = parser.parse_args(argv)
+    net = build_model()
+    if args.input:
+        x = torch.from_numpy(np.load(args.input)).to(DTYPE)
+    else:
+        print(net)
+        x = torch.randn(4, *INPUT_SHAPE, dtype=DTYPE)
+    with torch.no_grad():
+        y = net(x).numpy()
+    if args.output:
+        np.save(args.output, y)
+    else:
+        print(f"input {tuple(x.shape)} -> output {y.shape}")
+    return 0
+
+'''
+
+_ACTIVATIONS = {
+    "relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "softmax": "nn.Softmax(dim=-1)",
+    "elu": "nn.ELU(alpha={alpha})", "leaky_relu": "nn.LeakyReLU(negative_slope={slope})",
+    "softplus": "nn.Softplus()", "swish": "Swish()",
+}
+
+
+def _activation_code(act) -> str | None:
+    if act.name == "linear":
+        return None
+    if act.name not in _ACTIVATIONS:
+        raise ValueError(f"activation {act.name!r} has no PyTorch export")
+    return _ACTIVATIONS[act.name].format(alpha=float(getattr(act, "alpha", 1.0)),
+                                         slope=float(getattr(act, "negative_slope", 0.2)))
+
+
+def _pads(layer, h: int, w: int) -> tuple[int, int, int, int]:
+    _, _, (pt, pb, pl, pr) = layer._geometry(h, w)
+    return (int(pl), int(pr), int(pt), int(pb))
+
+
+def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
+    """``[(module name, constructor code)]`` and the state dict (PyTorch names and layouts) for ``model``."""
+    modules: list[tuple[str, str]] = []
+    state: dict[str, np.ndarray] = {}
+    for layer in model.layers:
+        name, kind, p = layer.name.replace(".", "_"), layer.layer_type, layer.params
+        in_shape = layer.input_shape
+        act = None
+        if kind == "Dense":
+            modules.append((name, f"nn.Linear({in_shape[-1]}, {layer.units}, bias={layer.use_bias})"))
+            state[f"{name}.weight"] = p["kernel"].T                  # torch keeps (out, in)
+            if layer.use_bias:
+                state[f"{name}.bias"] = p["bias"]
+            act = layer.activation
+        elif kind == "Conv2D":
+            h, w, c = in_shape
+            modules.append((name, f"ChannelsLastConv2d({c}, {layer.filters}, {tuple(layer.kernel_size)}, "
+                                  f"{tuple(layer.strides)}, {_pads(layer, h, w)}, bias={layer.use_bias})"))
+            state[f"{name}.conv.weight"] = p["kernel"].transpose(3, 2, 0, 1)  # (kh, kw, in, out) -> (out, in, kh, kw)
+            if layer.use_bias:
+                state[f"{name}.conv.bias"] = p["bias"]
+            act = layer.activation
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            h, w, _ = in_shape
+            cls = "ChannelsLastMaxPool2d" if kind == "MaxPooling2D" else "ChannelsLastAvgPool2d"
+            modules.append((name, f"{cls}({tuple(layer.pool_size)}, {tuple(layer.strides)}, {_pads(layer, h, w)})"))
+        elif kind == "Flatten":
+            modules.append((name, "nn.Flatten()"))  # on channels-last data: Keras' (h, w, c) order
+        elif kind == "Dropout":
+            modules.append((name, f"nn.Dropout({layer.rate})"))
+        elif kind == "Activation":
+            act = layer.activation
+            code = _activation_code(act)
+            modules.append((name, code or "nn.Identity()"))
+            act = None
+        elif kind == "BatchNormalization":
+            c = in_shape[-1]
+            modules.append((name, f"ChannelsLastBatchNorm({c}, momentum={layer.momentum}, epsilon={layer.epsilon})"))
+            state[f"{name}.weight"] = p["gamma"] if layer.scale else np.ones(c, model.dtype)
+            state[f"{name}.bias"] = p["beta"] if layer.center else np.zeros(c, model.dtype)
+            state[f"{name}.running_mean"] = p["moving_mean"]
+            state[f"{name}.running_var"] = p["moving_variance"]
+        else:  # pragma: no cover - every core layer is handled above
+            raise ValueError(f"layer type {kind} has no PyTorch export")
+        if act is not None:
+            code = _activation_code(act)
+            if code is not None:
+                modules.append((f"{name}_{act.name}", code))
+    return modules, {k: np.ascontiguousarray(v) for k, v in state.items()}
+
+
+def pytorch_script(model) -> str:
+    """The source of the stand-alone PyTorch script for ``model``."""
+    if not model.built:
+        raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
+    from nnviz import __version__
+
+    modules, state = torch_modules(model)
+    buf = io.BytesIO()
+    np.savez(buf, **state)
+    encoded = base64.b64encode(buf.getvalue()).decode("ascii")
+    chunks = textwrap.wrap(encoded, 100)
+    lines = [f'"""{model.name} rebuilt in PyTorch (generated by nnviz {__version__}).',
+             "",
+             "Inputs and outputs are channels-last, like the Keras / nnviz model:",
+             f"input (N, {', '.join(map(str, model.input_shape[1:]))}) -> output "
+             f"(N, {', '.join(map(str, model.output_shape[1:]))}).",
+             "",
+             "    python this_file.py                           # print the network, run a random batch",
+             "    python this_file.py --input x.npy --output y.npy",
+             "    from this_file import build_model             # net = build_model(); y = net(torch.from_numpy(x))",
+             '"""', ""]
+    body = [_PRELUDE,
+            f"INPUT_SHAPE = {tuple(int(s) for s in model.input_shape[1:])}",
+            f"DTYPE = torch.{'float64' if model.dtype == np.float64 else 'float32'}",
+            "",
+            "",
+            "def make_network():",
+            '    """The architecture, without trained weights (fresh PyTorch initialisation)."""',
+            "    return nn.Sequential(OrderedDict(["]
+    for name, code in modules:
+        body.append(f"        ({name!r}, {code}),")
+    body += ["    ]))", "", "",
+             f"# the trained weights: an .npz of the state dict ({sum(v.size for v in state.values()):,} numbers), "
+             "base64-encoded",
+             "WEIGHTS = ["]
+    body += [f'    "{chunk}",' for chunk in chunks]
+    body += ["]", "", "", 'if __name__ == "__main__":', "    raise SystemExit(main())", ""]
+    return "\n".join(lines) + "\n".join(body)
+
+
+def export_pytorch(model, path) -> None:
+    """Write the stand-alone PyTorch script for ``model`` to ``path`` (atomically)."""
+    if not os.fspath(path).lower().endswith(".py"):
+        raise ValueError(f"the PyTorch export is a Python script; give a name ending in '.py', got {os.fspath(path)!r}")
+    text = pytorch_script(model)
+    with atomic_write(path, "w") as f:
+        f.write(text)

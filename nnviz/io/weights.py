@@ -1,0 +1,294 @@
+"""Weights in and out of files, the format chosen by the extension.
+
+* ``.npz`` — one array per weight, keyed ``<layer name>/<weight name>`` (``model.weight_keys()``);
+* ``.weights.h5`` — Keras 3's layout (what ``keras.Model.save_weights`` writes and
+  ``keras.Model.load_weights`` reads): ``layers/<layer name>/vars/<i>`` datasets, variables in Keras'
+  order (``kernel, bias``; ``gamma, beta, moving_mean, moving_variance``), plus the empty groups and
+  attributes Keras writes. Needs h5py (imported only here, only when used);
+* ``.json`` — human-readable, for teaching:
+  ``{"format": "nnviz-weights", "version": 1, "dtype": "float32",
+  "layers": {"dense": {"kernel": {"shape": [2, 3], "values": [[...], ...]}, ...}}}``.
+
+Every file is written through :func:`nnviz.io.atomic.atomic_write`. Loading checks the file against
+the model's architecture first and refuses a file that does not fit with a :class:`WeightsError`
+listing the expected and found shapes; the model is only changed when everything fits.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+
+import numpy as np
+
+from nnviz.io.atomic import atomic_write
+
+JSON_FORMAT = "nnviz-weights"
+JSON_VERSION = 1
+FORMATS = {"npz": ".npz", "h5": ".weights.h5", "json": ".json"}
+
+
+class WeightsError(ValueError):
+    """A weights file cannot be read or does not fit the model; the message says why."""
+
+
+# ============================================================================ checking
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarray]:
+    """The arrays of ``named`` (``{"dense/kernel": array}``) in ``model.weight_keys()`` order, converted
+    to the model's dtype, after checking names, shapes, dtypes and values.
+
+    Raises :class:`WeightsError` with one line per weight (expected and found shape) when they do not fit.
+    """
+    if not model.built:
+        raise WeightsError("the model is not built yet (it has no input shape), so it has no weights to load")
+    expected = {key: tuple(w.shape) for key, w in zip(model.weight_keys(), model.get_weights())}
+    found = {}
+    for key, arr in named.items():
+        shape = getattr(arr, "shape", None)
+        found[str(key)] = tuple(shape) if shape is not None else None
+    problems = []
+    lines = []
+    for key, exp in expected.items():
+        if key not in found:
+            lines.append(f"  {key}: expected {_shape_text(exp)}, found nothing   <-- missing")
+            problems.append(key)
+        elif found[key] != exp:
+            got = "no array" if found[key] is None else _shape_text(found[key])
+            lines.append(f"  {key}: expected {_shape_text(exp)}, found {got}   <-- mismatch")
+            problems.append(key)
+        else:
+            lines.append(f"  {key}: expected {_shape_text(exp)}, found {_shape_text(found[key])}")
+    for key in found:
+        if key not in expected:
+            got = "no array" if found[key] is None else _shape_text(found[key])
+            lines.append(f"  {key}: not in the architecture, found {got}   <-- unexpected")
+            problems.append(key)
+    if problems:
+        raise WeightsError(f"the weights in {source} do not fit the architecture of model '{model.name}' "
+                           f"({len(expected)} arrays expected, {len(found)} found):\n" + "\n".join(lines))
+    out = []
+    for key in expected:
+        arr = np.asarray(named[key])
+        if arr.dtype.kind != "f":
+            raise WeightsError(f"weight {key} in {source} has dtype {arr.dtype}; weights must be floating-point "
+                               f"numbers (float16, float32 or float64)")
+        if not np.all(np.isfinite(arr)):
+            raise WeightsError(f"weight {key} in {source} contains NaN or infinity")
+        out.append(arr.astype(model.dtype, copy=False))
+    return out
+
+
+def set_named_weights(model, named: dict, source: str = "the file") -> None:
+    """Check ``named`` against ``model`` and set them (all or nothing)."""
+    arrays = match_weights(model, named, source)
+    model.set_weights(arrays)
+
+
+def named_weights(model) -> dict[str, np.ndarray]:
+    """``{"dense/kernel": array, ...}`` in the model's order (copies)."""
+    if not model.built:
+        raise WeightsError("the model is not built yet (it has no input shape), so it has no weights to save")
+    return dict(zip(model.weight_keys(), model.get_weights()))
+
+
+# ============================================================================ dispatch
+def format_of(path) -> str:
+    """``"npz"``, ``"h5"`` or ``"json"`` from the file name; :class:`WeightsError` otherwise."""
+    name = os.fspath(path).lower()
+    if name.endswith(".npz"):
+        return "npz"
+    if name.endswith(".weights.h5"):
+        return "h5"
+    if name.endswith(".h5") or name.endswith(".hdf5"):
+        raise WeightsError(f"{os.fspath(path)!r}: Keras 3 weight files end in '.weights.h5'")
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".keras"):
+        return "keras"
+    raise WeightsError(f"cannot tell the weights format of {os.fspath(path)!r} from its name; "
+                       f"use a name ending in .npz, .weights.h5 or .json")
+
+
+def save_weights(model, path) -> None:
+    """Write the model's weights to ``path`` (atomically); the format is chosen by the extension."""
+    fmt = format_of(path)
+    if fmt == "keras":
+        raise WeightsError("a .keras file holds a whole model: use model.export(path, format='keras')")
+    if fmt == "npz":
+        save_npz(model, path)
+    elif fmt == "h5":
+        save_h5(model, path)
+    else:
+        save_json(model, path)
+
+
+def load_weights(model, path) -> None:
+    """Load weights from ``path`` into ``model``; :class:`WeightsError` if the file is damaged or does
+    not fit the architecture (the model is then unchanged). Also reads the weights of a Keras ``.keras``
+    model file of the same architecture."""
+    fmt = format_of(path)
+    if fmt == "npz":
+        load_npz(model, path)
+    elif fmt == "h5":
+        load_h5(model, path)
+    elif fmt == "keras":
+        from nnviz.io import keras_export
+        keras_export.read_keras_weights(model, path)
+    else:
+        load_json(model, path)
+
+
+def _read_bytes(path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise WeightsError(f"cannot read {os.fspath(path)!r}: {exc.strerror or exc}") from None
+
+
+# ============================================================================ .npz
+def npz_bytes(named: dict) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **{k: np.ascontiguousarray(v) for k, v in named.items()})
+    return buf.getvalue()
+
+
+# uncompressed size the loaders accept for one array (a corrupt header must not allocate gigabytes)
+MAX_ARRAY_BYTES = 1 << 31
+
+
+def read_npz(data: bytes, source: str = "the file") -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive held in ``data``; :class:`WeightsError` for anything that is not
+    a readable archive of numeric arrays (pickled objects are refused, never loaded)."""
+    if not data:
+        raise WeightsError(f"{source} is empty")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            out = {}
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy"):
+                    raise WeightsError(f"{source} holds {info.filename!r}, which is not a .npy array")
+                if info.file_size > MAX_ARRAY_BYTES:
+                    raise WeightsError(f"{source}: array {info.filename!r} is implausibly large "
+                                       f"({info.file_size:,} bytes)")
+                raw = zf.read(info)
+                try:
+                    arr = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+                except ValueError as exc:
+                    raise WeightsError(f"{source}: array {info.filename[:-4]!r} cannot be read: {exc}") from None
+                if arr.dtype.kind not in "fiub":
+                    raise WeightsError(f"{source}: array {info.filename[:-4]!r} has dtype {arr.dtype}; "
+                                       f"weights must be numbers")
+                out[info.filename[:-4]] = arr
+            return out
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a damaged archive fails in many ways (BadZipFile, zlib.error, ...)
+        raise WeightsError(f"{source} is not a readable .npz archive (damaged or truncated?): "
+                           f"{type(exc).__name__}: {exc}") from None
+
+
+def save_npz(model, path) -> None:
+    data = npz_bytes(named_weights(model))
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def load_npz(model, path) -> None:
+    source = repr(os.fspath(path))
+    set_named_weights(model, read_npz(_read_bytes(path), source), source)
+
+
+# ============================================================================ .json
+def json_document(model) -> dict:
+    layers: dict = {}
+    for key, arr in named_weights(model).items():
+        layer, weight = key.split("/", 1)
+        layers.setdefault(layer, {})[weight] = {"shape": list(arr.shape), "values": arr.tolist()}
+    return {"format": JSON_FORMAT, "version": JSON_VERSION, "model": model.name, "dtype": model.dtype.name,
+            "layers": layers}
+
+
+def save_json(model, path) -> None:
+    # repr of a Python float is the shortest string that round-trips, and float32 -> float64 is exact,
+    # so reading it back with the model's dtype is bit-exact
+    text = json.dumps(json_document(model), indent=1)
+    with atomic_write(path, "w") as f:
+        f.write(text)
+        f.write("\n")
+
+
+def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WeightsError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise WeightsError(f"{source} is not a weights file: its JSON is nested too deeply") from None
+    if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
+        raise WeightsError(f"{source} is not an nnviz weights file (it needs \"format\": \"{JSON_FORMAT}\")")
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise WeightsError(f"{source} has no valid \"version\"")
+    if version > JSON_VERSION:
+        raise WeightsError(f"{source} was made by a newer nnviz (weights format version {version}; "
+                           f"this nnviz reads up to {JSON_VERSION})")
+    layers = doc.get("layers")
+    if not isinstance(layers, dict):
+        raise WeightsError(f"{source} has no \"layers\" object")
+    dtype = np.float64
+    out = {}
+    for lname, weights in layers.items():
+        if not isinstance(weights, dict):
+            raise WeightsError(f"{source}: layer {lname!r} must map weight names to arrays")
+        for wname, entry in weights.items():
+            key = f"{lname}/{wname}"
+            values = entry.get("values") if isinstance(entry, dict) else entry
+            try:
+                arr = np.array(values, dtype=dtype)
+            except (ValueError, TypeError, OverflowError, RecursionError):
+                raise WeightsError(f"{source}: weight {key} is not a rectangular array of numbers") from None
+            if isinstance(entry, dict) and "shape" in entry:
+                shape = entry["shape"]
+                if (not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
+                                                           and s >= 0 for s in shape)):
+                    raise WeightsError(f"{source}: weight {key} has an invalid \"shape\" {shape!r}")
+                if tuple(shape) != arr.shape:
+                    if arr.size == math.prod(shape) and arr.size == 0:
+                        arr = arr.reshape(shape)
+                    else:
+                        raise WeightsError(f"{source}: weight {key} says its shape is {_shape_text(shape)} "
+                                           f"but its values have shape {_shape_text(arr.shape)}")
+            out[key] = arr
+    return out
+
+
+def load_json(model, path) -> None:
+    source = repr(os.fspath(path))
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise WeightsError(f"{source} is not a text file (not UTF-8 at byte {exc.start})") from None
+    named = read_json(text, source)
+    arrays = match_weights(model, named, source)
+    # exactness: the values went float32 -> float64 -> repr -> float64; casting back is exact
+    model.set_weights(arrays)
+
+
+# ============================================================================ .weights.h5 (Keras 3)
+def save_h5(model, path) -> None:
+    from nnviz.io import keras_export
+    keras_export.write_weights_h5(model, path)
+
+
+def load_h5(model, path) -> None:
+    from nnviz.io import keras_export
+    keras_export.read_weights_h5(model, path)

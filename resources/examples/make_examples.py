@@ -1,0 +1,159 @@
+"""Writes the bundled example projects (``*.nnviz``) next to this file.
+
+    python resources/examples/make_examples.py
+
+Each example is built with the core and saved with ``nnviz.io.project.save_project``, untrained (the
+architecture's seed makes the initial weights reproducible). The training settings are tuned so that
+``nnviz.core.training.fit`` reaches the accuracy ``meta["expected_accuracy"]`` states on the test split
+within a few seconds (``tests/io/test_examples_train.py`` checks it).
+
+Two of the course's networks are architecture-only (``dataset`` is ``None``): the 8→6→6→4 network and the
+CNN for 20×20×3 images come without data in the course, and no bundled data set has 8 features with 4
+classes or 20×20 colour images. Their input shapes and parameter counts are the course's (124 and 68,770).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+
+from nnviz.core import Conv2D, Dense, Flatten, Input, MaxPooling2D, Sequential  # noqa: E402
+from nnviz.core.data import catalog  # noqa: E402
+from nnviz.core.training import TrainingConfig  # noqa: E402
+from nnviz.io.project import Project, save_project  # noqa: E402
+
+
+def dataset(name: str, **params) -> dict:
+    """A data set spec with every parameter written out (so a changed default cannot change the example)."""
+    full = catalog.get_spec(name).defaults()
+    full.update(params)
+    return {"name": name, "params": full}
+
+
+def example(name, layers, data, training, title, description, expected=None, seed=1, notes=""):
+    model = Sequential(layers, name=name.replace("-", "_"), seed=seed)
+    meta = {"title": title, "description": description}
+    if notes:
+        meta["notes"] = notes
+    if expected is not None:
+        meta["expected_accuracy"] = expected
+    project = Project.from_model(model, TrainingConfig(**training), data, meta=meta)
+    project.weights = None  # untrained: the seed in the architecture gives the initial weights
+    return name, project
+
+
+BINARY = dict(loss="binary_crossentropy", metrics=["accuracy"])
+SPARSE = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def examples() -> list[tuple[str, Project]]:
+    return [
+        example(
+            "course-2-3-2",
+            [Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")],
+            dataset("weight_height", scaling="minmax"),
+            dict(optimizer="adam", learning_rate=0.05, batch_size=6, epochs=200, **SPARSE),
+            "Course: 2 → 3 → 2",
+            "The course's first network: two inputs (weight and height), three ReLU neurons and a softmax "
+            "output of two classes — 17 weights in all. It learns the course's six people in a moment.",
+            expected=1.0),
+        example(
+            "course-8-6-6-4",
+            [Input((8,)), Dense(6, activation="relu"), Dense(6, activation="relu"), Dense(4, activation="softmax")],
+            None,
+            dict(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=50, **SPARSE),
+            "Course: 8 → 6 → 6 → 4",
+            "The course's layer example: 8 inputs, two hidden layers of 6 ReLU neurons and 4 softmax outputs "
+            "(124 weights). Explore its shapes and weights; the course gives it no data.",
+            notes="Architecture only: no bundled data set has 8 features and 4 classes. Load a CSV with 8 "
+                  "feature columns and a 4-class label to train it."),
+        example(
+            "clinical-trial",
+            [Input((1,)), Dense(16, activation="relu"), Dense(32, activation="relu"),
+             Dense(2, activation="softmax")],
+            dataset("clinical_trial"),
+            dict(optimizer="adam", learning_rate=1e-4, batch_size=10, epochs=20, **SPARSE),
+            "Course: clinical trial",
+            "Does a patient of a given age get side effects? The course's 1 → 16 → 32 → 2 network, trained "
+            "as in the course with Adam at a learning rate of 0.0001, batch size 10, for 20 epochs: about "
+            "93 % accuracy.",
+            notes="The course's output layer is Dense(2, sigmoid); softmax is the right pairing with "
+                  "sparse_categorical_crossentropy, so the example uses it.",
+            expected=0.90),
+        example(
+            "course-cnn",
+            [Input((20, 20, 3)), Dense(16, activation="relu"),
+             Conv2D(32, (3, 3), activation="relu", padding="same"),
+             MaxPooling2D(pool_size=(2, 2), strides=2, padding="valid"),
+             Conv2D(64, (5, 5), activation="relu", padding="same"), Flatten(), Dense(2, activation="softmax")],
+            None,
+            dict(optimizer="adam", learning_rate=0.001, batch_size=32, epochs=10, **SPARSE),
+            "Course: the small CNN",
+            "The course's convolutional network for 20×20 colour images: a Dense layer applied to every "
+            "pixel, two Conv2D layers and a max pooling, then Flatten and a 2-class softmax — 68,770 weights. "
+            "Look at how each layer changes the shape.",
+            notes="Architecture only: no bundled data set has 20×20 colour images. For a CNN that trains, "
+                  "open the 'Digits: CNN' example."),
+        example(
+            "xor",
+            [Input((2,)), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")],
+            dataset("xor"),
+            dict(optimizer="adam", learning_rate=0.03, batch_size=10, epochs=40, **BINARY),
+            "XOR",
+            "One class where x1 and x2 have the same sign, the other where they differ: no straight line "
+            "separates them, so a single neuron cannot learn it. One hidden layer of 8 tanh neurons can.",
+            expected=0.95),
+        example(
+            "circle",
+            [Input((2,)), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")],
+            dataset("circle"),
+            dict(optimizer="adam", learning_rate=0.03, batch_size=10, epochs=40, **BINARY),
+            "Circle",
+            "One class inside a circle, the other in a ring around it. A hidden layer of 8 tanh neurons bends "
+            "the decision boundary into a closed curve.",
+            expected=0.95),
+        example(
+            "spiral",
+            [Input((4,)), Dense(8, activation="tanh"), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")],
+            dataset("spiral", features=["x1", "x2", "sin(x1)", "sin(x2)"]),
+            dict(optimizer="adam", learning_rate=0.03, batch_size=10, epochs=150, **BINARY),
+            "Spiral",
+            "Two interleaved spirals — the hardest Playground data set. With sin(x1) and sin(x2) as extra "
+            "input features and two hidden layers of 8 tanh neurons it is learned to over 90 %.",
+            expected=0.90),
+        example(
+            "digits-mlp",
+            [Input((8, 8, 1)), Flatten(), Dense(32, activation="relu"), Dense(10, activation="softmax")],
+            dataset("digits"),
+            dict(optimizer="adam", learning_rate=0.003, batch_size=32, epochs=20, **SPARSE),
+            "Digits: dense network",
+            "Handwritten digits of 8×8 pixels. Flatten turns each image into 64 inputs for a hidden layer of "
+            "32 ReLU neurons and a 10-class softmax.",
+            expected=0.90),
+        example(
+            "digits-cnn",
+            [Input((8, 8, 1)), Conv2D(8, 3, padding="same", activation="relu"), MaxPooling2D(),
+             Conv2D(16, 3, padding="same", activation="relu"), MaxPooling2D(), Flatten(),
+             Dense(10, activation="softmax")],
+            dataset("digits"),
+            dict(optimizer="adam", learning_rate=0.003, batch_size=32, epochs=15, **SPARSE),
+            "Digits: convolutional network",
+            "The same digits with a small CNN: two Conv2D + MaxPooling2D stages find strokes and corners, "
+            "then a softmax layer reads the digit from them.",
+            expected=0.90),
+    ]
+
+
+def main() -> int:
+    for name, project in examples():
+        path = os.path.join(HERE, name + ".nnviz")
+        save_project(path, project)
+        print(f"wrote {os.path.relpath(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The PyTorch export: a stand-alone script that, run with torch, reproduces ``model.predict``."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnviz.core import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input,
+                        MaxPooling2D, Sequential)
+from nnviz.io.pytorch_export import export_pytorch, pytorch_script
+
+
+def every_layer(dtype="float32"):
+    model = Sequential([
+        Input((9, 7, 3)),
+        Conv2D(4, 3, padding="same", activation="relu"),
+        BatchNormalization(),
+        MaxPooling2D(pool_size=3, strides=2, padding="same"),
+        Conv2D(5, (3, 2), strides=2, padding="same", activation="leaky_relu", use_bias=False),
+        AveragePooling2D(2, strides=1, padding="same"),
+        Dense(6, activation="swish"),
+        Activation("softmax"),
+        Conv2D(3, 2, activation="elu"),
+        AveragePooling2D((2, 1), padding="valid"),
+        Flatten(),
+        Dropout(0.3),
+        Dense(7, activation="softplus"),
+        BatchNormalization(),
+        Activation("sigmoid"),
+        Dense(5, activation="tanh"),
+        Dense(4),
+        Activation("linear"),
+        Dense(3, activation="softmax"),
+    ], dtype=dtype, seed=0)
+    rng = np.random.default_rng(1)
+    for layer in model.layers:
+        for k, v in layer.params.items():
+            v[...] = rng.uniform(0.5, 1.5, v.shape) if k == "moving_variance" else rng.normal(0, 0.5, v.shape)
+    return model
+
+
+def test_script_is_plain_python_without_nnviz():
+    source = pytorch_script(every_layer())
+    tree = ast.parse(source)
+    imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported <= {"argparse", "base64", "io", "collections", "numpy", "torch"}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_script_reproduces_predictions(tmp_path, dtype):
+    pytest.importorskip("torch")
+    model = every_layer(dtype)
+    x = np.random.default_rng(2).normal(size=(6, 9, 7, 3)).astype(dtype)
+    export_pytorch(model, tmp_path / "net.py")
+    np.save(tmp_path / "x.npy", x)
+    result = subprocess.run([sys.executable, str(tmp_path / "net.py"), "--input", str(tmp_path / "x.npy"),
+                             "--output", str(tmp_path / "y.npy")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
+
+
+def test_script_without_arguments_prints_the_network(tmp_path):
+    pytest.importorskip("torch")
+    model = Sequential([Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")], seed=0)
+    model.export(tmp_path / "small.py", format="pytorch")
+    result = subprocess.run([sys.executable, str(tmp_path / "small.py")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Linear(in_features=2, out_features=3" in result.stdout and "-> output (4, 2)" in result.stdout
+
+
+def test_build_model_importable(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    model = every_layer()
+    export_pytorch(model, tmp_path / "exported_net.py")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import exported_net
+
+    net = exported_net.build_model()
+    assert not net.training
+    x = np.random.default_rng(3).normal(size=(3, 9, 7, 3)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
+    trainable = sum(p.numel() for p in net.parameters())
+    assert trainable == model.count_trainable_params()
+
+
+def test_pytorch_export_needs_py(tmp_path):
+    with pytest.raises(ValueError, match=r"\.py"):
+        export_pytorch(every_layer(), tmp_path / "net.pt")
