@@ -1,0 +1,362 @@
+"""The inspector: typed editors for the selected layer's settings (or the input shape).
+
+Every change goes to the document as one undo command (``set_layer_option`` / ``set_input_shape``).
+Spin boxes commit on Enter, focus change or an arrow step (no keyboard tracking), so typing "128"
+is one edit, not three. Choices come from the core: activation names from
+``nnviz.core.activations.NAMES``, paddings from ``nnviz.core.layers.conv.PADDINGS``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from nnviz.core.activations import NAMES as ACTIVATIONS
+from nnviz.core.layers.base import shape_str
+from nnviz.core.layers.conv import PADDINGS
+from nnviz.ui import icons, theme
+from nnviz.ui.layer_view import describe_layer
+from nnviz.ui.palette import DESCRIPTIONS
+
+# key, kind, label, extra (min, max, step, decimals), tooltip
+OPTION_SPECS: dict[str, list[tuple]] = {
+    "Dense": [("units", "int", "Units", (1, 4096), "Number of neurons in the layer"),
+              ("activation", "activation", "Activation", None, "g(z) applied to each unit's weighted sum"),
+              ("use_bias", "bool", "Use bias", None, "Add a learned bias b_j to each unit")],
+    "Conv2D": [("filters", "int", "Filters", (1, 1024), "Number of filters = output channels"),
+               ("kernel_size", "pair", "Kernel size", (1, 15), "Height × width of each filter"),
+               ("strides", "pair", "Strides", (1, 8), "Step of the filter window (vertical × horizontal)"),
+               ("padding", "padding", "Padding", None, "'valid': no padding (output shrinks); "
+                                                        "'same': zero padding keeps height and width (at stride 1)"),
+               ("activation", "activation", "Activation", None, "g(z) applied to each output value"),
+               ("use_bias", "bool", "Use bias", None, "Add a learned bias per filter")],
+    "MaxPooling2D": [("pool_size", "pair", "Pool size", (1, 8), "Window height × width"),
+                     ("strides", "pair", "Strides", (1, 8), "Step of the window (defaults to the pool size)"),
+                     ("padding", "padding", "Padding", None, "'valid' drops incomplete windows; 'same' keeps them")],
+    "AveragePooling2D": [("pool_size", "pair", "Pool size", (1, 8), "Window height × width"),
+                         ("strides", "pair", "Strides", (1, 8), "Step of the window (defaults to the pool size)"),
+                         ("padding", "padding", "Padding", None, "'valid' drops incomplete windows; 'same' keeps them")],
+    "Flatten": [],
+    "Dropout": [("rate", "float", "Rate", (0.0, 0.95, 0.05, 2), "Fraction of inputs set to zero in each training step")],
+    "Activation": [("activation", "activation", "Activation", None, "The function applied to every value")],
+    "BatchNormalization": [("momentum", "float", "Momentum", (0.0, 0.9999, 0.01, 4),
+                            "How slowly the moving mean and variance follow the batches"),
+                           ("epsilon", "float", "Epsilon", (1e-6, 1.0, 0.0001, 6),
+                            "Added to the variance to avoid dividing by zero"),
+                           ("center", "bool", "Center (β)", None, "Learn a shift β per channel"),
+                           ("scale", "bool", "Scale (γ)", None, "Learn a scale γ per channel")],
+}
+
+
+def _spin(lo: int, hi: int) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setKeyboardTracking(False)
+    s.setAccelerated(True)
+    return s
+
+
+class _PairEditor(QWidget):
+    """Two spin boxes, "3 × 3"."""
+
+    def __init__(self, lo: int, hi: int, parent=None):
+        super().__init__(parent)
+        self.a, self.b = _spin(lo, hi), _spin(lo, hi)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.a, 1)
+        lay.addWidget(QLabel("×"))
+        lay.addWidget(self.b, 1)
+
+    def value(self) -> list[int]:
+        return [self.a.value(), self.b.value()]
+
+    def set_value(self, v) -> None:
+        if not isinstance(v, (list, tuple)):
+            v = [v, v]
+        for box, x in zip((self.a, self.b), v):
+            box.blockSignals(True)
+            box.setValue(int(x))
+            box.blockSignals(False)
+
+
+class InspectorWidget(QWidget):
+    """Shows and edits the selected layer (``set_selection``) through the document."""
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.document = document
+        self.index: int | None = None        # None: nothing selected; -1: the input
+        self._form_key = None
+        self.editors: dict[str, QWidget] = {}
+        self._setters: dict[str, object] = {}
+
+        self.icon_label = QLabel()
+        self.icon_label.setFixedSize(32, 32)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("inspectorTitle")
+        self.name_label = QLabel()
+        self.name_label.setObjectName("inspectorName")
+        head = QHBoxLayout()
+        head.setSpacing(10)
+        head.addWidget(self.icon_label)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.name_label)
+        head.addLayout(titles, 1)
+        self.description = QLabel()
+        self.description.setObjectName("inspectorDescription")
+        self.description.setWordWrap(True)
+        self.form_host = QWidget()
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setHorizontalSpacing(12)
+        self.form.setVerticalSpacing(8)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setObjectName("inspectorRule")
+        self.info_label = QLabel()
+        self.info_label.setObjectName("inspectorInfo")
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("inspectorError")
+        self.error_label.setWordWrap(True)
+        self.placeholder = QLabel("Select a layer in the diagram to edit its settings.\n\n"
+                                  "Drag layers from the palette onto the canvas, drag blocks to reorder them, "
+                                  "Del removes the selection.")
+        self.placeholder.setObjectName("inspectorPlaceholder")
+        self.placeholder.setWordWrap(True)
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(12, 12, 12, 12)
+        lay.setSpacing(10)
+        lay.addWidget(self.placeholder)
+        lay.addLayout(head)
+        lay.addWidget(self.description)
+        lay.addWidget(self.form_host)
+        lay.addWidget(line)
+        lay.addWidget(self.info_label)
+        lay.addWidget(self.error_label)
+        lay.addStretch(1)
+        self._content = [self.icon_label, self.title_label, self.name_label, self.description, self.form_host, line,
+                         self.info_label]
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        document.architecture_changed.connect(self._on_document_architecture_changed)
+        document.dataset_changed.connect(self._on_document_architecture_changed)
+        theme.state().theme_changed.connect(self._on_theme_changed)
+        self.refresh()
+
+    def _on_theme_changed(self, _name: str) -> None:
+        self.refresh(force=True)
+
+    # ---------------------------------------------------------------- selection
+    def set_selection(self, indices: list[int]) -> None:
+        self.index = indices[0] if len(indices) == 1 else None
+        self.refresh()
+
+    def _on_document_architecture_changed(self) -> None:
+        if self.index is not None and self.index >= self.document.layer_count():
+            self.index = None
+        self.refresh()
+
+    # ---------------------------------------------------------------- building
+    def refresh(self, force: bool = False) -> None:
+        doc = self.document
+        idx = self.index
+        has = idx is not None
+        self.placeholder.setVisible(not has)
+        for w in self._content:
+            w.setVisible(has)
+        self.error_label.setVisible(False)
+        if not has:
+            self._clear_form()
+            return
+        if idx == -1:
+            key = ("input",)
+            layer_type, options, name = "Input", {}, ""
+        else:
+            entry = doc.layer_entry(idx)
+            layer_type = entry["class_name"]
+            options = doc.layer_options(idx)
+            name = entry["config"].get("name", "")
+            key = (layer_type, name)
+        if force or key != self._form_key:
+            self._build_form(layer_type)
+            self._form_key = key
+        self.icon_label.setPixmap(icons.layer_icon(layer_type).pixmap(32, 32))
+        if idx == -1:
+            self.title_label.setText("Input")
+            self.name_label.setText(doc.dataset.name if doc.dataset is not None else "")
+            names = doc.feature_names()
+            text = ("The shape of one sample, without the batch axis. It comes from the data set and can be "
+                    "changed here.")
+            if names:
+                text += " Features: " + ", ".join(names) + "."
+            self.description.setText(text)
+            self._set_input_values(doc.input_shape)
+            self.info_label.setText(f"Output shape: {shape_str((None, *doc.input_shape))}")
+            return
+        self.title_label.setText(describe_layer(layer_type, options))
+        self.name_label.setText(f"{name} · {layer_type}")
+        self.description.setText(DESCRIPTIONS.get(layer_type, ""))
+        for k, setter in self._setters.items():
+            setter(options.get(k))
+        info = doc.layer_info()[idx]
+        if info["output_shape"] is not None:
+            trainable = info["trainable_params"]
+            extra = f" ({info['params'] - trainable:,} non-trainable)" if info["params"] != trainable else ""
+            self.info_label.setText(f"Output shape: {shape_str(info['output_shape'])}\n"
+                                    f"Parameters: {info['params']:,}{extra}")
+        else:
+            self.info_label.setText("Output shape: unknown")
+        if info["error"]:
+            self.error_label.setText(info["error"])
+            self.error_label.setVisible(True)
+
+    def _clear_form(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors, self._setters = {}, {}
+        self._form_key = None
+
+    def _build_form(self, layer_type: str) -> None:
+        self._clear_form()
+        if layer_type == "Input":
+            self._build_input_form()
+            return
+        for key, kind, label, extra, tip in OPTION_SPECS.get(layer_type, []):
+            editor, setter = self._make_editor(key, kind, extra)
+            editor.setObjectName(f"edit_{key}")
+            editor.setToolTip(tip)
+            lab = QLabel(label)
+            lab.setToolTip(tip)
+            self.form.addRow(lab, editor)
+            self.editors[key] = editor
+            self._setters[key] = setter
+        if not OPTION_SPECS.get(layer_type):
+            note = QLabel("This layer has no settings.")
+            note.setObjectName("inspectorPlaceholder")
+            self.form.addRow(note)
+
+    def _make_editor(self, key: str, kind: str, extra):
+        commit = lambda value, key=key: self._commit(key, value)  # noqa: E731
+        if kind == "int":
+            w = _spin(*extra)
+            w.valueChanged.connect(commit)
+
+            def setter(v, w=w):
+                w.blockSignals(True)
+                w.setValue(int(v) if v is not None else w.minimum())
+                w.blockSignals(False)
+            return w, setter
+        if kind == "float":
+            lo, hi, step, decimals = extra
+            w = QDoubleSpinBox()
+            w.setRange(lo, hi)
+            w.setSingleStep(step)
+            w.setDecimals(decimals)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(commit)
+
+            def setter(v, w=w):
+                w.blockSignals(True)
+                w.setValue(float(v) if v is not None else lo)
+                w.blockSignals(False)
+            return w, setter
+        if kind in ("activation", "padding"):
+            w = QComboBox()
+            w.addItems(list(ACTIVATIONS) if kind == "activation" else list(PADDINGS))
+            w.activated.connect(lambda i, w=w, key=key: self._commit(key, w.itemText(i)))
+
+            def setter(v, w=w):
+                w.blockSignals(True)
+                i = w.findText(str(v))
+                if i < 0 and v is not None:
+                    w.addItem(str(v))
+                    i = w.count() - 1
+                w.setCurrentIndex(max(i, 0))
+                w.blockSignals(False)
+            return w, setter
+        if kind == "bool":
+            w = QCheckBox()
+            w.toggled.connect(commit)
+
+            def setter(v, w=w):
+                w.blockSignals(True)
+                w.setChecked(bool(v))
+                w.blockSignals(False)
+            return w, setter
+        if kind == "pair":
+            w = _PairEditor(*extra)
+            w.a.valueChanged.connect(lambda _v, w=w, key=key: self._commit(key, w.value()))
+            w.b.valueChanged.connect(lambda _v, w=w, key=key: self._commit(key, w.value()))
+            return w, w.set_value
+        raise ValueError(kind)
+
+    def _build_input_form(self) -> None:
+        kind = QComboBox()
+        kind.setObjectName("edit_input_kind")
+        kind.addItems(["Vector (features)", "Image (height × width × channels)"])
+        kind.setToolTip("A vector of features, or an image with channels last")
+        self.form.addRow(QLabel("Kind"), kind)
+        boxes = []
+        for label, name in (("Height", "edit_input_0"), ("Width", "edit_input_1"), ("Channels", "edit_input_2")):
+            box = _spin(1, 4096)
+            box.setObjectName(name)
+            boxes.append(box)
+        self.form.addRow(QLabel("Features"), boxes[0])
+        self.form.addRow(QLabel("Width"), boxes[1])
+        self.form.addRow(QLabel("Channels"), boxes[2])
+        self.editors = {"kind": kind, "dim0": boxes[0], "dim1": boxes[1], "dim2": boxes[2]}
+        kind.activated.connect(self._on_input_kind_activated)
+        for box in boxes:
+            box.valueChanged.connect(self._on_input_dims_changed)
+
+    def _set_input_values(self, shape) -> None:
+        ed = self.editors
+        is_image = len(shape) == 3
+        for w in ed.values():
+            w.blockSignals(True)
+        ed["kind"].setCurrentIndex(1 if is_image else 0)
+        dims = list(shape) if is_image else [int(shape[0]) if len(shape) == 1 else 1, 1, 1]
+        for k in range(3):
+            ed[f"dim{k}"].setValue(int(dims[k]))
+        for w in ed.values():
+            w.blockSignals(False)
+        label0 = self.form.labelForField(ed["dim0"])
+        if label0 is not None:
+            label0.setText("Height" if is_image else "Features")
+        for k in (1, 2):
+            self.form.setRowVisible(k + 1, is_image)
+
+    def _input_shape_from_editors(self) -> tuple[int, ...]:
+        ed = self.editors
+        if ed["kind"].currentIndex() == 1:
+            return (ed["dim0"].value(), ed["dim1"].value(), ed["dim2"].value())
+        return (ed["dim0"].value(),)
+
+    def _on_input_kind_activated(self, i: int) -> None:
+        shape = self._input_shape_from_editors()
+        if i == 1 and len(self.document.input_shape) != 3:
+            shape = (shape[0], shape[0], 1)
+        self.document.set_input_shape(shape)
+
+    def _on_input_dims_changed(self, _v: int) -> None:
+        self.document.set_input_shape(self._input_shape_from_editors())
+
+    # ---------------------------------------------------------------- committing
+    def _commit(self, key: str, value) -> None:
+        if self.index is None or self.index < 0:
+            return
+        self.document.set_layer_option(self.index, key, value)

@@ -1,0 +1,146 @@
+"""Light and dark palettes, the type colours of the diagram, and the stylesheet loader.
+
+``apply_theme(app, "light" | "dark")`` sets the Fusion style, a QPalette and ``resources/style.qss``
+with its ``@name`` placeholders filled from the palette below. Widgets that paint themselves (the
+layer and neuron views) read ``colors()`` when they paint, so a theme switch only needs a repaint
+(``theme_changed`` tells them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+
+RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "resources")
+
+LIGHT = {
+    "window": "#f3f4f6", "base": "#ffffff", "alt_base": "#f6f8fa", "text": "#1f2328", "muted": "#59636e",
+    "border": "#d0d7de", "accent": "#2563eb", "accent_text": "#ffffff", "canvas": "#eef1f5", "grid": "#d9dee5",
+    "block": "#ffffff", "block_border": "#c5ccd5", "shadow": "#000000", "shadow_alpha": "34",
+    "selection": "#2563eb", "error": "#d1242f", "error_bg": "#ffebe9", "error_text": "#82071e",
+    "positive": "#2563eb", "negative": "#ea7317", "node": "#ffffff", "node_border": "#9aa4b1",
+    "tooltip_bg": "#ffffff", "toolbar": "#fbfbfc", "connector": "#8c959f", "hover": "#e7ecf3",
+}
+
+DARK = {
+    "window": "#1e2126", "base": "#16181c", "alt_base": "#23272e", "text": "#e6e8eb", "muted": "#9aa3ad",
+    "border": "#3a4049", "accent": "#5b9bff", "accent_text": "#0b1220", "canvas": "#1a1d22", "grid": "#2c3139",
+    "block": "#262b33", "block_border": "#434b57", "shadow": "#000000", "shadow_alpha": "90",
+    "selection": "#5b9bff", "error": "#ff6b6b", "error_bg": "#3d1f22", "error_text": "#ffb3b3",
+    "positive": "#5b9bff", "negative": "#ff9a3c", "node": "#2b3038", "node_border": "#6b7480",
+    "tooltip_bg": "#2b3038", "toolbar": "#23272e", "connector": "#6b7480", "hover": "#2c323b",
+}
+
+THEMES = {"light": LIGHT, "dark": DARK}
+
+#: accent colour per layer type (the left bar of a block, its icon, the palette icon)
+TYPE_COLORS = {
+    "Input": "#64748b", "Dense": "#2563eb", "Conv2D": "#7c3aed", "MaxPooling2D": "#0d9488",
+    "AveragePooling2D": "#0891b2", "Flatten": "#c27c0e", "Dropout": "#db2777", "Activation": "#16a34a",
+    "BatchNormalization": "#9333ea",
+}
+
+
+class _ThemeState(QObject):
+    theme_changed = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self.name = "light"
+
+
+_state: _ThemeState | None = None
+
+
+def state() -> _ThemeState:
+    """The process-wide theme holder; connect to ``state().theme_changed`` to repaint."""
+    global _state
+    if _state is None:
+        _state = _ThemeState()
+    return _state
+
+
+def current_name() -> str:
+    return state().name
+
+
+def colors(name: str | None = None) -> dict[str, str]:
+    return THEMES[name or current_name()]
+
+
+def color(key: str, alpha: int | None = None) -> QColor:
+    c = QColor(colors()[key])
+    if alpha is not None:
+        c.setAlpha(alpha)
+    return c
+
+
+def type_color(layer_type: str) -> QColor:
+    return QColor(TYPE_COLORS.get(layer_type, "#64748b"))
+
+
+def make_palette(name: str) -> QPalette:
+    c = THEMES[name]
+    p = QPalette()
+    role = QPalette.ColorRole
+    group = QPalette.ColorGroup
+    p.setColor(role.Window, QColor(c["window"]))
+    p.setColor(role.WindowText, QColor(c["text"]))
+    p.setColor(role.Base, QColor(c["base"]))
+    p.setColor(role.AlternateBase, QColor(c["alt_base"]))
+    p.setColor(role.Text, QColor(c["text"]))
+    p.setColor(role.Button, QColor(c["alt_base"]))
+    p.setColor(role.ButtonText, QColor(c["text"]))
+    p.setColor(role.BrightText, QColor(c["error"]))
+    p.setColor(role.Highlight, QColor(c["accent"]))
+    p.setColor(role.HighlightedText, QColor(c["accent_text"]))
+    p.setColor(role.ToolTipBase, QColor(c["tooltip_bg"]))
+    p.setColor(role.ToolTipText, QColor(c["text"]))
+    p.setColor(role.PlaceholderText, QColor(c["muted"]))
+    p.setColor(role.Link, QColor(c["accent"]))
+    p.setColor(role.Mid, QColor(c["border"]))
+    p.setColor(role.Midlight, QColor(c["alt_base"]))
+    p.setColor(role.Dark, QColor(c["border"]))
+    p.setColor(role.Shadow, QColor(c["shadow"]))
+    muted = QColor(c["muted"])
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, muted)
+    return p
+
+
+def stylesheet(name: str) -> str:
+    """``resources/style.qss`` with ``@key`` replaced by the theme's colours."""
+    path = os.path.join(RESOURCES, "style.qss")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    c = THEMES[name]
+    return re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
+
+
+def apply_theme(app, name: str = "light") -> None:
+    """Fusion style, the palette and the stylesheet for ``name`` ("light" or "dark")."""
+    if name not in THEMES:
+        name = "light"
+    app.setStyle("Fusion")
+    app.setPalette(make_palette(name))
+    font = app.font()
+    if font.pointSizeF() < 9.5:
+        font.setPointSizeF(9.5)
+        app.setFont(font)
+    app.setStyleSheet(stylesheet(name))
+    st = state()
+    st.name = name
+    st.theme_changed.emit(name)
+
+
+def ui_font(point_size: float, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSizeF(point_size)
+    f.setBold(bold)
+    return f
