@@ -491,6 +491,8 @@ def load_csv(path, label_column: str, feature_columns: list[str] | None = None, 
 CSV_SPEC = catalog.DatasetSpec(
     "csv", "CSV file", "csv", "auto",
     (catalog.ParamSpec("path", "path", "", label="File"),
+     catalog.ParamSpec("header", "choice", None, choices=(None, True, False), label="Header",
+                       help="None: detect whether the first row is a header"),
      catalog.ParamSpec("label_column", "column", None, label="Label column"),
      catalog.ParamSpec("feature_columns", "columns", None, label="Feature columns"),
      catalog.ParamSpec("task", "choice", "auto", choices=TASKS, label="Task"),

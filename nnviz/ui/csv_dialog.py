@@ -1,0 +1,546 @@
+"""The CSV import dialog: a file, a preview of its first rows, what to learn from what, scaling and splits.
+
+Everything the user sets goes through the core (:func:`nnviz.io.csv_data.read_csv` and
+:func:`~nnviz.io.csv_data.to_dataset`) on every change, so the dialog shows exactly what the import
+will give: the data set's splits and classes, or the core's precise message in a red label (with
+Import disabled) — "row 812, column 'age': 'n/a' is not a number", "row 5 has 3 fields, expected 4",
+"the file is empty", a label with one class only, fewer training rows than the batch size.
+
+The result is :attr:`CsvImportDialog.dataset` and :meth:`CsvImportDialog.spec`, a
+``{"name": "csv", "params": {...}}`` dict that ``catalog.load`` (and so a saved project) reloads.
+
+    dialog = CsvImportDialog(parent, path="patients.csv", batch_size=32)
+    dialog.accepted.connect(lambda: document.set_dataset(dialog.spec()))
+    dialog.open()
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QSpinBox,
+                               QSplitter, QToolButton, QVBoxLayout, QWidget)
+
+from nnviz.core.data import catalog
+from nnviz.io import csv_data
+from nnviz.io.csv_data import CsvError, read_csv, to_dataset
+from nnviz.ui import theme
+from nnviz.ui.data_preview import TablePreview
+
+TASK_LABELS = {"auto": "Auto-detect", "binary": "Binary classification", "multiclass": "Multi-class classification",
+               "regression": "Regression"}
+SCALING_LABELS = {"none": "None", "minmax": "Min-max to [0, 1]", "standardize": "Standardize (mean 0, std 1)"}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def _mostly_numbers(cells) -> bool:
+    """More than half of the (sampled) cells are numbers: a number column with a few bad cells."""
+    sample = list(cells[:: max(1, len(cells) // 500)])
+    if not sample:
+        return False
+    good = 0
+    for c in sample:
+        try:
+            float(c)
+            good += 1
+        except (TypeError, ValueError):
+            pass
+    return good > len(sample) / 2
+
+
+def csv_spec_params() -> set[str]:
+    """The parameters the catalog's "csv" entry takes (what a project can store)."""
+    return {p.name for p in catalog.get_spec("csv").params}
+
+
+class CsvImportDialog(QDialog):
+    """Import a CSV file as a data set. ``dataset`` is set (and Import enabled) while the settings are valid."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(self, parent=None, path: str = "", params: dict | None = None, batch_size: int | None = None,
+                 start_dir: str = ""):
+        super().__init__(parent)
+        self.setObjectName("csvImportDialog")
+        self.setWindowTitle("Import CSV")
+        self.setSizeGripEnabled(True)
+        self.batch_size = batch_size
+        self.start_dir = start_dir
+        self.table = None           # CsvTable of the current file, or None
+        self.dataset = None         # the Dataset the settings give, or None
+        self.error = ""             # the core's message while invalid
+        self.detected_header: bool | None = None
+        self.detected_task = ""
+        self._path = ""
+        self._params = dict(params or {})
+        self._valid = False
+        self._building = False
+
+        # ---------------------------------------------------------------- file
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("csvPath")
+        self.path_edit.setPlaceholderText("Choose a CSV file…")
+        self.path_edit.editingFinished.connect(self._on_path_edit_editing_finished)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.setObjectName("csvBrowse")
+        self.browse_button.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(QLabel("File:"))
+        file_row.addWidget(self.path_edit, 1)
+        file_row.addWidget(self.browse_button)
+
+        self.header_check = QCheckBox("First row is a header")
+        self.header_check.setObjectName("csvHeader")
+        self.header_check.setToolTip("Detected from the file: the first row is a header when a column holds numbers "
+                                     "below it but not in it. Tick or untick to override.")
+        self.header_check.toggled.connect(self._on_header_check_toggled)
+        self.header_note = QLabel()
+        self.header_note.setObjectName("csvHeaderNote")
+        self.file_info = QLabel()
+        self.file_info.setObjectName("csvFileInfo")
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.header_check)
+        info_row.addWidget(self.header_note)
+        info_row.addStretch(1)
+        info_row.addWidget(self.file_info)
+
+        self.preview = TablePreview()
+        self.preview.setObjectName("csvPreview")
+        self.preview.setMinimumHeight(160)
+
+        # ---------------------------------------------------------------- what to learn
+        self.label_combo = QComboBox()
+        self.label_combo.setObjectName("csvLabelColumn")
+        self.label_combo.setToolTip("The column the network learns to predict")
+        self.label_combo.currentIndexChanged.connect(self._on_label_combo_changed)
+        self.task_combo = QComboBox()
+        self.task_combo.setObjectName("csvTask")
+        for key in csv_data.TASKS:
+            self.task_combo.addItem(TASK_LABELS[key], key)
+        self.task_combo.setToolTip("Auto-detect: text labels or a few whole numbers are classes, anything else "
+                                   "is a regression target")
+        self.task_combo.currentIndexChanged.connect(self._validate)
+        self.feature_list = QListWidget()
+        self.feature_list.setObjectName("csvFeatureColumns")
+        self.feature_list.setToolTip("The columns the network learns from (its inputs)")
+        self.feature_list.itemChanged.connect(self._on_feature_list_item_changed)
+        self.all_button = QToolButton()
+        self.all_button.setText("All")
+        self.all_button.setObjectName("csvAllFeatures")
+        self.all_button.clicked.connect(lambda: self._check_features(True))
+        self.none_button = QToolButton()
+        self.none_button.setText("None")
+        self.none_button.setObjectName("csvNoFeatures")
+        self.none_button.clicked.connect(lambda: self._check_features(False))
+        feature_head = QHBoxLayout()
+        feature_head.addWidget(QLabel("Feature columns:"))
+        feature_head.addStretch(1)
+        feature_head.addWidget(self.all_button)
+        feature_head.addWidget(self.none_button)
+
+        learn = QGroupBox("What to learn")
+        learn_lay = QVBoxLayout(learn)
+        learn_form = QFormLayout()
+        learn_form.addRow("Label column:", self.label_combo)
+        learn_form.addRow("Task:", self.task_combo)
+        learn_lay.addLayout(learn_form)
+        learn_lay.addLayout(feature_head)
+        learn_lay.addWidget(self.feature_list, 1)
+
+        # ---------------------------------------------------------------- scaling and splits
+        self.scaling_combo = QComboBox()
+        self.scaling_combo.setObjectName("csvScaling")
+        for key in csv_data.SCALINGS:
+            self.scaling_combo.addItem(SCALING_LABELS[key], key)
+        self.scaling_combo.setToolTip("Fitted on the training split only, then applied to every split")
+        self.scaling_combo.currentIndexChanged.connect(self._validate)
+        self.test_spin = self._percent_spin("csvTestShare", 20, "Share of the rows kept aside to test the trained "
+                                                                "network")
+        self.val_spin = self._percent_spin("csvValShare", 0, "Share of the rows used to validate while training")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("csvSeed")
+        self.seed_spin.setRange(0, 2 ** 31 - 1)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip("The same seed gives the same split")
+        self.seed_spin.valueChanged.connect(self._validate)
+        scaling_note = QLabel("fitted on the training split only")
+        scaling_note.setObjectName("csvScalingNote")
+        self._muted = [scaling_note]
+        split = QGroupBox("Scaling and splits")
+        split_form = QFormLayout(split)
+        split_form.addRow("Scaling:", self.scaling_combo)
+        split_form.addRow("", scaling_note)
+        split_form.addRow("Test share:", self.test_spin)
+        split_form.addRow("Validation share:", self.val_spin)
+        split_form.addRow("Seed:", self.seed_spin)
+
+        settings = QWidget()
+        settings_lay = QHBoxLayout(settings)
+        settings_lay.setContentsMargins(0, 0, 0, 0)
+        settings_lay.addWidget(learn, 3)
+        settings_lay.addWidget(split, 2)
+
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("csvSummary")
+        self.summary_label.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("csvError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setVisible(False)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Import")
+        self.ok_button.setObjectName("csvImport")
+        self.ok_button.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.preview)
+        splitter.addWidget(settings)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(file_row)
+        lay.addLayout(info_row)
+        lay.addWidget(splitter, 1)
+        lay.addWidget(self.summary_label)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.buttons)
+        self.resize(820, 640)
+
+        theme.state().theme_changed.connect(self._on_theme_changed)
+        self._on_theme_changed()
+        self._apply_params(self._params)
+        self._set_controls_enabled(False)
+        if path or self._params.get("path"):
+            self.set_path(path or self._params["path"])
+        else:
+            self._set_error("")
+
+    # ================================================================== public
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def is_valid(self) -> bool:
+        return self._valid
+
+    def set_path(self, path: str) -> None:
+        """Read ``path`` (with header detection) and show it."""
+        path = os.path.abspath(os.path.expanduser(str(path))) if path else ""
+        self._path = path
+        if self.path_edit.text() != path:
+            self.path_edit.setText(path)
+        self.detected_header = None
+        self._read(header=self._params.get("header"))
+
+    def browse(self) -> None:
+        start = os.path.dirname(self._path) if self._path else self.start_dir
+        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", start,
+                                              "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.set_path(path)
+
+    def label_column(self) -> str | None:
+        return self.label_combo.currentText() or None
+
+    def feature_columns(self) -> list[str]:
+        out = []
+        for i in range(self.feature_list.count()):
+            item = self.feature_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_feature_checked(self, column: str, checked: bool) -> None:
+        for i in range(self.feature_list.count()):
+            item = self.feature_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == column:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                return
+        raise KeyError(column)
+
+    def task(self) -> str:
+        return self.task_combo.currentData()
+
+    def scaling(self) -> str:
+        return self.scaling_combo.currentData()
+
+    def header_override(self) -> bool | None:
+        """The header setting when it differs from what was detected, else ``None``."""
+        if self.table is None and self.detected_header is None:
+            return None
+        checked = self.header_check.isChecked()
+        return None if checked == self.detected_header else checked
+
+    def params(self) -> dict:
+        """The parameters of the catalog's "csv" entry that rebuild :attr:`dataset`."""
+        params = {"path": self._path, "label_column": self.label_column(), "feature_columns": self.feature_columns(),
+                  "task": self.task(), "scaling": self.scaling(), "test_ratio": self.test_spin.value() / 100.0,
+                  "val_ratio": self.val_spin.value() / 100.0, "seed": self.seed_spin.value()}
+        if self.header_override() is not None:
+            params["header"] = self.header_override()
+        return params
+
+    def spec(self) -> dict:
+        """``{"name": "csv", "params": {...}}`` for ``document.set_dataset`` and project files."""
+        return {"name": "csv", "params": self.params()}
+
+    # ================================================================== building blocks
+    def _percent_spin(self, name: str, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setObjectName(name)
+        spin.setRange(0, 50)
+        spin.setSingleStep(5)
+        spin.setSuffix(" %")
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(tip + " (0 to 50 %)")
+        spin.valueChanged.connect(self._validate)
+        return spin
+
+    def _apply_params(self, params: dict) -> None:
+        self._building = True
+        try:
+            if "task" in params:
+                self.task_combo.setCurrentIndex(max(0, self.task_combo.findData(params["task"])))
+            if "scaling" in params:
+                self.scaling_combo.setCurrentIndex(max(0, self.scaling_combo.findData(params["scaling"])))
+            if params.get("test_ratio") is not None:
+                self.test_spin.setValue(int(round(float(params["test_ratio"]) * 100)))
+            if params.get("val_ratio") is not None:
+                self.val_spin.setValue(int(round(float(params["val_ratio"]) * 100)))
+            if params.get("seed") is not None:
+                self.seed_spin.setValue(int(params["seed"]))
+        finally:
+            self._building = False
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for w in (self.header_check, self.label_combo, self.task_combo, self.feature_list, self.all_button,
+                  self.none_button, self.scaling_combo, self.test_spin, self.val_spin, self.seed_spin):
+            w.setEnabled(enabled)
+
+    def _on_theme_changed(self, _name: str = "") -> None:
+        c = theme.colors()
+        self.error_label.setStyleSheet(f"QLabel {{ color: {c['error_text']}; background: {c['error_bg']}; "
+                                       f"border: 1px solid {c['error']}; border-radius: 5px; padding: 6px 8px; }}")
+        muted = f"QLabel {{ color: {c['muted']}; }}"
+        for label in self._muted + [self.header_note, self.file_info]:
+            label.setStyleSheet(muted)
+
+    # ================================================================== reading
+    def _on_path_edit_editing_finished(self) -> None:
+        text = self.path_edit.text().strip()
+        if text and os.path.abspath(os.path.expanduser(text)) != self._path:
+            self.set_path(text)
+
+    def _on_header_check_toggled(self, checked: bool) -> None:
+        if self._building or not self._path:
+            return
+        self._read(header=checked)
+
+    def _read(self, header: bool | None = None) -> None:
+        self.table = None
+        self.dataset = None
+        if not self._path:
+            self._set_controls_enabled(False)
+            self._set_error("")
+            return
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            if self.detected_header is None:
+                detected = read_csv(self._path)
+                self.detected_header = detected.has_header
+                table = detected if header is None or header == detected.has_header else \
+                    read_csv(self._path, header=bool(header))
+            else:
+                table = read_csv(self._path, header=header)
+        except (CsvError, ValueError) as e:
+            self._show_unreadable(str(e))
+            return
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.table = table
+        self._building = True
+        try:
+            self.header_check.setChecked(table.has_header)
+        finally:
+            self._building = False
+        note = "detected" if table.has_header == self.detected_header else \
+            f"overridden; detected: {'header' if self.detected_header else 'no header'}"
+        self.header_note.setText(f"({note})")
+        self.file_info.setText(f"{table.n_rows:,} rows × {table.n_columns} columns · "
+                               f"{DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))}-separated")
+        self._populate()
+        self._set_controls_enabled(True)
+        self._validate()
+
+    def _show_unreadable(self, message: str) -> None:
+        self.table = None
+        self.dataset = None
+        self.header_note.setText("")
+        self.file_info.setText("")
+        self._building = True
+        try:
+            self.label_combo.clear()
+            self.feature_list.clear()
+        finally:
+            self._building = False
+        self.preview.set_rows([], [], caption="")
+        self.summary_label.setText("")
+        self._set_controls_enabled(False)
+        self._set_error(message)
+
+    def _populate(self) -> None:
+        """Fill the label combo and the feature list from the table, keeping earlier choices that still fit.
+
+        Choices are kept by name; when the names changed but not the number of columns (the header setting
+        was flipped), by position.
+        """
+        table = self.table
+        old_columns = [self.label_combo.itemText(i) for i in range(self.label_combo.count())]
+        old_label = self.label_column() or self._params.get("label_column")
+        old_features = set(self.feature_columns()) if self.feature_list.count() else None
+        if old_features is None and self._params.get("feature_columns") is not None:
+            old_features = set(self._params["feature_columns"])
+        if old_columns and old_columns != table.columns and len(old_columns) == table.n_columns:
+            rename = dict(zip(old_columns, table.columns))
+            old_label = rename.get(old_label)
+            old_features = {rename[c] for c in old_features or () if c in rename}
+        if old_features is not None and not old_features & set(table.columns):
+            old_features = None
+        self._building = True
+        try:
+            self.label_combo.clear()
+            self.label_combo.addItems(table.columns)
+            label = old_label if old_label in table.columns else table.columns[-1]
+            self.label_combo.setCurrentText(label)
+            self.feature_list.clear()
+            for j, name in enumerate(table.columns):
+                numberish = table.numeric[j] or _mostly_numbers(table.data[j])
+                note = "" if table.numeric[j] else ("  (not all numbers)" if numberish else "  (text)")
+                item = QListWidgetItem(name + note)
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                checked = (name in old_features) if old_features is not None else numberish
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                self.feature_list.addItem(item)
+            self._mark_label_item(label)
+        finally:
+            self._building = False
+        self._params = {}   # the initial parameters are used once
+
+    def _mark_label_item(self, label: str) -> None:
+        for i in range(self.feature_list.count()):
+            item = self.feature_list.item(i)
+            name = item.data(Qt.ItemDataRole.UserRole)
+            flags = item.flags()
+            if name == label:
+                item.setFlags(flags & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip("the label column cannot also be a feature")
+            else:
+                item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip("")
+
+    def _check_features(self, checked: bool) -> None:
+        """All: every column that holds (mostly) numbers; None: no column."""
+        if self.table is None:
+            return
+        self._building = True
+        try:
+            for j in range(self.feature_list.count()):
+                item = self.feature_list.item(j)
+                on = checked and (self.table.numeric[j] or _mostly_numbers(self.table.data[j]))
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        finally:
+            self._building = False
+        self._validate()
+
+    def _on_label_combo_changed(self, _index: int) -> None:
+        if self._building or self.table is None:
+            return
+        label = self.label_column()
+        self._building = True
+        try:
+            # the old label goes back to being a feature if it holds numbers
+            for i in range(self.feature_list.count()):
+                item = self.feature_list.item(i)
+                if not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                    j = self.table.columns.index(item.data(Qt.ItemDataRole.UserRole))
+                    numberish = self.table.numeric[j] or _mostly_numbers(self.table.data[j])
+                    item.setCheckState(Qt.CheckState.Checked if numberish else Qt.CheckState.Unchecked)
+            self._mark_label_item(label)
+        finally:
+            self._building = False
+        self._validate()
+
+    def _on_feature_list_item_changed(self, _item) -> None:
+        if not self._building:
+            self._validate()
+
+    # ================================================================== validation
+    def _validate(self, *_args) -> None:
+        if self._building:
+            return
+        table = self.table
+        if table is None:
+            return
+        label = self.label_column()
+        features = self.feature_columns()
+        self.preview.set_table(table, label, features)
+        self.dataset = None
+        try:
+            if self.header_override() is not None and "header" not in csv_spec_params():
+                raise CsvError("the header setting differs from the detected one, but a project cannot store that "
+                               "setting yet; edit the file's first row instead")
+            ds = to_dataset(table, label, features, task=self.task(), scaling=self.scaling(),
+                            test_ratio=self.test_spin.value() / 100.0, val_ratio=self.val_spin.value() / 100.0,
+                            seed=self.seed_spin.value(), batch_size=self.batch_size)
+        except (CsvError, ValueError) as e:
+            self.summary_label.setText("")
+            self._set_error(str(e))
+            return
+        self.dataset = ds
+        if self.task() == "auto":
+            self.detected_task = ds.task
+            what = "regression" if ds.task == "regression" else f"{ds.task}, {ds.num_classes} classes"
+            self.task_combo.setItemText(0, f"Auto-detect ({what})")
+        self.summary_label.setText(self._summary(ds))
+        self._set_error("")
+
+    def _summary(self, ds) -> str:
+        n = ds.n_train + ds.n_val + ds.n_test
+        parts = [f"<b>{n:,} rows</b> → {ds.n_train:,} training / {ds.n_val:,} validation / {ds.n_test:,} test",
+                 f"{len(ds.feature_names)} feature{'s' if len(ds.feature_names) != 1 else ''}"]
+        if ds.task == "regression":
+            y = ds.y_train[:, 0]
+            parts.append(f"regression target from {float(y.min()):.4g} to {float(y.max()):.4g}")
+        else:
+            counts = ds.class_counts("train")
+            shown = ", ".join(f"{name} ({int(k):,})" for name, k in list(zip(ds.class_names, counts))[:8])
+            more = f", … ({len(ds.class_names) - 8} more)" if len(ds.class_names) > 8 else ""
+            parts.append(f"{ds.num_classes} classes in training: {shown}{more}")
+        return " · ".join(parts)
+
+    def _set_error(self, message: str) -> None:
+        self.error = message
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+        valid = not message and self.dataset is not None
+        self.ok_button.setEnabled(valid)
+        if valid != self._valid:
+            self._valid = valid
+            self.validity_changed.emit(valid)
+
+    def accept(self) -> None:
+        if self.dataset is None:
+            return
+        super().accept()
