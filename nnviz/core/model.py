@@ -39,6 +39,16 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
+def unique_name(base: str, taken) -> str:
+    """Keras' naming: ``dense``, then ``dense_1``, ``dense_2``, ... skipping names already taken."""
+    if base not in taken:
+        return base
+    i = 1
+    while f"{base}_{i}" in taken:
+        i += 1
+    return f"{base}_{i}"
+
+
 class Sequential:
     def __init__(self, layers=None, name: str | None = None, dtype="float32", seed: int | None = None):
         self.name = name or "sequential"
@@ -92,13 +102,7 @@ class Sequential:
         return layer
 
     def _unique_name(self, base: str) -> str:
-        taken = {layer.name for layer in self.layers}
-        if base not in taken:
-            return base
-        i = 1
-        while f"{base}_{i}" in taken:
-            i += 1
-        return f"{base}_{i}"
+        return unique_name(base, {layer.name for layer in self.layers})
 
     def build(self, input_shape=None) -> None:
         """Build every layer for ``input_shape`` (with or without a leading ``None`` batch axis)."""

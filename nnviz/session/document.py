@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from nnviz.core.layers import LAYER_CLASSES, Input
-from nnviz.core.model import ArchitectureError, Sequential, _snake
+from nnviz.core.model import ArchitectureError, Sequential, _snake, unique_name
 from nnviz.core.training import TrainingConfig
 
 #: the layer types the editor offers, in palette order
@@ -454,12 +454,7 @@ class ProjectDocument(QObject):
     def _unique_name(self, base: str) -> str:
         taken = {e["config"].get("name") for e in self._layers}
         taken |= {key[0] for key in self._weight_store}  # never reuse a removed layer's name
-        if base not in taken:
-            return base
-        i = 1
-        while f"{base}_{i}" in taken:
-            i += 1
-        return f"{base}_{i}"
+        return unique_name(base, taken)
 
     def _harvest(self) -> None:
         """Remember the current weights of every layer, keyed by name and shapes."""
