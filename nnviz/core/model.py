@@ -327,8 +327,11 @@ class Sequential:
         d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
         for layer in reversed(self.layers[:-1]):
             d = layer.backward(d)
+        self._zero_frozen_grads()
+
+    def _zero_frozen_grads(self) -> None:
         for layer, _, o, n in self._slices:
-            if not layer.trainable:  # read here, so freezing a layer after build takes effect
+            if not layer.trainable:  # read at every step, so freezing a layer after build takes effect
                 self._flat_grads[o:o + n] = 0
 
     def _regularization(self, add_gradients: bool) -> float:

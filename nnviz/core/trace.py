@@ -1206,8 +1206,7 @@ class _TraceData:
                 if isinstance(layer, Activation):
                     rec.d_z = _ro(d)
             rec.d_in = _ro(d)
-        for o, n in model._frozen:
-            model._flat_grads[o:o + n] = 0
+        model._zero_frozen_grads()
         for layer, rec in zip(layers, self.records):
             rec.grads_data = {k: _ro(layer.grads[k]) for k in layer.trainable_names}
         self.penalty = model._regularization(add_gradients=True) if model._regularized else 0.0
