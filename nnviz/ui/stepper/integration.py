@@ -1,0 +1,322 @@
+"""``attach_stepper(window, document, controller=None)``: the backprop stepper as a mode of the main window.
+
+* A "Backprop stepper" dock holding a :class:`StepperWidget`, hidden until wanted; the action "Step
+  Through Backprop" (``actionStepper``, Ctrl+B, in View and on the toolbar) shows it and pauses a running
+  training, so the stepper works on the network as it is. The first time it floats over the window at
+  its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere.
+* The stepper follows the document: its model (rebuilt on every architecture edit), data set and
+  settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
+* Apply writes the new weights back with ``document.set_weights`` and appends the model's loss (and
+  metrics) after the step to the history, so it shows in the loss curve; it is refused while training runs.
+* Each step's highlights are mirrored on the main window's neuron view (``highlight(nodes, edges)``),
+  translated from the trace's numbering (layer l = ``model.layers[l − 1]``, 0 = the input) to the view's
+  ids; they are cleared when the dock closes.
+* File ▸ Examples gets "Backpropagation by hand" (``actionWorkedExample``): the stepper on the bundled
+  worked example, with its explanation; the document is left alone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPoint, QSize, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton
+
+from nnviz.core.trace import format_number
+from nnviz.ui.stepper.stepper_widget import StepperWidget
+
+DOCK_NAME = "dockStepper"
+DOCK_TITLE = "Backprop stepper"
+
+
+class NeuronViewHighlighter:
+    """Adapter: the trace's ``NodeHighlight`` / ``EdgeHighlight`` onto the shared neuron view's ids
+    (``("input", k)`` for its source column, ``(layer_index, j)`` with 0-based layer indices, edges
+    ``(layer_index, k, j)``)."""
+
+    def __init__(self, view):
+        self.view = view
+
+    def _source_layer(self) -> int | None:
+        """The trace layer (1-based) whose output is the view's source column (0 = the data)."""
+        cols = self.view.columns() if hasattr(self.view, "columns") else []
+        if len(cols) < 2 or cols[1].get("layer_index") is None:
+            return None
+        return int(cols[1]["layer_index"])   # model.layers[i0] is drawn first; its input is trace layer i0
+
+    def translate(self, nodes, edges):
+        src = self._source_layer()
+        if src is None:
+            return set(), set()
+        known_nodes = set(self.view.node_ids())
+        known_edges = set(self.view.edge_ids())
+        out_nodes, out_edges = set(), set()
+        for n in nodes or ():
+            layer, unit = n[0], n[1]
+            if layer == src:
+                ids = [i for i in known_nodes if i[0] == "input"] if unit is None else [("input", unit)]
+            else:
+                ids = [i for i in known_nodes if i[0] == layer - 1] if unit is None else [(layer - 1, unit)]
+            out_nodes.update(i for i in ids if i in known_nodes)
+        for e in edges or ():
+            eid = (e[0] - 1, e[2], e[1])
+            if eid in known_edges:
+                out_edges.add(eid)
+        return out_nodes, out_edges
+
+    def highlight(self, nodes, edges) -> None:
+        n, e = self.translate(nodes, edges)
+        self.view.highlight(n, e)
+
+    def clear_highlight(self) -> None:
+        if hasattr(self.view, "clear_highlight"):
+            self.view.clear_highlight()
+        else:
+            self.view.highlight(set(), set())
+
+
+class StepperUI(QObject):
+    """What :func:`attach_stepper` puts on the window (``window.stepper_ui``)."""
+
+    def __init__(self, window: QMainWindow, document, controller=None):
+        super().__init__(window)
+        self.window = window
+        self.document = document
+        self.controller = controller
+        self.stepper = StepperWidget()
+        self.stepper.lazy = True
+        self.stepper.apply_guard = self._apply_guard
+        self._writing = False
+        self._placed = False
+        view = getattr(window, "neuron_view", None)
+        self.neuron_highlighter = NeuronViewHighlighter(view) if view is not None and hasattr(view, "highlight") \
+            else None
+
+        add = getattr(window, "add_dock", None)
+        if add is not None:
+            self.dock = add(self.stepper, DOCK_TITLE, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK_NAME)
+        else:
+            self.dock = QDockWidget(DOCK_TITLE, window)
+            self.dock.setObjectName(DOCK_NAME)
+            self.dock.setWidget(self.stepper)
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+
+        self.action = QAction("Step Through &Backprop", window)
+        self.action.setObjectName("actionStepper")
+        self.action.setShortcut(QKeySequence("Ctrl+B"))
+        tip = "Step through one training step of the network, computation by computation (Ctrl+B)"
+        self.action.setToolTip(tip)
+        self.action.setStatusTip(tip)
+        self.action.triggered.connect(self.open)
+        window.addAction(self.action)
+        self._add_to_view_menu()
+        toolbar = getattr(window, "toolbar", None)
+        if toolbar is not None:
+            toolbar.addAction(self.action)
+            button = toolbar.widgetForAction(self.action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+                button.setText("Backprop")
+        self.example_action = worked_example_action(window, self)
+
+        d = document
+        d.architecture_changed.connect(self._on_document_architecture_changed)
+        d.dataset_changed.connect(self._on_document_dataset_changed)
+        d.validity_changed.connect(self._on_document_validity_changed)
+        d.weights_changed.connect(self._on_document_weights_changed)
+        d.training_config_changed.connect(self._on_document_training_config_changed)
+        self.stepper.update_applied.connect(self._on_stepper_update_applied)
+        self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
+        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self._sync_model()
+
+    # ------------------------------------------------------------------ menus
+    def _add_to_view_menu(self) -> None:
+        menu_of = getattr(self.window, "menu", None)
+        if menu_of is None:
+            return
+        view = menu_of("View")
+        anchor = getattr(self.window, "actionNeuronView", None)
+        actions = view.actions()
+        if anchor in actions:
+            i = actions.index(anchor)
+            before = actions[i + 1] if i + 1 < len(actions) else None
+            if before is not None:
+                view.insertAction(before, self.action)
+                return
+        view.addAction(self.action)
+
+    # ------------------------------------------------------------------ opening
+    def open(self) -> None:
+        """Show the stepper (pausing training) with the network as it is now."""
+        self._pause_training()
+        if not self._placed:
+            self._place_dock()
+        if self.dock.isVisible():
+            if QGuiApplication.platformName() != "offscreen":   # (it cannot raise windows)
+                self.dock.raise_()
+                self.dock.activateWindow()
+        else:
+            self.dock.show()
+        self.stepper.refresh()
+        self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _place_dock(self, floating: bool | None = None) -> None:
+        """The first time: float the dock over the main window at the stepper's comfortable size (the
+        docks around the canvas leave it too little room); where the user puts it later, it stays.
+        (Not on the offscreen and minimal platforms, which cannot show floating windows properly.)"""
+        self._placed = True
+        if floating is None:
+            floating = QGuiApplication.platformName() not in ("offscreen", "minimal")
+        if not floating or self.dock.isVisible() or self.dock.isFloating():
+            return
+        geo = self.window.geometry()
+        screen = self.window.screen().availableGeometry() if self.window.screen() is not None else geo
+        size = QSize(min(1240, screen.width() - 40), min(760, screen.height() - 60))
+        self.dock.setFloating(True)
+        self.dock.resize(size)
+        center = geo.center() if geo.width() > 100 else screen.center()
+        x = max(screen.left(), min(center.x() - size.width() // 2, screen.right() - size.width()))
+        y = max(screen.top(), min(center.y() - size.height() // 2, screen.bottom() - size.height()))
+        self.dock.move(QPoint(x, y))
+
+    def open_worked_example(self) -> None:
+        self.open()
+        self.stepper.open_worked_example()
+        self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _pause_training(self) -> None:
+        c = self.controller
+        if c is not None and getattr(c, "is_running", False):
+            c.pause()
+            self._status("Training paused: the stepper works on the network as it is now.")
+
+    def _apply_guard(self) -> str:
+        c = self.controller
+        if self.stepper.mode == "model" and c is not None and getattr(c, "is_running", False):
+            return "Training is running: pause it before applying a step by hand."
+        return ""
+
+    def _status(self, text: str) -> None:
+        show = getattr(self.window, "status_message", None)
+        if show is not None:
+            show(text, 6000)
+        else:
+            self.window.statusBar().showMessage(text, 6000)
+
+    # ------------------------------------------------------------------ document
+    def _sync_model(self) -> None:
+        d = self.document
+        model = d.model if getattr(d, "is_valid", d.model is not None) else None
+        self.stepper.set_user_model(model, d.dataset)
+
+    def _on_document_architecture_changed(self) -> None:
+        self._sync_model()
+
+    def _on_document_dataset_changed(self) -> None:
+        self._sync_model()
+
+    def _on_document_validity_changed(self, _valid: bool) -> None:
+        self._sync_model()
+
+    def _on_document_weights_changed(self) -> None:
+        if not self._writing and self.stepper.mode == "model":
+            self.stepper.refresh()
+
+    def _on_document_training_config_changed(self) -> None:
+        # the model was compiled again (new optimizer, maybe a new loss): new steps
+        d = self.document
+        if self.stepper.mode == "model" and d.model is not None and getattr(d, "is_valid", True):
+            self.stepper.set_model(d.model, d.dataset)
+
+    # ------------------------------------------------------------------ stepper
+    def _history_logs(self, update) -> dict:
+        """The logs the history gets for one applied step: the model's loss and metrics on the training
+        (and validation) data after the step, restricted to the keys the history already has."""
+        d = self.document
+        ds = d.dataset
+        model = update.model
+        logs = {}
+        try:
+            if ds is not None and len(ds.x_train):
+                logs.update(model.evaluate(ds.x_train, ds.y_train, return_dict=True))
+            if ds is not None and getattr(ds, "x_val", None) is not None and len(ds.x_val):
+                val = model.evaluate(ds.x_val, ds.y_val, return_dict=True)
+                logs.update({"val_" + k: v for k, v in val.items()})
+        except (ValueError, TypeError):
+            logs = {}
+        logs = {k: float(v) for k, v in logs.items()} or {"loss": float(update.loss)}
+        keys = set(getattr(d, "history", {}) or {})
+        if keys:
+            logs = {k: v for k, v in logs.items() if k in keys} or {"loss": float(update.loss)}
+        return logs
+
+    def _on_stepper_update_applied(self, update) -> None:
+        d = self.document
+        if update.model is not d.model:
+            self._status(f"Worked example: update applied (loss before the step {format_number(update.loss)}).")
+            return
+        logs = self._history_logs(update)
+        self._writing = True
+        try:
+            if hasattr(d, "append_history"):
+                d.append_history(logs)
+            d.set_weights(list(update.weights))
+        finally:
+            self._writing = False
+        self._status(f"Applied one training step from the stepper: loss on the sample {format_number(update.loss)} "
+                     f"before the step, {format_number(logs.get('loss', update.loss))} on the training data after it.")
+
+    def _on_stepper_highlight_changed(self, nodes, edges) -> None:
+        h = self.neuron_highlighter
+        if h is None:
+            return
+        if self.stepper.mode != "model" or self.stepper.model is not self.document.model or not self.dock.isVisible() \
+                or (not nodes and not edges):
+            h.clear_highlight()
+        else:
+            h.highlight(nodes, edges)
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self._pause_training()
+            step = self.stepper.current_step
+            if step is not None:
+                self._on_stepper_highlight_changed(step.highlights.nodes, step.highlights.edges)
+        else:
+            self.stepper.pause()
+            if self.neuron_highlighter is not None:
+                self.neuron_highlighter.clear_highlight()
+
+
+def worked_example_action(window: QMainWindow, ui: StepperUI) -> QAction:
+    """"Backpropagation by hand" in File ▸ Examples (kept there when the window refills that menu)."""
+    action = QAction("Backpropagation by Hand (Step Through)", window)
+    action.setObjectName("actionWorkedExample")
+    tip = "A 2-2-2 network with hand-picked weights: step through backprop and check every number by hand"
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(ui.open_worked_example)
+    menu_of = getattr(window, "menu", None)
+    if menu_of is None:
+        window.addAction(action)
+        return action
+    menu = menu_of("File/Examples")
+
+    def ensure():
+        if action not in menu.actions():
+            if menu.actions():
+                menu.addSeparator()
+            menu.addAction(action)
+
+    ensure()
+    menu.aboutToShow.connect(ensure)   # after the window's own refill (connected first), which clears it
+    return action
+
+
+def attach_stepper(window: QMainWindow, document, controller=None) -> StepperUI:
+    """Add the backprop stepper to ``window`` for ``document`` (pausing ``controller``'s training when the
+    stepper opens). Returns the :class:`StepperUI`, also at ``window.stepper_ui``."""
+    ui = StepperUI(window, document, controller)
+    window.stepper_ui = ui
+    return ui
