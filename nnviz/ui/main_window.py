@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.actionSave)
         file_menu.addAction(self.actionSaveAs)
         export = self.menu("File/Export")
-        export.setTitle("&Export")
+        export.setTitle("E&xport")
         export.setIcon(icons.icon("export"))
         export.setEnabled(True)
         file_menu.addSeparator()
@@ -738,6 +738,10 @@ class MainWindow(QMainWindow):
         clicked = box.clickedButton()
         return "recover" if clicked is rec else "discard" if clicked is dis else "later"
 
+    def _forget_error_box(self, box) -> None:
+        if self._error_box is box:  # a newer box may already have replaced this one
+            self._error_box = None
+
     def show_error(self, title: str, text: str) -> None:
         """A non-blocking message box (kept in ``_error_box``); the text is also kept in ``last_error``."""
         self.last_error = text
@@ -747,7 +751,7 @@ class MainWindow(QMainWindow):
         box.setObjectName("errorMessageBox")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.destroyed.connect(lambda *_: setattr(self, "_error_box", None))
+        box.destroyed.connect(lambda *_, gone=box: self._forget_error_box(gone))
         self._error_box = box
         box.open()
         self.error_shown.emit(text)
