@@ -415,15 +415,13 @@ def test_export_through_the_menus_with_mouse_and_keyboard(window, qtbot, qtlog, 
             qtbot.mouseClick(export_menu, Qt.MouseButton.LeftButton, pos=pos)
         qtbot.waitUntil(lambda: not file_menu.isVisible())
         assert (tmp_path / "clicked.npz").exists()
-        # the keyboard only: Alt+F, E (Examples) E (Export), Right, Down, Down, Return
+        # the keyboard only: Alt+F, X (E&xport opens its submenu), Down, Down, Return
         save_dialog(window, monkeypatch, tmp_path / "typed.json")
         qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
         qtbot.waitUntil(file_menu.isVisible)
-        qtbot.keyClick(file_menu, Qt.Key.Key_E)
-        qtbot.keyClick(file_menu, Qt.Key.Key_E)
-        assert file_menu.activeAction() is export_menu.menuAction()
-        qtbot.keyClick(file_menu, Qt.Key.Key_Right)
+        qtbot.keyClick(file_menu, Qt.Key.Key_X)
         qtbot.waitUntil(export_menu.isVisible)
+        assert file_menu.activeAction() is export_menu.menuAction()
         assert export_menu.activeAction() is target
         qtbot.keyClick(export_menu, Qt.Key.Key_Down)
         qtbot.keyClick(export_menu, Qt.Key.Key_Down)
