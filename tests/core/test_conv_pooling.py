@@ -217,7 +217,7 @@ def test_conv_backward_after_inference_forward_and_without_input_gradient():
     for k in grads:
         np.testing.assert_allclose(layer.grads[k], grads[k], rtol=1e-13)
 
-    layer.compute_input_gradient = False  # e.g. a model's first layer
+    layer.needs_input_grad = False  # e.g. a model's first layer
     layer.forward(x, training=True)
     assert layer.backward(d_a) is None
     for k in grads:
@@ -273,7 +273,8 @@ def test_pooling_forward_matches_reference(cls, mode, size, pool, strides, paddi
     x = rng.standard_normal((2,) + size + (3,))
     out = layer.forward(x)
     assert out.shape == (2,) + layer.compute_output_shape(size + (3,))
-    np.testing.assert_allclose(out, pool_reference(x, layer.pool_size, layer.strides, padding, mode), rtol=1e-12, atol=1e-14)
+    ref = pool_reference(x, layer.pool_size, layer.strides, padding, mode)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])
@@ -363,6 +364,14 @@ def test_flat_input_is_a_clear_error(layer):
         layer.build((6400,))
     with pytest.raises(ValueError, match=r"got \(2, 28, 28, 1\)"):
         layer.compute_output_shape((2, 28, 28, 1))
+
+
+@pytest.mark.parametrize("layer", [Conv2D(8, 3), MaxPooling2D(), AveragePooling2D()], ids=lambda l: type(l).__name__)
+def test_forward_on_a_single_image_without_batch_axis_is_a_clear_error(layer):
+    built(layer, (6, 6, 1))
+    with pytest.raises(ValueError, match=r"expects a batch of images \(batch, height, width, channels\), "
+                                         r"got an array of shape \(6, 6, 1\)"):
+        layer.forward(np.zeros((6, 6, 1)))
 
 
 def test_kernel_or_pool_larger_than_a_valid_input_is_a_clear_error():

@@ -54,6 +54,12 @@ def check_image_shape(layer_type: str, input_shape) -> tuple[int, int, int]:
     return shape
 
 
+def check_batch(layer_type: str, x: np.ndarray) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{layer_type} expects a batch of images (batch, height, width, channels), "
+                         f"got an array of shape {x.shape}")
+
+
 def window_view(xp: np.ndarray, i: int, j: int, out_h: int, out_w: int, sh: int, sw: int) -> np.ndarray:
     """The (N, out_h, out_w, C) slice of a padded batch seen by window offset (i, j)."""
     return xp[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw, :]
@@ -78,7 +84,7 @@ class Conv2D(ActivatedLayer):
 
     ``kernel`` has shape (kh, kw, in_channels, filters), ``bias`` (filters,).
 
-    ``compute_input_gradient`` (default True) may be set to False by a model for its first layer:
+    ``needs_input_grad`` (a Layer attribute, default True) is set to False by a model for its first layer:
     ``backward`` then skips dC/dx (about a third of this layer's backward cost) and returns None.
     """
 
@@ -96,7 +102,6 @@ class Conv2D(ActivatedLayer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.compute_input_gradient = True
         self._scratch: dict[str, np.ndarray] = {}
 
     # ----------------------------------------------------------------- shapes and build
@@ -173,6 +178,7 @@ class Conv2D(ActivatedLayer):
 
     def forward(self, x, training=False):
         x = np.asarray(x)
+        check_batch(self.layer_type, x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         n, h, w, _ = x.shape
@@ -201,7 +207,7 @@ class Conv2D(ActivatedLayer):
         self.grads["kernel"][...] = d_kernel_matrix[:k].reshape(self.grads["kernel"].shape)
         if self.use_bias:
             self.grads["bias"][...] = d_kernel_matrix[k]
-        if not self.compute_input_gradient:
+        if not self.needs_input_grad:
             return None
 
         pt, pb, pl, pr = pads

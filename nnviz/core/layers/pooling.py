@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.layers.base import Layer, normalize_tuple
-from nnviz.core.layers.conv import check_image_shape, normalize_padding, pad_batch, window_geometry
+from nnviz.core.layers.conv import check_batch, check_image_shape, normalize_padding, pad_batch, window_geometry
 
 
 def _rows(a: np.ndarray, i: int, out_h: int, sh: int) -> np.ndarray:
@@ -125,6 +125,7 @@ class MaxPooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = np.asarray(x)
+        check_batch(self.layer_type, x)
         n, h, w, c = x.shape
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         out_h, out_w, pads = self._geometry(h, w)
@@ -170,6 +171,7 @@ class AveragePooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = np.asarray(x)
+        check_batch(self.layer_type, x)
         n, h, w, c = x.shape
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         out_h, out_w, pads = self._geometry(h, w)
