@@ -26,6 +26,24 @@ def _parse_args(argv: list[str]):
     return parser.parse_known_args(argv)
 
 
+def assemble(window):
+    """Plug every panel into a MainWindow: data, training, the backprop stepper, exports.
+
+    Each part only knows the window's hooks (``add_dock``, ``menu``, ``toolbar``) and the document;
+    this is the one place they meet. Returns the training controller.
+    """
+    from nnviz.ui.data_integration import attach_data_panel
+    from nnviz.ui.export_menu import attach_exports
+    from nnviz.ui.stepper.integration import attach_stepper
+    from nnviz.ui.training.integration import attach_training
+
+    attach_data_panel(window, window.document)
+    controller = attach_training(window, window.document)
+    attach_stepper(window, window.document, controller)
+    attach_exports(window)
+    return controller
+
+
 def build(argv: list[str] | None = None):
     """Create (or reuse) the QApplication and a shown MainWindow; returns ``(app, window, args)``."""
     _limit_blas_threads()
@@ -48,6 +66,7 @@ def build(argv: list[str] | None = None):
     settings = QSettings("nnviz", "nnviz")
     theme.apply_theme(app, args.theme or str(settings.value("theme", "light")))
     window = MainWindow(settings=settings)
+    assemble(window)
     window.show()
     path = args.open_path or args.project
     if path:
