@@ -49,9 +49,6 @@ def build(argv: list[str] | None = None):
     _limit_blas_threads()
     argv = list(sys.argv if argv is None else argv)
     args, qt_args = _parse_args(argv[1:])
-    from nnviz.session import qt_guard
-
-    qt_guard.install()  # PySide6 6.12 + Python 3.11 refcount bug: see nnviz/session/qt_guard.py
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 

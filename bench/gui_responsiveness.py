@@ -1,0 +1,172 @@
+"""GUI responsiveness while training the digits MLP with every training view on screen (offscreen).
+
+Prints, for one run on this machine:
+
+* the event loop's lateness (p50 / p99 / max) of a 16 ms precise QTimer while training, after a warm-up;
+* redraws per second (snapshots drawn by the views);
+* training samples/s with the GUI, against the same training headless in the same run: the same engine
+  with no window (the controller only), and the core's ``fit`` called directly in this process.
+
+Goals: p99 < 25 ms, >= 30 redraws/s, >= 80 % of the headless throughput.
+
+    python bench/gui_responsiveness.py [--seconds 8] [--backend process|thread]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow  # noqa: E402
+
+from nnviz.core import Callback, Dense, Sequential  # noqa: E402
+from nnviz.core.data import catalog  # noqa: E402
+from nnviz.core.training import TrainingConfig, fit  # noqa: E402
+
+
+def make_model():
+    return Sequential([Dense(32, activation="relu", input_shape=(64,)), Dense(10, activation="softmax")], seed=0)
+
+
+CONFIG = TrainingConfig(optimizer="adam", learning_rate=0.003, batch_size=32, epochs=0, seed=0)
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def plain_fit(dataset, seconds: float) -> float:
+    """samples/s of nnviz.core.training.fit in this process, no GUI, no worker."""
+
+    class Stopper(Callback):
+        def on_train_begin(self, logs=None):
+            self.t0 = time.perf_counter()
+            self.samples = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.samples += CONFIG.batch_size
+            if time.perf_counter() - self.t0 >= seconds:
+                self.model.stop_training = True
+
+    model = make_model()
+    CONFIG.compile_model(model)
+    stopper = Stopper()
+    fit(model, dataset, CONFIG, epochs=10 ** 9, callbacks=[stopper])
+    return stopper.samples / (time.perf_counter() - stopper.t0)
+
+
+def measure_rate(controller, seconds: float, warmup: float = 1.0) -> float:
+    wait(int(warmup * 1000))
+    s0 = controller.latest_snapshot
+    t0 = time.perf_counter()
+    wait(int(seconds * 1000))
+    s1 = controller.latest_snapshot
+    return (s1.samples_seen - s0.samples_seen) / (time.perf_counter() - t0)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--backend", choices=("process", "thread"), default="process")
+    parser.add_argument("--screenshot", default="", help="save a screenshot of the window at the end")
+    args = parser.parse_args(argv)
+
+    warnings = []
+    qInstallMessageHandler(lambda mode, ctx, msg: warnings.append(msg)
+                           if "propagateSizeHints" not in msg else None)  # an offscreen-platform notice
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from nnviz.session.worker import TrainingController
+    from nnviz.ui.training.integration import attach_training
+    from nnviz.ui.training.standalone import StandaloneDocument
+
+    dataset = catalog.load("digits", flatten=True)
+    print(f"digits MLP 64-32-10 (relu, softmax), Adam, batch {CONFIG.batch_size}; {dataset.summary()}")
+    print(f"machine: {os.cpu_count()} cores; training backend: {args.backend}; {args.seconds:.0f} s per measurement")
+
+    # 1. headless: the core's fit in this process
+    headless_fit = plain_fit(dataset, min(args.seconds, 5.0))
+
+    # 2. headless: the same engine, no window
+    controller = TrainingController(backend=args.backend)
+    controller.set_setup(make_model(), dataset, CONFIG)
+    controller.train()
+    headless_engine = measure_rate(controller, min(args.seconds, 5.0))
+    controller.shutdown()
+
+    # 3. with the GUI: every view on screen
+    document = StandaloneDocument(make_model(), dataset, CONFIG)
+    window = QMainWindow()
+    window.setCentralWidget(QLabel("network editor"))
+    window.resize(1920, 1080)
+    controller = attach_training(window, document, backend=args.backend)
+    ui = window.training_ui
+    ui.show_all_views()
+    window.show()
+    wait(500)
+    hidden = [name for name, dock in ui.docks.items() if not dock.widget().isVisible()]
+    controller.train()
+    wait(1000)  # warm-up: first paints, font caches, the process's first epochs
+
+    lateness = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        lateness.append(now - last[0] - 0.016)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.PreciseTimer)
+    timer.setInterval(16)
+    timer.timeout.connect(tick)
+    s0, r0, t0 = controller.latest_snapshot, ui.redraws, time.perf_counter()
+    last[0] = t0
+    timer.start()
+    wait(int(args.seconds * 1000))
+    timer.stop()
+    elapsed = time.perf_counter() - t0
+    s1, r1 = controller.latest_snapshot, ui.redraws
+    gui_rate = (s1.samples_seen - s0.samples_seen) / elapsed
+    redraws = (r1 - r0) / elapsed
+    if args.screenshot:
+        window.grab().save(args.screenshot)
+    controller.pause()
+    t = time.perf_counter()
+    window.close()
+    close_s = time.perf_counter() - t
+
+    late = np.maximum(np.array(lateness), 0.0) * 1e3
+    p50, p99, mx = np.percentile(late, 50), np.percentile(late, 99), late.max()
+    print()
+    print(f"{'views on screen':34s} {len(ui.docks) - len(hidden)} of {len(ui.docks)}"
+          + (f" (hidden: {', '.join(hidden)})" if hidden else ""))
+    print(f"{'event-loop lateness, 16 ms timer':34s} p50 {p50:5.1f} ms   p99 {p99:5.1f} ms   max {mx:5.1f} ms"
+          f"   ({len(late)} ticks)")
+    print(f"{'redraws per second':34s} {redraws:5.1f}")
+    print(f"{'samples/s, with the GUI':34s} {gui_rate:9,.0f}")
+    print(f"{'samples/s, same engine, no GUI':34s} {headless_engine:9,.0f}   GUI/headless {gui_rate / headless_engine:6.1%}")
+    print(f"{'samples/s, core fit in-process':34s} {headless_fit:9,.0f}   GUI/headless {gui_rate / headless_fit:6.1%}")
+    print(f"{'closing the window mid-training':34s} {close_s * 1000:5.0f} ms")
+    print(f"{'Qt warnings':34s} {len(warnings)}" + (f": {warnings[:3]}" if warnings else ""))
+    ok = p99 < 25 and redraws >= 30 and gui_rate >= 0.8 * min(headless_engine, headless_fit)
+    print()
+    print("goals (p99 < 25 ms, >= 30 redraws/s, >= 80 % of headless):", "met" if ok else "NOT met")
+    del window, ui, controller
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""Activations for one chosen sample: every layer's output as bars (few units), a heat strip (many units)
+or, for convolution and pooling layers, the feature maps as a grid of images.
+
+Rows are built when the architecture changes; each redraw only calls ``setOpts`` / ``setImage``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from nnviz.ui.training.common import (BLUE, ORANGE, ProbeModel, StickyRange, Throttle, describe_layer, diverging_cmap,
+                                      info_label, make_layout_widget, mosaic, sequential_cmap, sticky_levels,
+                                      style_plot, theme_colors)
+
+MAX_BARS = 64
+MAX_MAPS = 32
+ROW_HEIGHT = 150
+SKIPPED = ("Flatten", "Dropout")
+
+
+class _Row:
+    """One layer's plot: bars, a heat strip or an image grid."""
+
+    def __init__(self, plot: pg.PlotItem, kind: str, shape: tuple, title: str, class_names=None):
+        self.plot = plot
+        self.kind = kind
+        self.shape = shape
+        plot.setTitle(title, size="9pt", color=theme_colors()[1].name())
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        self.range = StickyRange(plot) if kind == "bars" else None
+        self.level = None
+        self.ticks = None
+        self.extent = None
+        if kind == "bars":
+            n = shape[-1]
+            plot.setXRange(-0.6, n - 0.4, padding=0)
+            x = np.arange(n)
+            self.pos = pg.BarGraphItem(x=x, height=np.zeros(n), width=0.8, brush=pg.mkBrush(*BLUE), pen=None)
+            self.neg = pg.BarGraphItem(x=x, height=np.zeros(n), width=0.8, brush=pg.mkBrush(*ORANGE), pen=None)
+            plot.addItem(self.pos)
+            plot.addItem(self.neg)
+            plot.setLabel("left", "a")
+            if class_names and len(class_names) == n:
+                plot.getAxis("bottom").setTicks([list(enumerate(class_names))])
+                plot.setLabel("bottom", "class")
+            else:
+                plot.setLabel("bottom", "unit")
+                if n <= 16:
+                    plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(n)]])
+        else:
+            self.image = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(self.image)
+            plot.getViewBox().disableAutoRange()
+            plot.invertY(True)
+            plot.setAspectLocked(kind == "maps")
+            plot.getAxis("left").setTicks([[]])
+            plot.setLabel("bottom", "unit" if kind == "strip" else "feature map (channel)")
+
+    def update(self, a: np.ndarray) -> None:
+        if self.kind == "bars":
+            v = a.reshape(-1)
+            self.pos.setOpts(height=np.maximum(v, 0))
+            self.neg.setOpts(height=np.minimum(v, 0))
+            self.range.fit(None, (float(min(v.min(), 0)), float(max(v.max(), 0))))
+            return
+        if self.kind == "strip":
+            img = a.reshape(1, -1)
+            tiled = img
+        else:  # (h, w, c): one image per channel
+            h, w, c = a.shape
+            c = min(c, MAX_MAPS)
+            tiled, rows, cols = mosaic(a[:, :, :c].transpose(2, 0, 1), ncols=min(c, 8), gap=1)
+            if self.ticks != (rows, cols):  # an axis redraws itself on every setTicks: only when they change
+                self.ticks = (rows, cols)
+                self.plot.getAxis("bottom").setTicks([[(j * (w + 1) + w / 2, str(j)) for j in range(cols)]])
+                self.plot.getAxis("left").setTicks([[(r * (h + 1) + h / 2, f"{r * cols}+") for r in range(rows)]]
+                                                   if rows > 1 else [[]])
+        if self.extent != tiled.shape:  # fit the view to the image when its size changes, not every frame
+            self.extent = tiled.shape
+            self.plot.getViewBox().setRange(xRange=(0, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)
+        finite = tiled[np.isfinite(tiled)]
+        self.level = sticky_levels(self.level, float(np.abs(finite).max()) if finite.size else 1.0)
+        if finite.size and finite.min() >= 0:
+            self.image.setLookupTable(_SEQ_LUT)
+            self.image.setImage(tiled, autoLevels=False, levels=(0.0, self.level))
+        else:
+            self.image.setLookupTable(_DIV_LUT)
+            self.image.setImage(tiled, autoLevels=False, levels=(-self.level, self.level))
+
+
+_SEQ_LUT = sequential_cmap().getLookupTable(nPts=256)
+_DIV_LUT = diverging_cmap().getLookupTable(nPts=256)
+
+
+class ActivationsView(QWidget):
+    def __init__(self, parent: QWidget | None = None, interval: float = 0.1):
+        super().__init__(parent)
+        self.setObjectName("activationsView")
+        self.probe: ProbeModel | None = None
+        self.dataset = None
+        self._rows: list[tuple[int, _Row]] = []
+        self._input_row: _Row | None = None
+        self._throttle = Throttle(interval)
+        self._snapshot = None
+        self._rng = np.random.default_rng(0)
+
+        self.split_combo = QComboBox()
+        self.split_combo.addItems(["test", "validation", "training"])
+        self.split_combo.setObjectName("activationsSplit")
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setObjectName("activationsSample")
+        self.sample_spin.setToolTip("Index of the sample in the chosen split")
+        self.random_button = QPushButton("Random")
+        self.result = info_label(" ", "activationsResult")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Sample:"))
+        top.addWidget(self.split_combo)
+        top.addWidget(self.sample_spin)
+        top.addWidget(self.random_button)
+        top.addWidget(self.result, 1)
+
+        self.graphics = make_layout_widget()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.graphics)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.scroll, 1)
+        self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
+        self.sample_spin.valueChanged.connect(self._on_sample_spin_changed)
+        self.random_button.clicked.connect(self._on_random_button_clicked)
+
+    # ------------------------------------------------------------------ context
+    def _split(self):
+        ds = self.dataset
+        if ds is None:
+            return None, None
+        part = {"test": "test", "validation": "val", "training": "train"}[self.split_combo.currentText()]
+        x, y = getattr(ds, "x_" + part), getattr(ds, "y_" + part)
+        if not len(x):
+            x, y = ds.x_train, ds.y_train
+        return x, y
+
+    def set_context(self, probe: ProbeModel | None, dataset) -> None:
+        self.probe = probe
+        self.dataset = dataset
+        self.graphics.clear()
+        self._rows = []
+        self._input_row = None
+        model = probe.model if probe is not None else None
+        if model is None or dataset is None:
+            self.result.setText("No model or data set.")
+            return
+        x, _y = self._split()
+        self.sample_spin.setRange(0, max(len(x) - 1, 0))
+        class_names = getattr(dataset, "class_names", None)
+        row = 0
+        in_shape = tuple(model.input_shape[1:])
+        self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None)
+        row += 1
+        last = len(model.layers) - 1
+        for i, layer in enumerate(model.layers):
+            if layer.layer_type in SKIPPED:
+                continue
+            shape = tuple(layer.output_shape[1:])
+            title = f"{describe_layer(layer)} → {'×'.join(map(str, shape))}"
+            names = class_names if i == last and dataset.task != "regression" else None
+            self._rows.append((i, self._make_row(row, shape, title, names)))
+            row += 1
+        self.graphics.setMinimumHeight(ROW_HEIGHT * row)
+        self.update_snapshot(self._snapshot, force=True)
+
+    def _make_row(self, row: int, shape: tuple, title: str, class_names) -> _Row:
+        plot = self.graphics.addPlot(row=row, col=0)
+        style_plot(plot)
+        plot.showGrid(x=False, y=False)
+        if len(shape) == 3:
+            kind = "maps"
+        elif len(shape) == 1 and shape[0] <= MAX_BARS:
+            kind = "bars"
+        else:
+            kind = "strip"
+        return _Row(plot, kind, shape, title, class_names)
+
+    # ------------------------------------------------------------------ drawing
+    def _on_split_combo_changed(self, *_args) -> None:
+        x, _y = self._split()
+        if x is not None:
+            self.sample_spin.setRange(0, max(len(x) - 1, 0))
+        self.update_snapshot(self._snapshot, force=True)
+
+    def _on_sample_spin_changed(self, *_args) -> None:
+        self.update_snapshot(self._snapshot, force=True)
+
+    def _on_random_button_clicked(self) -> None:
+        x, _y = self._split()
+        if x is not None and len(x):
+            self.sample_spin.setValue(int(self._rng.integers(len(x))))
+
+    def update_snapshot(self, snap, force: bool = False) -> None:
+        if snap is not None:
+            self._snapshot = snap
+        probe = self.probe
+        if probe is None or probe.model is None or self._input_row is None:
+            return
+        if not (force or self._throttle.ready()):
+            return
+        if snap is not None:
+            probe.sync(snap)
+        x, y = self._split()
+        i = self.sample_spin.value()
+        if x is None or not len(x) or i >= len(x):
+            return
+        sample = x[i:i + 1]
+        try:
+            outs = probe.forward_all(sample)
+        except ValueError:
+            return
+        self._input_row.update(sample[0])
+        for index, row in self._rows:
+            row.update(outs[index][0])
+        ds = self.dataset
+        out = outs[-1][0]
+        if ds.task == "regression":
+            self.result.setText(f"target {np.round(y[i], 3).tolist()} · output {np.round(out, 3).tolist()}")
+        else:
+            names = ds.class_names
+            pred = int(out[0] > 0.5) if out.shape[-1] == 1 else int(out.argmax())
+            p = float(out[0] if pred else 1 - out[0]) if out.shape[-1] == 1 else float(out[pred])
+            mark = "✓" if pred == int(y[i]) else "✗"
+            self.result.setText(f"true: <b>{names[int(y[i])]}</b> · predicted: <b>{names[pred]}</b> "
+                                f"({100 * p:.0f} %) {mark}")
+
+    def clear(self) -> None:
+        self.result.setText(" ")

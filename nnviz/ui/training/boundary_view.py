@@ -1,0 +1,233 @@
+"""For 2-D data sets: the model's output over the input plane (the decision boundary) with the training
+points, the test points on a toggle and a "Discretize output" option, as TensorFlow Playground shows it.
+
+:func:`node_thumbnails` computes what the Playground draws on every node: each input feature's and each
+Dense unit's output over the same plane, as small images for the neuron view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from nnviz.ui.training.common import (ProbeModel, Throttle, class_color, diverging_cmap, info_label, make_plot_widget,
+                                      symmetric_levels, theme_colors)
+
+DOMAIN = (-6.0, 6.0)
+
+
+def is_plane_dataset(dataset) -> bool:
+    """A data set whose samples are points of the plane (the playground sets)."""
+    return dataset is not None and getattr(dataset, "points_train", None) is not None and \
+        np.asarray(dataset.points_train).ndim == 2 and np.asarray(dataset.points_train).shape[1] == 2
+
+
+def plane_grid(resolution: int, domain=DOMAIN) -> tuple[np.ndarray, np.ndarray]:
+    """``(points (r*r, 2), axis values (r,))``: pixel centres row by row, x₂ increasing with the row."""
+    lo, hi = domain
+    step = (hi - lo) / resolution
+    axis = lo + step * (np.arange(resolution) + 0.5)
+    x1, x2 = np.meshgrid(axis, axis)
+    return np.column_stack([x1.ravel(), x2.ravel()]), axis
+
+
+def plane_features(dataset, points: np.ndarray) -> np.ndarray:
+    """The network's inputs at ``points``: the data set's features (and scaling) applied to them."""
+    keys = getattr(dataset, "feature_keys", None)
+    if keys:
+        from nnviz.core.data.playground import featurize
+        x = featurize(points, keys)
+    else:
+        x = np.asarray(points, dtype=np.float32)
+    scaler = getattr(dataset, "scaler", None)
+    if scaler is not None:
+        x = scaler.transform(x)
+    return x
+
+
+def _dense_layers(model):
+    return [i for i, layer in enumerate(model.layers) if layer.layer_type == "Dense"]
+
+
+def node_thumbnails(model, dataset, weights=None, resolution: int = 24, domain=DOMAIN) -> list[np.ndarray]:
+    """What every node computes over the plane, for the neuron view's thumbnails.
+
+    Returns one array per column of nodes: first the input features ``(n_features, r, r)``, then for
+    every Dense layer its units ``(units, r, r)`` (the activation ``a``), row 0 at the bottom of the
+    plane (x₂ = domain[0]). ``model`` is a built Sequential (or a :class:`ProbeModel`); ``weights``
+    (e.g. ``snapshot.weights``) replace its weights for the computation. An empty list when the data set
+    is not a plane.
+    """
+    if not is_plane_dataset(dataset):
+        return []
+    probe = model if isinstance(model, ProbeModel) else None
+    if probe is None:
+        probe = ProbeModel()
+        probe.set_model(model)
+    if weights is not None:
+        i = 0
+        for layer in probe.model.layers:
+            for k in layer.weight_names:
+                layer.params[k][...] = weights[i]
+                i += 1
+    points, _axis = plane_grid(resolution, domain)
+    x = plane_features(dataset, points)
+    outs = probe.forward_all(x)
+    r = resolution
+    columns = [x.T.reshape(x.shape[1], r, r).copy()]
+    for i in _dense_layers(probe.model):
+        a = outs[i]
+        if a.ndim != 2:
+            continue
+        columns.append(a.T.reshape(a.shape[1], r, r).copy())
+    return columns
+
+
+class BoundaryView(QWidget):
+    """The model's output over the plane, with the data on top."""
+
+    def __init__(self, parent: QWidget | None = None, resolution: int = 80, interval: float = 0.1):
+        super().__init__(parent)
+        self.setObjectName("boundaryView")
+        self.resolution = resolution
+        self.probe: ProbeModel | None = None
+        self.dataset = None
+        self._throttle = Throttle(interval)
+        self._values = None
+        self._snapshot = None
+        points, self._axis = plane_grid(resolution)
+        self._grid = points
+
+        self.test_box = QCheckBox("Show test data")
+        self.test_box.setObjectName("boundaryShowTest")
+        self.discrete_box = QCheckBox("Discretize output")
+        self.discrete_box.setObjectName("boundaryDiscretize")
+        self.discrete_box.setToolTip("Colour each point of the plane by the predicted class only")
+        self.note = info_label("Decision boundary: for 2-D data sets (circle, XOR, Gaussian, spiral, …)")
+        top = QHBoxLayout()
+        top.addWidget(self.test_box)
+        top.addWidget(self.discrete_box)
+        top.addStretch(1)
+
+        self.plot_widget = make_plot_widget(bottom="x₁", left="x₂", title="model output over the input plane")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        lo, hi = DOMAIN
+        self.image.setRect(lo, lo, hi - lo, hi - lo)
+        self.plot.addItem(self.image)
+        self.plot.setRange(xRange=DOMAIN, yRange=DOMAIN, padding=0)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=diverging_cmap(), label="output",
+                                        interactive=False, width=14, colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        _bg, fg = theme_colors()
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), name="training")
+        self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(fg, width=1.5), symbol="s", name="test")
+        self.train_points.setZValue(10)
+        self.test_points.setZValue(11)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        self.test_points.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.note)
+        self.test_box.toggled.connect(self.test_points.setVisible)
+        self.discrete_box.toggled.connect(self._on_discrete_box_toggled)
+
+    # ------------------------------------------------------------------ context
+    def set_context(self, probe: ProbeModel | None, dataset) -> None:
+        self.probe = probe
+        self.dataset = dataset
+        self._values = None
+        plane = is_plane_dataset(dataset)
+        self.plot_widget.setEnabled(plane)
+        self.test_box.setEnabled(plane)
+        self.discrete_box.setEnabled(plane)
+        if not plane:
+            self.image.clear()
+            self.train_points.setData([])
+            self.test_points.setData([])
+            self.note.setText("The decision boundary is drawn for 2-D data sets (circle, XOR, Gaussian, spiral, …).")
+            return
+        self.note.setText(f"{dataset.name}: {len(dataset.points_train)} training points (white rim), "
+                          f"{len(dataset.points_test)} test points (dark square rim).")
+        self.train_points.setData(pos=dataset.points_train, brush=self._brushes(dataset, dataset.y_train))
+        self.test_points.setData(pos=dataset.points_test, brush=self._brushes(dataset, dataset.y_test))
+        regression = dataset.task == "regression"
+        self.colorbar.setLevels((-1, 1) if regression else (0, 1))
+        self.discrete_box.setEnabled(not regression)
+        self.update_snapshot(self._snapshot, force=True)
+
+    @staticmethod
+    def _brushes(dataset, y) -> list:
+        y = np.asarray(y)
+        if dataset.task == "regression":
+            cmap = diverging_cmap()
+            lo, hi = symmetric_levels(y)
+            colors = cmap.map((y.ravel() - lo) / (hi - lo), mode="qcolor")
+            return [pg.mkBrush(c) for c in colors]
+        k = dataset.num_classes or 2
+        cached = [pg.mkBrush(*class_color(c, k)) for c in range(k)]
+        return [cached[int(c)] for c in y]
+
+    # ------------------------------------------------------------------ drawing
+    def output_values(self) -> np.ndarray | None:
+        """The plane's output image ``(r, r)`` as drawn (before discretizing), row 0 at x₂ = -6."""
+        return self._values
+
+    def update_snapshot(self, snap, force: bool = False) -> None:
+        if snap is not None:
+            self._snapshot = snap
+        probe, ds = self.probe, self.dataset
+        if probe is None or probe.model is None or not is_plane_dataset(ds):
+            return
+        if not (force or self._throttle.ready()):
+            return
+        if snap is not None:
+            probe.sync(snap)
+        x = plane_features(ds, self._grid)
+        try:
+            out = probe.predict(x)
+        except ValueError:
+            return
+        r = self.resolution
+        if ds.task == "regression":
+            values = out[:, 0].reshape(r, r)
+        elif out.shape[1] == 1:
+            values = out[:, 0].reshape(r, r)           # sigmoid: P(class 1)
+        else:
+            values = out[:, 1].reshape(r, r) if out.shape[1] == 2 else out.argmax(1).reshape(r, r) / (out.shape[1] - 1)
+        self._values = values
+        self._draw()
+
+    def _draw(self) -> None:
+        values = self._values
+        if values is None:
+            return
+        ds = self.dataset
+        if ds.task == "regression":
+            lo, hi = symmetric_levels(values)
+            lo, hi = min(lo, -1.0), max(hi, 1.0)
+            self.image.setImage(values, autoLevels=False, levels=(lo, hi))
+            self._place_image()
+            self.colorbar.setLevels((lo, hi))
+            return
+        shown = (values > 0.5).astype(np.float32) if self.discrete_box.isChecked() else values
+        self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
+        self._place_image()
+
+    def _place_image(self) -> None:
+        lo, hi = DOMAIN  # setRect scales by the image's size: after setImage, not before
+        self.image.setRect(lo, lo, hi - lo, hi - lo)
+
+    def _on_discrete_box_toggled(self, _on: bool) -> None:
+        self._draw()
+
+    def clear(self) -> None:
+        self._values = None
+        self.image.clear()
+

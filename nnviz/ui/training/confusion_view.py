@@ -1,0 +1,144 @@
+"""The confusion matrix of a classification model on the test (or validation / training) split.
+
+Rows are the true classes, columns the predicted ones; a cell's colour is the share of its row (the
+recall of that class), its text the count. One ``ImageItem`` and one ``TextItem`` per cell, created when
+the number of classes changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from nnviz.ui.training.common import ProbeModel, Throttle, info_label, make_plot_widget, sequential_cmap
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
+    """``m[i, j]`` = samples of class ``i`` predicted as ``j``."""
+    idx = np.asarray(y_true, dtype=np.intp) * n_classes + np.asarray(y_pred, dtype=np.intp)
+    return np.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def predicted_classes(out: np.ndarray) -> np.ndarray:
+    out = np.asarray(out)
+    if out.ndim == 2 and out.shape[1] == 1:
+        return (out[:, 0] > 0.5).astype(np.intp)
+    return out.reshape(len(out), -1).argmax(axis=1)
+
+
+class ConfusionView(QWidget):
+    def __init__(self, parent: QWidget | None = None, interval: float = 0.25):
+        super().__init__(parent)
+        self.setObjectName("confusionView")
+        self.probe: ProbeModel | None = None
+        self.dataset = None
+        self._throttle = Throttle(interval)
+        self._snapshot = None
+        self._k = 0
+        self._texts: list[pg.TextItem] = []
+        self.matrix: np.ndarray | None = None
+
+        self.split_combo = QComboBox()
+        self.split_combo.setObjectName("confusionSplit")
+        self.split_combo.addItems(["test", "validation", "training"])
+        self.summary = info_label(" ", "confusionSummary")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Split:"))
+        top.addWidget(self.split_combo)
+        top.addWidget(self.summary, 1)
+
+        self.plot_widget = make_plot_widget(bottom="predicted class", left="true class")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(sequential_cmap().getLookupTable(nPts=256))
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0, 100), colorMap=sequential_cmap(), label="share of the true class (%)",
+                                        interactive=False, width=14, colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.plot_widget, 1)
+        self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
+
+    def set_context(self, probe: ProbeModel | None, dataset) -> None:
+        self.probe = probe
+        self.dataset = dataset
+        k = dataset.num_classes if dataset is not None and dataset.task != "regression" else 0
+        self.setEnabled(bool(k))
+        if k != self._k:
+            for t in self._texts:
+                self.plot.removeItem(t)
+            self._texts = []
+            for _ in range(k * k):
+                text = pg.TextItem("", anchor=(0.5, 0.5), color=(0, 0, 0))
+                self.plot.addItem(text)
+                self._texts.append(text)
+            self._k = k
+        if k:
+            names = dataset.class_names
+            ticks = [[(i + 0.5, str(n)) for i, n in enumerate(names)]]
+            self.plot.getAxis("bottom").setTicks(ticks)
+            self.plot.getAxis("left").setTicks(ticks)
+            self.image.setRect(0, 0, k, k)
+            self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+            self.summary.setText(" ")
+        else:
+            self.image.clear()
+            self.summary.setText("The confusion matrix is for classification data sets.")
+        self.matrix = None
+        self.update_snapshot(self._snapshot, force=True)
+
+    def _split(self):
+        ds = self.dataset
+        part = {"test": "test", "validation": "val", "training": "train"}[self.split_combo.currentText()]
+        return getattr(ds, "x_" + part), getattr(ds, "y_" + part), self.split_combo.currentText()
+
+    def _on_split_combo_changed(self, *_args) -> None:
+        self.update_snapshot(self._snapshot, force=True)
+
+    def update_snapshot(self, snap, force: bool = False) -> None:
+        if snap is not None:
+            self._snapshot = snap
+        if not self._k or self.probe is None or self.probe.model is None:
+            return
+        if not (force or self._throttle.ready()):
+            return
+        if snap is not None:
+            self.probe.sync(snap)
+        x, y, name = self._split()
+        if not len(x):
+            self.summary.setText(f"The {name} split is empty.")
+            self.image.clear()
+            for t in self._texts:
+                t.setText("")
+            return
+        try:
+            out = self.probe.predict(x)
+        except ValueError:
+            return
+        k = self._k
+        m = confusion_matrix(y, predicted_classes(out), k)
+        self.matrix = m
+        share = 100.0 * m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+        self.image.setImage(share.astype(np.float32), autoLevels=False, levels=(0.0, 100.0))
+        self.image.setRect(0, 0, k, k)  # after setImage: the rect is a scale of the image's size
+        for i in range(k):
+            for j in range(k):  # a TextItem repaints on every setText: only touch the cells that changed
+                t = self._texts[i * k + j]
+                text = str(m[i, j]) if m[i, j] else ""
+                dark = share[i, j] > 55
+                if getattr(t, "_shown", None) != (text, dark):
+                    t._shown = (text, dark)
+                    t.setText(text)
+                    t.setColor((255, 255, 255) if dark else (20, 20, 20))
+                    t.setPos(j + 0.5, i + 0.5)
+        acc = np.trace(m) / max(m.sum(), 1)
+        self.summary.setText(f"{name}: {m.sum()} samples, accuracy <b>{100 * acc:.1f} %</b>")
+        self.summary.setTextFormat(Qt.RichText)

@@ -1,0 +1,331 @@
+"""Loss and accuracy (or MAE) curves: train and validation per epoch, the batch loss raw and smoothed,
+the test split's figures (Playground's "Test loss / Training loss"), a log-y toggle and a hover read-out.
+
+Every plot item is created once; each redraw calls ``setData`` on it. The items are ``PlotCurveItem``s fed
+with curves this view has already thinned to about two points per pixel column (min and max), so a
+long run costs no more per frame than a short one; the log scale is applied here too.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from nnviz.ui.training.common import (TEST_COLOR, TRAIN_COLOR, VAL_COLOR, StickyRange, arrange_plots, info_label,
+                                      is_wide, make_layout_widget, style_plot, theme_colors)
+
+_PERCENT = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
+_NAMES = {"mae": "MAE", "mean_absolute_error": "MAE", "mse": "MSE", "mean_squared_error": "MSE"}
+
+
+def metric_label(name: str) -> tuple[str, float, str]:
+    """(axis label, scale, unit) of a metric: accuracy is shown in %, errors in the target's units."""
+    if name in _PERCENT:
+        return "accuracy", 100.0, "%"
+    return _NAMES.get(name, name.replace("_", " ")), 1.0, ""
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~``max_points`` points keeping each bucket's minimum and maximum (what a pixel column shows).
+
+    pyqtgraph's own downsampling does this too, but only after taking and scanning the whole array on every
+    ``setData``; a long run's 65,000-point batch curve then costs milliseconds per frame.
+    """
+    n = len(x)
+    if n <= max_points:
+        return x, y
+    k = -(-n // (max_points // 2))
+    m = n // k
+    ys = y[:m * k].reshape(m, k)
+    xo = np.repeat(x[:m * k:k], 2)
+    yo = np.empty(2 * m)
+    yo[0::2] = ys.min(axis=1)
+    yo[1::2] = ys.max(axis=1)
+    return np.concatenate([xo, x[m * k:]]), np.concatenate([yo, y[m * k:]])
+
+
+def _fmt(v: float, unit: str = "") -> str:
+    if v is None or not math.isfinite(v):
+        return "–"
+    if unit == "%":
+        return f"{v:.1f} %"
+    return f"{v:.4g}"
+
+
+class CurvesView(QWidget):
+    """Loss on top, the metric below, x in epochs (batches at fractional epochs)."""
+
+    #: points kept of each per-epoch curve: 2-pixel lines are stroked, which costs per point
+    epoch_points = 500
+    #: points kept of the batch curves (1-pixel lines, drawn fast)
+    batch_points = 1600
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("curvesView")
+        self._metric = ""
+        self._metric_scale = 100.0
+        self._metric_unit = "%"
+        self._snapshot = None
+
+        self.figures = info_label("Test loss – · Training loss –", "curvesFigures")
+        font = self.figures.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.figures.setFont(font)
+        self.figures.setTextFormat(Qt.RichText)
+        self.batch_box = QCheckBox("Batch loss")
+        self.batch_box.setToolTip("The loss of every batch (faint) and its moving average, between the epoch points")
+        self.batch_box.setChecked(True)
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setObjectName("curvesLogScale")
+        self.log_box.setToolTip("Logarithmic loss axis: late, slow progress stays visible")
+        self.readout = info_label(" ", "curvesReadout")
+        self.readout.setTextFormat(Qt.RichText)
+
+        top = QHBoxLayout()
+        top.addWidget(self.figures, 1)
+        top.addWidget(self.batch_box)
+        top.addWidget(self.log_box)
+
+        self.graphics = make_layout_widget()
+        _bg, fg = theme_colors()
+        self.legend = pg.LegendItem(labelTextColor=fg, colCount=5, horSpacing=18)
+        self.graphics.addItem(self.legend, row=0, col=0)   # one legend, above both plots: it hides no data
+        self.loss_plot = self.graphics.addPlot(row=1, col=0)
+        self.metric_plot = self.graphics.addPlot(row=2, col=0)
+        style_plot(self.loss_plot, left="loss", bottom="epoch")
+        style_plot(self.metric_plot, left="accuracy", left_units="%", bottom="epoch")
+        self.metric_plot.setXLink(self.loss_plot)
+        self.loss_range = StickyRange(self.loss_plot, y_min=0.0)
+        self.metric_range = StickyRange(self.metric_plot, y_min=0.0, y_max=100.0)
+
+        # pens: 1 px lines for the long batch curves (wider lines are stroked, several times slower), solid
+        # lines throughout (dashes are stroked too); the per-epoch curves 2 px
+        faint = tuple(int(c + (255 - c) * 0.7) for c in TRAIN_COLOR)
+        self.batch_raw = self._curve(self.loss_plot, pg.mkPen(faint, width=1))
+        self.batch_smooth = self._curve(self.loss_plot, pg.mkPen(tuple(int(c * 0.55) for c in TRAIN_COLOR), width=1))
+        self.train_loss = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2))
+        self.val_loss = self._curve(self.loss_plot, pg.mkPen(VAL_COLOR, width=2))
+        self.test_loss = self._curve(self.loss_plot, pg.mkPen(TEST_COLOR, width=2))
+        self.train_metric = self._curve(self.metric_plot, pg.mkPen(TRAIN_COLOR, width=2))
+        self.val_metric = self._curve(self.metric_plot, pg.mkPen(VAL_COLOR, width=2))
+        self.test_metric = self._curve(self.metric_plot, pg.mkPen(TEST_COLOR, width=2))
+        self._legend_entries = [(self.train_loss, "training"), (self.val_loss, "validation"),
+                                (self.test_loss, "test"), (self.batch_raw, "batch loss"),
+                                (self.batch_smooth, "batch loss, smoothed")]
+        self._in_legend: tuple = ()
+        self._epoch_items = [self.train_loss, self.val_loss, self.test_loss, self.train_metric, self.val_metric,
+                             self.test_metric]
+        # markers on the epoch points while there are few of them (one scatter per curve, created once)
+        self._markers = {}
+        for item in self._epoch_items:
+            plot = self.loss_plot if item in (self.train_loss, self.val_loss, self.test_loss) else self.metric_plot
+            color = item.opts["pen"].color()
+            marker = pg.ScatterPlotItem(size=6, pen=pg.mkPen(color), brush=pg.mkBrush(color))
+            plot.addItem(marker)
+            self._markers[item] = marker
+        self._log = False
+        self._last_figures = 0.0
+        self.cursor_lines = []
+        self._wide = False
+        arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2], False, header=self.legend)
+        for plot in (self.loss_plot, self.metric_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(fg, width=1, style=Qt.DotLine))
+            line.setVisible(False)
+            line.setZValue(-5)
+            plot.addItem(line, ignoreBounds=True)
+            self.cursor_lines.append(line)
+        self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.readout)
+        self.batch_box.toggled.connect(self._on_batch_box_toggled)
+        self.log_box.toggled.connect(self._on_log_box_toggled)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        columns = 5 if self.width() > 640 else 3
+        if self.legend.columnCount != columns:
+            self.legend.setColumnCount(columns)
+        wide = is_wide(self)
+        if wide != self._wide:  # a short, wide dock: loss and metric side by side
+            self._wide = wide
+            arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2] if not wide else [1, 1], wide,
+                          header=self.legend)
+
+    # ------------------------------------------------------------------ updates
+    def clear(self) -> None:
+        for item in (self.batch_raw, self.batch_smooth, *self._epoch_items):
+            item.setData([], [])
+        for marker in self._markers.values():
+            marker.setData([], [])
+        self._snapshot = None
+        self._in_legend = ()
+        self.legend.clear()
+        self.loss_range.reset()
+        self.metric_range.reset()
+        self.figures.setText("Test loss – · Training loss –")
+        self.readout.setText(" ")
+
+    def set_metric(self, name: str) -> None:
+        if name == self._metric:
+            return
+        self._metric = name
+        label, self._metric_scale, self._metric_unit = metric_label(name) if name else ("metric", 1.0, "")
+        self.metric_plot.setLabel("left", label, units=self._metric_unit or None)
+        percent = self._metric_unit == "%"
+        self.metric_range.y_min = 0.0 if percent or "error" in name or name in _NAMES else None
+        self.metric_range.y_max = 100.0 if percent else None
+        self.metric_range.reset()
+
+    def update_snapshot(self, snap) -> None:
+        self._snapshot = snap
+        if snap.metric_name or snap.test_metric_name:
+            self.set_metric(snap.metric_name or snap.test_metric_name)
+        h = snap.history
+        show_batches = self.batch_box.isChecked()
+        if show_batches:
+            self._set(self.batch_raw, snap.batch_loss_curve, log=self._log, points=self.batch_points)
+            self._set(self.batch_smooth, snap.batch_loss_smoothed, log=self._log, points=self.batch_points)
+        m, scale = self._metric, self._metric_scale
+        th = snap.test_history
+        for item, curve, s in ((self.train_loss, h.get("loss"), None), (self.val_loss, h.get("val_loss"), None),
+                               (self.test_loss, th.get("loss"), None), (self.train_metric, h.get(m), scale),
+                               (self.val_metric, h.get("val_" + m), scale),
+                               (self.test_metric, th.get(snap.test_metric_name), scale)):
+            self._set(item, curve, scale=s or 1.0, log=self._log and s is None, points=self.epoch_points)
+            marker = self._markers[item]
+            if item.xData is not None and 0 < len(item.xData) <= 40:
+                marker.setData(item.xData, item.yData)
+            elif len(marker.data):
+                marker.setData([], [])
+        self._fit_ranges(snap, show_batches)
+        self._update_legend()
+        now = time.perf_counter()
+        if snap.state != "running" or now - self._last_figures >= 0.1:  # readable numbers: 10 times a second
+            self._last_figures = now
+            self._update_figures(snap)
+
+    def _update_legend(self) -> None:
+        """The legend lists the curves that have data (no "validation" without a validation split)."""
+        shown = tuple(name for item, name in self._legend_entries
+                      if item.isVisible() and item.xData is not None and len(item.xData))
+        if shown == self._in_legend:
+            return
+        self._in_legend = shown
+        self.legend.clear()
+        for item, name in self._legend_entries:
+            if name in shown:
+                self.legend.addItem(item, name)
+
+    def _fit_ranges(self, snap, show_batches: bool) -> None:
+        h, th, m = snap.history, snap.test_history, self._metric
+        loss_curves = [h.get("loss"), h.get("val_loss"), th.get("loss")]
+        if show_batches:
+            loss_curves.append(snap.batch_loss_smoothed)
+        x_hi = max([float(c.x[-1]) for c in loss_curves + [snap.batch_loss_curve] if c is not None and len(c)],
+                   default=float("nan"))
+        ys = [c.y for c in loss_curves if c is not None and len(c)]
+        if ys:
+            lo = min(float(np.nanmin(y)) for y in ys)
+            hi = max(float(np.nanmax(y)) for y in ys)
+            self.loss_range.fit((0.0, max(x_hi, 1.0)), (lo, hi))
+        ms = [c.y for c in (h.get(m), h.get("val_" + m), th.get(snap.test_metric_name)) if c is not None and len(c)]
+        if ms:
+            scale = self._metric_scale
+            lo = min(float(np.nanmin(y)) for y in ms) * scale
+            hi = max(float(np.nanmax(y)) for y in ms) * scale
+            self.metric_range.fit(None, (lo, hi))
+
+    @staticmethod
+    def _curve(plot, pen) -> pg.PlotCurveItem:
+        item = pg.PlotCurveItem(pen=pen)
+        plot.addItem(item)
+        return item
+
+    @staticmethod
+    def _set(item, curve, scale: float = 1.0, log: bool = False, points: int = 1200) -> None:
+        if curve is None or not len(curve):
+            if item.xData is not None and len(item.xData):
+                item.setData([], [])
+            return
+        y = curve.y if scale == 1.0 else curve.y * scale
+        if log:
+            y = np.log10(np.maximum(y, 1e-12))  # the log axis shows 10^y
+        item.setData(*peak_decimate(curve.x, y, points), skipFiniteCheck=True)
+
+    def _update_figures(self, snap) -> None:
+        h = snap.history
+        train_loss = h["loss"].last() if "loss" in h and len(h["loss"]) else snap.batch_loss_smoothed.last()
+        text = (f"Test loss <b>{_fmt(snap.test_loss)}</b> &nbsp;·&nbsp; Training loss <b>{_fmt(train_loss)}</b>")
+        if snap.test_metric_name:
+            label, scale, unit = metric_label(snap.test_metric_name)
+            train_m = h[snap.test_metric_name].last() if snap.test_metric_name in h else float("nan")
+            text += (f" &nbsp;·&nbsp; Test {label} <b>{_fmt(snap.test_metric * scale, unit)}</b>"
+                     f" &nbsp;·&nbsp; Training {label} <b>{_fmt(train_m * scale, unit)}</b>")
+        self.figures.setText(text)
+
+    # ------------------------------------------------------------------ options
+    def _on_batch_box_toggled(self, on: bool) -> None:
+        self.batch_raw.setVisible(on)
+        self.batch_smooth.setVisible(on)
+        self._update_legend()
+        if on and self._snapshot is not None:
+            self.update_snapshot(self._snapshot)
+
+    def _on_log_box_toggled(self, on: bool) -> None:
+        self._log = on
+        self.loss_plot.getAxis("left").setLogMode(on)
+        self.loss_range.set_log_y(on)
+        if self._snapshot is not None:
+            self.update_snapshot(self._snapshot)
+        self.loss_plot.setLabel("left", "loss (log scale)" if on else "loss")
+
+    # ------------------------------------------------------------------ hover read-out
+    def _on_scene_mouse_moved(self, pos) -> None:
+        snap = self._snapshot
+        plot = next((p for p in (self.loss_plot, self.metric_plot) if p.sceneBoundingRect().contains(pos)), None)
+        if plot is None or snap is None:
+            for line in self.cursor_lines:
+                line.setVisible(False)
+            return
+        x = plot.vb.mapSceneToView(pos).x()
+        self.readout.setText(self.readout_at(x))
+        for line in self.cursor_lines:
+            line.setPos(x)
+            line.setVisible(True)
+
+    def readout_at(self, x: float) -> str:
+        """The values nearest to epoch ``x``: the epoch's losses and metrics, and the batch loss there."""
+        snap = self._snapshot
+        if snap is None:
+            return " "
+        h = snap.history
+        parts = []
+        loss = h.get("loss")
+        if loss is not None and len(loss):
+            i = int(np.clip(np.searchsorted(loss.x, x - 0.5), 0, len(loss) - 1))
+            epoch = loss.x[i]
+            parts.append(f"<b>epoch {epoch:g}</b>")
+            _label, scale, unit = metric_label(self._metric) if self._metric else ("", 1.0, "")
+            for key, name in (("loss", "loss"), ("val_loss", "val. loss"), (self._metric, self._metric),
+                              ("val_" + self._metric, "val. " + self._metric)):
+                curve = h.get(key)
+                if curve is None or not len(curve):
+                    continue
+                j = int(np.clip(np.searchsorted(curve.x, epoch), 0, len(curve) - 1))
+                s = scale if key.endswith(self._metric) and self._metric else 1.0
+                parts.append(f"{name} {_fmt(curve.y[j] * s, unit if s != 1.0 else '')}")
+        batch = snap.batch_loss_smoothed
+        if len(batch):
+            j = int(np.clip(np.searchsorted(batch.x, x), 0, len(batch) - 1))
+            parts.append(f"batch loss at epoch {batch.x[j]:.2f}: {_fmt(batch.y[j])} (smoothed)")
+        return " &nbsp;·&nbsp; ".join(parts) if parts else " "

@@ -1,0 +1,75 @@
+"""The norm of each layer's gradient over time, log-y: vanishing and exploding gradients become visible."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+import numpy as np
+
+from nnviz.ui.training.common import LINE_COLORS, StickyRange, info_label, make_plot_widget, theme_colors
+from nnviz.ui.training.curves import peak_decimate
+
+
+class GradientsView(QWidget):
+    """One curve per layer with trainable weights: ‖∂C/∂w‖ of the latest batch, sampled ~100 times a second."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("gradientsView")
+        self.plot_widget = make_plot_widget(left="gradient norm ‖∂C/∂W‖ (log scale)", bottom="epoch")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.getAxis("left").setLogMode(True)   # the curves hold log10 of the norms (thinned, see curves.py)
+        self.range = StickyRange(self.plot, log_y=True)
+        bg, fg = theme_colors()
+        self.plot.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(bg))
+        self.curves: list[pg.PlotDataItem] = []
+        self._names: tuple = ()
+        self.hint = info_label("Early layers far below later ones: vanishing gradients. "
+                               "Norms growing without bound: exploding gradients (lower the learning rate).")
+        self.latest = info_label(" ", "gradientsLatest")
+        self.latest.setTextFormat(Qt.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.latest)
+        layout.addWidget(self.hint)
+
+    def _ensure_curves(self, names: tuple) -> None:
+        if names == self._names:
+            return
+        for item in self.curves:
+            self.plot.removeItem(item)
+        self.curves = []
+        for i, name in enumerate(names):
+            color = LINE_COLORS[i % len(LINE_COLORS)]
+            item = pg.PlotCurveItem(pen=pg.mkPen(color, width=1), name=name)
+            self.plot.addItem(item)
+            self.curves.append(item)
+        self._names = names
+
+    def clear(self) -> None:
+        for item in self.curves:
+            item.setData([], [])
+        self.range.reset()
+        self.latest.setText(" ")
+
+    def update_snapshot(self, snap) -> None:
+        self._ensure_curves(tuple(snap.grad_layer_names))
+        x = snap.grad_x
+        norms = snap.grad_norms
+        if not len(x):
+            self.clear()
+            return
+        # log axis: zero norms (dead layers) would be -inf; a tiny floor keeps them on the plot
+        shown = np.log10(norms.clip(1e-12))
+        for j, item in enumerate(self.curves):
+            item.setData(*peak_decimate(x, shown[:, j], 1600), skipFiniteCheck=True)
+        self.range.fit((0.0, max(float(x[-1]), 1.0)), (10 ** float(shown.min()), 10 ** float(shown.max())))
+        last = norms[-1]
+        parts = [f"{name} <b>{v:.2g}</b>" if math.isfinite(v) else f"{name} –"
+                 for name, v in zip(self._names, last)]
+        self.latest.setText("latest: " + " · ".join(parts))

@@ -1,0 +1,419 @@
+"""``attach_training(window, document)``: the training docks, toolbar and status fields on a main window,
+wired to a :class:`~nnviz.session.document.ProjectDocument` and a :class:`TrainingController`.
+
+* The document's model, data set and settings go to the worker (as a clone) whenever they change; the
+  training actions are disabled while the document is invalid, with the reason in their tool tips.
+* The panel's edits go back through ``document.set_training_config``; the document's settings reach a
+  running training at the next step.
+* On pause, stop and divergence the trained weights are written back with ``document.set_weights`` and
+  the new epochs appended with ``document.append_history``; a weight reset clears the history.
+* Snapshots (~30 a second) go to the views that are on screen, and to the neuron view's
+  ``set_weights`` / ``set_node_thumbnails`` when the window has one.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+
+from nnviz.session.worker import TrainingController
+from nnviz.ui.training.activations_view import ActivationsView
+from nnviz.ui.training.boundary_view import BoundaryView, is_plane_dataset, node_thumbnails
+from nnviz.ui.training.common import ProbeModel, Throttle, is_visible
+from nnviz.ui.training.confusion_view import ConfusionView
+from nnviz.ui.training.controls import TrainingControls
+from nnviz.ui.training.curves import CurvesView
+from nnviz.ui.training.gradients_view import GradientsView
+from nnviz.ui.training.panel import TrainingPanel
+from nnviz.ui.training.predict_panel import PredictPanel
+from nnviz.ui.training.weights_view import WeightsView
+
+DOCKS = [  # (attribute, objectName, title)
+    ("panel", "trainingSettingsDock", "Training settings"),
+    ("curves", "trainingCurvesDock", "Loss and accuracy"),
+    ("boundary", "decisionBoundaryDock", "Decision boundary"),
+    ("weights", "weightsDock", "Weights"),
+    ("gradients", "gradientsDock", "Gradients"),
+    ("activations", "activationsDock", "Activations"),
+    ("confusion", "confusionDock", "Confusion matrix"),
+    ("predict", "predictDock", "Predict"),
+]
+
+
+def _model_fits(model, dataset) -> str:
+    """Why ``model`` cannot train on ``dataset`` ("" when it can)."""
+    if model is None:
+        return "the network is not valid"
+    if dataset is None:
+        return "choose a data set"
+    want = tuple(dataset.input_shape)
+    have = tuple(model.input_shape[1:])
+    if want != have:
+        return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
+                f"set the input shape to {want}")
+    return ""
+
+
+class TrainingUI(QObject):
+    """Everything :func:`attach_training` puts on the window; ``window.training_ui`` after attaching."""
+
+    def __init__(self, window: QMainWindow, document, controller: TrainingController):
+        super().__init__(window)
+        self.window = window
+        self.document = document
+        self.controller = controller
+        self.probe = ProbeModel()
+        self.panel = TrainingPanel()
+        self.curves = CurvesView()
+        self.boundary = BoundaryView()
+        self.weights = WeightsView()
+        self.gradients = GradientsView()
+        self.activations = ActivationsView()
+        self.confusion = ConfusionView()
+        self.predict = PredictPanel()
+        self.views = [self.curves, self.boundary, self.weights, self.gradients, self.activations, self.confusion,
+                      self.predict]
+        #: redrawn with every snapshot while training: the curves; the weights and the gradients take turns
+        self.fast_views = [self.curves, self.weights, self.gradients]
+        self._frame = 0
+        #: forward passes of their own: at most one of them per snapshot while training (the most overdue), so
+        #: that no frame carries them all; seconds between their updates:
+        self.slow_views = {self.boundary: 0.1, self.activations: 0.2, self.confusion: 0.5, self.predict: 0.5}
+        self._slow_last = {view: 0.0 for view in self.slow_views}
+        self.controls = TrainingControls(controller, window)
+        self.message = QLabel("")
+        self.message.setObjectName("trainingMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #ffe69c;"
+                                   " border-radius: 4px; padding: 6px; }")
+        self.message.setVisible(False)
+        self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.docks: dict[str, QDockWidget] = {}
+        self.redraws = 0
+        self._writing = False
+        self._synced_epochs = 0
+        self._neuron_weights = Throttle(0.1)
+        self._neuron_thumbs = Throttle(0.2)
+        self._blocked = ""
+        self._rebuild_pending = False
+
+    # ------------------------------------------------------------------ building
+    def build(self) -> None:
+        inner = QWidget()
+        sl = QVBoxLayout(inner)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.message)
+        sl.addWidget(self.panel, 1)
+        settings = QScrollArea()          # a short dock scrolls instead of squeezing the form
+        settings.setObjectName("trainingSettingsScroll")
+        settings.setWidgetResizable(True)
+        settings.setFrameShape(QScrollArea.NoFrame)
+        settings.setWidget(inner)
+        predict = QScrollArea()
+        predict.setObjectName("predictScroll")
+        predict.setWidgetResizable(True)
+        predict.setFrameShape(QScrollArea.NoFrame)
+        predict.setWidget(self.predict)
+        widgets = {"panel": settings, "predict": predict}
+        for attr, name, title in DOCKS:
+            dock = QDockWidget(title, self.window)
+            dock.setObjectName(name)
+            dock.setWidget(widgets.get(attr) or getattr(self, attr))
+            self.docks[attr] = dock
+        self._place_docks()
+        self.controls.install(self.window)
+        menu = getattr(self.window, "menu", None)
+        if callable(menu):  # the MainWindow's menus: Training ▸ Train, Step batch, ...
+            training = menu("Training")
+            for a in self.controls.actions:
+                training.addAction(a)
+
+    def _place_docks(self) -> None:
+        w = self.window
+        d = self.docks
+        add = getattr(w, "add_dock", None)
+        if add is not None:
+            # the MainWindow: it remembers area and tab partner for View ▸ Reset Layout and saves the layout
+            right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+            # the settings share a tab group with the summary, so the inspector keeps its room
+            partner = "dockSummary" if "dockSummary" in getattr(w, "docks", {}) else None
+            add(d["panel"], area=right, tabify_with=partner)
+            add(d["predict"], area=right, tabify_with="trainingSettingsDock")
+            add(d["curves"], area=bottom)
+            add(d["boundary"], area=bottom)
+            add(d["weights"], area=bottom)
+            add(d["activations"], area=bottom, tabify_with="decisionBoundaryDock")
+            add(d["confusion"], area=bottom, tabify_with="decisionBoundaryDock")
+            add(d["gradients"], area=bottom, tabify_with="weightsDock")
+            settings = getattr(w, "settings", None)
+            if settings is None or settings.value("window/state") is None:
+                QTimer.singleShot(0, self._size_docks)  # first run: no saved layout to restore
+        else:
+            for attr in ("panel", "predict"):
+                w.addDockWidget(Qt.RightDockWidgetArea, d[attr])
+            for attr in ("curves", "boundary", "weights", "gradients", "activations", "confusion"):
+                w.addDockWidget(Qt.BottomDockWidgetArea, d[attr])
+            w.splitDockWidget(d["curves"], d["boundary"], Qt.Horizontal)
+            w.splitDockWidget(d["boundary"], d["weights"], Qt.Horizontal)
+            w.tabifyDockWidget(d["weights"], d["gradients"])
+            w.tabifyDockWidget(d["boundary"], d["activations"])
+            w.tabifyDockWidget(d["activations"], d["confusion"])
+            w.tabifyDockWidget(d["panel"], d["predict"])
+            QTimer.singleShot(0, self._size_docks)
+        d["panel"].raise_()
+        d["weights"].raise_()
+        d["boundary"].raise_()
+
+    def _size_docks(self) -> None:
+        """Room for the plots: the bottom row a third of the window, the curves the widest."""
+        w = self.window
+        d = self.docks
+        height = max(int(w.height() * 0.4), 280)
+        w.resizeDocks([d["curves"]], [height], Qt.Vertical)
+        width = w.width()
+        w.resizeDocks([d["curves"], d["boundary"], d["weights"]],
+                      [int(width * 0.4), int(width * 0.3), int(width * 0.3)], Qt.Horizontal)
+
+    def show_all_views(self) -> None:
+        """Untabify: every view on screen at once (the benchmark's "every view open")."""
+        w = self.window
+        for dock in self.docks.values():
+            w.removeDockWidget(dock)
+        for attr in ("curves", "boundary", "weights", "gradients"):
+            w.addDockWidget(Qt.BottomDockWidgetArea, self.docks[attr])
+        for attr in ("activations", "confusion", "predict", "panel"):
+            w.addDockWidget(Qt.RightDockWidgetArea, self.docks[attr])
+        w.splitDockWidget(self.docks["curves"], self.docks["boundary"], Qt.Horizontal)
+        w.splitDockWidget(self.docks["boundary"], self.docks["weights"], Qt.Horizontal)
+        w.splitDockWidget(self.docks["weights"], self.docks["gradients"], Qt.Horizontal)
+        w.splitDockWidget(self.docks["activations"], self.docks["confusion"], Qt.Vertical)
+        w.splitDockWidget(self.docks["confusion"], self.docks["predict"], Qt.Vertical)
+        w.splitDockWidget(self.docks["activations"], self.docks["panel"], Qt.Horizontal)
+        for dock in self.docks.values():
+            dock.show()
+
+    # ------------------------------------------------------------------ wiring
+    def connect(self) -> None:
+        d, c = self.document, self.controller
+        d.architecture_changed.connect(self._on_document_architecture_changed)
+        d.dataset_changed.connect(self._on_document_dataset_changed)
+        d.validity_changed.connect(self._on_document_validity_changed)
+        d.weights_changed.connect(self._on_document_weights_changed)
+        d.training_config_changed.connect(self._on_document_training_config_changed)
+        self.panel.config_changed.connect(self._on_panel_config_changed)
+        c.snapshot_ready.connect(self._on_controller_snapshot_ready)
+        c.started.connect(self._on_controller_started)
+        c.paused.connect(self._on_controller_paused)
+        c.stopped.connect(self._on_controller_stopped)
+        c.diverged.connect(self._on_controller_diverged)
+        c.failed.connect(self._on_controller_failed)
+        c.weights_reset.connect(self._on_controller_weights_reset)
+        closing = getattr(self.window, "about_to_close", None)
+        if closing is not None:
+            closing.connect(self.controller.shutdown)   # the MainWindow: after "save changes?" was answered
+        else:
+            self.window.installEventFilter(self)
+        self.panel.set_config(d.training_config)
+        self._rebuild()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.window and event.type() == QEvent.Close:
+            self.controller.shutdown()
+        return False
+
+    def _reason(self) -> str:
+        """Why the document cannot be trained now ("" when it can)."""
+        d = self.document
+        model = d.model if getattr(d, "is_valid", d.model is not None) else None
+        reason = _model_fits(model, d.dataset)
+        if model is None and getattr(d, "error", None) is not None:
+            reason = f"the network is not valid: {d.error}"
+        return reason
+
+    def _schedule_rebuild(self) -> None:
+        """One edit makes the document emit several signals (architecture, weights, validity): the actions
+        follow at once, the worker and the views get one new setup when the event loop comes back."""
+        reason = self._reason()
+        self.controls.set_enabled(not reason, reason)
+        if reason:
+            self._blocked = reason      # no write-back of the old network's weights
+            self.controller.clear_setup()
+        if not self._rebuild_pending:
+            self._rebuild_pending = True
+            QTimer.singleShot(0, self._rebuild)
+
+    def _rebuild(self) -> None:
+        """New model or data set: a fresh setup for the worker, the probe and every view."""
+        self._rebuild_pending = False
+        d = self.document
+        model = d.model if getattr(d, "is_valid", d.model is not None) else None
+        dataset = d.dataset
+        reason = self._reason()
+        self._blocked = reason
+        self.panel.set_context(model, dataset)
+        if reason:
+            self.controller.clear_setup()
+            self.controls.set_enabled(False, reason)
+            self.probe.set_model(None)
+        else:
+            self.probe.set_model(model)
+            history = dict(getattr(d, "history", None) or {})
+            self._synced_epochs = max((len(v) for v in history.values()), default=0)
+            self.controller.set_setup(model, dataset, self.panel.config, history=history)
+            self.controls.set_enabled(True)
+        self.weights.set_model(self.probe.model, dataset)
+        for view in (self.boundary, self.activations, self.confusion, self.predict):
+            view.set_context(self.probe if self.probe.model is not None else None, dataset)
+        self.curves.clear()
+        self.gradients.clear()
+        self._feed_neuron_view(None, force=True)
+
+    def _on_document_architecture_changed(self) -> None:
+        self._schedule_rebuild()
+
+    def _on_document_dataset_changed(self) -> None:
+        self._schedule_rebuild()
+
+    def _on_document_validity_changed(self, _valid: bool) -> None:
+        self._schedule_rebuild()
+
+    def _on_document_weights_changed(self) -> None:
+        if not self._writing:  # our own write-back on pause / stop changes nothing to train
+            self._schedule_rebuild()
+
+    def _on_document_training_config_changed(self) -> None:
+        cfg = self.document.training_config
+        self.panel.set_config(cfg)
+        self.controller.set_config(cfg)
+
+    def _on_panel_config_changed(self, cfg) -> None:
+        setter = getattr(self.document, "set_training_config", None)
+        if setter is not None:
+            setter(cfg)
+        else:
+            self.controller.set_config(cfg)
+
+    # ------------------------------------------------------------------ controller events
+    def _on_controller_started(self) -> None:
+        self.message.setVisible(False)
+
+    def _write_back(self) -> None:
+        snap = self.controller.latest_snapshot
+        d = self.document
+        if snap is None or d.model is None or self._blocked:
+            return
+        if self._rebuild_pending or not self._fits_document(snap):
+            return  # a snapshot of the network before an edit
+        self._writing = True
+        try:
+            if hasattr(d, "set_weights"):
+                try:
+                    d.set_weights(list(snap.weights))
+                except ValueError:
+                    pass
+            if hasattr(d, "append_history"):
+                loss = snap.history.get("loss")
+                n = len(loss) if loss is not None else 0
+                for i in range(self._synced_epochs, n):
+                    logs = {k: float(c.y[i]) for k, c in snap.history.items() if i < len(c)}
+                    d.append_history(logs)
+                self._synced_epochs = max(self._synced_epochs, n)
+        finally:
+            self._writing = False
+
+    def _on_controller_paused(self) -> None:
+        self._write_back()
+
+    def _on_controller_stopped(self) -> None:
+        self._write_back()
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(True)
+        bar = self.window.statusBar()
+        bar.showMessage(text.split(". ")[0], 15000)
+
+    def _on_controller_diverged(self, message: str) -> None:
+        self._write_back()
+        self._show_message(message)
+
+    def _on_controller_failed(self, message: str) -> None:
+        self._show_message(message)
+
+    def _on_controller_weights_reset(self) -> None:
+        self._synced_epochs = 0
+        if hasattr(self.document, "reset_history"):
+            self.document.reset_history()
+        self.message.setVisible(False)
+        self.weights.clear()
+        self.curves.clear()
+
+    def _fits_document(self, snap) -> bool:
+        """False for a snapshot of the network as it was before an edit (still on its way from the worker)."""
+        model = self.document.model
+        if model is None or tuple(snap.weight_keys) != tuple(model.weight_keys()):
+            return False
+        return all(w.shape == p.shape for w, p in zip(snap.weights, (layer.params[k] for layer in model.layers
+                                                                      for k in layer.weight_names)))
+
+    def _on_controller_snapshot_ready(self, snap) -> None:
+        if self._blocked or self._rebuild_pending or not self._fits_document(snap):
+            return
+        self.redraws += 1
+        running = snap.state == "running"
+        self._frame += 1
+        for i, view in enumerate(self.fast_views):
+            if is_visible(view) and (not running or i == 0 or i % 2 == self._frame % 2):
+                view.update_snapshot(snap)
+        if running:
+            now = time.perf_counter()
+            visible = [v for v in self.slow_views if is_visible(v)]
+            view = max(visible, key=lambda v: (now - self._slow_last[v]) / self.slow_views[v], default=None)
+            if view is not None and now - self._slow_last[view] >= self.slow_views[view]:
+                self._slow_last[view] = now
+                view.update_snapshot(snap, force=True)
+        else:  # paused, stopped: everything shows the final state
+            for view in self.slow_views:
+                if is_visible(view):
+                    view.update_snapshot(snap, force=True)
+        self._feed_neuron_view(snap)
+
+    # ------------------------------------------------------------------ the neuron view
+    def neuron_view(self):
+        w = self.window
+        view = getattr(w, "neuron_view", None)
+        if view is None:
+            view = w.findChild(QWidget, "neuronView")
+        return view
+
+    def _feed_neuron_view(self, snap, force: bool = False) -> None:
+        view = self.neuron_view()
+        if view is None or self.probe.model is None:
+            return
+        running = snap is not None and snap.state == "running"
+        if snap is not None and hasattr(view, "set_weights") and (force or not running or self._neuron_weights.ready()):
+            view.set_weights(list(snap.weights))
+        if hasattr(view, "set_node_thumbnails") and is_plane_dataset(self.document.dataset) and \
+                (force or not running or self._neuron_thumbs.ready()):
+            self.probe.sync(snap)
+            thumbs = node_thumbnails(self.probe, self.document.dataset)
+            view.set_node_thumbnails(thumbs)
+
+
+def attach_training(window: QMainWindow, document, backend: str = "process") -> TrainingController:
+    """Add the training docks, toolbar and status fields to ``window`` and wire them to ``document``.
+
+    Returns the controller; the widgets are reachable as ``window.training_ui`` (a :class:`TrainingUI`).
+    The worker is shut down when the window closes. ``backend="thread"`` trains in a thread of this process
+    instead of a child process (see :mod:`nnviz.session.training_engine` for why the process is the default).
+    """
+    controller = TrainingController(window, backend=backend)
+    ui = TrainingUI(window, document, controller)
+    ui.build()
+    ui.connect()
+    window.training_ui = ui
+    controller.ui = ui
+    return controller
+
