@@ -31,10 +31,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog
 
 from nnviz.ui import icons
-from nnviz.ui.image_export import export_scene_image, remember_dir, safe_file_name, with_extension
+from nnviz.ui.image_export import (add_image_export_action, export_scene_image, remember_dir, safe_file_name,
+                                   with_extension)
 
 INSTALL_HINT = 'pip install "nnviz[export]"'
 
@@ -422,4 +423,21 @@ def attach_exports(window) -> ExportController:
         return existing
     controller = ExportController(window)
     window.exports = controller
+    attach_plot_image_exports(window)
     return controller
+
+
+def attach_plot_image_exports(window) -> list:
+    """Give every dock that shows pyqtgraph plots "Export image…" (PNG or SVG) and "Copy image" in its
+    right-click menu; returns the export actions added (docks that already have one are skipped)."""
+    import pyqtgraph as pg
+
+    added = []
+    for dock in window.findChildren(QDockWidget):
+        content = dock.widget()
+        if content is None or getattr(content, "image_export_hook", None) is not None:
+            continue
+        if isinstance(content, pg.GraphicsView) or content.findChildren(pg.GraphicsView):
+            name = dock.windowTitle().replace("&", "").strip().lower() or "plot"
+            added.append(add_image_export_action(content, name=name))
+    return added

@@ -546,3 +546,31 @@ def test_plain_widget_right_click_menu_and_image(qtbot, qtlog, tmp_path):
 def test_every_spec_has_a_file_filter_matching_its_extension():
     for spec in SPECS:
         assert f"*{spec.ext}" in spec.name_filter, spec.kind
+
+
+def test_every_plot_dock_exports_its_image_as_png_and_svg(main_window, monkeypatch, tmp_path):
+    from xml.etree import ElementTree
+
+    from PySide6.QtGui import QImage
+
+    from nnviz.ui.export_menu import attach_plot_image_exports
+    from nnviz.ui.training.integration import attach_training
+
+    window = main_window
+    controller = attach_training(window, window.document)
+    try:
+        added = attach_plot_image_exports(window)
+        names = {a.name for a in added}
+        assert {"loss and accuracy", "weights", "decision boundary"} <= names, names
+        assert attach_plot_image_exports(window) == []  # idempotent: no second menu entry
+        loss = next(a for a in added if a.name == "loss and accuracy")
+        for suffix in ("png", "svg"):
+            path = tmp_path / f"curves.{suffix}"
+            monkeypatch.setattr(loss, "ask_path", lambda *args, p=path: str(p))
+            loss.trigger()
+            assert path.exists() and path.stat().st_size > 0
+        image = QImage(str(tmp_path / "curves.png"))
+        assert not image.isNull() and image.width() > 100 and image.height() > 100
+        assert ElementTree.parse(tmp_path / "curves.svg").getroot().tag.endswith("svg")
+    finally:
+        controller.shutdown()
