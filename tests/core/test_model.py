@@ -279,3 +279,21 @@ def test_predict_and_evaluate_match_forward():
     y = np.eye(3)[p.argmax(1)]
     loss, acc = m.evaluate(x, y)
     assert acc == 1.0 and loss == pytest.approx(float(-np.log(np.clip(p.max(1), 1e-7, 1)).mean()), rel=1e-5)
+
+
+def test_verbose_1_draws_a_progress_bar_that_ends_each_epoch_complete(capsys):
+    rng = np.random.default_rng(0)
+    m = _compiled("mse")
+    m.fit(rng.normal(size=(40, 3)), rng.normal(size=(40, 2)), batch_size=8, epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert out.startswith("Epoch 1/2\n") and "Epoch 2/2" in out
+    finals = [line.split("\r")[-1] for line in out.split("\n") if "\r" in line]
+    assert len(finals) == 2
+    for line in finals:
+        assert re.match(r"5/5 \[=+\] - \d+s \d+ms/step - loss: \d+\.\d{4} - accuracy: \d\.\d{4}$", line), line
+
+
+def test_verbose_0_prints_nothing(capsys):
+    rng = np.random.default_rng(0)
+    _compiled("mse").fit(rng.normal(size=(20, 3)), rng.normal(size=(20, 2)), epochs=2, verbose=0)
+    assert capsys.readouterr().out == ""
