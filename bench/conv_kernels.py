@@ -15,6 +15,7 @@ as a fraction of torch's (≥ 1: at least as fast).
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import subprocess
 import sys
@@ -55,20 +56,9 @@ def train_step():
     opt.zero_grad()
     F.cross_entropy(model(x), y).backward()
     opt.step()
-
-def best_ms(fn):
-    for _ in range(3):
-        fn()
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best * 1e3
-
-print(torch.__version__, best_ms(step), best_ms(train_step))
 """
+#: what the child prints, after TORCH_SCRIPT and :func:`best_ms` (the same timing loop as ours)
+TORCH_PRINT = "print(torch.__version__, best_ms(step, repeat, number, 3), best_ms(train_step, repeat, number, 3))\n"
 
 
 def tune_malloc() -> None:
@@ -82,9 +72,10 @@ def tune_malloc() -> None:
     libc.mallopt(m_trim_threshold, 256 * 2**20)  # and stay there when freed
 
 
-def best_ms(fn, repeat: int, number: int) -> float:
-    fn()
-    fn()
+def best_ms(fn, repeat: int, number: int, warmup: int = 2) -> float:
+    """ms per call of ``fn``: the best of ``repeat`` rounds of ``number`` calls, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -107,8 +98,9 @@ def build_ours(first_input_grad: bool, pool_cls=MaxPooling2D):
 
 def torch_ms(batch: int, number: int, repeat: int):
     """(version, conv+pool ms, whole train step ms) from a child process, or Nones without torch."""
+    script = "\n".join([TORCH_SCRIPT, inspect.getsource(best_ms), TORCH_PRINT])
     try:
-        out = subprocess.run([sys.executable, "-c", TORCH_SCRIPT, str(batch), str(number), str(repeat)],
+        out = subprocess.run([sys.executable, "-c", script, str(batch), str(number), str(repeat)],
                              capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired):
         return None, None, None

@@ -56,13 +56,18 @@ class Loss:
                 raise ValueError(f"{self.name}: only {key}={allowed[0]!r} is supported, got {value!r}")
 
     # ------------------------------------------------------------------ inputs
-    def _prepare(self, y_true, y_pred):
-        """Arrays of the same shape ``(batch, ..., k)``, y_true in y_pred's float dtype."""
+    def _prepare_pred(self, y_pred) -> np.ndarray:
+        """``y_pred`` as a float array ``(batch, ..., k)`` (integers become float64)."""
         yp = np.asarray(y_pred)
         if yp.dtype.kind != "f":
             yp = yp.astype(np.float64)
         if yp.ndim < 2:
             raise ValueError(f"{self.name}: y_pred must have shape (batch, units), got {yp.shape}")
+        return yp
+
+    def _prepare(self, y_true, y_pred):
+        """Arrays of the same shape ``(batch, ..., k)``, y_true in y_pred's float dtype."""
+        yp = self._prepare_pred(y_pred)
         yt = np.asarray(y_true, dtype=yp.dtype)
         if yt.shape != yp.shape:
             if yt.shape == yp.shape[:-1] and yp.shape[-1] == 1:
@@ -381,11 +386,7 @@ class SparseCategoricalCrossentropy(Loss):
     name = "sparse_categorical_crossentropy"
 
     def _prepare(self, y_true, y_pred):
-        yp = np.asarray(y_pred)
-        if yp.dtype.kind != "f":
-            yp = yp.astype(np.float64)
-        if yp.ndim < 2:
-            raise ValueError(f"{self.name}: y_pred must have shape (batch, units), got {yp.shape}")
+        yp = self._prepare_pred(y_pred)
         lab = np.asarray(y_true)
         if lab.shape != yp.shape[:-1]:
             if lab.shape == yp.shape[:-1] + (1,):

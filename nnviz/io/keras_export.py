@@ -37,7 +37,7 @@ import zipfile
 import numpy as np
 
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, match_weights, named_weights
+from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
 
@@ -167,12 +167,18 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
                 layers = f["_layer_checkpoint_dependencies"]
             if not isinstance(layers, h5py.Group):
                 raise WeightsError(f"{source} is not a Keras 3 weights file: it has no 'layers' group")
+
+            def vars_group(key):
+                """The ``vars`` group of the layer group ``key``, or None."""
+                group = layers.get(key)
+                vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
+                return vars_ if isinstance(vars_, h5py.Group) else None
+
             expected_keys = layer_keys(model)
             unknown = [k for k in layers.keys() if k not in expected_keys]
             for key, layer in zip(expected_keys, model.layers):
-                group = layers.get(key)
-                vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
-                if not isinstance(vars_, h5py.Group):
+                vars_ = vars_group(key)
+                if vars_ is None:
                     continue  # its weights are reported as missing by match_weights
                 names = list(layer.weight_names)
                 stored = sorted(vars_.keys(), key=lambda s: (not s.isdigit(), int(s) if s.isdigit() else 0, s))
@@ -189,9 +195,8 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
                         raise WeightsError(f"{source}: layers/{key}/vars/{vname} cannot be read: {exc}") from None
                     named[f"{layer.name}/{wname}"] = np.asarray(arr)
             for key in unknown:
-                group = layers.get(key)
-                vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
-                if isinstance(vars_, h5py.Group):
+                vars_ = vars_group(key)
+                if vars_ is not None:
                     for vname in vars_.keys():
                         named[f"layers/{key}/vars/{vname}"] = _Found(getattr(vars_[vname], "shape", None))
     except WeightsError:
@@ -204,13 +209,7 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
 
 def read_weights_h5(model, path) -> None:
     source = repr(os.fspath(path))
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
-    named = read_weights_h5_bytes(model, data, source)
-    model.set_weights(match_weights(model, named, source))
+    set_named_weights(model, read_weights_h5_bytes(model, _read_bytes(path), source), source)
 
 
 def read_keras_weights(model, path) -> None:
@@ -230,8 +229,7 @@ def read_keras_weights(model, path) -> None:
         raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 — BadZipFile, zlib.error, ... from a damaged archive
         raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
-    named = read_weights_h5_bytes(model, data, source)
-    model.set_weights(match_weights(model, named, source))
+    set_named_weights(model, read_weights_h5_bytes(model, data, source), source)
 
 
 # ============================================================================ Keras config

@@ -260,11 +260,7 @@ def _check_document(doc: dict, label: str):
     architecture = doc.get("architecture")
     if not isinstance(architecture, dict):
         raise ProjectError(f"{PROJECT_JSON} in {label} has no architecture (an object with a 'layers' list)")
-    training = doc.get("training")
-    if training is None:
-        training = {}
-    if not isinstance(training, dict):
-        raise ProjectError(f"the training settings in {label} must be a JSON object, not {type(training).__name__}")
+    training = _optional_object(doc, "training", "the training settings", label)
     from nnviz.core.training import TrainingConfig
     try:
         TrainingConfig.from_dict(training)
@@ -278,12 +274,18 @@ def _check_document(doc: dict, label: str):
                                f"{{\"name\": \"...\", \"params\": {{...}}}}, got {_short(dataset)}")
         dataset = {"name": dataset["name"], "params": dict(dataset.get("params") or {}),
                    **{k: v for k, v in dataset.items() if k not in ("name", "params")}}
-    meta = doc.get("meta")
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise ProjectError(f"the meta data in {label} must be a JSON object, not {type(meta).__name__}")
+    meta = _optional_object(doc, "meta", "the meta data", label)
     return architecture, training, dataset, meta
+
+
+def _optional_object(doc: dict, key: str, what: str, label: str) -> dict:
+    """``doc[key]``, a JSON object that may be missing or null (then ``{}``)."""
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProjectError(f"{what} in {label} must be a JSON object, not {type(value).__name__}")
+    return value
 
 
 def _check_history(history, label: str) -> dict[str, list[float]]:

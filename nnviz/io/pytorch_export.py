@@ -55,8 +55,8 @@ class ChannelsLastConv2d(nn.Module):
         return self.conv(x).permute(0, 2, 3, 1)
 
 
-class ChannelsLastMaxPool2d(nn.Module):
-    """MaxPooling2D: padded cells are -inf, so they never win."""
+class ChannelsLastPool2d(nn.Module):
+    """Keras' pooling on channels-last input; ``pads`` are (left, right, top, bottom), as F.pad takes them."""
 
     def __init__(self, pool_size, strides, pads):
         super().__init__()
@@ -64,6 +64,10 @@ class ChannelsLastMaxPool2d(nn.Module):
 
     def extra_repr(self):
         return f"pool_size={self.pool_size}, strides={self.strides}, pads={self.pads}"
+
+
+class ChannelsLastMaxPool2d(ChannelsLastPool2d):
+    """MaxPooling2D: padded cells are -inf, so they never win."""
 
     def forward(self, x):
         x = x.permute(0, 3, 1, 2)
@@ -72,15 +76,8 @@ class ChannelsLastMaxPool2d(nn.Module):
         return F.max_pool2d(x, self.pool_size, self.strides).permute(0, 2, 3, 1)
 
 
-class ChannelsLastAvgPool2d(nn.Module):
+class ChannelsLastAvgPool2d(ChannelsLastPool2d):
     """AveragePooling2D: the mean of the real (unpadded) cells of each window, as TF computes it."""
-
-    def __init__(self, pool_size, strides, pads):
-        super().__init__()
-        self.pool_size, self.strides, self.pads = pool_size, strides, pads
-
-    def extra_repr(self):
-        return f"pool_size={self.pool_size}, strides={self.strides}, pads={self.pads}"
 
     def forward(self, x):
         x = x.permute(0, 3, 1, 2)
@@ -203,10 +200,7 @@ def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
         elif kind == "Dropout":
             modules.append((name, f"nn.Dropout({layer.rate})"))
         elif kind == "Activation":
-            act = layer.activation
-            code = _activation_code(act)
-            modules.append((name, code or "nn.Identity()"))
-            act = None
+            modules.append((name, _activation_code(layer.activation) or "nn.Identity()"))
         elif kind == "BatchNormalization":
             c = in_shape[-1]
             modules.append((name, f"ChannelsLastBatchNorm({c}, momentum={layer.momentum}, epsilon={layer.epsilon})"))

@@ -24,6 +24,7 @@ import zipfile
 
 import numpy as np
 
+from nnviz.core.layers.base import shape_str
 from nnviz.io.atomic import atomic_write
 
 JSON_FORMAT = "nnviz-weights"
@@ -36,10 +37,6 @@ class WeightsError(ValueError):
 
 
 # ============================================================================ checking
-def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarray]:
     """The arrays of ``named`` (``{"dense/kernel": array}``) in ``model.weight_keys()`` order, converted
     to the model's dtype, after checking names, shapes, dtypes and values.
@@ -57,17 +54,17 @@ def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarr
     lines = []
     for key, exp in expected.items():
         if key not in found:
-            lines.append(f"  {key}: expected {_shape_text(exp)}, found nothing   <-- missing")
+            lines.append(f"  {key}: expected {shape_str(exp)}, found nothing   <-- missing")
             problems.append(key)
         elif found[key] != exp:
-            got = "no array" if found[key] is None else _shape_text(found[key])
-            lines.append(f"  {key}: expected {_shape_text(exp)}, found {got}   <-- mismatch")
+            got = "no array" if found[key] is None else shape_str(found[key])
+            lines.append(f"  {key}: expected {shape_str(exp)}, found {got}   <-- mismatch")
             problems.append(key)
         else:
-            lines.append(f"  {key}: expected {_shape_text(exp)}, found {_shape_text(found[key])}")
+            lines.append(f"  {key}: expected {shape_str(exp)}, found {shape_str(found[key])}")
     for key in found:
         if key not in expected:
-            got = "no array" if found[key] is None else _shape_text(found[key])
+            got = "no array" if found[key] is None else shape_str(found[key])
             lines.append(f"  {key}: not in the architecture, found {got}   <-- unexpected")
             problems.append(key)
     if problems:
@@ -264,8 +261,8 @@ def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
                     if arr.size == math.prod(shape) and arr.size == 0:
                         arr = arr.reshape(shape)
                     else:
-                        raise WeightsError(f"{source}: weight {key} says its shape is {_shape_text(shape)} "
-                                           f"but its values have shape {_shape_text(arr.shape)}")
+                        raise WeightsError(f"{source}: weight {key} says its shape is {shape_str(shape)} "
+                                           f"but its values have shape {shape_str(arr.shape)}")
             out[key] = arr
     return out
 
@@ -277,10 +274,8 @@ def load_json(model, path) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise WeightsError(f"{source} is not a text file (not UTF-8 at byte {exc.start})") from None
-    named = read_json(text, source)
-    arrays = match_weights(model, named, source)
     # exactness: the values went float32 -> float64 -> repr -> float64; casting back is exact
-    model.set_weights(arrays)
+    set_named_weights(model, read_json(text, source), source)
 
 
 # ============================================================================ .weights.h5 (Keras 3)

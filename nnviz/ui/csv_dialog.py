@@ -16,6 +16,7 @@ The result is :attr:`CsvImportDialog.dataset` and :meth:`CsvImportDialog.spec`, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from PySide6.QtCore import Qt, Signal
@@ -49,6 +50,10 @@ def _mostly_numbers(cells) -> bool:
         except (TypeError, ValueError):
             pass
     return good > len(sample) / 2
+
+
+def _check_state(checked: bool) -> Qt.CheckState:
+    return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
 
 
 def csv_spec_params() -> set[str]:
@@ -264,7 +269,7 @@ class CsvImportDialog(QDialog):
         for i in range(self.feature_list.count()):
             item = self.feature_list.item(i)
             if item.data(Qt.ItemDataRole.UserRole) == column:
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                item.setCheckState(_check_state(checked))
                 return
         raise KeyError(column)
 
@@ -295,6 +300,19 @@ class CsvImportDialog(QDialog):
         return {"name": "csv", "params": self.params()}
 
     # ================================================================== building blocks
+    @contextlib.contextmanager
+    def _building_widgets(self):
+        """The dialog sets its own widgets: the change signals this causes are not the user's edits."""
+        self._building = True
+        try:
+            yield
+        finally:
+            self._building = False
+
+    def _numberish(self, j: int) -> bool:
+        """Column ``j`` of the table holds numbers, or mostly numbers."""
+        return self.table.numeric[j] or _mostly_numbers(self.table.data[j])
+
     def _percent_spin(self, name: str, value: int, tip: str) -> QSpinBox:
         spin = QSpinBox()
         spin.setObjectName(name)
@@ -308,8 +326,7 @@ class CsvImportDialog(QDialog):
         return spin
 
     def _apply_params(self, params: dict) -> None:
-        self._building = True
-        try:
+        with self._building_widgets():
             if "task" in params:
                 self.task_combo.setCurrentIndex(max(0, self.task_combo.findData(params["task"])))
             if "scaling" in params:
@@ -320,8 +337,6 @@ class CsvImportDialog(QDialog):
                 self.val_spin.setValue(int(round(float(params["val_ratio"]) * 100)))
             if params.get("seed") is not None:
                 self.seed_spin.setValue(int(params["seed"]))
-        finally:
-            self._building = False
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for w in (self.header_check, self.label_combo, self.task_combo, self.feature_list, self.all_button,
@@ -369,11 +384,8 @@ class CsvImportDialog(QDialog):
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.table = table
-        self._building = True
-        try:
+        with self._building_widgets():
             self.header_check.setChecked(table.has_header)
-        finally:
-            self._building = False
         note = "detected" if table.has_header == self.detected_header else \
             f"overridden; detected: {'header' if self.detected_header else 'no header'}"
         self.header_note.setText(f"({note})")
@@ -388,12 +400,9 @@ class CsvImportDialog(QDialog):
         self.dataset = None
         self.header_note.setText("")
         self.file_info.setText("")
-        self._building = True
-        try:
+        with self._building_widgets():
             self.label_combo.clear()
             self.feature_list.clear()
-        finally:
-            self._building = False
         self.preview.set_rows([], [], caption="")
         self.summary_label.setText("")
         self._set_controls_enabled(False)
@@ -417,25 +426,22 @@ class CsvImportDialog(QDialog):
             old_features = {rename[c] for c in old_features or () if c in rename}
         if old_features is not None and not old_features & set(table.columns):
             old_features = None
-        self._building = True
-        try:
+        with self._building_widgets():
             self.label_combo.clear()
             self.label_combo.addItems(table.columns)
             label = old_label if old_label in table.columns else table.columns[-1]
             self.label_combo.setCurrentText(label)
             self.feature_list.clear()
             for j, name in enumerate(table.columns):
-                numberish = table.numeric[j] or _mostly_numbers(table.data[j])
+                numberish = self._numberish(j)
                 note = "" if table.numeric[j] else ("  (not all numbers)" if numberish else "  (text)")
                 item = QListWidgetItem(name + note)
                 item.setData(Qt.ItemDataRole.UserRole, name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 checked = (name in old_features) if old_features is not None else numberish
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                item.setCheckState(_check_state(checked))
                 self.feature_list.addItem(item)
             self._mark_label_item(label)
-        finally:
-            self._building = False
         self._params = {}   # the initial parameters are used once
 
     def _mark_label_item(self, label: str) -> None:
@@ -454,32 +460,24 @@ class CsvImportDialog(QDialog):
         """All: every column that holds (mostly) numbers; None: no column."""
         if self.table is None:
             return
-        self._building = True
-        try:
+        with self._building_widgets():
             for j in range(self.feature_list.count()):
                 item = self.feature_list.item(j)
-                on = checked and (self.table.numeric[j] or _mostly_numbers(self.table.data[j]))
-                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-        finally:
-            self._building = False
+                item.setCheckState(_check_state(checked and self._numberish(j)))
         self._validate()
 
     def _on_label_combo_changed(self, _index: int) -> None:
         if self._building or self.table is None:
             return
         label = self.label_column()
-        self._building = True
-        try:
+        with self._building_widgets():
             # the old label goes back to being a feature if it holds numbers
             for i in range(self.feature_list.count()):
                 item = self.feature_list.item(i)
                 if not item.flags() & Qt.ItemFlag.ItemIsEnabled:
                     j = self.table.columns.index(item.data(Qt.ItemDataRole.UserRole))
-                    numberish = self.table.numeric[j] or _mostly_numbers(self.table.data[j])
-                    item.setCheckState(Qt.CheckState.Checked if numberish else Qt.CheckState.Unchecked)
+                    item.setCheckState(_check_state(self._numberish(j)))
             self._mark_label_item(label)
-        finally:
-            self._building = False
         self._validate()
 
     def _on_feature_list_item_changed(self, _item) -> None:

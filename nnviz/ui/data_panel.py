@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from nnviz.core.data import catalog, playground
+from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
 from nnviz.io.csv_data import CsvError, read_csv
 from nnviz.ui import theme
@@ -210,10 +211,9 @@ class ParamEditor(QWidget):
                 if value is None:
                     value = 0
                 shown = float(value) * self.scale
-                self.widget.setValue(shown if t == "float" and isinstance(self.widget, QDoubleSpinBox)
-                                     else int(round(shown)))
+                self._set_spin(shown)
                 if self.slider:
-                    self.slider.setValue(int(round((shown - self._slider_lo) / self._slider_step)))
+                    self.slider.setValue(self._slider_position(shown))
             elif t == "bool":
                 self.widget.setChecked(bool(value))
             elif t == "choice":
@@ -236,17 +236,23 @@ class ParamEditor(QWidget):
             for w in blockers:
                 w.blockSignals(False)
 
+    def _set_spin(self, shown: float) -> None:
+        """Show ``shown`` (in the editor's units) in the spin box, rounded for an integer one."""
+        self.widget.setValue(shown if isinstance(self.widget, QDoubleSpinBox) else int(round(shown)))
+
+    def _slider_position(self, shown: float) -> int:
+        return int(round((shown - self._slider_lo) / self._slider_step))
+
     def _on_spin_value_changed(self, v) -> None:
         if self.slider:
             self.slider.blockSignals(True)
-            self.slider.setValue(int(round((float(v) - self._slider_lo) / self._slider_step)))
+            self.slider.setValue(self._slider_position(float(v)))
             self.slider.blockSignals(False)
         self.edited.emit(False)
 
     def _on_slider_value_changed(self, pos: int) -> None:
-        v = self._slider_lo + pos * self._slider_step
         self.widget.blockSignals(True)
-        self.widget.setValue(v if isinstance(self.widget, QDoubleSpinBox) else int(round(v)))
+        self._set_spin(self._slider_lo + pos * self._slider_step)
         self.widget.blockSignals(False)
         self.edited.emit(False)
 
@@ -687,7 +693,6 @@ class DataPanel(QWidget):
     @staticmethod
     def _input_text(ds) -> str:
         shape = tuple(ds.input_shape)
-        shape_text = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         img = image_shape(ds) if getattr(ds, "kind", "") == "images" else None
         if img is not None and len(shape) == 3:
             what = f"{img[0]}×{img[1]} gray images"
@@ -696,7 +701,7 @@ class DataPanel(QWidget):
         else:
             names = list(ds.feature_names or [])
             what = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")
-        return f"<b>Input</b> {shape_text}: {what}"
+        return f"<b>Input</b> {shape_str(shape)}: {what}"
 
     @staticmethod
     def _balance_text(ds) -> tuple[str, str]:

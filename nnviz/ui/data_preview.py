@@ -111,28 +111,66 @@ def _legend_item() -> pg.LegendItem:
     return legend
 
 
-# ============================================================================================ scatter
-class ScatterPreview(pg.GraphicsLayoutWidget):
-    """2-D points coloured by class: train filled, validation outlined triangles, test outlined."""
+def _split_legend_entry(part: str, title: str, filled_width: float) -> tuple[pg.ScatterPlotItem, str]:
+    """The legend's sample of a split's marker (grey; outlined splits on the background) and its label."""
+    gray = (110, 118, 129)
+    bg, _fg = theme_colors()
+    symbol, filled = SPLIT_MARKERS[part]
+    brush = pg.mkBrush(_qcolor(gray)) if filled else pg.mkBrush(_qcolor(bg.getRgb()[:3]))
+    pen = pg.mkPen(_qcolor(gray), width=filled_width if filled else 1.6)
+    marker = pg.ScatterPlotItem(symbol=symbol, size=9, pen=pen, brush=brush)
+    return marker, f"{title} ({'filled' if filled else 'outlined'})"
 
-    def __init__(self, parent=None):
+
+class _PlotPreview(pg.GraphicsLayoutWidget):
+    """What the plot previews share: a fixed plot (no panning, no zooming) with a legend below it."""
+
+    def __init__(self, name: str, parent=None):
         super().__init__(parent)
-        self.setObjectName("scatterPreview")
+        self.setObjectName(name)
         self.plot = self.addPlot(row=0, col=0)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
-        self.plot.setAspectLocked(True)
         self.legend = _legend_item()
-        self.ci.addItem(self.legend, row=1, col=0)
+
+    def _add_legend(self, colspan: int = 1) -> None:
+        """The legend under the plot (across ``colspan`` columns); the plot takes the spare height."""
+        self.ci.addItem(self.legend, row=1, col=0, colspan=colspan)
         self.ci.layout.setRowStretchFactor(0, 1)
-        self.items: dict[tuple[int, str], pg.ScatterPlotItem] = {}
-        self.counts: dict[tuple[int, str], int] = {}
-        self.restyle()
 
     def restyle(self) -> None:
         bg, _fg = theme_colors()
         self.setBackground(bg)
         style_plot(self.plot)
+
+    def _show_plane(self, dataset) -> None:
+        """Axis labels, and the range: the playground's fixed square plane, else the data's extent."""
+        xname, yname = _axis_names(dataset)
+        _bg, fg = theme_colors()
+        self.plot.setLabel("bottom", xname, color=fg.name())
+        self.plot.setLabel("left", yname, color=fg.name())
+        if getattr(dataset, "points_train", None) is not None:
+            self.plot.setAspectLocked(True)          # the plane is square: circles stay round
+            self.plot.setRange(xRange=PLAYGROUND_DOMAIN, yRange=PLAYGROUND_DOMAIN, padding=0.02)
+        else:
+            self.plot.setAspectLocked(False)         # two features in their own units (weight, height)
+            self.plot.autoRange(padding=0.12)
+
+    def legend_labels(self) -> list[str]:
+        return [label.text for _sample, label in self.legend.items]
+
+
+# ============================================================================================ scatter
+class ScatterPreview(_PlotPreview):
+    """2-D points coloured by class: train filled, validation outlined triangles, test outlined."""
+
+    def __init__(self, parent=None):
+        super().__init__("scatterPreview", parent)
+        self.plot.setAspectLocked(True)
+        self._add_legend()
+        self.items: dict[tuple[int, str], pg.ScatterPlotItem] = {}
+        self.counts: dict[tuple[int, str], int] = {}
+        self.restyle()
 
     def set_dataset(self, dataset) -> None:
         classes = list(dataset.class_names or [])
@@ -163,59 +201,30 @@ class ScatterPreview(pg.GraphicsLayoutWidget):
                     pen, brush = pg.mkPen(_qcolor(color), width=1.6), pg.mkBrush(_qcolor(bg.getRgb()[:3], 200))
                 item.setData(pos=sel, symbol=symbol, size=7 if filled else 7.5, pen=pen, brush=brush)
                 self.counts[key] = len(sel)
-        # axes: the playground's fixed plane, else the data's extent
-        xname, yname = _axis_names(dataset)
-        _bg, fg = theme_colors()
-        self.plot.setLabel("bottom", xname, color=fg.name())
-        self.plot.setLabel("left", yname, color=fg.name())
-        if getattr(dataset, "points_train", None) is not None:
-            lo, hi = PLAYGROUND_DOMAIN
-            self.plot.setAspectLocked(True)          # the plane is square: circles stay round
-            self.plot.setRange(xRange=(lo, hi), yRange=(lo, hi), padding=0.02)
-        else:
-            self.plot.setAspectLocked(False)         # two features in their own units (weight, height)
-            self.plot.enableAutoRange()
-            self.plot.autoRange(padding=0.12)
+        self._show_plane(dataset)
         self._fill_legend(dataset, classes)
 
     def _fill_legend(self, dataset, classes: list[str]) -> None:
         self.legend.clear()
         n_cls = len(classes)
-        gray = (110, 118, 129)
-        bg, _fg = theme_colors()
         # one entry per class (its colour), then one per split present (its marker)
         entries = [(pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen(_qcolor(class_color(c, n_cls)).darker(125)),
                                        brush=pg.mkBrush(_qcolor(class_color(c, n_cls)))), name)
                    for c, name in enumerate(classes)]
-        for part, title in SPLITS:
-            n = len(getattr(dataset, "y_" + part))
-            if not n:
-                continue
-            symbol, filled = SPLIT_MARKERS[part]
-            brush = pg.mkBrush(_qcolor(gray)) if filled else pg.mkBrush(_qcolor(bg.getRgb()[:3]))
-            pen = pg.mkPen(_qcolor(gray), width=0.8 if filled else 1.6)
-            marker = pg.ScatterPlotItem(symbol=symbol, size=9, pen=pen, brush=brush)
-            how = "filled" if filled else "outlined"
-            entries.append((marker, f"{title} ({how})"))
+        entries += [_split_legend_entry(part, title, filled_width=0.8) for part, title in SPLITS
+                    if len(getattr(dataset, "y_" + part))]
         # two columns: classes on the left, splits on the right, when both fit
         self.legend.setColumnCount(2 if len(entries) > 2 else 1)
         for item, name in entries:
             self.legend.addItem(item, name)
 
-    def legend_labels(self) -> list[str]:
-        return [label.text for _sample, label in self.legend.items]
-
 
 # ========================================================================================= regression
-class RegressionPreview(pg.GraphicsLayoutWidget):
+class RegressionPreview(_PlotPreview):
     """2-D points coloured by their target value; train filled, test outlined; a colour bar."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("regressionPreview")
-        self.plot = self.addPlot(row=0, col=0)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
+        super().__init__("regressionPreview", parent)
         self.plot.setAspectLocked(True)
         self.cmap = regression_cmap()
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=self.cmap, interactive=False, width=12)
@@ -227,9 +236,7 @@ class RegressionPreview(pg.GraphicsLayoutWidget):
         self.colorbar.setMaximumWidth(COLORBAR_W)
         self.colorbar.axis.enableAutoSIPrefix(False)
         self.ci.addItem(self.colorbar, row=0, col=1)
-        self.legend = _legend_item()
-        self.ci.addItem(self.legend, row=1, col=0, colspan=2)
-        self.ci.layout.setRowStretchFactor(0, 1)
+        self._add_legend(colspan=2)
         self.items = {part: pg.ScatterPlotItem(pxMode=True, antialias=True) for part, _ in SPLITS}
         for z, item in enumerate(self.items.values()):
             item.setZValue(2 + z)
@@ -239,9 +246,8 @@ class RegressionPreview(pg.GraphicsLayoutWidget):
         self.restyle()
 
     def restyle(self) -> None:
-        bg, fg = theme_colors()
-        self.setBackground(bg)
-        style_plot(self.plot)
+        super().restyle()
+        _bg, fg = theme_colors()
         self.colorbar.axis.setTextPen(pg.mkPen(fg))
         self.colorbar.axis.setLabel("target", color=fg.name())
 
@@ -272,50 +278,22 @@ class RegressionPreview(pg.GraphicsLayoutWidget):
             else:
                 self.items[part].setData(pos=pts, symbol=symbol, size=7.5, pen=[pens[i] for i in idx], brush=hollow)
             self.counts[part] = len(pts)
-        xname, yname = _axis_names(dataset)
-        _bg, fg = theme_colors()
-        self.plot.setLabel("bottom", xname, color=fg.name())
-        self.plot.setLabel("left", yname, color=fg.name())
-        if getattr(dataset, "points_train", None) is not None:
-            self.plot.setAspectLocked(True)
-            self.plot.setRange(xRange=PLAYGROUND_DOMAIN, yRange=PLAYGROUND_DOMAIN, padding=0.02)
-        else:
-            self.plot.setAspectLocked(False)
-            self.plot.autoRange(padding=0.12)
+        self._show_plane(dataset)
         self.legend.clear()
-        gray = (110, 118, 129)
         for part, title in SPLITS:
-            if not self.counts.get(part):
-                continue
-            symbol, filled = SPLIT_MARKERS[part]
-            brush = pg.mkBrush(_qcolor(gray)) if filled else pg.mkBrush(_qcolor(bg.getRgb()[:3]))
-            marker = pg.ScatterPlotItem(symbol=symbol, size=9, pen=pg.mkPen(_qcolor(gray), width=1.6), brush=brush)
-            self.legend.addItem(marker, f"{title} ({'filled' if filled else 'outlined'})")
-
-    def legend_labels(self) -> list[str]:
-        return [label.text for _sample, label in self.legend.items]
+            if self.counts.get(part):
+                self.legend.addItem(*_split_legend_entry(part, title, filled_width=1.6))
 
 
 # ========================================================================================== histogram
-class HistogramPreview(pg.GraphicsLayoutWidget):
+class HistogramPreview(_PlotPreview):
     """One feature: a histogram of every class over all splits (e.g. the clinical trial's ages)."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("histogramPreview")
-        self.plot = self.addPlot(row=0, col=0)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.legend = _legend_item()
-        self.ci.addItem(self.legend, row=1, col=0)
-        self.ci.layout.setRowStretchFactor(0, 1)
+        super().__init__("histogramPreview", parent)
+        self._add_legend()
         self.curves: list[pg.PlotDataItem] = []
         self.restyle()
-
-    def restyle(self) -> None:
-        bg, _fg = theme_colors()
-        self.setBackground(bg)
-        style_plot(self.plot)
 
     def set_dataset(self, dataset) -> None:
         x = np.concatenate([np.asarray(getattr(dataset, "x_" + p), dtype=np.float64).reshape(-1)
@@ -348,9 +326,6 @@ class HistogramPreview(pg.GraphicsLayoutWidget):
         self.plot.setLabel("bottom", feature, color=fg.name())
         self.plot.setLabel("left", "samples", color=fg.name())
         self.plot.autoRange(padding=0.05)
-
-    def legend_labels(self) -> list[str]:
-        return [label.text for _sample, label in self.legend.items]
 
 
 # ============================================================================================= images
@@ -580,7 +555,7 @@ class TablePreview(QWidget):
         muted = [j for j, c in enumerate(table.columns) if c not in used]
         rows = table.preview(n)
         caption = (f"First {len(rows):,} of {table.n_rows:,} rows of {os.path.basename(table.source)}"
-                   + (f"; grey columns are not used" if muted else ""))
+                   + ("; grey columns are not used" if muted else ""))
         self.set_rows(table.columns, rows, highlight, muted, caption)
 
     def set_dataset(self, dataset, n: int = TABLE_ROWS) -> None:

@@ -352,7 +352,28 @@ def _window_of(widget: QWidget | None):
     return widget.window() if widget is not None else None
 
 
-class ImageExportAction(QAction):
+class _ImageAction(QAction):
+    """An action on the picture of ``target`` (what :func:`export_widget_image` takes, or a callable
+    returning it), called ``name`` in its texts and drawn at ``scale``."""
+
+    def __init__(self, text: str, tip: str, target, parent: QObject, name: str, scale: float):
+        super().__init__(text, parent)
+        self.target = target
+        self.name = name
+        self.scale = scale
+        self.setToolTip(tip)
+        self.setStatusTip(tip)
+        self.triggered.connect(self._on_triggered)
+
+    def _window(self):
+        """The window whose status bar and error dialog report what happened (or None)."""
+        return _window_of(_widget_parent(self))
+
+    def _on_triggered(self, _checked: bool = False) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class ImageExportAction(_ImageAction):
     """"Export image…": asks for a .png / .svg path and writes ``target`` there.
 
     ``target`` is what :func:`export_widget_image` takes, or a callable returning it (so a dock can
@@ -367,15 +388,8 @@ class ImageExportAction(QAction):
 
     def __init__(self, target, parent: QObject, name: str = "plot", text: str = "Export image…",
                  scale: float = DEFAULT_SCALE):
-        super().__init__(text, parent)
+        super().__init__(text, f"Save the {name} as a PNG or SVG image", target, parent, name, scale)
         self.setObjectName("actionExportImage")
-        self.target = target
-        self.name = name
-        self.scale = scale
-        tip = f"Save the {name} as a PNG or SVG image"
-        self.setToolTip(tip)
-        self.setStatusTip(tip)
-        self.triggered.connect(self._on_triggered)
 
     def ask_path(self, caption: str, default_path: str, name_filter: str) -> str:
         path, selected = ask_save_path(_widget_parent(self), caption, default_path, name_filter)
@@ -388,7 +402,7 @@ class ImageExportAction(QAction):
 
     def export_to(self, path: str) -> bool:
         """Write the image to ``path``; True on success (errors are reported, never raised)."""
-        window = _window_of(_widget_parent(self))
+        window = self._window()
         try:
             size = export_widget_image(self.target, path, scale=self.scale)
         except (ImageExportError, OSError, TypeError) as exc:
@@ -412,22 +426,15 @@ class ImageExportAction(QAction):
         self.export_to(path)
 
 
-class CopyImageAction(QAction):
+class CopyImageAction(_ImageAction):
     """"Copy image": the picture to the clipboard (paste it into a document or a chat)."""
 
     def __init__(self, target, parent: QObject, name: str = "plot", scale: float = DEFAULT_SCALE):
-        super().__init__("Copy image", parent)
+        super().__init__("Copy image", f"Copy the {name} to the clipboard as an image", target, parent, name, scale)
         self.setObjectName("actionCopyImage")
-        self.target = target
-        self.name = name
-        self.scale = scale
-        tip = f"Copy the {name} to the clipboard as an image"
-        self.setToolTip(tip)
-        self.setStatusTip(tip)
-        self.triggered.connect(self._on_triggered)
 
     def _on_triggered(self, _checked: bool = False) -> None:
-        window = _window_of(_widget_parent(self))
+        window = self._window()
         try:
             image = render_image(self.target, self.scale)
         except (ImageExportError, TypeError) as exc:

@@ -84,6 +84,13 @@ class _Pooling2D(Layer):
         out_w, pl, pr = window_geometry(w, pw, sw, self.padding)
         return out_h, out_w, (pt, pb, pl, pr)
 
+    def _padded_input(self, x, fill=0.0):
+        """``(x, x padded for the windows, out_h, out_w)`` for a checked batch ``x``."""
+        x = np.asarray(x)
+        check_batch(self.layer_type, x)
+        out_h, out_w, pads = self._geometry(*x.shape[1:3])
+        return x, pad_batch(x, pads, fill=fill), out_h, out_w
+
     def compute_output_shape(self, input_shape):
         h, w, c = check_image_shape(self.layer_type, input_shape)
         ph, pw = self.pool_size
@@ -109,8 +116,7 @@ class _Pooling2D(Layer):
         _scatter(d_r, idx_rows, [_rows(d_xp, i, out_h, sh) for i in range(ph)], sh < ph)
         h, w = x_shape[1:3]
         if (hp, wp) != (h, w):
-            _, pt, _ = window_geometry(h, ph, sh, self.padding)
-            _, pl, _ = window_geometry(w, pw, sw, self.padding)
+            _, _, (pt, _, pl, _) = self._geometry(h, w)
             return d_xp[:, pt:pt + h, pl:pl + w, :]
         return d_xp
 
@@ -124,12 +130,8 @@ class MaxPooling2D(_Pooling2D):
     """``a[n, y, x, c] = max`` over the window at (y·sh, x·sw); dC/dx goes to one maximal cell."""
 
     def forward(self, x, training=False):
-        x = np.asarray(x)
-        check_batch(self.layer_type, x)
-        n, h, w, c = x.shape
+        x, xp, out_h, out_w = self._padded_input(x, fill=-np.inf)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, out_w, pads = self._geometry(h, w)
-        xp = pad_batch(x, pads, fill=-np.inf)
         # where each maximum came from is only needed for backward: skipped in inference
         r, idx_rows = _max_pass([_rows(xp, i, out_h, sh) for i in range(ph)], with_index=training)
         out, idx_cols = _max_pass([_cols(r, j, out_w, sw) for j in range(pw)], with_index=training)
@@ -170,19 +172,18 @@ class AveragePooling2D(_Pooling2D):
         return out
 
     def forward(self, x, training=False):
-        x = np.asarray(x)
-        check_batch(self.layer_type, x)
-        n, h, w, c = x.shape
+        x, xp, out_h, out_w = self._padded_input(x)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, out_w, pads = self._geometry(h, w)
-        xp = pad_batch(x, pads)
         r = self._sum_pass([_rows(xp, i, out_h, sh) for i in range(ph)])
         out = self._sum_pass([_cols(r, j, out_w, sw) for j in range(pw)])
-        out *= self._inverse_counts(h, w, out.dtype)
-        self.cache.update(x_shape=x.shape, padded_shape=xp.shape)
+        inv_counts = self._inverse_counts(*x.shape[1:3], out.dtype)
+        out *= inv_counts
+        self.cache.update(x_shape=x.shape, padded_shape=xp.shape, inv_counts=inv_counts)
         return out
 
     def backward(self, d_out):
-        h, w = self.cache["x_shape"][1:3]
-        g = d_out * self._inverse_counts(h, w, d_out.dtype)   # each real cell gets its share of the mean
+        inv_counts = self.cache["inv_counts"]   # forward's, unless the gradient comes in another dtype
+        if inv_counts.dtype != d_out.dtype:
+            inv_counts = self._inverse_counts(*self.cache["x_shape"][1:3], d_out.dtype)
+        g = d_out * inv_counts   # each real cell gets its share of the mean
         return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])

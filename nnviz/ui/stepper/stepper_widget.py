@@ -58,10 +58,15 @@ class AppliedUpdate:
     y: np.ndarray
 
 
+def _outputs_and_loss(model) -> tuple[int, str]:
+    """(the model's number of outputs, its loss's name)."""
+    out = int(model.output_shape[-1]) if len(model.output_shape) > 1 else 1
+    return out, getattr(model.loss, "name", "")
+
+
 def _target_kind(model) -> tuple[str, int]:
     """("class", number of classes) when the loss takes a class, else ("vector", outputs)."""
-    out = int(model.output_shape[-1]) if len(model.output_shape) > 1 else 1
-    name = getattr(model.loss, "name", "")
+    out, name = _outputs_and_loss(model)
     if name in ("sparse_categorical_crossentropy", "categorical_crossentropy") and out > 1:
         return "class", out
     if name == "binary_crossentropy" and out == 1:
@@ -73,8 +78,7 @@ def model_target(model, y) -> np.ndarray:
     """One sample's label as the model's loss takes it, batch axis first: a class index stays an index
     for sparse cross-entropy and becomes one-hot for losses on vectors; a vector is reshaped."""
     y = np.asarray(y)
-    out = int(model.output_shape[-1]) if len(model.output_shape) > 1 else 1
-    name = getattr(model.loss, "name", "")
+    out, name = _outputs_and_loss(model)
     scalar = y.size == 1
     if name == "sparse_categorical_crossentropy":
         return np.asarray([int(np.ravel(y)[0]) if scalar else int(np.argmax(y))], dtype=np.int64)
@@ -468,11 +472,8 @@ class StepperWidget(QWidget):
         self.model = model
         self.dataset = dataset
         if self.mode == "example":
-            self.mode = "model"
-            self.example = None
+            self._leave_worked_example()
             self._saved_model_setup = None
-            self.explanation.setVisible(False)
-            self.banner.setVisible(False)
         names = feature_names if feature_names is not None else getattr(dataset, "feature_names", None)
         self.feature_names = list(names) if names else None
         cls = class_names if class_names is not None else getattr(dataset, "class_names", None)
@@ -553,8 +554,7 @@ class StepperWidget(QWidget):
             self._go(self.index - 1)
 
     def go_to(self, index: int) -> None:
-        if self.trace is not None:
-            self._go(max(0, min(int(index), len(self.trace) - 1)))
+        self._go(index)
 
     def first(self) -> None:
         self.go_to(0)
@@ -661,10 +661,7 @@ class StepperWidget(QWidget):
         if self.mode != "example":
             return
         saved = self._saved_model_setup
-        self.mode = "model"
-        self.example = None
-        self.explanation.setVisible(False)
-        self.banner.setVisible(False)
+        self._leave_worked_example()
         if saved is None or saved[0] is None:
             self.model = None
             self.trace = None
@@ -680,6 +677,13 @@ class StepperWidget(QWidget):
             self.sample_spin.setValue(index)
         self._rebuild_sample_fields()
         self.rebuild(keep_index=False)
+
+    def _leave_worked_example(self) -> None:
+        """Back to the "model" mode: the worked example, its banner and its explanation go."""
+        self.mode = "model"
+        self.example = None
+        self.explanation.setVisible(False)
+        self.banner.setVisible(False)
 
     def set_user_model(self, model, dataset=None) -> None:
         """The user's network changed (integration): take it now, or after the worked example closes."""
@@ -807,8 +811,8 @@ class StepperWidget(QWidget):
             if self.model is not None and (self._x is None or self._x.shape[1:] != tuple(self.model.input_shape[1:])):
                 self._x = np.zeros((1,) + tuple(self.model.input_shape[1:]))
             if self.model is not None and self._y is None:
-                self._y = model_target(self.model, 0 if _target_kind(self.model)[0] == "class" else
-                                       np.zeros(_target_kind(self.model)[1]))
+                kind, n = _target_kind(self.model)
+                self._y = model_target(self.model, 0 if kind == "class" else np.zeros(n))
             self._sync_source_combo()
         self._update_sample_fields()
         if rebuild:
@@ -878,27 +882,25 @@ class StepperWidget(QWidget):
 
     def _update_sample_fields(self) -> None:
         if self._x is not None:
-            flat = np.ravel(self._x)
-            for k, e in enumerate(self.input_edits):
-                if k < flat.size:
-                    with QSignalBlocker(e):
-                        e.setText(format_number(flat[k], 5))
-                        e.setProperty("shown", e.text())
-                        e.setProperty("exact", float(flat[k]))
-                        e.setToolTip(f"{e.property('what')} = {float(flat[k])!r}<br>type a value, Enter to use it")
-                        e.setCursorPosition(0)
+            for e, v in zip(self.input_edits, np.ravel(self._x)):
+                with QSignalBlocker(e):
+                    self._show_number(e, v)
+                    e.setCursorPosition(0)
         if self._y is not None and self.model is not None:
             if self.target_combo is not None:
                 with QSignalBlocker(self.target_combo):
                     self.target_combo.setCurrentIndex(_class_of(self.model, self._y))
-            flat = np.ravel(self._y)
-            for j, e in enumerate(self.target_edits):
-                if j < flat.size:
-                    with QSignalBlocker(e):
-                        e.setText(format_number(flat[j], 5))
-                        e.setProperty("shown", e.text())
-                        e.setProperty("exact", float(flat[j]))
-                        e.setToolTip(f"{e.property('what')} = {float(flat[j])!r}<br>type a value, Enter to use it")
+            for e, v in zip(self.target_edits, np.ravel(self._y)):
+                with QSignalBlocker(e):
+                    self._show_number(e, v)
+
+    @staticmethod
+    def _show_number(e: QLineEdit, v) -> None:
+        """``v`` in a sample field, rounded; the field keeps the exact value behind the text it shows."""
+        e.setText(format_number(v, 5))
+        e.setProperty("shown", e.text())
+        e.setProperty("exact", float(v))
+        e.setToolTip(f"{e.property('what')} = {float(v)!r}<br>type a value, Enter to use it")
 
     def _read_sample_fields(self):
         """(x, y) from the fields, or None when one is not a number."""

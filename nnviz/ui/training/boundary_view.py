@@ -114,8 +114,7 @@ class BoundaryView(QWidget):
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
-        lo, hi = DOMAIN
-        self.image.setRect(lo, lo, hi - lo, hi - lo)
+        self._place_image()
         self.plot.addItem(self.image)
         self.plot.setRange(xRange=DOMAIN, yRange=DOMAIN, padding=0)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=diverging_cmap(), label="output",
@@ -195,10 +194,8 @@ class BoundaryView(QWidget):
         except ValueError:
             return
         r = self.resolution
-        if ds.task == "regression":
-            values = out[:, 0].reshape(r, r)
-        elif out.shape[1] == 1:
-            values = out[:, 0].reshape(r, r)           # sigmoid: P(class 1)
+        if ds.task == "regression" or out.shape[1] == 1:
+            values = out[:, 0].reshape(r, r)           # the target, or sigmoid: P(class 1)
         else:
             values = out[:, 1].reshape(r, r) if out.shape[1] == 2 else out.argmax(1).reshape(r, r) / (out.shape[1] - 1)
         self._values = values

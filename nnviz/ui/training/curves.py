@@ -49,6 +49,16 @@ def peak_decimate(x: np.ndarray, y: np.ndarray, max_points: int = 2000) -> tuple
     return np.concatenate([xo, x[m * k:]]), np.concatenate([yo, y[m * k:]])
 
 
+def _extent(ys) -> tuple[float, float]:
+    """(lowest, highest) value of some curves' y arrays, NaNs left out."""
+    return min(float(np.nanmin(y)) for y in ys), max(float(np.nanmax(y)) for y in ys)
+
+
+def _index_at(xs: np.ndarray, x: float) -> int:
+    """The index of the first point at or after ``x`` (the last point past the end)."""
+    return int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+
+
 def _fmt(v: float, unit: str = "") -> str:
     if v is None or not math.isfinite(v):
         return "–"
@@ -235,15 +245,11 @@ class CurvesView(QWidget):
                    default=float("nan"))
         ys = [c.y for c in loss_curves if c is not None and len(c)]
         if ys:
-            lo = min(float(np.nanmin(y)) for y in ys)
-            hi = max(float(np.nanmax(y)) for y in ys)
-            self.loss_range.fit((0.0, max(x_hi, 1.0)), (lo, hi))
+            self.loss_range.fit((0.0, max(x_hi, 1.0)), _extent(ys))
         ms = [c.y for c in (h.get(m), h.get("val_" + m), th.get(snap.test_metric_name)) if c is not None and len(c)]
         if ms:
-            scale = self._metric_scale
-            lo = min(float(np.nanmin(y)) for y in ms) * scale
-            hi = max(float(np.nanmax(y)) for y in ms) * scale
-            self.metric_range.fit(None, (lo, hi))
+            lo, hi = _extent(ms)
+            self.metric_range.fit(None, (lo * self._metric_scale, hi * self._metric_scale))
 
     @staticmethod
     def _curve(plot, pen) -> pg.PlotCurveItem:
@@ -312,7 +318,7 @@ class CurvesView(QWidget):
         parts = []
         loss = h.get("loss")
         if loss is not None and len(loss):
-            i = int(np.clip(np.searchsorted(loss.x, x - 0.5), 0, len(loss) - 1))
+            i = _index_at(loss.x, x - 0.5)
             epoch = loss.x[i]
             parts.append(f"<b>epoch {epoch:g}</b>")
             _label, scale, unit = metric_label(self._metric) if self._metric else ("", 1.0, "")
@@ -321,11 +327,11 @@ class CurvesView(QWidget):
                 curve = h.get(key)
                 if curve is None or not len(curve):
                     continue
-                j = int(np.clip(np.searchsorted(curve.x, epoch), 0, len(curve) - 1))
+                j = _index_at(curve.x, epoch)
                 s = scale if key.endswith(self._metric) and self._metric else 1.0
                 parts.append(f"{name} {_fmt(curve.y[j] * s, unit if s != 1.0 else '')}")
         batch = snap.batch_loss_smoothed
         if len(batch):
-            j = int(np.clip(np.searchsorted(batch.x, x), 0, len(batch) - 1))
+            j = _index_at(batch.x, x)
             parts.append(f"batch loss at epoch {batch.x[j]:.2f}: {_fmt(batch.y[j])} (smoothed)")
         return " &nbsp;·&nbsp; ".join(parts) if parts else " "
