@@ -32,6 +32,13 @@ def normalize_padding(padding, what: str) -> str:
     return p
 
 
+def window_geometry_2d(h: int, w: int, window, strides, padding: str):
+    """``(out_h, out_w, (pad_top, pad_bottom, pad_left, pad_right))`` for a 2-D sliding window."""
+    out_h, pt, pb = window_geometry(h, window[0], strides[0], padding)
+    out_w, pl, pr = window_geometry(w, window[1], strides[1], padding)
+    return out_h, out_w, (pt, pb, pl, pr)
+
+
 def window_geometry(size: int, k: int, s: int, padding: str) -> tuple[int, int, int]:
     """``(output size, pad before, pad after)`` along one axis, exactly as TF/Keras compute them.
 
@@ -106,10 +113,7 @@ class Conv2D(ActivatedLayer):
 
     # ----------------------------------------------------------------- shapes and build
     def _geometry(self, h: int, w: int):
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        out_h, pt, pb = window_geometry(h, kh, sh, self.padding)
-        out_w, pl, pr = window_geometry(w, kw, sw, self.padding)
-        return out_h, out_w, (pt, pb, pl, pr)
+        return window_geometry_2d(h, w, self.kernel_size, self.strides, self.padding)
 
     def compute_output_shape(self, input_shape):
         h, w, _ = check_image_shape(self.layer_type, input_shape)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.layers.base import Layer, normalize_tuple
-from nnviz.core.layers.conv import check_batch, check_image_shape, normalize_padding, pad_batch, window_geometry
+from nnviz.core.layers.conv import check_batch, check_image_shape, normalize_padding, pad_batch, window_geometry_2d
 
 
 def _rows(a: np.ndarray, i: int, out_h: int, sh: int) -> np.ndarray:
@@ -79,10 +79,7 @@ class _Pooling2D(Layer):
         self.padding = normalize_padding(padding, what)
 
     def _geometry(self, h: int, w: int):
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, pt, pb = window_geometry(h, ph, sh, self.padding)
-        out_w, pl, pr = window_geometry(w, pw, sw, self.padding)
-        return out_h, out_w, (pt, pb, pl, pr)
+        return window_geometry_2d(h, w, self.pool_size, self.strides, self.padding)
 
     def _padded_input(self, x, fill=0.0):
         """``(x, x padded for the windows, out_h, out_w)`` for a checked batch ``x``."""
