@@ -64,6 +64,8 @@ def build(argv: list[str] | None = None):
     theme.apply_theme(app, args.theme or str(settings.value("theme", "light")))
     window = MainWindow(settings=settings)
     assemble(window)
+    if not window.has_saved_layout():   # the first launch: the whole screen, the default dock layout
+        window.fit_to_screen()
     window.show()
     path = args.open_path or args.project
     if path:

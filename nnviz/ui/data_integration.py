@@ -3,8 +3,9 @@
     from nnviz.ui.data_integration import attach_data_panel
     panel = attach_data_panel(window, window.document)      # also window.data_panel
 
-The dock goes to the left (below the layer palette) through ``window.add_dock`` when the window has it
-(so it gets a View menu toggle and a place in the saved layout), else ``addDockWidget``. The action
+The dock goes to the left (below the layer palette, taking the rest of the column) through ``window.add_dock``
+when the window has it (so it gets a View menu toggle and a place in the saved and the default layout), else
+``addDockWidget``. The action
 "Import CSV…" (objectName ``actionImportCsv``) goes into the File menu after Examples when there is a
 File menu; it opens the panel's CSV import dialog.
 """
@@ -43,7 +44,7 @@ def attach_data_panel(window, document) -> DataPanel:
     area = Qt.DockWidgetArea.LeftDockWidgetArea
     add = getattr(window, "add_dock", None)
     if add is not None:
-        dock = add(panel, "Data", area, DOCK_NAME)
+        dock = add(panel, "Data", area, DOCK_NAME, share=0.7)   # the rest of the column
     else:
         dock = QDockWidget("Data", window)
         dock.setObjectName(DOCK_NAME)

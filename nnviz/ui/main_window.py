@@ -2,13 +2,21 @@
 
 Extension points for the other panels (data, training, backprop, export):
 
-* ``add_dock(widget, title, area, object_name)`` — a dock with its toggle in View, persisted layout;
+* ``add_dock(widget, title, area, object_name, tabify_with=, share=, min_length=, front=, visible=)`` — a
+  dock with its toggle in View, persisted layout; the keywords describe its place in the default layout
+  (first launch and View ▸ Reset Layout), which ``apply_default_sizes`` proportions to the window;
+  ``layout_reset`` is emitted after a reset;
 * ``menu("File/Export")`` — a menu by path (created when missing); ``menu("Training")`` adds a menu;
 * ``toolbar`` — the main toolbar; ``register_training_action(action)`` adds an action that is only
   enabled while the architecture is valid (``training_actions``; ``actionTrain`` is the first);
 * ``neuron_view`` (``set_weights``, ``set_node_thumbnails``, ``highlight``), ``layer_view``,
   ``document`` (the ``ProjectDocument``), ``status_message(text)``;
 * ``about_to_close`` — emitted when the window really closes (stop workers there).
+
+The default layout: a left column (layer palette, data), a right column (inspector, training settings, summary,
+predict) next to the canvas, and a full-width bottom row of training plots about a third of the height. On the
+first launch ``app.build`` sizes the window to the screen (``fit_to_screen``); later launches restore the saved
+geometry and layout.
 
 Dialogs go through small methods (``ask_save_changes``, ``ask_open_path``, ``ask_save_path``,
 ``ask_recover``, ``show_error``) so tests can replace them.
@@ -101,12 +109,19 @@ class MainWindow(QMainWindow):
     about_to_close = Signal()
     error_shown = Signal(str)
     view_mode_changed = Signal(str)
+    layout_reset = Signal()     # View ▸ Reset Layout put every dock back in its default place
 
     def __init__(self, document: ProjectDocument | None = None, settings: QSettings | None = None,
                  autosave_dir: str | None = None, autosave_interval_ms: int = 60_000, parent=None):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
+        # the bottom row of plots runs the full width (the loss curves need about 700 px to put their two plots side
+        # by side); the side columns sit above it, next to the canvas
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.document = document or ProjectDocument(self)
         if self.document.parent() is None:
             self.document.setParent(self)
@@ -119,6 +134,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._menus: dict[str, QMenu] = {}
         self._train_handler = None
+        self._dock_hints: dict[str, dict] = {}
 
         # ---------------------------------------------------------------- central area
         self.layer_view = LayerView(self.document)
@@ -150,9 +166,10 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._create_status_bar()
-        self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette")
-        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "dockInspector")
-        self.add_dock(self.summary, "Summary", Qt.DockWidgetArea.RightDockWidgetArea, "dockSummary")
+        self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
+        self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "dockInspector",
+                      share=0.42)
+        self.add_dock(self.summary, "Summary", Qt.DockWidgetArea.RightDockWidgetArea, "dockSummary", share=0.58)
         self.resize(1280, 820)
 
         # ---------------------------------------------------------------- document wiring
@@ -173,11 +190,19 @@ class MainWindow(QMainWindow):
 
     # ================================================================== extension points
     def add_dock(self, widget: QWidget, title: str | None = None, area=Qt.DockWidgetArea.RightDockWidgetArea,
-                 object_name: str | None = None, tabify_with: str | None = None) -> QDockWidget:
+                 object_name: str | None = None, tabify_with: str | None = None, share: float = 1.0,
+                 min_length: int = 0, front: bool = False, visible: bool = True) -> QDockWidget:
         """Add ``widget`` as a dock; its show/hide toggle goes into View, its place into the saved layout.
 
         ``widget`` may also be a ready ``QDockWidget`` (its title and objectName are kept), and the area
         may be given as the second argument: ``add_dock(dock, Qt.RightDockWidgetArea)``.
+
+        The default layout (first launch and View ▸ Reset Layout) puts the dock in ``area``, in a tab group
+        with the dock named ``tabify_with`` if given; ``share`` is its part of the area's length (the
+        height of a side column, the width of the bottom row) relative to the area's other docks (a tab
+        group counts once, with its first dock's share), but at least ``min_length`` pixels when the area has
+        room for that; ``front`` makes it the tab shown of its group;
+        ``visible=False`` keeps it hidden until asked for.
         """
         if isinstance(title, Qt.DockWidgetArea):
             area, title = title, None
@@ -198,6 +223,10 @@ class MainWindow(QMainWindow):
         if tabify_with and tabify_with in self.docks:
             self.tabifyDockWidget(self.docks[tabify_with][0], dock)
         self.docks[object_name] = (dock, area, tabify_with)
+        self._dock_hints[object_name] = {"share": float(share), "min_length": int(min_length), "front": bool(front),
+                                         "visible": bool(visible)}
+        if front:
+            dock.raise_()
         toggle = dock.toggleViewAction()
         toggle.setObjectName("actionToggle" + object_name[0].upper() + object_name[1:])
         toggle.setText(title)
@@ -393,6 +422,8 @@ class MainWindow(QMainWindow):
         for a in (self.actionUndo, self.actionRedo, self.actionDelete):
             tb.addAction(a)
         tb.addSeparator()
+        self.actionLayerView.setIconText("Layers")      # short labels on the toolbar, the full ones in View
+        self.actionNeuronView.setIconText("Neurons")
         for a in (self.actionLayerView, self.actionNeuronView):
             tb.addAction(a)
             tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -438,27 +469,98 @@ class MainWindow(QMainWindow):
         else:
             self.neuron_view.fit_to_view()
 
+    # the default layout, as shares of the window: the left column (layer palette, data), the right column
+    # (inspector, settings) and the bottom row (the training plots); docks never go below their minimum size
+    LEFT_SHARE, LEFT_MAX = 0.23, 440
+    RIGHT_SHARE, RIGHT_MIN, RIGHT_MAX = 0.24, 340, 470
+    BOTTOM_SHARE, BOTTOM_MIN = 0.345, 230
+
     def reset_layout(self) -> None:
-        """Every dock back to where it was added, visible and docked."""
-        for name, (dock, area, tab_with) in self.docks.items():
+        """Every dock back to its default place and size (as on the first launch), docked."""
+        size = self.size()
+        for dock, _area, _tab in self.docks.values():   # all out first: no half-built layout that needs more room
+            dock.hide()                                  # than the window has (which would grow the window)
             dock.setFloating(False)
             self.removeDockWidget(dock)
+        for name, (dock, area, tab_with) in self.docks.items():
             self.addDockWidget(area, dock)
+            dock.hide()
             if tab_with and tab_with in self.docks:
                 self.tabifyDockWidget(self.docks[tab_with][0], dock)
-            dock.show()
-        self._size_docks()
+        for name, (dock, _area, _tab) in self.docks.items():
+            dock.setVisible(self._dock_hints.get(name, {}).get("visible", True))
+        if self.size() != size and not self.isMaximized() and not self.isFullScreen():
+            self.resize(size)
+        self._raise_front_docks()
+        self.apply_default_sizes()
+        self.layout_reset.emit()
 
-    def _size_docks(self) -> None:
-        left = [d for d, a, _ in self.docks.values() if a == Qt.DockWidgetArea.LeftDockWidgetArea and d.isVisible()]
-        right = [d for d, a, _ in self.docks.values() if a == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
+    def _raise_front_docks(self) -> None:
+        for name, (dock, _area, _tab) in self.docks.items():
+            if self._dock_hints.get(name, {}).get("front"):
+                dock.raise_()
+
+    def _dock_groups(self, area) -> list[tuple[QDockWidget, float, int]]:
+        """The visible docks of ``area`` in the order they were added, one per tab group, with the group's share
+        and minimum length."""
+        groups: dict[str, tuple[QDockWidget, float, int]] = {}
+        for name, (dock, a, tab_with) in self.docks.items():
+            if a != area or dock.isHidden() or dock.isFloating():
+                continue
+            root = name
+            while self.docks.get(root, (None, None, None))[2] in self.docks:
+                root = self.docks[root][2]
+            if root not in groups:
+                hints = self._dock_hints.get(root, {})
+                groups[root] = (dock, hints.get("share", 1.0), hints.get("min_length", 0))
+        return list(groups.values())
+
+    @staticmethod
+    def _split(length: int, groups) -> list[int]:
+        """``length`` pixels shared out by the groups' shares, a group's minimum length first when there is room."""
+        fixed = {i: m for i, (_d, share, m) in enumerate(groups)
+                 if m and m > length * share / (sum(s for _d, s, _m in groups) or 1.0)}
+        if sum(fixed.values()) >= length:
+            fixed = {}
+        rest = length - sum(fixed.values())
+        total = sum(share for i, (_d, share, _m) in enumerate(groups) if i not in fixed) or 1.0
+        return [fixed[i] if i in fixed else max(1, int(rest * share / total))
+                for i, (_d, share, _m) in enumerate(groups)]
+
+    def apply_default_sizes(self) -> None:
+        """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
+        training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
+        width, height = self.width(), self.height()
+        areas = Qt.DockWidgetArea
+        left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
+                                                             areas.BottomDockWidgetArea))
         if left:
-            self.resizeDocks(left[:1], [240], Qt.Orientation.Horizontal)
+            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE), self.LEFT_MAX)],
+                             Qt.Orientation.Horizontal)
         if right:
-            self.resizeDocks(right[:1], [400], Qt.Orientation.Horizontal)
-        names = [n for n in ("dockInspector", "dockSummary") if n in self.docks]
-        if len(names) == 2:
-            self.resizeDocks([self.docks[n][0] for n in names], [390, 320], Qt.Orientation.Vertical)
+            self.resizeDocks([right[0][0]], [max(self.RIGHT_MIN, min(int(width * self.RIGHT_SHARE),
+                                                                      self.RIGHT_MAX))], Qt.Orientation.Horizontal)
+        if bottom:
+            self.resizeDocks([bottom[0][0]], [max(self.BOTTOM_MIN, int(height * self.BOTTOM_SHARE))],
+                             Qt.Orientation.Vertical)
+        for groups, orientation, length in ((left, Qt.Orientation.Vertical, height),
+                                            (right, Qt.Orientation.Vertical, height),
+                                            (bottom, Qt.Orientation.Horizontal, width)):
+            if len(groups) > 1:
+                self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
+
+    _size_docks = apply_default_sizes
+
+    def fit_to_screen(self) -> None:
+        """The first launch: the whole available screen (maximized where a window manager does that)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        self.setGeometry(screen.availableGeometry())
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def has_saved_layout(self) -> bool:
+        return self.settings.value("window/geometry") is not None
 
     def _on_dark_theme_toggled(self, checked: bool) -> None:
         app = QApplication.instance()
@@ -813,8 +915,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        else:
-            QTimer.singleShot(0, self._size_docks)
+        else:   # the first launch: the default layout, once the window has its size
+            self._raise_front_docks()
+            QTimer.singleShot(0, self.apply_default_sizes)
         mode = self.settings.value("view/mode", "layers")
         if mode in ("layers", "neurons"):
             self.set_view_mode(mode)

@@ -1,4 +1,5 @@
-"""The layer palette: every layer type of the core, with its icon and a tooltip saying what it does.
+"""The layer palette: every layer type of the core as a compact tile (icon and name) in a two-column grid, with a
+tool tip saying what it does.
 
 Drag an item onto the layer view (it carries ``LAYER_MIME`` with the class name) or double-click it
 (``layer_activated``) to append the layer.
@@ -6,9 +7,10 @@ Drag an item onto the layer view (it carries ``LAYER_MIME`` with the class name)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QStyle, QStyledItemDelegate
+from PySide6.QtCore import QMimeData, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSizePolicy, QStyle,
+                               QStyledItemDelegate)
 
 from nnviz.session.document import LAYER_TYPES
 from nnviz.ui import icons, theme
@@ -46,51 +48,71 @@ DESCRIPTIONS = {
 }
 
 
+COLUMNS = 2          # tiles per row: the eight layer types fit the left column without scrolling
+TILE_HEIGHT = 40
+ICON_BOX = 26
+
+
+def _split_name(name: str, fits) -> list[str]:
+    """``name`` on one line when ``fits(name)``, else on two, broken before a capital so that the longer line is
+    as short as can be ("Batch" / "Normalization", "Average" / "Pooling2D"; never inside "2D")."""
+    if fits(name):
+        return [name]
+    cuts = [i for i in range(1, len(name)) if name[i].isupper() and not name[i - 1].isdigit()
+            and not name[i - 1].isupper()]
+    if not cuts:
+        return [name]
+    best = min(cuts, key=lambda i: (not (fits(name[:i]) and fits(name[i:])), max(len(name[:i]), len(name[i:]))))
+    return [name[:best], name[best:]]
+
+
 class _PaletteDelegate(QStyledItemDelegate):
-    """Icon, bold name and a one-line summary."""
+    """A tile: the type's icon on a tinted square and its name (the summary and the description are in the
+    tool tip)."""
 
     def sizeHint(self, option, index):
-        return QSize(200, 46)
+        view = self.parent()
+        grid = view.gridSize() if view is not None else QSize()
+        return QSize(grid.width() - 4, TILE_HEIGHT) if grid.isValid() else QSize(170, TILE_HEIGHT)
 
     def paint(self, painter: QPainter, option, index):
         c = theme.colors()
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r = option.rect.adjusted(4, 2, -4, -2)
+        r = option.rect.adjusted(2, 2, -2, -2)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        if selected or hover:
-            bg = QColor(c["accent"] if selected else c["hover"])
-            if selected:
-                bg.setAlpha(40)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(bg)
-            painter.drawRoundedRect(r, 6, 6)
+        bg = QColor(c["hover"] if hover else c["alt_base"])
+        border = QColor(c["accent"] if selected else c["border"])
+        if selected:
+            bg = QColor(c["accent"])
+            bg.setAlpha(40)
+        painter.setPen(border)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(QRectF(r).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         layer_type = index.data(Qt.ItemDataRole.UserRole)
         tint = theme.type_color(layer_type)
-        tint.setAlpha(36)
-        icon_box = QRect(r.left() + 6, r.top() + (r.height() - 30) // 2, 30, 30)
+        tint.setAlpha(40)
+        icon_box = QRect(r.left() + 6, r.top() + (r.height() - ICON_BOX) // 2, ICON_BOX, ICON_BOX)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(tint)
-        painter.drawRoundedRect(icon_box, 7, 7)
-        painter.drawImage(icon_box.adjusted(4, 4, -4, -4), icons.layer_image(layer_type, 44))
-        x = icon_box.right() + 10
+        painter.drawRoundedRect(icon_box, 6, 6)
+        painter.drawImage(icon_box.adjusted(4, 4, -4, -4), icons.layer_image(layer_type, 40))
+        x = icon_box.right() + 8
+        text_rect = QRect(x, r.top(), r.right() - x - 4, r.height())
         f = QFont(option.font)
         f.setBold(True)
+        fm = QFontMetrics(f)
+        lines = _split_name(layer_type, lambda t: fm.horizontalAdvance(t) <= text_rect.width())
         painter.setFont(f)
         painter.setPen(QColor(c["text"]))
-        painter.drawText(QRect(x, r.top() + 4, r.right() - x, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         layer_type)
-        f2 = QFont(option.font)
-        f2.setPointSizeF(max(7.5, option.font.pointSizeF() - 1.0))
-        painter.setFont(f2)
-        painter.setPen(QColor(c["muted"]))
-        painter.drawText(QRect(x, r.top() + 22, r.right() - x, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         SUMMARIES.get(layer_type, ""))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "\n".join(lines))
         painter.restore()
 
 
 class LayerPalette(QListWidget):
+    """The layer types as a grid of tiles (``COLUMNS`` a row), as tall as its tiles: nothing to scroll."""
+
     layer_activated = Signal(str)   # a layer type was double-clicked (or Enter pressed)
 
     def __init__(self, parent=None):
@@ -103,17 +125,52 @@ class LayerPalette(QListWidget):
         self.setMouseTracking(True)
         self.setItemDelegate(_PaletteDelegate(self))
         self.setFrameShape(QListWidget.Shape.NoFrame)
-        self.setSpacing(1)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setSpacing(0)
         for layer_type in LAYER_TYPES:
             item = QListWidgetItem(layer_type)
             item.setData(Qt.ItemDataRole.UserRole, layer_type)
-            item.setToolTip(f"<b>{layer_type}</b><br>{DESCRIPTIONS[layer_type]}"
+            item.setToolTip(f"<b>{layer_type}</b> — {SUMMARIES[layer_type].lower()}<br>{DESCRIPTIONS[layer_type]}"
                             "<br><i>Drag onto the canvas, or double-click to append.</i>")
             item.setIcon(icons.layer_icon(layer_type))
             self.addItem(item)
         self.itemActivated.connect(self._on_item_activated)
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(COLUMNS * 150)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._update_grid()
+
+    def _rows(self) -> int:
+        return -(-self.count() // COLUMNS)
+
+    def _chrome(self) -> int:
+        """Frame and stylesheet padding around the tiles, top plus bottom."""
+        return self.height() - self.viewport().height() if self.isVisible() else 2 * self.frameWidth() + 8
+
+    def sizeHint(self) -> QSize:
+        return QSize(COLUMNS * 180, self._rows() * TILE_HEIGHT + self._chrome() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.minimumWidth(), self.sizeHint().height())
+
+    def _update_grid(self) -> None:
+        width = max(self.viewport().width() - 1, COLUMNS * 60)
+        self.setGridSize(QSize(width // COLUMNS, TILE_HEIGHT))
+        height = self.sizeHint().height()
+        self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_grid()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._update_grid()
 
     def item_for(self, layer_type: str) -> QListWidgetItem:
         for i in range(self.count()):

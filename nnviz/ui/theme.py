@@ -23,6 +23,7 @@ LIGHT = {
     "selection": "#2563eb", "error": "#d1242f", "error_bg": "#ffebe9", "error_text": "#82071e",
     "positive": "#2563eb", "negative": "#ea7317", "node": "#ffffff", "node_border": "#9aa4b1",
     "tooltip_bg": "#ffffff", "toolbar": "#fbfbfc", "connector": "#8c959f", "hover": "#e7ecf3",
+    "accent_soft": "#c7d8fb",
 }
 
 DARK = {
@@ -32,6 +33,7 @@ DARK = {
     "selection": "#5b9bff", "error": "#ff6b6b", "error_bg": "#3d1f22", "error_text": "#ffb3b3",
     "positive": "#5b9bff", "negative": "#ff9a3c", "node": "#2b3038", "node_border": "#6b7480",
     "tooltip_bg": "#2b3038", "toolbar": "#23272e", "connector": "#6b7480", "hover": "#2c323b",
+    "accent_soft": "#284a7e",
 }
 
 THEMES = {"light": LIGHT, "dark": DARK}
@@ -111,12 +113,39 @@ def make_palette(name: str) -> QPalette:
     return p
 
 
+#: the training toolbar sits in one row with the main toolbar and looks like it; its progress bar, and the tab
+#: bars under tabbed docks (appended to ``resources/style.qss``, same ``@name`` placeholders)
+EXTRA_QSS = """
+QToolBar#trainingToolBar {
+    background: @toolbar; border: none; border-bottom: 1px solid @border; padding: 4px 8px; spacing: 4px;
+}
+QToolBar#trainingToolBar QToolButton {
+    border: 1px solid transparent; border-radius: 6px; padding: 4px 6px; color: @text;
+}
+QToolBar#trainingToolBar QToolButton:hover { background: @hover; border-color: @border; }
+QToolBar#trainingToolBar QToolButton:checked { background: @hover; border-color: @accent; color: @accent; }
+QToolBar#trainingToolBar QToolButton:disabled { color: @muted; }
+QToolBar#trainingToolBar::separator { background: @border; width: 1px; margin: 4px 6px; }
+QProgressBar#trainingProgress {
+    background: @base; color: @text; border: 1px solid @border; border-radius: 5px; text-align: center;
+    min-height: 20px; margin: 0 4px;
+}
+QProgressBar#trainingProgress::chunk { background: @accent_soft; border-radius: 4px; }
+QMainWindow > QTabBar::tab {
+    background: @window; color: @muted; border: 1px solid @border; border-top: none; padding: 4px 10px;
+    min-width: 40px;
+}
+QMainWindow > QTabBar::tab:selected { background: @base; color: @text; border-top: 2px solid @accent; }
+QMainWindow > QTabBar::tab:hover:!selected { background: @hover; }
+"""
+
+
 def stylesheet(name: str) -> str:
-    """``resources/style.qss`` with ``@key`` replaced by the theme's colours."""
+    """``resources/style.qss`` (and ``EXTRA_QSS``) with ``@key`` replaced by the theme's colours."""
     path = os.path.join(RESOURCES, "style.qss")
     try:
         with open(path, encoding="utf-8") as f:
-            text = f.read()
+            text = f.read() + EXTRA_QSS
     except OSError:
         return ""
     c = THEMES[name]

@@ -93,7 +93,11 @@ class StepperUI(QObject):
 
         add = getattr(window, "add_dock", None)
         if add is not None:
-            self.dock = add(self.stepper, DOCK_TITLE, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK_NAME)
+            self.dock = add(self.stepper, DOCK_TITLE, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK_NAME,
+                            visible=False)
+            reset = getattr(window, "layout_reset", None)
+            if reset is not None:   # after View ▸ Reset Layout it floats at its size again when next opened
+                reset.connect(self._on_window_layout_reset)
         else:
             self.dock = QDockWidget(DOCK_TITLE, window)
             self.dock.setObjectName(DOCK_NAME)
@@ -179,6 +183,9 @@ class StepperUI(QObject):
         x = max(screen.left(), min(center.x() - size.width() // 2, screen.right() - size.width()))
         y = max(screen.top(), min(center.y() - size.height() // 2, screen.bottom() - size.height()))
         self.dock.move(QPoint(x, y))
+
+    def _on_window_layout_reset(self) -> None:
+        self._placed = False
 
     def open_worked_example(self) -> None:
         self.open()

@@ -11,10 +11,27 @@ import math
 import time
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QStyle, QToolBar, QWidget
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QProgressBar, QStyle, QToolBar
 
 from nnviz.session.worker import DIVERGED, PAUSED, RUNNING, STOPPED, TrainingController
+from nnviz.ui import theme
+
+
+def tinted_icon(icon: QIcon, color: str) -> QIcon:
+    """``icon``'s shapes filled with one ``color`` (its alpha kept)."""
+    out = QIcon()
+    for size in (16, 20, 24, 32):
+        pixmap = icon.pixmap(size, size)
+        if pixmap.isNull():
+            continue
+        image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(image.rect(), QColor(color))
+        painter.end()
+        out.addPixmap(QPixmap.fromImage(image))
+    return out
 
 
 def format_duration(seconds: float | None) -> str:
@@ -44,15 +61,15 @@ class TrainingControls(QObject):
         self.controller = controller
         self._enabled = True
         self._state = STOPPED
-        style = (parent.style() if isinstance(parent, QWidget) else None)
+        self._icons: dict[QAction, QStyle.StandardPixmap] = {}   # action -> the style's icon, tinted
 
         def action(text, name, tip, icon=None, shortcut=None):
             a = QAction(text, self)
             a.setObjectName(name)
             a.setToolTip(tip)
             a.setStatusTip(tip)
-            if icon is not None and style is not None:
-                a.setIcon(style.standardIcon(icon))
+            if icon is not None:
+                self._icons[a] = icon
             if shortcut:
                 a.setShortcut(QKeySequence(shortcut))
                 a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.NativeText)})")
@@ -70,20 +87,27 @@ class TrainingControls(QObject):
         self.action_stop = action("Stop", "actionStop", "End the run; the trained weights stay", QStyle.SP_MediaStop)
         self.actions = [self.action_train, self.action_step_batch, self.action_step_epoch, self.action_reset,
                         self.action_stop]
+        self._on_theme_changed()
+        theme.state().theme_changed.connect(self._on_theme_changed)
 
         self.toolbar = QToolBar("Training")
         self.toolbar.setObjectName("trainingToolBar")
+        self.toolbar.setMovable(False)   # like the main toolbar, in the same row
         self.toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         for a in self.actions:
             self.toolbar.addAction(a)
+        # Train and the two steps are labelled; Reset weights and Stop have plain icons (↻, ■) and say what they
+        # do in their tool tips: the whole toolbar fits beside the main one on a 1366-pixel-wide screen
+        for a in (self.action_reset, self.action_stop):
+            self.toolbar.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonIconOnly)
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("not started")
-        self.progress.setMinimumWidth(220)
-        self.progress.setMaximumWidth(320)
+        self.progress.setMinimumWidth(190)
+        self.progress.setMaximumWidth(300)
         self.toolbar.addSeparator()
         self.toolbar.addWidget(self.progress)
 
@@ -153,10 +177,21 @@ class TrainingControls(QObject):
         a.setChecked(running)
         a.blockSignals(False)
         a.setText("Pause" if running else "Train")
-        parent = self.parent()
-        style = parent.style() if isinstance(parent, QWidget) else None
-        if style is not None:
-            a.setIcon(style.standardIcon(QStyle.SP_MediaPause if running else QStyle.SP_MediaPlay))
+        self._icons[a] = QStyle.SP_MediaPause if running else QStyle.SP_MediaPlay
+        self._set_icon(a)
+
+    def _set_icon(self, action: QAction) -> None:
+        """The style's media icon in the theme's text colour (Train in the accent colour): legible on the dark
+        theme too, where the style draws them black."""
+        style = QApplication.style()   # (the current one: a theme change installs a new style)
+        if style is None or action not in self._icons:
+            return
+        color = theme.colors()["accent" if action is self.action_train else "text"]
+        action.setIcon(tinted_icon(style.standardIcon(self._icons[action]), color))
+
+    def _on_theme_changed(self, *_args) -> None:
+        for a in self._icons:
+            self._set_icon(a)
 
     def _on_controller_state_changed(self, state: str) -> None:
         self._state = state

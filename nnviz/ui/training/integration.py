@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from nnviz.session.worker import TrainingController
 from nnviz.ui.training.activations_view import ActivationsView
@@ -111,6 +111,9 @@ class TrainingUI(QObject):
         settings.setWidgetResizable(True)
         settings.setFrameShape(QScrollArea.NoFrame)
         settings.setWidget(inner)
+        # as wide as the form (plus a vertical scroll bar): a short dock scrolls down, never sideways
+        settings.setMinimumWidth(inner.minimumSizeHint().width()
+                                 + settings.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 4)
         predict = QScrollArea()
         predict.setObjectName("predictScroll")
         predict.setWidgetResizable(True)
@@ -139,17 +142,18 @@ class TrainingUI(QObject):
             right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
             # the settings share a tab group with the summary, so the inspector keeps its room
             partner = "dockSummary" if "dockSummary" in getattr(w, "docks", {}) else None
-            add(d["panel"], area=right, tabify_with=partner)
+            add(d["panel"], area=right, tabify_with=partner, front=True)
             add(d["predict"], area=right, tabify_with="trainingSettingsDock")
-            add(d["curves"], area=bottom)
-            add(d["boundary"], area=bottom)
-            add(d["weights"], area=bottom)
-            add(d["activations"], area=bottom, tabify_with="decisionBoundaryDock")
+            # the bottom row: the curves the widest, and wide enough for loss and accuracy side by side
+            add(d["curves"], area=bottom, share=0.42, min_length=712)
+            add(d["boundary"], area=bottom, share=0.26, front=True)
+            add(d["weights"], area=bottom, share=0.32, front=True)
+            # tab groups: what it predicts (decision boundary, confusion matrix), what goes on inside (weights,
+            # gradients, activations); the curves alone, with no tab bar taking their height
             add(d["confusion"], area=bottom, tabify_with="decisionBoundaryDock")
             add(d["gradients"], area=bottom, tabify_with="weightsDock")
-            settings = getattr(w, "settings", None)
-            if settings is None or settings.value("window/state") is None:
-                QTimer.singleShot(0, self._size_docks)  # first run: no saved layout to restore
+            add(d["activations"], area=bottom, tabify_with="weightsDock")
+            # the window sizes the docks when it is first shown (or on View ▸ Reset Layout)
         else:
             for attr in ("panel", "predict"):
                 w.addDockWidget(Qt.RightDockWidgetArea, d[attr])
@@ -158,23 +162,22 @@ class TrainingUI(QObject):
             w.splitDockWidget(d["curves"], d["boundary"], Qt.Horizontal)
             w.splitDockWidget(d["boundary"], d["weights"], Qt.Horizontal)
             w.tabifyDockWidget(d["weights"], d["gradients"])
-            w.tabifyDockWidget(d["boundary"], d["activations"])
-            w.tabifyDockWidget(d["activations"], d["confusion"])
+            w.tabifyDockWidget(d["boundary"], d["confusion"])
+            w.tabifyDockWidget(d["gradients"], d["activations"])
             w.tabifyDockWidget(d["panel"], d["predict"])
             QTimer.singleShot(0, self._size_docks)
-        d["panel"].raise_()
-        d["weights"].raise_()
-        d["boundary"].raise_()
+        for attr in ("panel", "boundary", "weights"):
+            d[attr].raise_()
 
     def _size_docks(self) -> None:
         """Room for the plots: the bottom row a third of the window, the curves the widest."""
         w = self.window
         d = self.docks
-        height = max(int(w.height() * 0.4), 280)
+        height = max(int(w.height() * 0.34), 230)
         w.resizeDocks([d["curves"]], [height], Qt.Vertical)
         width = w.width()
         w.resizeDocks([d["curves"], d["boundary"], d["weights"]],
-                      [int(width * 0.4), int(width * 0.3), int(width * 0.3)], Qt.Horizontal)
+                      [int(width * 0.36), int(width * 0.3), int(width * 0.34)], Qt.Horizontal)
 
     def show_all_views(self) -> None:
         """Untabify: every view on screen at once (the benchmark's "every view open")."""

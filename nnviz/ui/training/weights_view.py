@@ -4,6 +4,10 @@ histograms (TensorBoard's "offset" view: the newest at the front, older ones beh
 
 A Dense layer fed straight from an image (e.g. the digits flattened to 64 inputs) is also shown as one
 small image per unit: the pattern each unit responds to.
+
+A small kernel (the playground's 2×4 or 8×8) is drawn with square-ish cells, one tick per row and column at
+the cell centres (the data set's feature names on the inputs of the first layer); a large one fills the plot,
+with every n-th row and column labelled so the labels never overlap.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnviz.ui.training.common import (ORANGE, arrange_plots, describe_layer, diverging_cmap, info_label, is_wide,
+from nnviz.ui.theme import ui_font
+from nnviz.ui.training.common import (ORANGE, arrange_plots, describe_layer, diverging_cmap, info_label,
                                       make_layout_widget, mosaic, sticky_levels, style_plot, symmetric_levels,
                                       theme_colors)
 
@@ -23,6 +30,34 @@ MAX_CHANNELS = 16
 MAX_FILTERS = 32
 HISTORY = 24          # histograms kept for the distribution view
 BINS = 61
+#: a kernel up to this many rows and columns is drawn with square-ish cells (width / height within
+#: ``CELL_RATIO`` and its inverse); a larger one fills the plot
+SMALL_KERNEL = 16
+CELL_RATIO = 1.5
+
+
+#: the graphics' room for the two plots side by side, and one above the other
+SIDE_MIN_WIDTH, STACK_MIN_HEIGHT = 380, 280
+HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution"}
+HIST_TIP = "The weights' histogram over time: the newest in front, older ones behind it"
+TITLE_HEIGHT = 20   # pyqtgraph gives a title 30 px; a 10-point line needs 20, and a short dock needs the rest
+
+
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    plot.setTitle(text)
+    plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
+    plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
+
+
+def nice_step(count: int, room: int) -> int:
+    """Label every n-th of ``count`` rows or columns (n = 1, 2, 5, 10, 20, 50, ...) so that at most ``room``
+    labels are shown."""
+    room = max(room, 1)
+    step, k = 1, 0
+    while -(-count // step) > room:
+        k += 1
+        step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+    return step
 
 
 class WeightsView(QWidget):
@@ -36,6 +71,7 @@ class WeightsView(QWidget):
         self._last_hist = -math.inf
         self._last_hist_step = -1
         self._mode = "matrix"
+        self._titles = ("kernel", "kernel")
 
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("weightsLayer")
@@ -56,21 +92,28 @@ class WeightsView(QWidget):
         style_plot(self.kernel_plot, title="kernel", bottom="unit", left="input")
         self.kernel_plot.invertY(True)
         self.kernel_plot.setAspectLocked(False)
+        for name in ("left", "bottom"):
+            self.kernel_plot.getAxis(name).setStyle(tickLength=-4)   # short ticks at the cell centres
         self.image = pg.ImageItem(axisOrder="row-major")
         self.kernel_plot.addItem(self.image)
         self.kernel_plot.getViewBox().disableAutoRange()
+        self.kernel_plot.getViewBox().sigResized.connect(self._on_kernel_view_resized)
         self._extent = None
-        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_cmap(), label="weight",
-                                        interactive=False, width=14, colorMapMenu=False)
-        self.colorbar.setImageItem(self.image, insert_in=self.kernel_plot)
+        self._matrix_key = None
         _bg, fg = theme_colors()
-        for name in ("right",):
-            axis = self.colorbar.getAxis(name) if hasattr(self.colorbar, "getAxis") else None
-            if axis is not None:
-                axis.setTextPen(pg.mkPen(fg))
+        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=diverging_cmap(), interactive=False, width=12,
+                                        colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.kernel_plot)
+        axis = self.colorbar.getAxis("right")   # the bar's scale: plain numbers in the theme's text colour
+        axis.setPen(pg.mkPen(fg))
+        axis.setTextPen(pg.mkPen(fg))
+        axis.enableAutoSIPrefix(False)
+        axis.setLabel("weight", color=fg.name())
+        axis.setStyle(tickLength=3, tickTextOffset=2)
         self.hist_plot = self.graphics.addPlot(row=1, col=0)
-        style_plot(self.hist_plot, title="distribution over time (newest in front)", bottom="weight value",
-                   left="epoch")
+        style_plot(self.hist_plot, title=HIST_TITLES[False], bottom="weight value", left="epoch")
+        for plot in (self.kernel_plot, self.hist_plot):
+            set_title(plot, plot.titleLabel.text)
         self.hist_plot.getAxis("left").setStyle(tickLength=0)
         self.hist_plot.getViewBox().disableAutoRange()
         self._hist_level = None
@@ -78,7 +121,13 @@ class WeightsView(QWidget):
         self._level = None
         self._ticks = None
         self._wide = False
+        self._arrangement = "stacked"
+        self._arranging = False
+        self._side_min = 0.0   # learnt: the width below which the plots did not fit side by side
+        self._hist_tick_len = 0
         arrange_plots(self.graphics, [self.kernel_plot, self.hist_plot], [3, 2], False)
+        self.graphics.ci.layout.setSpacing(0)   # (an empty row or column of the grid would still get spacing)
+        self.graphics.installEventFilter(self)
         self.hist_curves: list[pg.PlotDataItem] = []
         for i in range(HISTORY):   # slot 0 = newest, at the bottom and in front
             age = i / (HISTORY - 1)
@@ -97,12 +146,82 @@ class WeightsView(QWidget):
         self.layer_combo.currentIndexChanged.connect(self._on_layer_combo_changed)
         self.fields_box.toggled.connect(self._on_layer_combo_changed)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        wide = is_wide(self, 1.5)
-        if wide != self._wide:  # a short, wide dock: kernel and distribution side by side
-            self._wide = wide
-            arrange_plots(self.graphics, [self.kernel_plot, self.hist_plot], [3, 2], wide)
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.graphics and event.type() == QEvent.Type.Resize:
+            self._arrange()
+        return False
+
+    def _arrange(self) -> None:
+        """Kernel and distribution one above the other in a tall dock, side by side in a short, wide one (the
+        bottom row), the kernel alone when the dock is too small for both (the distribution comes back when
+        it is made larger). Side by side only when both plots fit: a plot is never narrower than its axes,
+        title and colour bar, and the grid would push the distribution out of the dock."""
+        if self._arranging:
+            return
+        self._arranging = True
+        try:
+            size = self.graphics.size()
+            width, height = size.width(), size.height()
+            side_ok = width >= max(SIDE_MIN_WIDTH, self._side_min)
+            fallback = "stacked" if height >= STACK_MIN_HEIGHT else "kernel"
+            if height >= STACK_MIN_HEIGHT and width < 1.3 * height:
+                mode = "stacked"
+            else:
+                mode = "side" if side_ok else fallback
+            self._set_arrangement(mode)
+            if mode == "side":
+                need = self._side_need()
+                if need > width:
+                    self._side_min = need
+                    mode = fallback
+                    self._set_arrangement(mode)
+            # the kernel gets about two thirds of the room (the grid's stretch factors alone leave the plots
+            # equal, as both ask for the same size)
+            big = 1_000_000
+            if mode == "side":
+                self.hist_plot.setMaximumHeight(big)
+                self.hist_plot.setMaximumWidth(max(150, int(0.38 * width)))
+            else:
+                self.hist_plot.setMaximumWidth(big)
+                self.hist_plot.setMaximumHeight(max(70, int(0.36 * height)))
+        finally:
+            self._arranging = False
+
+    def _side_need(self) -> float:
+        """The graphics' width the two plots need side by side, with their titles, axes and tick labels now."""
+        left, _top, right, _bottom = self.graphics.ci.layout.getContentsMargins()
+        return (self.kernel_plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+                + self.hist_plot.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() + left + right + 2)
+
+    def _set_arrangement(self, mode: str) -> None:
+        if mode != self._arrangement:
+            self._arrangement = mode
+            self._wide = mode != "stacked"
+            grid = self.graphics.ci.layout
+            if mode == "kernel":
+                grid.removeItem(self.hist_plot)
+                self.hist_plot.hide()
+                arrange_plots(self.graphics, [self.kernel_plot], [1], False)
+            else:
+                if self.hist_plot.parentLayoutItem() is None or not self.hist_plot.isVisibleTo(self.graphics.ci):
+                    grid.addItem(self.hist_plot, 1, 0)   # back from "kernel"
+                    self.hist_plot.show()
+                arrange_plots(self.graphics, [self.kernel_plot, self.hist_plot], [3, 2], self._wide)
+            # the grid keeps its second row and column when they empty: no room for them
+            big = 1_000_000
+            grid.setRowMaximumHeight(1, big if mode == "stacked" else 0)
+            grid.setColumnMaximumWidth(1, big if mode == "side" else 0)
+            # room between the plots: the colour bar's label apart from the distribution's axis
+            self.hist_plot.setContentsMargins(16 if mode == "side" else 0, 10 if mode == "stacked" else 0, 0, 0)
+            # (side by side, the distribution's title is a short one)
+            set_title(self.hist_plot, HIST_TITLES[self._wide])
+            self.hist_plot.setToolTip(HIST_TIP if self._wide else "")
+        self._apply_title()
+
+    @property
+    def arrangement(self) -> str:
+        """"stacked", "side" (by side) or "kernel" (alone)."""
+        return self._arrangement
 
     @staticmethod
     def _offset(slot: int) -> float:
@@ -129,9 +248,13 @@ class WeightsView(QWidget):
                     if layer.layer_type == "Dense" and i == 0 and image_shape is not None and \
                             int(np.prod(image_shape)) == prev_shape[-1]:
                         fields = image_shape[:2]
+                    names = list(getattr(dataset, "feature_names", None) or []) if i == 0 else []
+                    inputs = names if names and len(names) == prev_shape[-1] and \
+                        max(len(str(n)) for n in names) <= 10 else None
                     self._layers.append({"index": keys.index(key), "name": layer.name,
                                          "type": layer.layer_type, "label": describe_layer(layer),
-                                         "shape": tuple(layer.params["kernel"].shape), "fields": fields})
+                                         "shape": tuple(layer.params["kernel"].shape), "fields": fields,
+                                         "inputs": inputs})
                 prev_shape = layer.output_shape[1:]
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
@@ -168,12 +291,15 @@ class WeightsView(QWidget):
         self._level = None
         self._ticks = None
         self._extent = None
+        self._matrix_key = None
         self._hist_level = None
         self._hist_rows = 0
         for item in self.hist_curves:
             item.setData([], [])
+        self._side_min = 0.0
         if entry is None:
             self.image.clear()
+            self._arrange()
             return
         if entry["type"] == "Conv2D":
             self._mode = "filters"
@@ -184,31 +310,43 @@ class WeightsView(QWidget):
         self._set_axes(entry)
         if self._snapshot is not None:
             self.update_snapshot(self._snapshot, force=True)
+        self._arrange()
 
     def _set_axes(self, entry) -> None:
         plot = self.kernel_plot
         shape = entry["shape"]
-        left, bottom = plot.getAxis("left"), plot.getAxis("bottom")
+        name = entry["name"]
         if self._mode == "matrix":
-            plot.setTitle(f"{entry['name']} kernel: {shape[0]} inputs × {shape[1]} units")
-            plot.setLabel("bottom", "unit (output of the layer)")
+            self._titles = (f"{name} kernel: {shape[0]} inputs × {shape[1]} units", f"{name} kernel")
+            plot.setLabel("bottom", "unit")
             plot.setLabel("left", "input")
-            left.setTicks(None)
-            bottom.setTicks(None)
-            plot.setAspectLocked(False)
         elif self._mode == "fields":
             h, w = entry["fields"]
-            plot.setTitle(f"{entry['name']}: each unit's {shape[0]} weights as a {h}×{w} image")
+            self._titles = (f"{name}: each unit's {shape[0]} weights as a {h}×{w} image",
+                            f"{name}: units as {h}×{w} images")
             plot.setLabel("bottom", "unit")
             plot.setLabel("left", "")
             plot.setAspectLocked(True)
         else:
             kh, kw, cin, filters = shape
-            plot.setTitle(f"{entry['name']}: {filters} filters of {kh}×{kw}"
-                          + (f" × {cin} input channels" if cin > 1 else ""))
+            self._titles = (f"{name}: {filters} filters of {kh}×{kw}" + (f" × {cin} input channels" if cin > 1 else ""),
+                            f"{name}: {filters} filters {kh}×{kw}")
             plot.setLabel("bottom", "filter" if cin > 1 else "filter (row start on the left)")
             plot.setLabel("left", "input channel")
             plot.setAspectLocked(True)
+        self._apply_title()
+        if self._mode == "matrix":
+            self._fit_matrix()
+
+    def _apply_title(self) -> None:
+        """The kernel plot's full title when it fits, else the short one (a plot is never narrower than its
+        title, so a long one would push the distribution out of a narrow dock)."""
+        room = self.graphics.width() * (0.62 if self._arrangement == "side" else 1.0) - 110   # minus axis, colour bar
+        long, short = self._titles
+        font = ui_font(10)
+        text = long if QFontMetricsF(font).horizontalAdvance(long) <= room else short
+        if text != self.kernel_plot.titleLabel.text:
+            set_title(self.kernel_plot, text)
 
     # ------------------------------------------------------------------ drawing
     def update_snapshot(self, snap, force: bool = False) -> None:
@@ -224,6 +362,7 @@ class WeightsView(QWidget):
         if self._mode == "matrix":
             self.image.setImage(kernel, autoLevels=False, levels=(lo, hi))
             self.image.setRect(0, 0, kernel.shape[1], kernel.shape[0])
+            self._fit_matrix()
         elif self._mode == "fields":
             h, w = entry["fields"]
             units = kernel.shape[1]
@@ -255,7 +394,10 @@ class WeightsView(QWidget):
                 else:
                     self.kernel_plot.setLabel("left", "input channel")
                     self.kernel_plot.getAxis("left").setTicks([[(i * step_y + kh / 2, str(i)) for i in range(c)]])
-        self.colorbar.setLevels((lo, hi))
+                self._arrange()   # (new tick labels: the plots may no longer fit side by side)
+        if self.colorbar.levels() != (lo, hi):   # three labels, readable on a short bar: -m, 0, m
+            self.colorbar.setLevels((lo, hi))
+            self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:g}"), (0.0, "0"), (hi, f"{hi:g}")], []])
         shape = self.image.image.shape if self.image.image is not None else None
         if shape is not None and (self._mode, shape) != self._extent:  # fit the view when the picture changes size
             self._extent = (self._mode, shape)
@@ -264,11 +406,58 @@ class WeightsView(QWidget):
         more = ""
         if self._mode == "filters" and (kernel.shape[2] > MAX_CHANNELS or kernel.shape[3] > MAX_FILTERS):
             more = f" · showing {min(kernel.shape[3], MAX_FILTERS)} filters × {min(kernel.shape[2], MAX_CHANNELS)} channels"
-        self.info.setText(f"{entry['name']}/kernel {'×'.join(map(str, kernel.shape))} · "
-                          f"max |w| {symmetric_levels(kernel)[1]:.3g} · "
+        self.info.setText(f"max |w| {symmetric_levels(kernel)[1]:.3g} · "
                           f"mean |w| {float(np.abs(finite).mean()) if finite.size else 0:.3g} · "
                           f"epoch {snap.fractional_epoch:.2f}{more}")
         self._update_histograms(snap, kernel, force)
+
+    def _on_kernel_view_resized(self, *_args) -> None:
+        if self._mode == "matrix":
+            self._fit_matrix()
+
+    def _fit_matrix(self) -> None:
+        """The kernel matrix's cells square-ish when it is small (it fills the plot when large), and one tick
+        label per row and column, or every n-th when they would overlap. Only redrawn on a change."""
+        entry = self._entry()
+        if entry is None or self._mode != "matrix":
+            return
+        rows, cols = entry["shape"]
+        vb = self.kernel_plot.getViewBox()
+        rect = vb.boundingRect()
+        width, height = max(rect.width(), 1.0), max(rect.height(), 1.0)
+        small = max(rows, cols) <= SMALL_KERNEL
+        ratio = None
+        if small:   # cell width / height that would fill the plot, kept near 1
+            fill = (width / cols) / (height / rows)
+            ratio = round(min(max(fill, 1 / CELL_RATIO), CELL_RATIO), 2)
+        # pixels per cell once the picture sits in the plot (aspect-locked: the tighter direction rules)
+        if ratio is None:
+            px_x, px_y = width / cols, height / rows
+        else:
+            scale_y = min(height / rows, width / (cols * ratio))
+            px_x, px_y = scale_y * ratio, scale_y
+        inputs = entry.get("inputs")
+        fm_w = 7.5   # about a digit's width in pixels at the axis font
+        label_w = fm_w * max(len(str(cols - 1)), 1) + 8
+        step_x = nice_step(cols, int(cols * px_x / label_w))
+        step_y = nice_step(rows, int(rows * px_y / 15))
+        key = (rows, cols, ratio, step_x, step_y, tuple(inputs) if inputs else None)
+        if key == self._matrix_key:
+            return
+        self._matrix_key = key
+        plot = self.kernel_plot
+        if ratio is None:
+            plot.setAspectLocked(False)
+        else:
+            plot.setAspectLocked(True, ratio=ratio)
+        plot.getAxis("bottom").setTicks([[(j + 0.5, str(j)) for j in range(0, cols, step_x)], []])
+        if inputs and step_y == 1:
+            left = [(i + 0.5, str(name)) for i, name in enumerate(inputs)]
+        else:
+            left = [(i + 0.5, str(i)) for i in range(0, rows, step_y)]
+        plot.getAxis("left").setTicks([left, []])
+        vb.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
+        self._arrange()
 
     def _best_columns(self, n: int, h: int, w: int) -> int:
         """Columns for ``n`` images of ``h``×``w`` (1-pixel gaps) that make them largest in the plot."""
@@ -288,6 +477,7 @@ class WeightsView(QWidget):
         self._ticks = ("fields", rows, cols, h, w)
         self.kernel_plot.getAxis("bottom").setTicks([[(c * (w + 1) + w / 2, str(c)) for c in range(cols)]])
         self.kernel_plot.getAxis("left").setTicks([[(r * (h + 1) + h / 2, f"{r * cols}+") for r in range(rows)]])
+        self._arrange()
 
     def _update_histograms(self, snap, kernel, force: bool) -> None:
         now = time.perf_counter()
@@ -307,15 +497,22 @@ class WeightsView(QWidget):
         self._hist.insert(0, (centres, heights, snap.fractional_epoch))
         del self._hist[HISTORY:]
         ticks = []
+        span = self._offset(min(len(self._hist), HISTORY) - 1) + 1.1     # the y range set below
+        px_per_unit = self.hist_plot.getViewBox().boundingRect().height() / span
         for slot, item in enumerate(self.hist_curves):
             if slot < len(self._hist):
                 x, hgt, epoch = self._hist[slot]
                 item.setData(x, hgt + self._offset(slot))
-                if slot in (0, len(self._hist) - 1):
-                    ticks.append((self._offset(slot), f"{epoch:.1f}"))
+                if slot == 0 or (slot == len(self._hist) - 1 and self._offset(slot) * px_per_unit >= 18):
+                    # the newest, and the oldest if there is room
+                    ticks.append((self._offset(slot), f"{epoch:.1f}" if epoch < 100 else f"{epoch:.0f}"))
             elif item.xData is not None and len(item.xData):
                 item.setData([], [])
         self.hist_plot.getAxis("left").setTicks([ticks])  # changes with each new histogram (≤ 2 a second)
+        widest = max((len(t) for _v, t in ticks), default=0)
+        if widest != self._hist_tick_len:   # a wider axis: the plots may no longer fit side by side
+            self._hist_tick_len = widest
+            self._arrange()
         m = max(float(np.abs(x).max()) for x, _h, _e in self._hist)
         level = sticky_levels(self._hist_level, m)
         rows = min(len(self._hist), HISTORY)

@@ -1,0 +1,210 @@
+"""The assembled application (``nnviz.app.assemble`` on a MainWindow, as ``python main.py`` builds it): every dock
+in the View menu, the default layout and View ▸ Reset Layout, an example opened from File ▸ Examples and trained
+batch by batch with the toolbar's Step button, and closing mid-training."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QRect, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QToolBar, QToolButton
+
+from nnviz.app import assemble
+
+TIMEOUT = 10_000
+SIZE = (1440, 860)
+#: every dock of the assembled window: objectName -> title in View
+DOCKS = {
+    "dockPalette": "Layers", "dockInspector": "Inspector", "dockSummary": "Summary", "dockData": "Data",
+    "trainingSettingsDock": "Training settings", "predictDock": "Predict", "trainingCurvesDock": "Loss and accuracy",
+    "decisionBoundaryDock": "Decision boundary", "weightsDock": "Weights", "confusionDock": "Confusion matrix",
+    "gradientsDock": "Gradients", "activationsDock": "Activations", "dockStepper": "Backprop stepper",
+}
+
+
+@pytest.fixture
+def app_window(make_main_window, qtbot):
+    """The assembled window at 1440 × 860, first launch (no saved layout), with the worker set up."""
+    window = make_main_window(show=False)
+    controller = assemble(window)
+    window.resize(*SIZE)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):   # the worker has the model
+        window.show()
+        qtbot.waitExposed(window)
+    curves = window.docks["trainingCurvesDock"][0]
+    qtbot.waitUntil(lambda: curves.width() >= 700, timeout=2000)       # the default sizes are applied
+    yield window, controller
+    window.ask_save_changes = lambda: "discard"
+    controller.shutdown()
+
+
+def on_screen(dock: QDockWidget) -> bool:
+    """Shown and not behind another tab."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def layout_state(window) -> dict:
+    """What a user sees of the layout: for every dock its area, whether it floats, is shown, is the front tab of
+    its group (and its tab partners), and its geometry when on screen."""
+    state = {}
+    for name, (dock, _area, _tab) in window.docks.items():
+        state[name] = (window.dockWidgetArea(dock), dock.isFloating(), dock.isVisible(), on_screen(dock),
+                       sorted(d.objectName() for d in window.tabifiedDockWidgets(dock)),
+                       dock.geometry().getRect() if on_screen(dock) else None)
+    return state
+
+
+def settle():
+    for _ in range(3):
+        QCoreApplication.processEvents()
+
+
+# ------------------------------------------------------------------------------------------- docks and layout
+def test_every_dock_exists_and_has_its_toggle_in_the_view_menu(app_window):
+    window, _controller = app_window
+    assert set(window.docks) == set(DOCKS)
+    view = window.menu("View").actions()
+    for name, title in DOCKS.items():
+        dock = window.findChild(QDockWidget, name)
+        assert dock is window.docks[name][0] and dock.windowTitle() == title
+        toggle = dock.toggleViewAction()
+        assert toggle in view and toggle.text() == title
+    assert window.findChild(QAction, "actionResetLayout") in view
+    shown = {name for name, (dock, *_rest) in window.docks.items() if on_screen(dock)}
+    assert shown == {"dockPalette", "dockData", "dockInspector", "trainingSettingsDock", "trainingCurvesDock",
+                     "decisionBoundaryDock", "weightsDock"}
+    assert not window.docks["dockStepper"][0].isVisible()       # it opens with View ▸ Step Through Backprop
+
+
+def test_the_default_layout_gives_every_panel_room(app_window):
+    window, _controller = app_window
+    docks = {name: dock for name, (dock, *_rest) in window.docks.items()}
+    width, height = window.width(), window.height()
+    # the palette shows all eight layer types at once: nothing to scroll
+    palette = window.palette
+    assert palette.count() == 8 and palette.verticalScrollBar().maximum() == 0
+    viewport = palette.viewport().rect()
+    assert all(viewport.contains(palette.visualItemRect(palette.item(i))) for i in range(palette.count()))
+    # the bottom row of plots takes at most about a third of the height, the canvas keeps real room
+    bottom = [docks[n] for n in ("trainingCurvesDock", "decisionBoundaryDock", "weightsDock")]
+    row_top = min(d.geometry().top() for d in bottom)
+    assert all(d.geometry().top() == row_top for d in bottom)
+    assert window.centralWidget().geometry().bottom() < row_top
+    assert window.statusBar().geometry().top() - row_top <= 0.36 * height
+    central = window.centralWidget().geometry()
+    assert central.width() >= 0.45 * width and central.height() >= 0.5 * height
+    # the side columns sit next to the canvas, the data panel below the palette with most of the column
+    assert docks["dockPalette"].geometry().right() < central.left() < central.right() < \
+        docks["dockInspector"].geometry().left()
+    assert docks["dockData"].height() > docks["dockPalette"].height()
+    # the loss and the accuracy side by side; no training settings scrolled sideways
+    ui = window.training_ui
+    assert ui.curves.metric_plot.sceneBoundingRect().left() >= ui.curves.loss_plot.sceneBoundingRect().right()
+    settings_scroll = docks["trainingSettingsDock"].widget()
+    assert not settings_scroll.horizontalScrollBar().isVisible()
+    # both toolbars fit in one row at 1440 px: no "»" overflow button
+    for toolbar in window.findChildren(QToolBar):
+        if toolbar.isVisible():
+            extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+            assert extension is None or not extension.isVisible(), toolbar.objectName()
+    assert window.toolbar.geometry().top() == ui.controls.toolbar.geometry().top()
+
+
+def test_the_weights_of_a_small_kernel_are_square_cells_with_a_label_each(app_window, qtbot):
+    window, controller = app_window
+    weights = window.training_ui.weights
+    with qtbot.waitSignal(controller.paused, timeout=TIMEOUT):   # one batch: every view on screen draws
+        window.findChild(QAction, "actionStepBatch").trigger()
+    image = weights.image
+    assert image.image is not None and image.image.shape == (2, 4)        # the default network's first kernel
+    settle()
+    view = weights.graphics
+    rect = view.mapFromScene(image.mapRectToScene(image.boundingRect())).boundingRect()
+    cell_w, cell_h = rect.width() / 4, rect.height() / 2
+    assert 2 / 3 <= cell_w / cell_h <= 3 / 2 and cell_h >= 20             # readable, square-ish cells
+    bottom = weights.kernel_plot.getAxis("bottom")
+    left = weights.kernel_plot.getAxis("left")
+    assert [label for _v, label in bottom._tickLevels[0]] == ["0", "1", "2", "3"]
+    assert [label for _v, label in left._tickLevels[0]] == list(window.document.dataset.feature_names)
+    assert [v for v, _label in bottom._tickLevels[0]] == [0.5, 1.5, 2.5, 3.5]   # at the cells' centres
+
+
+def test_reset_layout_restores_the_default_layout(app_window, qtbot):
+    window, _controller = app_window
+    default = layout_state(window)
+    docks = {name: dock for name, (dock, *_rest) in window.docks.items()}
+    # a user rearranges: closes the palette, moves the data panel to the right, shows another tab, resizes
+    docks["dockPalette"].toggleViewAction().trigger()
+    window.removeDockWidget(docks["dockData"])
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, docks["dockData"])
+    docks["dockData"].show()
+    docks["gradientsDock"].raise_()
+    docks["predictDock"].raise_()
+    window.resizeDocks([docks["trainingCurvesDock"]], [420], Qt.Orientation.Vertical)
+    window.resizeDocks([docks["dockInspector"]], [520], Qt.Orientation.Horizontal)
+    settle()
+    assert layout_state(window) != default
+    window.findChild(QAction, "actionResetLayout").trigger()
+    settle()
+    assert layout_state(window) == default
+    assert not docks["dockStepper"].isVisible()
+
+
+# ------------------------------------------------------------------------------------------- an example, trained
+def test_open_an_example_train_batches_with_step_and_see_the_curve_and_status(app_window, qtbot):
+    window, controller = app_window
+    ui = window.training_ui
+    examples = window.menu("File/Examples")
+    examples.aboutToShow.emit()                                   # the menu fills itself when it opens
+    action = window.findChild(QAction, "actionExample_spiral")
+    assert action is not None and action in examples.actions()
+
+    def fits_spiral(snap):
+        return snap.weights[0].shape == (4, 8)                    # x1, x2, sin x1, sin x2 -> 8 tanh units
+
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT, check_params_cb=fits_spiral):
+        action.trigger()
+    assert window.document.title == "Spiral" and window.document.path == ""
+    assert "Opened Spiral" in window.statusBar().currentMessage()
+    assert window.training_ui.weights.image.image.shape == (4, 8)
+    step_button = ui.controls.toolbar.widgetForAction(window.findChild(QAction, "actionStepBatch"))
+    start = controller.latest_snapshot.step
+    losses = []
+    for i in range(1, 4):
+        with qtbot.waitSignal(controller.paused, timeout=TIMEOUT):
+            qtbot.mouseClick(step_button, Qt.MouseButton.LeftButton)
+        snap = controller.latest_snapshot
+        assert snap.step == start + i
+        losses.append(snap.batch_loss_curve.y[-1])
+    # the loss curve shows every batch, the status bar the step and the loss
+    assert list(ui.curves.batch_raw.yData[-3:]) == pytest.approx(losses)
+    assert ui.controls.step_label.text() == f"Step {start + 3:,}"
+    loss = snap.batch_loss_smoothed.last()
+    assert math.isfinite(loss) and ui.controls.loss_label.text() == f"Loss {loss:.4g}"
+    assert ui.controls.state_label.text() == "paused"
+
+
+def test_closing_while_training_takes_under_a_second(app_window, qtbot):
+    window, controller = app_window
+    train = window.findChild(QAction, "actionTrain")
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.state == "running" and s.step >= 20):
+        train.trigger()
+    assert controller.is_running
+    window.ask_save_changes = lambda: "discard"
+    t = time.perf_counter()
+    assert window.close()
+    assert time.perf_counter() - t < 1.0
+    assert not controller.thread.isRunning()
+    assert not window.isVisible()
+
+
+def test_the_first_launch_fills_the_screen(make_main_window):
+    window = make_main_window(show=False)
+    assert not window.has_saved_layout()
+    window.fit_to_screen()
+    available = window.screen().availableGeometry()
+    assert QRect(window.geometry()) == available and window.isMaximized()
