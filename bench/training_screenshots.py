@@ -108,6 +108,9 @@ def digits_cnn(out: str) -> str:
                 TrainingConfig(optimizer="adam", learning_rate=0.005, batch_size=32, epochs=0, seed=0))
     window.set_view_mode("layers")
     d = ui.docks
+    # image data has no decision boundary: show the conv filters in that slot, the feature maps beside them
+    window.tabifyDockWidget(d["boundary"], d["weights"])
+    d["weights"].raise_()
     d["activations"].raise_()
     d["predict"].raise_()
     window.resizeDocks([d["curves"]], [560], Qt.Vertical)   # a tall bottom row for the filters and maps

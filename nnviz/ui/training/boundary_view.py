@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from nnviz.ui import theme
 from nnviz.ui.training.common import (ProbeModel, Throttle, class_color, diverging_cmap, info_label, make_plot_widget,
                                       symmetric_levels, theme_colors)
 
@@ -117,9 +118,15 @@ class BoundaryView(QWidget):
         self._place_image()
         self.plot.addItem(self.image)
         self.plot.setRange(xRange=DOMAIN, yRange=DOMAIN, padding=0)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=diverging_cmap(), label="output",
-                                        interactive=False, width=14, colorMapMenu=False)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=diverging_cmap(), interactive=False, width=14,
+                                        colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        # the title over the plot and the bar (columns 1-5), not the plot alone: its width no longer pushes the
+        # bar past the widget's right edge in a narrow dock
+        self.plot.layout.removeItem(self.plot.titleLabel)
+        self.plot.layout.addItem(self.plot.titleLabel, 0, 1, 1, 5)
+        self._style_colorbar()
+        theme.state().theme_changed.connect(self._style_colorbar)
         _bg, fg = theme_colors()
         self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), name="training")
         self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(fg, width=1.5), symbol="s", name="test")
@@ -136,6 +143,14 @@ class BoundaryView(QWidget):
         layout.addWidget(self.note)
         self.test_box.toggled.connect(self.test_points.setVisible)
         self.discrete_box.toggled.connect(self._on_discrete_box_toggled)
+
+    def _style_colorbar(self, *_args) -> None:
+        """The bar's scale and its label ("output", on the plot's side) in the theme's text colour, like the
+        plot's axes (pyqtgraph's default grey is pale on white)."""
+        _bg, fg = theme_colors()
+        for name in ("left", "right"):
+            self.colorbar.getAxis(name).setTextPen(pg.mkPen(fg))
+        self.colorbar.getAxis("left").setLabel("output", color=fg.name())
 
     # ------------------------------------------------------------------ context
     def set_context(self, probe: ProbeModel | None, dataset) -> None:

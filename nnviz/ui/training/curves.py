@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnviz.ui.training.common import (TEST_COLOR, TRAIN_COLOR, VAL_COLOR, StickyRange, arrange_plots, info_label,
@@ -67,6 +67,13 @@ def _fmt(v: float, unit: str = "") -> str:
     return f"{v:.4g}"
 
 
+def _figures_html(figures: list[tuple[str, str]]) -> str:
+    """"Name <b>value</b>" pairs joined by " · ": each pair kept on one line ("99.2" never apart from its "%"),
+    the dot kept after its figure, so a narrow dock wraps the line only between figures."""
+    return "&nbsp;&nbsp;·&nbsp; ".join(f"<span style='white-space:nowrap'>{name} <b>{value}</b></span>"
+                                 for name, value in figures)
+
+
 class CurvesView(QWidget):
     """Loss on top, the metric below, x in epochs (batches at fractional epochs)."""
 
@@ -104,7 +111,7 @@ class CurvesView(QWidget):
 
         self.graphics = make_layout_widget()
         _bg, fg = theme_colors()
-        self.legend = pg.LegendItem(labelTextColor=fg, colCount=5, horSpacing=18)
+        self.legend = pg.LegendItem(labelTextColor=fg, colCount=5, horSpacing=10)
         self.graphics.addItem(self.legend, row=0, col=0)   # one legend, above both plots: it hides no data
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
         self.metric_plot = self.graphics.addPlot(row=2, col=0)
@@ -162,14 +169,31 @@ class CurvesView(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        columns = 5 if self.width() > 640 else 3
-        if self.legend.columnCount != columns:
-            self.legend.setColumnCount(columns)
+        self._fit_legend()
         wide = is_wide(self)
         if wide != self._wide:  # a short, wide dock: loss and metric side by side
             self._wide = wide
             arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2] if not wide else [1, 1], wide,
                           header=self.legend)
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit the plots' width (all five in a wide dock, more rows of entries in a
+        narrow one): no entry is ever cut off at the right edge."""
+        n = len(self.legend.items)
+        if not n:
+            return
+        outer = self.graphics.ci.layout.getContentsMargins()
+        room = self.graphics.width() - outer[0] - outer[2] - 16   # (and the grid's own spacing)
+        grid = self.legend.layout
+        before = self.legend.columnCount
+        columns = n
+        self.legend.setColumnCount(columns)
+        while columns > 1 and grid.effectiveSizeHint(Qt.PreferredSize).width() > room:
+            columns -= 1   # the legend's own grid says how wide it is (its widest entry per column, spacing)
+            self.legend.setColumnCount(columns)
+        self.legend.updateGeometry()   # the plots' grid re-reads the legend's size ...
+        if columns != before:          # ... and is laid out again (the view fitted it to the old legend)
+            self.graphics.ci.setGeometry(QRectF(self.graphics.rect()))
 
     # ------------------------------------------------------------------ updates
     def clear(self) -> None:
@@ -235,6 +259,7 @@ class CurvesView(QWidget):
         for item, name in self._legend_entries:
             if name in shown:
                 self.legend.addItem(item, name)
+        self._fit_legend()
 
     def _fit_ranges(self, snap, show_batches: bool) -> None:
         h, th, m = snap.history, snap.test_history, self._metric
@@ -271,13 +296,13 @@ class CurvesView(QWidget):
     def _update_figures(self, snap) -> None:
         h = snap.history
         train_loss = h["loss"].last() if "loss" in h and len(h["loss"]) else snap.batch_loss_smoothed.last()
-        text = (f"Test loss <b>{_fmt(snap.test_loss)}</b> &nbsp;·&nbsp; Training loss <b>{_fmt(train_loss)}</b>")
+        figures = [("Test loss", _fmt(snap.test_loss)), ("Training loss", _fmt(train_loss))]
         if snap.test_metric_name:
             label, scale, unit = metric_label(snap.test_metric_name)
             train_m = h[snap.test_metric_name].last() if snap.test_metric_name in h else float("nan")
-            text += (f" &nbsp;·&nbsp; Test {label} <b>{_fmt(snap.test_metric * scale, unit)}</b>"
-                     f" &nbsp;·&nbsp; Training {label} <b>{_fmt(train_m * scale, unit)}</b>")
-        self.figures.setText(text)
+            figures += [(f"Test {label}", _fmt(snap.test_metric * scale, unit)),
+                        (f"Training {label}", _fmt(train_m * scale, unit))]
+        self.figures.setText(_figures_html(figures))
 
     # ------------------------------------------------------------------ options
     def _on_batch_box_toggled(self, on: bool) -> None:

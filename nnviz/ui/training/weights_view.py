@@ -67,7 +67,7 @@ class WeightsView(QWidget):
         self.histogram_interval = histogram_interval
         self._layers: list[dict] = []
         self._snapshot = None
-        self._hist: list[tuple[np.ndarray, np.ndarray, float]] = []   # (bin centres, heights, epoch)
+        self._hist: list[tuple[np.ndarray, np.ndarray, int]] = []   # (bin centres, heights, whole epochs)
         self._last_hist = -math.inf
         self._last_hist_step = -1
         self._mode = "matrix"
@@ -408,7 +408,7 @@ class WeightsView(QWidget):
             more = f" · showing {min(kernel.shape[3], MAX_FILTERS)} filters × {min(kernel.shape[2], MAX_CHANNELS)} channels"
         self.info.setText(f"max |w| {symmetric_levels(kernel)[1]:.3g} · "
                           f"mean |w| {float(np.abs(finite).mean()) if finite.size else 0:.3g} · "
-                          f"epoch {snap.fractional_epoch:.2f}{more}")
+                          f"epoch {snap.epoch}{more}")   # whole epochs, as the status bar counts them
         self._update_histograms(snap, kernel, force)
 
     def _on_kernel_view_resized(self, *_args) -> None:
@@ -494,7 +494,7 @@ class WeightsView(QWidget):
         counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
         heights = counts / max(counts.max(), 1)
         centres = (edges[:-1] + edges[1:]) / 2
-        self._hist.insert(0, (centres, heights, snap.fractional_epoch))
+        self._hist.insert(0, (centres, heights, snap.epoch))   # whole epochs: integer tick labels
         del self._hist[HISTORY:]
         ticks = []
         span = self._offset(min(len(self._hist), HISTORY) - 1) + 1.1     # the y range set below
@@ -505,7 +505,7 @@ class WeightsView(QWidget):
                 item.setData(x, hgt + self._offset(slot))
                 if slot == 0 or (slot == len(self._hist) - 1 and self._offset(slot) * px_per_unit >= 18):
                     # the newest, and the oldest if there is room
-                    ticks.append((self._offset(slot), f"{epoch:.1f}" if epoch < 100 else f"{epoch:.0f}"))
+                    ticks.append((self._offset(slot), f"{int(epoch)}"))
             elif item.xData is not None and len(item.xData):
                 item.setData([], [])
         self.hist_plot.getAxis("left").setTicks([ticks])  # changes with each new histogram (≤ 2 a second)
