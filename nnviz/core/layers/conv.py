@@ -32,6 +32,13 @@ def normalize_padding(padding, what: str) -> str:
     return p
 
 
+def check_window_fits(layer_type: str, noun: str, window, h: int, w: int, padding: str, smaller: str) -> None:
+    """A 'valid' window (kernel or pool) must fit inside the input; say what to change when it does not."""
+    if padding == "valid" and (window[0] > h or window[1] > w):
+        raise ValueError(f"{layer_type} {noun} {window[0]}×{window[1]} is larger than its {h}×{w} input with "
+                         f"padding='valid'; use padding='same' or {smaller}")
+
+
 def window_geometry_2d(h: int, w: int, window, strides, padding: str):
     """``(out_h, out_w, (pad_top, pad_bottom, pad_left, pad_right))`` for a 2-D sliding window."""
     out_h, pt, pb = window_geometry(h, window[0], strides[0], padding)
@@ -117,12 +124,7 @@ class Conv2D(ActivatedLayer):
 
     def compute_output_shape(self, input_shape):
         h, w, _ = check_image_shape(self.layer_type, input_shape)
-        kh, kw = self.kernel_size
-        if self.padding == "valid" and (kh > h or kw > w):
-            raise ValueError(
-                f"{self.layer_type} kernel {kh}×{kw} is larger than its {h}×{w} input with padding='valid'; "
-                f"use padding='same' or a smaller kernel"
-            )
+        check_window_fits(self.layer_type, "kernel", self.kernel_size, h, w, self.padding, "a smaller kernel")
         out_h, out_w, _ = self._geometry(h, w)
         return (out_h, out_w, self.filters)
 

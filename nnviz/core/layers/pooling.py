@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.layers.base import Layer, normalize_tuple
-from nnviz.core.layers.conv import check_batch, check_image_shape, normalize_padding, pad_batch, window_geometry_2d
+from nnviz.core.layers.conv import (check_batch, check_image_shape, check_window_fits, normalize_padding, pad_batch,
+                                    window_geometry_2d)
 
 
 def _rows(a: np.ndarray, i: int, out_h: int, sh: int) -> np.ndarray:
@@ -90,12 +91,7 @@ class _Pooling2D(Layer):
 
     def compute_output_shape(self, input_shape):
         h, w, c = check_image_shape(self.layer_type, input_shape)
-        ph, pw = self.pool_size
-        if self.padding == "valid" and (ph > h or pw > w):
-            raise ValueError(
-                f"{self.layer_type} pool {ph}×{pw} is larger than its {h}×{w} input with padding='valid'; "
-                f"use padding='same' or a smaller pool_size"
-            )
+        check_window_fits(self.layer_type, "pool", self.pool_size, h, w, self.padding, "a smaller pool_size")
         out_h, out_w, _ = self._geometry(h, w)
         return (out_h, out_w, c)
 
