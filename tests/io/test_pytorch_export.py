@@ -95,3 +95,38 @@ def test_build_model_importable(tmp_path, monkeypatch):
 def test_pytorch_export_needs_py(tmp_path):
     with pytest.raises(ValueError, match=r"\.py"):
         export_pytorch(every_layer(), tmp_path / "net.pt")
+
+
+def load_script(path):
+    """The exported script imported as a module (in this process: faster than a subprocess)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"exported_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_awkward_layer_names_keep_every_layer_and_its_weights(tmp_path):
+    """Names that clash once made safe ('a.b' / 'a_b', 'dense' + relu / 'dense_relu'), names PyTorch
+    reserves ('forward', 'training'), an empty name and a model name that would end the docstring."""
+    torch = pytest.importorskip("torch")
+    model = Sequential([Input((3,)), Dense(4, activation="relu", name="dense"), Activation("tanh", name="dense_relu"),
+                        Dense(4, name="a.b"), Dense(4, name="a_b"), Dense(4, name="forward"),
+                        Dense(4, name="training"), Dense(3, name=""), Dense(2, name="2nd layer")],
+                       name='my """net\\', seed=0)
+    rng = np.random.default_rng(4)
+    for layer in model.layers:
+        for v in layer.params.values():
+            v[...] = rng.normal(0, 0.7, v.shape)
+    export_pytorch(model, tmp_path / "awkward.py")
+    net = load_script(tmp_path / "awkward.py").build_model()
+    names = [name for name, _ in net.named_children()]
+    assert len(names) == len(set(names)) == len(model.layers) + 1  # every layer, plus dense's relu
+    assert all(name.isidentifier() for name in names)
+    assert names[:3] == ["dense", "dense_relu", "dense_relu_2"]
+    x = rng.normal(size=(7, 3)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
+
