@@ -141,6 +141,9 @@ def main(argv=None):
     net = build_model()
     if args.input:
         x = torch.from_numpy(np.load(args.input)).to(DTYPE)
+        if tuple(x.shape[1:]) != INPUT_SHAPE:
+            parser.error(f"--input must hold a batch shaped (N, {', '.join(map(str, INPUT_SHAPE))}), "
+                         f"got {tuple(x.shape)}")
     else:
         print(net)
         x = torch.randn(4, *INPUT_SHAPE, dtype=DTYPE)

@@ -130,3 +130,14 @@ def test_awkward_layer_names_keep_every_layer_and_its_weights(tmp_path):
         y = net(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
 
+
+def test_script_refuses_input_of_the_wrong_shape(tmp_path):
+    pytest.importorskip("torch")
+    model = Sequential([Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")], seed=0)
+    export_pytorch(model, tmp_path / "small.py")
+    np.save(tmp_path / "x.npy", np.zeros((4, 5), np.float32))
+    result = subprocess.run([sys.executable, str(tmp_path / "small.py"), "--input", str(tmp_path / "x.npy")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "--input must hold a batch shaped (N, 2), got (4, 5)" in result.stderr
+    assert "Traceback" not in result.stderr
