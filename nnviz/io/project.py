@@ -246,6 +246,9 @@ def _read_json_member(zf: zipfile.ZipFile, member: str, label: str):
                            f"at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise ProjectError(f"{member} in {label} is not valid: its JSON is nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+        raise ProjectError(f"{member} in {label} is not valid: it holds a number with more digits "
+                           f"than nnviz reads") from None
 
 
 def _check_document(doc: dict, label: str):
@@ -296,7 +299,11 @@ def _check_history(history, label: str) -> dict[str, list[float]]:
         if not isinstance(values, list) or not all(
                 (isinstance(v, (int, float)) and not isinstance(v, bool)) or v is None for v in values):
             raise ProjectError(f"{HISTORY_JSON} in {label}: '{key}' must be a list of numbers")
-        out[key] = [math.nan if v is None else float(v) for v in values]
+        try:
+            out[key] = [math.nan if v is None else float(v) for v in values]
+        except OverflowError:
+            raise ProjectError(f"{HISTORY_JSON} in {label}: '{key}' holds a number too large for a "
+                               f"loss or metric") from None
     return out
 
 

@@ -273,6 +273,18 @@ def test_nan_weights_and_bad_history(tmp_path):
     refuse(path, "history.json", "list of numbers")
 
 
+@pytest.mark.parametrize("member, text", [
+    ("project.json", '{"format_version": ' + "1" * 5000 + "}"),   # more digits than Python converts
+    ("history.json", '{"loss": [0.5, ' + "9" * 5000 + "]}"),
+    ("history.json", '{"loss": [0.5, ' + "9" * 400 + "]}"),        # an int no float can hold
+])
+def test_absurd_numbers_are_refused_as_damaged_projects(tmp_path, member, text):
+    path = tmp_path / "p.nnviz"
+    save_project(path, make_project(history={"loss": [1.0]}))
+    rewrite(path, {**members_of(path), member: text})
+    refuse(path, member, "number")
+
+
 def test_oversized_architecture_is_refused_without_allocating(tmp_path):
     proj = make_project()
     proj.weights = None
@@ -327,7 +339,8 @@ def test_fuzz_truncated_and_flipped(valid_bytes, data):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10 ** 12, 10 ** 12) | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers(-10 ** 12, 10 ** 12) | st.integers(-10 ** 400, 10 ** 400)
+    | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20)
 
