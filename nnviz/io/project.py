@@ -60,11 +60,7 @@ class Project:
         """The network as a built ``Sequential``, compiled with ``training``, with ``weights`` loaded
         (fresh initial weights when the project has none). :class:`ProjectError` if any part does not fit."""
         model = _build_architecture(self.architecture)
-        try:
-            config = self.training_config()
-        except (ValueError, TypeError) as exc:
-            raise ProjectError(f"the training settings are invalid: {exc}") from None
-        config.compile_model(model)
+        _compile(self.training, model, "the training settings")
         if self.weights is not None:
             try:
                 model.set_weights(match_weights(model, self.weights, "the project"))
@@ -264,11 +260,8 @@ def _check_document(doc: dict, label: str):
     if not isinstance(architecture, dict):
         raise ProjectError(f"{PROJECT_JSON} in {label} has no architecture (an object with a 'layers' list)")
     training = _optional_object(doc, "training", "the training settings", label)
-    from nnviz.core.training import TrainingConfig
-    try:
-        TrainingConfig.from_dict(training)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise ProjectError(f"the training settings in {label} are invalid: {exc}") from None
+    from nnviz.core import Dense, Input, Sequential
+    _compile(training, Sequential([Input((1,)), Dense(1)]), f"the training settings in {label}")
     dataset = doc.get("dataset")
     if dataset is not None:
         if (not isinstance(dataset, dict) or not isinstance(dataset.get("name"), str)
@@ -279,6 +272,22 @@ def _check_document(doc: dict, label: str):
                    **{k: v for k, v in dataset.items() if k not in ("name", "params")}}
     meta = _optional_object(doc, "meta", "the meta data", label)
     return architecture, training, dataset, meta
+
+
+def _compile(training, model, what: str) -> None:
+    """Compile ``model`` with ``training`` (a ``TrainingConfig`` or its dict), resolving every name that
+    would otherwise fail only later (an unknown metric on the first batch); :class:`ProjectError`
+    naming ``what`` for a setting the core cannot use."""
+    from nnviz.core import metrics
+    from nnviz.core.training import TrainingConfig
+
+    try:
+        config = training if isinstance(training, TrainingConfig) else TrainingConfig.from_dict(training)
+        config.compile_model(model)
+        for metric in config.metrics:
+            metrics.get(metric)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise ProjectError(f"{what} are invalid: {exc}") from None
 
 
 def _optional_object(doc: dict, key: str, what: str, label: str) -> dict:

@@ -223,11 +223,19 @@ def test_architecture_that_does_not_build_carries_the_core_message(tmp_path):
     assert msg
 
 
-def test_invalid_training_settings(tmp_path):
+@pytest.mark.parametrize("key, value, fragment", [
+    ("optimizer", "lion", "lion"),
+    ("loss", "0sparse_categorical_crossentropy", "unknown loss"),   # only compile resolves loss names
+    ("metrics", ["accuracy", "wisdom"], "wisdom"),
+    ("metrics", 5, "training settings"),
+])
+def test_invalid_training_settings_are_refused_on_opening(tmp_path, key, value, fragment):
     proj = make_project()
-    proj.training["optimizer"] = "lion"
+    proj.training[key] = value
     save_project(tmp_path / "p.nnviz", proj)
-    refuse(tmp_path / "p.nnviz", "training settings", "lion")
+    refuse(tmp_path / "p.nnviz", "training settings", fragment)
+    with pytest.raises(ProjectError, match="training settings"):  # and building the project's model says so too
+        proj.build_model()
 
 
 def test_weights_that_do_not_fit_list_expected_and_found(tmp_path):
