@@ -135,7 +135,11 @@ def project_bytes(project: Project) -> bytes:
         text = json.dumps(doc, indent=1, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"the project cannot be stored as JSON: {exc}") from None
-    members = [(PROJECT_JSON, (text + "\n").encode("utf-8"))]
+    try:
+        encoded = (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (read from a file, pasted) has no UTF-8: keep it \u-escaped
+        encoded = (json.dumps(doc, indent=1) + "\n").encode("ascii")
+    members = [(PROJECT_JSON, encoded)]
     if project.weights is not None:
         members.append((WEIGHTS_NPZ, npz_bytes(project.weights)))
     if project.history is not None:

@@ -74,6 +74,16 @@ def test_round_trip_is_exact(tmp_path, dtype):
     np.testing.assert_array_equal(model.predict(x), rebuilt.predict(x))
 
 
+def test_text_that_is_not_valid_unicode_survives_a_save(tmp_path):
+    """A JSON file may hold a lone surrogate ("\\ud800"); a project opened with one must save again."""
+    title = "half an emoji \ud83d"
+    save_project(tmp_path / "p.nnviz", make_project(meta={"title": title, "description": "ok ✓"}))
+    back = load_project(tmp_path / "p.nnviz")
+    assert back.meta == {"title": title, "description": "ok ✓"}
+    save_project(tmp_path / "again.nnviz", back)
+    assert load_project(tmp_path / "again.nnviz").meta["title"] == title
+
+
 def test_build_model_is_compiled_with_the_training_settings(tmp_path):
     save_project(tmp_path / "p.nnviz", make_project())
     model = load_project(tmp_path / "p.nnviz").build_model()
