@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -46,6 +48,10 @@ def rewrite(path, members: dict):
 def members_of(path) -> dict:
     with zipfile.ZipFile(path) as zf:
         return {n: zf.read(n) for n in zf.namelist()}
+
+
+def members_of_bytes(data: bytes) -> dict:
+    return members_of(io.BytesIO(data))
 
 
 # ----------------------------------------------------------------------------------- round trips
@@ -309,6 +315,92 @@ def test_oversized_architecture_is_refused_without_allocating(tmp_path):
     proj.architecture["layers"][1]["config"]["units"] = 10 ** 9
     save_project(tmp_path / "p.nnviz", proj)
     refuse(tmp_path / "p.nnviz", "more than nnviz handles")
+
+
+# ----------------------------------------------------------------------------------- zip bombs
+def zip_of(members: dict, method=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def zeros_zip(members: dict, name: str, size: int, declared: int | None = None) -> bytes:
+    """``members`` and, as ``name``, ``size`` zero bytes deflated a thousandfold; with ``declared``,
+    the headers claim that size for ``name`` instead (as a corrupted or hostile file may)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for member, content in members.items():
+            zf.writestr(member, content)
+        with zf.open(name, "w") as f:
+            for _ in range(size >> 20):
+                f.write(bytes(1 << 20))
+    data = bytearray(buf.getvalue())
+    if declared is not None:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+            struct.pack_into("<I", data, zf.getinfo(name).header_offset + 22, declared)  # the local header
+            entry = zf.start_dir
+        while True:  # and the central directory entry
+            name_len, extra_len, comment_len = struct.unpack_from("<3H", data, entry + 28)
+            if data[entry + 46:entry + 46 + name_len] == name.encode():
+                struct.pack_into("<I", data, entry + 24, declared)
+                break
+            entry += 46 + name_len + extra_len + comment_len
+    return bytes(data)
+
+
+def peak_memory_of(function) -> int:
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def refused_within(data: bytes, limit: int, *fragments) -> None:
+    def load():
+        with pytest.raises(ProjectError) as info:
+            read_project(data)
+        for fragment in fragments:
+            assert fragment in str(info.value), str(info.value)
+
+    peak = peak_memory_of(load)
+    assert peak < limit, f"{peak:,} bytes allocated to refuse a {len(data):,}-byte file"
+
+
+@pytest.mark.parametrize("member", ["project.json", "history.json", "weights.npz", "weights.npz:dense/kernel.npy"])
+def test_members_whose_sizes_lie_are_refused_without_inflating_them(member):
+    """64 MB of zeros in 64 kB, declared as 100 bytes: refused, and never inflated in memory."""
+    files = members_of_bytes(project_mod.project_bytes(make_project(history={"loss": [1.0]})))
+    outer, _, inner = member.partition(":")
+    files.pop(outer)
+    if inner:  # an array inside weights.npz
+        files[outer] = zeros_zip({}, inner, 64 << 20, declared=100)
+        data = zip_of(files)
+    else:      # a member of the project's own archive
+        data = zeros_zip(files, outer, 64 << 20, declared=100)
+    refused_within(data, 8 << 20)
+
+
+def test_weights_larger_than_the_architecture_needs_are_refused_unread():
+    files = members_of_bytes(project_mod.project_bytes(make_project()))
+    files["weights.npz"] = zeros_zip({}, "dense/kernel.npy", 64 << 20)  # honest sizes: 64 MB for 17 weights
+    refused_within(zip_of(files), 8 << 20, "more than the 17 weights of its architecture")
+
+
+@pytest.mark.parametrize("method, name", [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")])
+def test_compressions_without_a_bounded_reader_are_refused(method, name):
+    """bzip2 packs 100 MB of zeros into 113 bytes, and zipfile inflates such a member whole before
+    checking its size: nnviz reads deflate (what it writes) and stored members only."""
+    files = members_of_bytes(project_mod.project_bytes(make_project()))
+    with pytest.raises(ProjectError, match=f"compression nnviz does not read \\({name}\\)"):
+        read_project(zip_of(files, method))
+    files["weights.npz"] = zip_of(members_of_bytes(files["weights.npz"]), method)
+    with pytest.raises(ProjectError, match=f"kernel.npy in weights.npz .* \\({name}\\)"):
+        read_project(zip_of(files))
 
 
 def test_architecture_without_input_shape(tmp_path):
