@@ -9,7 +9,8 @@ A loss offers, side by side:
 * ``per_sample(y_true, y_pred)``  -> ``(batch,)``, the loss of each sample;
 * ``__call__(y_true, y_pred)``    -> float, the batch mean (what ``fit`` logs as ``loss``);
 * ``gradient(y_true, y_pred)``    -> ∂(batch mean)/∂y_pred, same shape as ``y_pred``; where a clip is
-  active the clipped quantity has derivative 0, as with TensorFlow's ``clip_by_value``;
+  active (strictly outside its bounds) the clipped quantity has derivative 0, and at a bound itself it
+  passes through, as with TensorFlow's ``clip_by_value`` and torch's ``clamp``;
 * ``per_output(y_true, y_pred)``  -> ``(batch, k)``, each output unit's share of the per-sample loss
   (``per_output(...).sum(-1) == per_sample(...)``), for the backprop stepper's view of ``C_0``;
 * ``fused_gradient(y_true, y_pred, activation)`` -> ∂(batch mean)/∂z through the final activation
@@ -346,9 +347,12 @@ def _renormalize(yp):
     return s, yp / s
 
 
-def _in_clip(q):
-    """True where clip(q, ε, 1 − ε) passes q through (derivative 1), False where it is clipped."""
-    return (q > EPSILON) & (q < 1 - EPSILON)
+def _in_clip(q, high=1 - EPSILON):
+    """True where clip(q, ε, high) passes q through (derivative 1), False where it is clipped.
+
+    The bounds themselves pass (ε ≤ q ≤ high), as in TensorFlow and torch: a float32 sigmoid
+    saturating at exactly float32(1 − ε) still has a gradient in Keras."""
+    return (q >= EPSILON) & (q <= high)
 
 
 class CategoricalCrossentropy(_SumOverLastAxis):
@@ -475,8 +479,8 @@ class KLDivergence(_SumOverLastAxis):
 
     def _d_rows(self, yt, yp):
         y = np.clip(yt, EPSILON, 1)
-        inside = (yp > EPSILON) & (yp < 1)
-        return np.where(inside, -y / np.clip(yp, EPSILON, 1), 0).astype(yp.dtype, copy=False)
+        # p = 1 exactly (a saturated softmax) is inside the clip: ∂/∂p = −y
+        return np.where(_in_clip(yp, high=1), -y / np.clip(yp, EPSILON, 1), 0).astype(yp.dtype, copy=False)
 
 
 class CosineSimilarity(_SumOverLastAxis):

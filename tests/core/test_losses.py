@@ -283,6 +283,26 @@ def test_gradient_is_zero_where_clipping_is_active():
     assert g[0, 0] == 0.0 and g[0, 1] == pytest.approx(-0.5 / 0.5)
 
 
+def test_gradient_passes_at_the_clip_bounds_themselves():
+    # TensorFlow's clip_by_value and torch's clamp are flat only strictly outside [ε, 1 − ε]: at a bound
+    # the gradient passes, so a float32 sigmoid saturated at exactly float32(1 − ε) still learns in Keras
+    for dtype in (np.float32, np.float64):
+        p = np.array([[1 - EPS], [EPS]], dtype=dtype)
+        y = np.array([[0.0], [1.0]], dtype=dtype)
+        c = p.astype(np.float64)
+        expected = (c - y) / (c * (1 - c)) / 2          # ∂/∂p of −mean(y log c + (1 − y) log(1 − c)), 2 elements
+        g = losses.get("binary_crossentropy").gradient(y, p)
+        assert np.all(g != 0)
+        np.testing.assert_allclose(g, expected, rtol=1e-6)
+    # KL divergence clips p to [ε, 1]: a softmax output of exactly 1 keeps ∂/∂p = −y / p = −y
+    g = losses.get("kl_divergence").gradient([[0.25, 0.75]], np.array([[0.0, 1.0]]))
+    np.testing.assert_allclose(g, [[0.0, -0.75]])
+    # categorical cross-entropy at q = 1 − ε exactly (Σp = 1): row = −log q_1, ∂/∂p_j = −(δ_1j − q_1) / q_1
+    q1 = 1 - EPS
+    g = losses.get("categorical_crossentropy").gradient([[0.0, 1.0]], np.array([[EPS, q1]]))
+    np.testing.assert_allclose(g, [[q1 / q1, -(1 - q1) / q1]], rtol=1e-6)
+
+
 # ====================================================================== fused gradients
 def _softmax(z):
     e = np.exp(z - z.max(axis=-1, keepdims=True))
