@@ -36,10 +36,13 @@ WEIGHTS_NPZ = "weights.npz"
 HISTORY_JSON = "history.json"
 
 # limits beyond which a file is refused rather than read (a corrupt or hostile file must not make us
-# allocate gigabytes): the size of a JSON member and the weights an architecture may declare. A
-# weights.npz may hold no more than the weights of its architecture need (see _weights_limit).
+# allocate gigabytes or build for minutes): the size of a JSON member, the weights an architecture may
+# declare and its number of layers (building a Sequential from a config takes time quadratic in its
+# layers: 1,000 take about a second). A weights.npz may hold no more than the weights of its
+# architecture need (see _weights_limit).
 MAX_JSON_BYTES = 64 << 20
 MAX_PARAMS = 200_000_000
+MAX_LAYERS = 1000
 
 
 class ProjectError(ValueError):
@@ -405,6 +408,9 @@ def _build_architecture(architecture: dict, allow_invalid: bool = False):
 
     if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
         raise ProjectError("the architecture must be an object with a 'layers' list (Sequential.get_config())")
+    if len(architecture["layers"]) > MAX_LAYERS + 1:  # + its InputLayer
+        raise ProjectError(f"the architecture has {len(architecture['layers']):,} layers, more than nnviz "
+                           f"handles ({MAX_LAYERS:,}); the file is damaged or not meant for nnviz")
     n = _estimated_params(architecture)
     if n > MAX_PARAMS:
         raise ProjectError(f"the architecture would have about {n:,} weights, more than nnviz handles "

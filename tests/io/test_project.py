@@ -317,6 +317,14 @@ def test_oversized_architecture_is_refused_without_allocating(tmp_path):
     refuse(tmp_path / "p.nnviz", "more than nnviz handles")
 
 
+def test_architecture_with_absurdly_many_layers_is_refused_quickly(tmp_path):
+    proj = make_project()
+    proj.weights = None
+    proj.architecture["layers"][1:] = [{"class_name": "Dense", "config": {"units": 2}}] * 1001
+    save_project(tmp_path / "p.nnviz", proj)
+    refuse(tmp_path / "p.nnviz", "1,002 layers", "more than nnviz handles")
+
+
 # ----------------------------------------------------------------------------------- zip bombs
 def zip_of(members: dict, method=zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
