@@ -307,17 +307,23 @@ class SquaredHinge(Hinge):
 class CategoricalHinge(Loss):
     """max(neg − pos + 1, 0) with pos = Σ y·p, neg = max((1 − y)·p).
 
-    Its per-output split, where the hinge is active: −y_j·p_j for every j, plus the negative term
-    on the unit that attains ``neg``, plus the margin 1 spread evenly."""
+    Where several units attain ``neg`` they share it evenly, as the gradient of ``max`` does in
+    TensorFlow and torch (so Keras' gradient is the same on either backend). Its per-output split,
+    where the hinge is active: −y_j·p_j for every j, plus neg shared by the units attaining it, plus
+    the margin 1 spread evenly."""
 
     name = "categorical_hinge"
 
     def _parts(self, yt, yp):
+        """(pos, neg, w, active): w_j = 1/m on the m units attaining neg (0 elsewhere); active where the
+        hinge is above 0."""
         pos = (yt * yp).sum(axis=-1)
         t = (1 - yt) * yp
-        j = t.argmax(axis=-1)[..., None]
-        neg = np.take_along_axis(t, j, axis=-1)[..., 0]
-        return pos, t, j, neg
+        neg = t.max(axis=-1)
+        w = (t == neg[..., None]).astype(yp.dtype)
+        w /= w.sum(axis=-1, keepdims=True)
+        active = (neg - pos + 1 > 0)[..., None]
+        return pos, neg, w, active
 
     def _rows(self, yt, yp):
         pos = (yt * yp).sum(axis=-1)
@@ -325,18 +331,14 @@ class CategoricalHinge(Loss):
         return np.maximum(neg - pos + 1, 0)
 
     def _shares(self, yt, yp):
-        pos, t, j, neg = self._parts(yt, yp)
-        active = (neg - pos + 1 > 0)[..., None]
-        s = -yt * yp + 1 / yp.shape[-1]
-        np.put_along_axis(s, j, np.take_along_axis(s, j, axis=-1) + np.take_along_axis(t, j, axis=-1), axis=-1)
+        _, neg, w, active = self._parts(yt, yp)
+        s = -yt * yp + w * neg[..., None] + 1 / yp.shape[-1]
         return np.where(active, s, 0).astype(yp.dtype, copy=False)
 
     def _d_rows(self, yt, yp):
-        pos, t, j, neg = self._parts(yt, yp)
-        active = (neg - pos + 1 > 0)[..., None]
-        d = -yt.copy()
-        np.put_along_axis(d, j, np.take_along_axis(d, j, axis=-1) + 1 - np.take_along_axis(yt, j, axis=-1), axis=-1)
-        return np.where(active, d, 0).astype(yp.dtype, copy=False)
+        _, _, w, active = self._parts(yt, yp)
+        # ∂pos/∂p_j = y_j;  ∂neg/∂p_j = w_j·(1 − y_j)
+        return np.where(active, (1 - yt) * w - yt, 0).astype(yp.dtype, copy=False)
 
 
 # ====================================================================== probabilistic losses

@@ -112,6 +112,20 @@ def test_categorical_hinge_uses_largest_wrong_prediction():
     np.testing.assert_allclose(losses.get("categorical_hinge").per_sample(y, p), [1.3, 0.0])
 
 
+def test_categorical_hinge_splits_a_tied_largest_wrong_prediction_evenly():
+    # the gradient of max() shares itself evenly among tied maxima in TensorFlow and torch alike
+    loss = losses.get("categorical_hinge")
+    y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    p = np.array([[0.5, 0.2, 0.5], [0.3, 0.3, 0.3]])
+    # row 0: neg = 0.5 at units 0 and 2, pos = 0.2 -> 1.3; row 1: neg = 0.3 at units 1 and 2, pos = 0.3 -> 1
+    # ∂row/∂p = −y + (1 − y)·w, w = ½ on each tied unit; the batch mean divides by 2 rows
+    np.testing.assert_allclose(loss.gradient(y, p), [[0.25, -0.5, 0.25], [-0.5, 0.25, 0.25]])
+    # the per-output split gives each tied unit half of neg: −y·p + neg/2 on the tied ones + 1/3 margin
+    np.testing.assert_allclose(loss.per_output(y, p), [[0.25 + 1 / 3, -0.2 + 1 / 3, 0.25 + 1 / 3],
+                                                       [-0.3 + 1 / 3, 0.15 + 1 / 3, 0.15 + 1 / 3]])
+    np.testing.assert_allclose(loss.per_output(y, p).sum(-1), loss.per_sample(y, p))
+
+
 def test_kl_divergence_clips_both_sides_and_sums():
     kld = losses.get("kld")
     # sum over the last axis: log 2, not log 2 / 2; y = 0 is clipped to ε
