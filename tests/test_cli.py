@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -64,6 +65,11 @@ def test_runtime_failures_exit_1_with_a_one_line_reason(capsys, tmp_path):
     assert "damaged or truncated" in capsys.readouterr().err.splitlines()[0]
     assert cli.main(["export", os.path.join(EXAMPLES, "xor.nnviz"), "-o", str(tmp_path / "no" / "dir" / "m.npz")]) == 1
     assert capsys.readouterr().err.splitlines()[-1].startswith("nnviz: error: cannot write")
+    if importlib.util.find_spec("onnx"):
+        assert cli.main(["export", os.path.join(EXAMPLES, "xor.nnviz"), "-o", str(tmp_path / "m.onnx"),
+                         "--opset", "99"]) == 1
+        assert "nnviz: error: ONNX export supports opsets up to" in capsys.readouterr().err
+        assert not (tmp_path / "m.onnx").exists()
 
 
 def test_no_arguments_opens_the_app(monkeypatch):

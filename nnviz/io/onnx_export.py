@@ -130,6 +130,10 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
     opset = int(opset)
     if opset < MIN_OPSET:
         raise ValueError(f"ONNX export needs opset {MIN_OPSET} or newer, got {opset}")
+    newest = onnx.defs.onnx_opset_version()
+    if opset > newest:
+        raise ValueError(f"ONNX export supports opsets up to {newest}, the newest the installed onnx "
+                         f"{onnx.__version__} knows; got {opset}")
     f32 = np.float32
     input_shape = tuple(model.input_shape[1:])
     g = _Graph(onnx, len(input_shape) + 1)

@@ -140,6 +140,9 @@ def test_float64_model_and_opsets(tmp_path):
         np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
     with pytest.raises(ValueError, match="opset 13"):
         export_onnx(model, tmp_path / "m.onnx", opset=9)
+    newest = onnx.defs.onnx_opset_version()
+    with pytest.raises(ValueError, match=f"opsets up to {newest}, the newest the installed onnx"):
+        export_onnx(model, tmp_path / "m.onnx", opset=newest + 1)
 
 
 def test_export_method_and_errors(tmp_path):
