@@ -486,25 +486,29 @@ class KLDivergence(_SumOverLastAxis):
 
 
 class CosineSimilarity(_SumOverLastAxis):
-    """−Σ ŷ · p̂ with x̂ = x / sqrt(max(Σx², 1e-12)): −1 when y and p point the same way."""
+    """−Σ ŷ · p̂ with x̂ = x · min(1/‖x‖, 1/ε), Keras 3's ``ops.normalize``: −1 when y and p point the same
+    way. A vector shorter than ε = 1e-7 (the zero vector included) is scaled by 1/ε instead."""
 
     name = "cosine_similarity"
 
     @staticmethod
-    def _norm(x):
-        return np.sqrt(np.maximum(np.square(x).sum(axis=-1, keepdims=True), 1e-12))
+    def _inv_norm(x):
+        """min(1/‖x‖, 1/ε) over the last axis."""
+        with np.errstate(divide="ignore"):
+            inv = 1 / np.sqrt(np.square(x).sum(axis=-1, keepdims=True))
+        return np.minimum(inv, 1 / EPSILON)
 
     def _terms(self, yt, yp):
-        return -(yt / self._norm(yt)) * (yp / self._norm(yp))
+        return -(yt * self._inv_norm(yt)) * (yp * self._inv_norm(yp))
 
     def _d_rows(self, yt, yp):
-        a = yt / self._norm(yt)
-        sq = np.square(yp).sum(axis=-1, keepdims=True)
-        n = np.sqrt(np.maximum(sq, 1e-12))
-        ph = yp / n
-        # ∂(a·p/|p|)/∂p = (a − (a·p̂) p̂) / |p|; below the 1e-12 floor |p| is a constant
-        proj = np.where(sq > 1e-12, (a * ph).sum(axis=-1, keepdims=True), 0)
-        return -(a - proj * ph) / n
+        a = yt * self._inv_norm(yt)
+        inv = self._inv_norm(yp)
+        ph = yp * inv
+        # ∂(a·p/‖p‖)/∂p = (a − (a·p̂) p̂) / ‖p‖; below ‖p‖ = ε the scale 1/ε is a constant. (For p = 0
+        # Keras' rsqrt gives NaN; this is the limit of the constant-scale branch, −a/ε.)
+        proj = np.where(inv < 1 / EPSILON, (a * ph).sum(axis=-1, keepdims=True), 0)
+        return -(a - proj * ph) * inv
 
 
 # ====================================================================== registry

@@ -155,6 +155,20 @@ def test_cosine_similarity_sign_and_zero_vector():
     assert cos([[1.0, 2.0]], np.array([[0.0, 0.0]])) == 0.0
 
 
+def test_cosine_similarity_floors_the_norm_at_epsilon_like_keras_3():
+    # Keras 3 normalizes x · min(1/‖x‖, 1/ε), ε = 1e-7 (TF 2's l2_normalize floored Σx² at 1e-12 instead)
+    cos = losses.get("cosine_similarity")
+    y = np.array([[0.6, 0.8]])
+    # ‖p‖ = 5e-7 > ε: p̂ is the unit vector (0.6, 0.8) -> −1 (a Σx² ≥ 1e-12 floor gives −0.5)
+    assert cos(y, np.array([[3e-7, 4e-7]])) == pytest.approx(-1.0, rel=1e-12)
+    # ‖p‖ = 5e-8 < ε: p̂ = p / ε = (0.3, 0.4) -> −(0.18 + 0.32)
+    assert cos(y, np.array([[3e-8, 4e-8]])) == pytest.approx(-0.5, rel=1e-12)
+    # below the floor the scale is a constant: ∂/∂p = −ŷ / ε
+    np.testing.assert_allclose(cos.gradient(y, np.array([[3e-8, 4e-8]])), -y / EPS, rtol=1e-12)
+    # above it, ∂(ŷ·p̂)/∂p = (ŷ − (ŷ·p̂)p̂)/‖p‖ vanishes for p̂ = ŷ
+    np.testing.assert_allclose(cos.gradient(y, np.array([[3e-7, 4e-7]])), [[0.0, 0.0]], atol=1e-6)
+
+
 def test_huber_switches_to_linear_beyond_delta():
     x = np.array([[0.5, -2.0, 3.0]])
     assert losses.get("huber")(np.zeros((1, 3)), x) == pytest.approx((0.125 + 1.5 + 2.5) / 3)
