@@ -56,7 +56,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="epochs to train (default: the project's setting)")
     p.add_argument("--out", metavar="TRAINED.nnviz",
                    help="save the trained project (weights and history) here; without it nothing is saved")
-    p.add_argument("--seed", type=int, metavar="S",
+    p.add_argument("--seed", type=_seed, metavar="S",
                    help="seed for weight initialisation, shuffling and dropout (default: the project's seed)")
     p.add_argument("--history-csv", metavar="PATH", help="also write the training history as CSV")
 
@@ -73,14 +73,21 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(minimum: int):
+    """An argparse ``type``: a whole number of at least ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int, _seed = _whole_number(1), _whole_number(0)
 
 
 def _format_from_name(path: str) -> str | None:
@@ -201,8 +208,11 @@ def _write(function, *args):
     try:
         function(*args)
     except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if reason.startswith("cannot write"):  # atomic_write's own message already names the file
+            raise CommandError(reason) from None
         target = next((a for a in args if isinstance(a, (str, os.PathLike))), "the file")
-        raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise CommandError(f"cannot write {target}: {reason}") from None
 
 
 def cmd_export(args, parser) -> int:
