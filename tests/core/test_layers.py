@@ -111,3 +111,25 @@ def test_batchnorm_inference_gradients_and_moving_statistics():
     assert layer.count_params() == 16 and layer.count_trainable_params() == 8
     assert sorted(layer.grads) == ["beta", "gamma"]
     _check_layer_gradients(layer, x[:5], training=False)
+
+
+def test_frozen_batchnorm_uses_its_moving_statistics_while_training():
+    # Keras 3: BatchNormalization with trainable=False normalises with the moving statistics even in
+    # training mode, and does not update them
+    rng = np.random.default_rng(4)
+    layer = _build(BatchNormalization(trainable=False), (3,))
+    mean, var = np.array([1.0, -2.0, 0.5]), np.array([4.0, 0.25, 1.0])
+    gamma, beta = np.array([2.0, 0.5, -1.0]), np.array([0.1, 0.2, 0.3])
+    layer.params["moving_mean"][...], layer.params["moving_variance"][...] = mean, var
+    layer.params["gamma"][...], layer.params["beta"][...] = gamma, beta
+    x = rng.normal(3.0, 2.0, size=(8, 3))
+    y = layer.forward(x, training=True)
+    np.testing.assert_allclose(y, gamma * (x - mean) / np.sqrt(var + 1e-3) + beta, rtol=1e-12)
+    np.testing.assert_array_equal(layer.params["moving_mean"], mean)
+    np.testing.assert_array_equal(layer.params["moving_variance"], var)
+    # the statistics are constants, so dC/dx = dC/dy · gamma / sqrt(var + eps)
+    d_out = rng.normal(size=y.shape)
+    np.testing.assert_allclose(layer.backward(d_out), d_out * gamma / np.sqrt(var + 1e-3), rtol=1e-12)
+    # unfrozen again, training mode uses the batch: its output has mean beta
+    layer.trainable = True
+    np.testing.assert_allclose(layer.forward(x, training=True).mean(0), beta, atol=1e-12)

@@ -12,6 +12,10 @@ class BatchNormalization(Layer):
     """Training: normalise with the batch's mean and (biased) variance and update the moving
     statistics ``m ← m·momentum + batch·(1 − momentum)``; inference: use the moving statistics.
     ``y = gamma · (x − mean) / sqrt(var + epsilon) + beta``.
+
+    A frozen layer (``trainable=False``) runs in inference mode even while the model trains, and its
+    moving statistics stay as they are: Keras 3's rule (``training and self.trainable``), the usual
+    set-up for fine-tuning.
     """
 
     non_trainable_names = ("moving_mean", "moving_variance")
@@ -50,6 +54,7 @@ class BatchNormalization(Layer):
 
     def forward(self, x, training=False):
         axes = tuple(range(x.ndim - 1))
+        training = training and self.trainable
         if training:
             mean = x.mean(axis=axes)
             var = x.var(axis=axes)
