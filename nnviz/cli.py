@@ -251,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``nnviz`` command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:
+        problem = _no_display()
+        if problem:
+            _report(problem)
+            return EXIT_FAILURE
         from nnviz.app import main as app_main
         return app_main()
     parser = _build_parser()
@@ -280,6 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError, OSError) as exc:  # ProjectError, WeightsError and the like
         _report(str(exc) or type(exc).__name__)
         return EXIT_FAILURE
+
+
+def _no_display() -> str | None:
+    """Why the app cannot open a window here (Linux with neither X11 nor Wayland), or None. Qt itself
+    would abort the process with a core dump and a plugin hint."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("there is no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set)\n"
+            "start it from a desktop session, or use a command: nnviz summary | train | export (see nnviz --help)")
 
 
 def _report(message: str) -> None:
