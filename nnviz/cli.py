@@ -281,9 +281,20 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         _report(str(exc))
         return EXIT_FAILURE
+    except BrokenPipeError:  # whoever read our output stopped reading (nnviz train ... | head): not an error to tell
+        _discard_stdout()
+        return EXIT_FAILURE
     except (ValueError, RuntimeError, OSError) as exc:  # ProjectError, WeightsError and the like
         _report(str(exc) or type(exc).__name__)
         return EXIT_FAILURE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush of a broken pipe stays quiet too."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stdout that is not a file (a test's capture)
+        pass
 
 
 def _no_display() -> str | None:

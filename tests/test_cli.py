@@ -174,6 +174,17 @@ def test_subprocess_train_then_export_onnx(tmp_path, xor):
     assert run.returncode == 1 and run.stderr.startswith("nnviz: error:")
 
 
+def test_output_into_a_closed_pipe_stops_quietly():
+    """'nnviz train ... | head -1': once the reader is gone there is nobody to tell, and no traceback."""
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with subprocess.Popen([sys.executable, "-m", "nnviz.cli", "summary", os.path.join(EXAMPLES, "digits-cnn.nnviz")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as run:
+        run.stdout.close()  # the reader leaves before the first line
+        err = run.stderr.read().decode()
+        assert run.wait(timeout=120) == 1
+    assert err == ""
+
+
 def test_history_csv_layout(tmp_path):
     history = {"loss": [0.5, 0.25], "accuracy": [0.75, 1.0], "val_loss": [0.6, float("nan")]}
     assert history_csv(history).splitlines() == [
