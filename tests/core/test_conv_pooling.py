@@ -304,9 +304,43 @@ def test_max_pooling_sends_a_tied_maximum_to_one_cell_only():
     assert d_x.sum() == 4.0
     for window in (d_x[0, 0:2, 0:2, 0], d_x[0, 0:2, 2:4, 0], d_x[0, 2:4, 0:2, 0], d_x[0, 2:4, 2:4, 0]):
         assert np.count_nonzero(window) == 1
-    # ties go to the first maximal cell in column-major order: the left column first, then the top
+    # ties go to the first maximal cell in row-major order, as in TensorFlow and torch: the top row
+    # first, then the left
     assert d_x[0, 0, 0, 0] == 1.0
-    assert d_x[0, 1, 2, 0] == 1.0 and d_x[0, 0, 3, 0] == 0.0
+    assert d_x[0, 0, 3, 0] == 1.0 and d_x[0, 1, 2, 0] == 0.0
+
+
+def max_pool_gradient_reference(x, d_out, pool, strides, padding):
+    """dC/dx of max pooling, window by window: all of d_out to the window's first maximal cell in
+    row-major order (np.argmax of the row-major flattened window), padded cells never winning."""
+    from nnviz.core.layers.conv import window_geometry_2d
+    n, h, w, c = x.shape
+    out_h, out_w, (pt, _, pl, _) = window_geometry_2d(h, w, pool, strides, padding)
+    d_x = np.zeros_like(x)
+    for b in range(n):
+        for ch in range(c):
+            for y in range(out_h):
+                for xo in range(out_w):
+                    r0, c0 = y * strides[0] - pt, xo * strides[1] - pl
+                    rows = range(max(r0, 0), min(r0 + pool[0], h))
+                    cols = range(max(c0, 0), min(c0 + pool[1], w))
+                    window = x[b, rows.start:rows.stop, cols.start:cols.stop, ch]
+                    i, j = np.unravel_index(np.argmax(window), window.shape)
+                    d_x[b, rows.start + i, cols.start + j, ch] += d_out[b, y, xo, ch]
+    return d_x
+
+
+@pytest.mark.parametrize("size, pool, strides, padding", POOL_CASES + [((7, 9), (4, 3), (2, 1), "same"),
+                                                                    ((6, 6), (2, 4), (1, 3), "valid")])
+def test_max_pooling_breaks_ties_in_row_major_order(size, pool, strides, padding):
+    # inputs of 0, 1 and 2 only: most windows hold their maximum more than once
+    rng = np.random.default_rng(15)
+    layer = built(MaxPooling2D(pool, strides=strides, padding=padding), size + (2,))
+    x = rng.integers(0, 3, (3,) + size + (2,)).astype(np.float64)
+    d_out = rng.standard_normal((3,) + layer.compute_output_shape(size + (2,)))
+    layer.forward(x, training=True)
+    expected = max_pool_gradient_reference(x, d_out, layer.pool_size, layer.strides, padding)
+    np.testing.assert_allclose(layer.backward(d_out), expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("cls", [MaxPooling2D, AveragePooling2D])

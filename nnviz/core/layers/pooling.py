@@ -8,7 +8,9 @@ smaller column pass pays for short runs.  Backward runs the two passes in revers
 
 * Max pool pads with −inf (padded cells never win).  Its gradient goes to the window's maximum;
   when several cells tie (common after ReLU: a window of zeros) to exactly one of them: the first
-  in column-major order (leftmost column holding the maximum, then its top-most such cell).
+  in row-major order (top-most row holding the maximum, then its leftmost such cell), the cell
+  TensorFlow's and torch's max pooling pick.  The row pass keeps, for every input column, the first
+  row holding that column's maximum; the column pass breaks ties between columns by that row.
 * Average pool pads with zeros and divides by the number of *real* cells in each window, as TF does.
 """
 
@@ -30,9 +32,12 @@ def _cols(a: np.ndarray, j: int, out_w: int, sw: int) -> np.ndarray:
     return a[:, :, j:j + sw * (out_w - 1) + 1:sw]
 
 
-def _max_pass(views: list[np.ndarray], with_index: bool = True):
-    """Elementwise max over views and, when asked, the index of the first view holding it
-    (a bool array for two views, small ints for more; None for a single view or without index)."""
+def _max_pass(views: list[np.ndarray], with_index: bool = True, ranks: list[np.ndarray] | None = None):
+    """Elementwise max over views and, when asked, the index of the view holding it (a bool array for
+    two views, small ints for more; None for a single view or without index).
+
+    Ties go to the first view holding the maximum; with ``ranks`` (one array per view) to the one of
+    lowest rank among them, then the first."""
     if len(views) == 1:
         return views[0], None
     out = np.maximum(views[0], views[1])
@@ -40,11 +45,17 @@ def _max_pass(views: list[np.ndarray], with_index: bool = True):
         for v in views[2:]:
             np.maximum(out, v, out=out)
         return out, None
-    idx = views[1] > views[0]  # ties stay with the first
+    idx = views[1] > views[0]  # ties stay with the first ...
+    if ranks is not None:      # ... unless the second ranks lower
+        idx |= (views[1] == views[0]) & (ranks[1] < ranks[0])
+        best = np.where(idx, ranks[1], ranks[0]) if len(views) > 2 else None
     if len(views) > 2:
         idx = idx.astype(np.min_scalar_type(len(views)))
         for q, v in enumerate(views[2:], 2):
             later = v > out
+            if ranks is not None:
+                later |= (v == out) & (ranks[q] < best)
+                np.copyto(best, ranks[q], where=later)
             np.maximum(out, v, out=out)
             idx[later] = q
     return out, idx
@@ -127,7 +138,9 @@ class MaxPooling2D(_Pooling2D):
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         # where each maximum came from is only needed for backward: skipped in inference
         r, idx_rows = _max_pass([_rows(xp, i, out_h, sh) for i in range(ph)], with_index=training)
-        out, idx_cols = _max_pass([_cols(r, j, out_w, sw) for j in range(pw)], with_index=training)
+        # columns tied at the maximum: the one whose maximum sits in the top-most row wins (row-major)
+        ranks = None if idx_rows is None else [_cols(idx_rows, j, out_w, sw) for j in range(pw)]
+        out, idx_cols = _max_pass([_cols(r, j, out_w, sw) for j in range(pw)], with_index=training, ranks=ranks)
         if pw == 1:  # one column per window: the column pass selected a view, never return one
             out = out.copy()
         self.cache.update(x=x, padded_shape=xp.shape, idx_rows=idx_rows, idx_cols=idx_cols, indexed=training)
