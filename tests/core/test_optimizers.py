@@ -50,6 +50,28 @@ def test_adam_matches_keras_rule_and_first_step_is_lr_times_sign():
     assert first[3] == 0.0  # zero gradient, no move
 
 
+def test_adam_step_size_is_computed_in_float32_for_float32_weights():
+    # Keras casts β₁, β₂ and the step to the variable's dtype before α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ);
+    # float32(0.999) = 0.99900001287, so 1 − β₂ is 1.3e-5 (relative) short of 0.001 and α 6.4e-6 short
+    f = np.float32
+    opt = Adam()
+    opt.build(3, np.float32)
+    alpha = f(0.001) * np.sqrt(f(1) - f(0.999) ** f(1)) / (f(1) - f(0.9) ** f(1))
+    assert opt.step_size(1) == alpha
+    assert abs(opt.step_size(1) / (0.001 * np.sqrt(1 - 0.999) / (1 - 0.9)) - 1) > 5e-6
+    # the update uses it, bit for bit: w ← w − α·m/(√v + ε) with m = (1 − β₁)·g, v = (1 − β₂)·g²
+    w = np.array([1.0, -2.0, 0.5], np.float32)
+    g = np.array([0.3, -0.1, 2.0], np.float32)
+    m, v = g * f(1 - 0.9), g * g * f(1 - 0.999)
+    expected = w - alpha * m / (np.sqrt(v) + f(1e-7))
+    opt.apply(w, g)
+    np.testing.assert_array_equal(w, expected)
+    # float64 weights keep float64 arithmetic
+    opt64 = Adam()
+    opt64.build(3, np.float64)
+    assert opt64.step_size(4) == pytest.approx(0.001 * np.sqrt(1 - 0.999 ** 4) / (1 - 0.9 ** 4), rel=1e-15)
+
+
 def test_rmsprop_and_adagrad_match_keras_rules():
     w, s = W0.copy(), np.zeros(4)
     for g in GRADS:
