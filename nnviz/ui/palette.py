@@ -7,8 +7,8 @@ Drag an item onto the layer view (it carries ``LAYER_MIME`` with the class name)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSizePolicy, QStyle,
                                QStyledItemDelegate)
 
@@ -118,9 +118,6 @@ class LayerPalette(QListWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("layerPalette")
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
-        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setMouseTracking(True)
         self.setItemDelegate(_PaletteDelegate(self))
@@ -129,6 +126,10 @@ class LayerPalette(QListWidget):
         self.setWrapping(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
+        # after setMovement: a Static list view turns dragging off, and the tiles are there to be dragged
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setUniformItemSizes(True)
         self.setSpacing(0)
         for layer_type in LAYER_TYPES:
@@ -191,6 +192,20 @@ class LayerPalette(QListWidget):
 
     def supportedDragActions(self):
         return Qt.DropAction.CopyAction
+
+    def startDrag(self, _actions) -> None:
+        """Drag the pressed tile (its picture under the pointer) with the layer type as ``LAYER_MIME``."""
+        items = self.selectedItems()
+        if not items:
+            return
+        item = items[0]
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        rect = self.visualItemRect(item)
+        pixmap = self.viewport().grab(rect)
+        drag.setPixmap(pixmap)
+        drag.setHotSpot(QPoint(ICON_BOX, rect.height() // 2))   # the pointer on the tile's icon
+        drag.exec(Qt.DropAction.CopyAction)
 
     def _on_item_activated(self, item: QListWidgetItem) -> None:
         self.layer_activated.emit(item.data(Qt.ItemDataRole.UserRole))

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox
 
 from nnviz.core.activations import NAMES as ACTIVATIONS
 from nnviz.ui import theme
+from nnviz.ui.layer_view import LAYER_MIME
 from nnviz.ui.main_window import EXAMPLES_DIR
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -81,6 +82,60 @@ def test_dropping_a_palette_item_between_two_blocks_inserts_it_there(main_window
     drop_from_palette(w, "Activation", last + QPoint(0, 80))         # below the last block: appended
     assert classes(w)[-1] == "Activation"
     assert w.layer_view.block_item(w.document.layer_count() - 1).title == "Activation · relu"
+
+
+def test_dragging_a_palette_tile_starts_a_drag_that_inserts_the_layer(main_window, qtbot, monkeypatch):
+    """Press on a tile and move with the button held: a drag with the layer type starts (a QListView with Static
+    movement turns dragging off, so the palette must turn it back on); dropped in a gap, the layer goes there."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    import nnviz.ui.palette as palette_module
+
+    started = []
+
+    class RecordingDrag:   # QDrag.exec would run a platform drag loop; record what the drag carries instead
+        def __init__(self, source):
+            self.source = source
+
+        def setMimeData(self, mime):
+            self.mime = mime
+
+        def setPixmap(self, pixmap):
+            self.pixmap = pixmap
+
+        def setHotSpot(self, point):
+            pass
+
+        def exec(self, action):
+            started.append(self)
+            return action
+
+    monkeypatch.setattr(palette_module, "QDrag", RecordingDrag)
+    w = main_window
+    palette = w.palette
+    vp = palette.viewport()
+    start = QPointF(palette.visualItemRect(palette.item_for("Flatten")).center())
+
+    def send(kind, pos, button):
+        QApplication.sendEvent(vp, QMouseEvent(kind, pos, vp.mapToGlobal(pos), button, Qt.MouseButton.LeftButton,
+                                               Qt.KeyboardModifier.NoModifier))
+
+    send(QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+    for k in range(1, 6):
+        send(QEvent.Type.MouseMove, start + QPointF(6 * k, 6 * k), Qt.MouseButton.NoButton)
+    assert len(started) == 1, "pressing a tile and moving did not start a drag"
+    drag = started[0]
+    assert bytes(drag.mime.data(LAYER_MIME)).decode() == "Flatten"
+    assert not drag.pixmap.isNull()   # the tile follows the pointer
+    viewport = w.layer_view.viewport()
+    pos = w.layer_view.gap_point(1)
+    for event in (QDragEnterEvent(pos, Qt.DropAction.CopyAction, drag.mime, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier),
+                  QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, drag.mime, Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier)):
+        QApplication.sendEvent(viewport, event)
+    assert classes(w) == ["Dense", "Flatten", "Dense", "Dense"]
 
 
 def test_double_clicking_a_palette_item_appends_the_layer(main_window, qtbot):
