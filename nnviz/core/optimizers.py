@@ -167,7 +167,7 @@ class RMSprop(Optimizer):
     def _update(self, params, grads):
         s = self.slots["velocity"]
         s *= self.rho
-        s += (1 - self.rho) * grads * grads
+        s += (1 - self.rho) * np.square(grads)   # (1 − ρ)·(g²), Keras' grouping: the same float32 bits
         if self.centered:
             avg = self.slots["average_gradient"]
             avg *= self.rho

@@ -86,6 +86,18 @@ def test_rmsprop_and_adagrad_match_keras_rules():
     assert np.allclose(_run(Adagrad(0.01)), w, rtol=0, atol=1e-13)
 
 
+def test_rmsprop_velocity_groups_the_square_like_keras():
+    # Keras: velocity ← ρ·velocity + (1 − ρ)·g²; ((1 − ρ)·g)·g rounds differently in float32 for these g
+    f = np.float32
+    g = np.array([0.104900114, -0.5356694, 0.36159506], np.float32)
+    assert np.all(f(1 - 0.9) * g * g != f(1 - 0.9) * (g * g))
+    opt = RMSprop()
+    w = np.zeros(3, np.float32)
+    opt.apply(w, g)
+    np.testing.assert_array_equal(opt.slots["velocity"], f(1 - 0.9) * (g * g))
+    np.testing.assert_array_equal(w, -(f(0.001) * g) / np.sqrt(f(1 - 0.9) * (g * g) + f(1e-7)))
+
+
 def test_keras_defaults_and_names():
     assert SGD().learning_rate == 0.01 and SGD().momentum == 0.0
     assert Adam().learning_rate == 0.001 and Adam().epsilon == 1e-7
