@@ -1,9 +1,10 @@
 """Keras' training metrics, as per-sample values (their mean is the logged metric).
 
-``get("accuracy")`` resolves the way Keras 3's ``compile`` does: binary accuracy for a single-unit
-output (or a binary cross-entropy loss), sparse categorical accuracy for integer labels (or a sparse
-cross-entropy loss), categorical accuracy otherwise. Whatever the caller cannot tell yet (units,
-label shape) is read off the first batch. The metric keeps the name the user typed ("acc", "mae"),
+``get("accuracy")`` resolves the way Keras 3's ``compile`` does (``compile_utils.get_metric``), from
+the shapes alone: binary accuracy for a single-unit output, sparse categorical accuracy for integer
+labels, categorical accuracy otherwise — also under a binary cross-entropy loss with several units
+(Keras 2.2 and older chose binary accuracy there; Keras 3 does not look at the loss). Whatever the
+caller cannot tell yet (units, label shape) is read off the first batch. The metric keeps the name the user typed ("acc", "mae"),
 which is the key it gets in ``logs``.
 
 Each metric is a handful of NumPy calls: it runs on every batch of ``fit``.
@@ -116,14 +117,15 @@ def _labels_are_sparse(y_true, yp) -> bool:
 
 
 def _accuracy_kind(loss_name, output_units, sparse_labels) -> str | None:
-    """Keras' choice for "accuracy"; None when it needs a batch to decide."""
-    if output_units == 1 or loss_name == "binary_crossentropy":
+    """Keras 3's choice for "accuracy"; None when it needs a batch to decide. The loss only stands in
+    for an unknown label shape: a sparse cross-entropy needs sparse labels."""
+    if output_units == 1:
         return "binary_accuracy"
-    if sparse_labels or loss_name == "sparse_categorical_crossentropy":
-        return "sparse_categorical_accuracy"
+    if sparse_labels is None and loss_name == "sparse_categorical_crossentropy":
+        sparse_labels = True
     if output_units is None or sparse_labels is None:
         return None
-    return "categorical_accuracy"
+    return "sparse_categorical_accuracy" if sparse_labels else "categorical_accuracy"
 
 
 _REGISTRY = Registry("metric", Metric)

@@ -50,13 +50,17 @@ def test_metric_keeps_the_name_the_user_typed(identifier):
 @pytest.mark.parametrize("kwargs, kind", [
     (dict(loss_name="binary_crossentropy", output_units=1, sparse_labels=False), "binary_accuracy"),
     (dict(loss_name="mse", output_units=1, sparse_labels=False), "binary_accuracy"),
-    (dict(loss_name="binary_crossentropy", output_units=3, sparse_labels=False), "binary_accuracy"),
+    # Keras 3 looks at the shapes only: several units under a binary cross-entropy give categorical accuracy
+    (dict(loss_name="binary_crossentropy", output_units=3, sparse_labels=False), "categorical_accuracy"),
+    (dict(loss_name="binary_crossentropy", output_units=3, sparse_labels=True), "sparse_categorical_accuracy"),
     (dict(loss_name="sparse_categorical_crossentropy", output_units=3, sparse_labels=True),
      "sparse_categorical_accuracy"),
     (dict(loss_name="mse", output_units=3, sparse_labels=True), "sparse_categorical_accuracy"),
     (dict(loss_name="categorical_crossentropy", output_units=3, sparse_labels=False), "categorical_accuracy"),
-    (dict(loss_name=losses.get("SparseCategoricalCrossentropy")), "sparse_categorical_accuracy"),
-    (dict(loss_name="BinaryCrossentropy"), "binary_accuracy"),
+    (dict(loss_name=losses.get("SparseCategoricalCrossentropy"), output_units=3), "sparse_categorical_accuracy"),
+    (dict(loss_name="SparseCategoricalCrossentropy", output_units=1), "binary_accuracy"),
+    (dict(loss_name="BinaryCrossentropy"), None),       # the units decide, on the first batch
+    (dict(loss_name="sparse_categorical_crossentropy"), None),
 ])
 def test_accuracy_resolves_like_keras(kwargs, kind):
     assert metrics.get("accuracy", **kwargs).kind == kind
@@ -74,6 +78,16 @@ def test_accuracy_values_follow_the_resolution():
 
     acc = metrics.get("accuracy", loss_name="categorical_crossentropy", output_units=3, sparse_labels=False)
     np.testing.assert_array_equal(acc([[0, 1, 0], [0, 0, 1]], p3), [1, 0])
+
+
+def test_multi_label_binary_crossentropy_accuracy_is_categorical_as_in_keras_3():
+    # 3 sigmoid units, multi-hot labels: Keras 3 logs [argmax y == argmax p], not the per-unit match rate
+    y = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    p = np.array([[0.9, 0.2, 0.4], [0.6, 0.7, 0.1]])
+    acc = metrics.get("accuracy", loss_name="binary_crossentropy", output_units=3, sparse_labels=False)
+    np.testing.assert_array_equal(acc(y, p), [1.0, 1.0])       # argmax: 0 == 0, 1 == 1
+    # what binary accuracy would have said: 2 of 3 units on the right side of 0.5, in both rows
+    np.testing.assert_allclose(metrics.binary_accuracy(y, p), [2 / 3, 2 / 3])
 
 
 @pytest.mark.parametrize("y, p, kind, expected", [
