@@ -322,7 +322,26 @@ def layer_config(layer, dtype: str, input_shape) -> dict:
 
 
 # every loss and metric name of the core is also a Keras 3 identifier (checked against keras.losses.get /
-# keras.metrics.get), so compile settings travel as names
+# keras.metrics.get), so compile settings travel as names -- except a loss with settings of its own,
+# which a name would reload with Keras' defaults (Huber(delta=2.5) as "huber" is Keras' delta = 1)
+_LOSS_CLASSES = {"huber": ("Huber", "huber_loss")}   # our name -> Keras class and its default name
+
+
+def _loss(loss):
+    """The loss as ``compile_config`` holds it: its name, or the serialized Keras loss object when it
+    has settings; None for a loss Keras cannot rebuild."""
+    config = loss.get_config() if hasattr(loss, "get_config") else {"name": getattr(loss, "name", None)}
+    name = config.pop("name", None)
+    if not isinstance(name, str):
+        return None
+    if not config:
+        return name
+    if name not in _LOSS_CLASSES:
+        return None
+    class_name, keras_name = _LOSS_CLASSES[name]
+    return _serialized("keras.losses", class_name, {"name": keras_name, "reduction": "sum_over_batch_size", **config})
+
+
 def _compile_config(model) -> dict | None:
     opt, loss = model.optimizer, model.loss
     if opt is None or loss is None:
@@ -337,12 +356,12 @@ def _compile_config(model) -> dict | None:
                 "initial_accumulator_value"):
         if key in args:
             config[key] = args[key]
-    loss_name = getattr(loss, "name", None)
-    if not isinstance(loss_name, str):
+    keras_loss = _loss(loss)
+    if keras_loss is None:
         return None
     metrics = [m for m in model._metric_ids if isinstance(m, str)]
     return {"optimizer": _serialized("keras.optimizers", keras_names[name], config, keras_names[name]),
-            "loss": loss_name, "loss_weights": None, "metrics": metrics or None,
+            "loss": keras_loss, "loss_weights": None, "metrics": metrics or None,
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 

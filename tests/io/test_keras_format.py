@@ -14,6 +14,7 @@ import pytest
 
 from nnviz.core import (Activation, Adam, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
                         Input, MaxPooling2D, RMSprop, SGD, Sequential)
+from nnviz.core.losses import Huber
 
 h5py = pytest.importorskip("h5py")
 
@@ -78,6 +79,17 @@ def test_keras_archive_structure(tmp_path):
         trainable = sum(len(l.trainable_names) for l in model.layers)
         assert len(f["optimizer/vars"]) == 2 + 2 * trainable   # iterations, learning rate, (m, v) per variable
         np.testing.assert_array_equal(f["layers/conv2d/vars/0"][()], model.layers[0].params["kernel"])
+
+
+def test_a_loss_with_settings_travels_as_a_keras_object():
+    # a name would reload with Keras' defaults: "huber" is Keras' Huber(delta=1)
+    model = Sequential([Input((3,)), Dense(2)])
+    model.compile(optimizer="sgd", loss=Huber(delta=2.5))
+    assert keras_config(model)["compile_config"]["loss"] == {
+        "module": "keras.losses", "class_name": "Huber", "registered_name": None,
+        "config": {"name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 2.5}}
+    model.compile(optimizer="sgd", loss="mse")
+    assert keras_config(model)["compile_config"]["loss"] == "mean_squared_error"
 
 
 def test_optimizer_state_in_keras_order():
@@ -171,6 +183,16 @@ def test_keras_reads_our_weights_and_we_read_keras(tmp_path, keras, quiet):
     model.load_weights(tmp_path / "keras_model.keras")
     for a, b in zip(model.get_weights(), kclone.get_weights()):
         assert a.tobytes() == np.asarray(b).tobytes()
+
+
+def test_keras_evaluates_an_exported_huber_loss_with_its_delta(tmp_path, keras, quiet):
+    model = Sequential([Input((3,)), Dense(3)], seed=0)
+    model.compile(optimizer="adam", loss=Huber(delta=2.5))
+    model.export(tmp_path / "m.keras", format="keras")
+    x = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    y = 5 * x                                     # errors beyond 1: Keras' default delta would give another loss
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y), rel=1e-6)
 
 
 @pytest.mark.parametrize("make_optimizer", [lambda: Adam(0.01), lambda: SGD(0.05, momentum=0.9),
