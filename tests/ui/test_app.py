@@ -5,6 +5,7 @@ batch by batch with the toolbar's Step button, and closing mid-training."""
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from nnviz.app import assemble
 
 TIMEOUT = 10_000
 SIZE = (1440, 860)
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "examples")
 #: every dock of the assembled window: objectName -> title in View
 DOCKS = {
     "dockPalette": "Layers", "dockInspector": "Inspector", "dockSummary": "Summary", "dockData": "Data",
@@ -209,3 +211,28 @@ def test_the_first_launch_fills_the_screen(make_main_window):
     window.fit_to_screen()
     available = window.screen().availableGeometry()
     assert QRect(window.geometry()) == available and window.isMaximized()
+
+
+def test_a_view_behind_a_tab_shows_the_trained_network_when_its_tab_is_opened(app_window, qtbot):
+    """The confusion matrix sits behind the decision boundary and is skipped while hidden; opening its tab
+    after training has ended must show the final network, not the one from before training."""
+    from PySide6.QtWidgets import QTabBar
+
+    window, controller = app_window
+    ui = window.training_ui
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda snap: snap.weights[0].shape == (64, 32)):
+        window.open_file(EXAMPLES + "/digits-mlp.nnviz", ask=False)
+    ui.panel.epochs_spin.setValue(3)
+    confusion = window.docks["confusionDock"][0]
+    assert not on_screen(confusion)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):   # the run's three epochs end
+        window.findChild(QAction, "actionTrain").trigger()
+    accuracy = controller.latest_snapshot.test_history["accuracy"].y[-1]
+    assert accuracy > 0.6
+    tabs = next(bar for bar in window.findChildren(QTabBar)
+                if "Confusion matrix" in [bar.tabText(i) for i in range(bar.count())])
+    index = [tabs.tabText(i) for i in range(tabs.count())].index("Confusion matrix")
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
+    qtbot.waitUntil(lambda: on_screen(confusion), timeout=2000)
+    assert f"accuracy <b>{100 * accuracy:.1f} %</b>" in ui.confusion.summary.text()

@@ -26,7 +26,7 @@ from nnviz.ui.training.confusion_view import ConfusionView
 from nnviz.ui.training.controls import TrainingControls
 from nnviz.ui.training.curves import CurvesView
 from nnviz.ui.training.gradients_view import GradientsView
-from nnviz.ui.training.panel import TrainingPanel
+from nnviz.ui.training.panel import TrainingPanel, loss_choices
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.weights_view import WeightsView
 
@@ -42,18 +42,26 @@ DOCKS = [  # (attribute, objectName, title)
 ]
 
 
-def _model_fits(model, dataset) -> str:
-    """Why ``model`` cannot train on ``dataset`` ("" when it can)."""
+def fit_problem(model, dataset) -> tuple[str, tuple | None]:
+    """``(why, fix)``: why ``model`` cannot train on ``dataset`` ("" when it can), and what would fix it:
+    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer, or None."""
     if model is None:
-        return "the network is not valid"
+        return "the network is not valid", None
     if dataset is None:
-        return "choose a data set"
+        return "choose a data set", None
     want = tuple(dataset.input_shape)
     have = tuple(model.input_shape[1:])
     if want != have:
         return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
-                f"set the input shape to {want}")
-    return ""
+                f"set the input shape to {want}"), ("input", want)
+    allowed, hidden, _suggested = loss_choices(model, dataset)
+    if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
+        if dataset.task == "regression":
+            fix = ("output", int(dataset.num_outputs), "linear")
+        else:
+            fix = ("output", int(dataset.num_classes), "softmax")
+        return next(iter(hidden.values())), fix
+    return "", None
 
 
 class TrainingUI(QObject):
@@ -97,6 +105,7 @@ class TrainingUI(QObject):
         self._neuron_weights = Throttle(0.1)
         self._neuron_thumbs = Throttle(0.2)
         self._blocked = ""
+        self._latest = None   # the newest snapshot that fits the document, for views that come into sight
         self._rebuild_pending = False
 
     # ------------------------------------------------------------------ building
@@ -213,6 +222,10 @@ class TrainingUI(QObject):
         c.diverged.connect(self._on_controller_diverged)
         c.failed.connect(self._on_controller_failed)
         c.weights_reset.connect(self._on_controller_weights_reset)
+        for attr, dock in self.docks.items():
+            view = getattr(self, attr)
+            if view in self.fast_views or view in self.slow_views:
+                dock.visibilityChanged.connect(lambda shown, view=view: self._on_dock_visibility_changed(view, shown))
         closing = getattr(self.window, "about_to_close", None)
         if closing is not None:
             closing.connect(self.controller.shutdown)   # the MainWindow: after "save changes?" was answered
@@ -228,18 +241,59 @@ class TrainingUI(QObject):
 
     def _reason(self) -> str:
         """Why the document cannot be trained now ("" when it can)."""
+        return self._problem()[0]
+
+    def _problem(self) -> tuple[str, tuple | None]:
         d = self.document
         model = d.model if getattr(d, "is_valid", d.model is not None) else None
-        reason = _model_fits(model, d.dataset)
         if model is None and getattr(d, "error", None) is not None:
-            reason = f"the network is not valid: {d.error}"
-        return reason
+            return f"the network is not valid: {d.error}", None
+        return fit_problem(model, d.dataset)
+
+    def _show_notice(self) -> None:
+        """The window's amber strip says why a network that builds cannot train, with a button for the fix."""
+        set_notice = getattr(self.window, "set_notice", None)
+        if set_notice is None:
+            return
+        d = self.document
+        reason, fix = self._problem()
+        if not reason or getattr(d, "error", None) is not None or not getattr(d, "is_valid", True):
+            set_notice("")   # trainable, or the error banner already says what is wrong
+            return
+        if d.dataset is None:
+            set_notice("No data set to train on: choose one in the Data panel, or import your own with "
+                       "File ▸ Import CSV…")
+            return
+        text = "This network cannot train on the data set: " + reason + "."
+        configs = d.layer_configs() if hasattr(d, "layer_configs") else []
+        if fix is not None and fix[0] == "input" and hasattr(d, "set_input_shape"):
+            shape = fix[1]
+            set_notice(text, f"Use input {shape}", lambda: d.set_input_shape(shape))
+        elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense":
+            _kind, units, activation = fix
+            set_notice(text, f"Make the last layer Dense({units}, {activation})",
+                       lambda: self._fit_output_layer(units, activation))
+        else:
+            set_notice(text)
+
+    def _fit_output_layer(self, units: int, activation: str) -> None:
+        """The notice's fix: the last Dense layer gets ``units`` and ``activation`` (one undo step)."""
+        d = self.document
+        last = d.layer_count() - 1
+        stack = d.undo_stack
+        stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
+        try:
+            d.set_layer_option(last, "units", units)
+            d.set_layer_option(last, "activation", activation)
+        finally:
+            stack.endMacro()
 
     def _schedule_rebuild(self) -> None:
         """One edit makes the document emit several signals (architecture, weights, validity): the actions
         follow at once, the worker and the views get one new setup when the event loop comes back."""
         reason = self._reason()
         self.controls.set_enabled(not reason, reason)
+        self._show_notice()
         if reason:
             self._blocked = reason      # no write-back of the old network's weights
             self.controller.clear_setup()
@@ -250,15 +304,18 @@ class TrainingUI(QObject):
     def _rebuild(self) -> None:
         """New model or data set: a fresh setup for the worker, the probe and every view."""
         self._rebuild_pending = False
+        self._latest = None
         d = self.document
         model = d.model if getattr(d, "is_valid", d.model is not None) else None
         dataset = d.dataset
         reason = self._reason()
         self._blocked = reason
         self.panel.set_context(model, dataset)
+        self._show_notice()
         if reason:
             self.controller.clear_setup()
             self.controls.set_enabled(False, reason)
+            self.controls.update_snapshot(None)   # no run's epoch, step and loss of the network before
             self.probe.set_model(None)
         else:
             self.probe.set_model(model)
@@ -361,9 +418,21 @@ class TrainingUI(QObject):
         return all(w.shape == p.shape for w, p in zip(snap.weights, (layer.params[k] for layer in model.layers
                                                                       for k in layer.weight_names)))
 
+    def _on_dock_visibility_changed(self, view, shown: bool) -> None:
+        """A view skipped while hidden (a tab behind another, a closed dock) catches up when it comes into
+        sight: after training ended no snapshot would come to redraw it."""
+        snap = self._latest
+        if not shown or snap is None or self._blocked or self._rebuild_pending or not self._fits_document(snap):
+            return
+        if view in self.slow_views:
+            view.update_snapshot(snap, force=True)
+        else:
+            view.update_snapshot(snap)
+
     def _on_controller_snapshot_ready(self, snap) -> None:
         if self._blocked or self._rebuild_pending or not self._fits_document(snap):
             return
+        self._latest = snap
         self.redraws += 1
         running = snap.state == "running"
         self._frame += 1
