@@ -9,6 +9,7 @@ what lets the backprop stepper show "gradients computed, weights not yet updated
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -525,8 +526,10 @@ class Sequential:
                  f" {'Layer (type)':<{widths[0] - 1}}{'Output Shape':<{widths[1]}}{'Param #':<{widths[2]}}", "=" * total]
         for i, row in enumerate(self.summary_rows()):
             shape = shape_str(row["output_shape"]) if row["output_shape"] else "?"
-            lines.append(f" {row['name'] + ' (' + row['type'] + ')':<{widths[0] - 1}}{shape:<{widths[1]}}"
-                         f"{row['params']:<{widths[2]},}")
+            # a name too long for its column continues on the next lines, broken at spaces, as Keras wraps it
+            name, *more = textwrap.wrap(f"{row['name']} ({row['type']})", widths[0] - 2, break_on_hyphens=False)
+            lines.append(f" {name:<{widths[0] - 1}}{shape:<{widths[1]}}{row['params']:<{widths[2]},}")
+            lines += [f" {part}" for part in more]
             lines.append("" if i == len(self.layers) - 1 else " " * total)
         if lines[-1] == "":
             lines.pop()

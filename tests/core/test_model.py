@@ -52,6 +52,11 @@ def test_summary_prints_keras_table():
     out = []
     bn.summary(print_fn=out.append)
     assert "Total params: 27" in out and "Trainable params: 21" in out and "Non-trainable params: 6" in out
+    # a name and type longer than the column wrap onto the next line instead of running into the shape
+    row = out.index(next(line for line in out if line.startswith(" batch_normalization")))
+    assert out[row].split() == ["batch_normalization", "(None,", "3)", "12"]
+    assert out[row].index("(None, 3)") == out[2].index("Output Shape")
+    assert out[row + 1] == " (BatchNormalization)"
 
 
 def test_layer_names_follow_keras():
