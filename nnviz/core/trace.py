@@ -1335,6 +1335,10 @@ class _TraceData:
             "BatchNormalization": "Training mode: normalised with this batch's statistics; the moving averages "
                                   "are updated too (kept only when the step is applied).",
         }
+        if rec.layer_type == "BatchNormalization" and not rec.layer.trainable:
+            templates["BatchNormalization"] = "x̂ = (a^(l−1) − moving mean)/√(moving variance + ε);  a^(l) = γ·x̂ + β"
+            notes["BatchNormalization"] = ("Frozen (trainable=False): normalised with its moving statistics, which "
+                                           "stay as they are, as in Keras 3.")
         hl = Highlights(self._layer_nodes(l - 1, "input") + self._layer_nodes(l, "current"),
                         self._all_edges(rec, "input"))
         extras = dict(rec.extras)

@@ -571,3 +571,19 @@ def test_fresh_unbuilt_model_is_built_traced_and_applied_like_train_on_batch(dty
     assert trace.apply(a) == b.train_on_batch(x, y)
     assert_same_snapshot(snapshot(a), snapshot(b))
     assert a.train_on_batch(x, y) == b.train_on_batch(x, y)
+
+
+def test_a_frozen_batch_normalization_is_explained_with_its_moving_statistics():
+    model, x, y = small_cnn(dropout=0.0)
+    bn = model.layers[2]
+    bn.trainable = False
+    trace = backprop_trace(model, x, y, granularity="layer")
+    step = next(s for s in trace if isinstance(s, LayerForward) and s.layer_type == "BatchNormalization")
+    assert "moving mean" in step.template and "Frozen" in step.note
+    assert np.array_equal(step.extras["moving_mean_after"], step.extras["moving_mean_before"])
+    expected = (step.input - bn.params["moving_mean"]) / np.sqrt(bn.params["moving_variance"] + bn.epsilon)
+    close(step.output, expected * bn.params["gamma"] + bn.params["beta"])
+    bn.trainable = True
+    step = next(s for s in backprop_trace(model, x, y, granularity="layer")
+                if isinstance(s, LayerForward) and s.layer_type == "BatchNormalization")
+    assert "μ_B" in step.template and step.note.startswith("Training mode")
