@@ -105,6 +105,32 @@ class ErrorBanner(QFrame):
         self.setVisible(bool(text))
 
 
+class NoticeBanner(ErrorBanner):
+    """The amber strip under the error banner: the network builds but cannot train as it is (no data set, an output
+    layer that does not fit the data), with what to do and, where there is one, a button that does it."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("noticeBanner")
+        self.label.setObjectName("noticeBannerText")
+        self.button.setObjectName("noticeBannerButton")
+        self.button.clicked.disconnect(self.show_requested)
+        self.button.clicked.connect(self._on_button_clicked)
+        self._action = None
+
+    def set_notice(self, text: str, action_text: str = "", action=None) -> None:
+        self.icon.setPixmap(icons.icon("info", theme.colors()["warning"]).pixmap(20, 20))
+        self.label.setText(text)
+        self._action = action
+        self.button.setText(action_text)
+        self.button.setVisible(bool(action_text and action))
+        self.setVisible(bool(text))
+
+    def _on_button_clicked(self) -> None:
+        if self._action is not None:
+            self._action()
+
+
 class MainWindow(QMainWindow):
     about_to_close = Signal()
     error_shown = Signal(str)
@@ -145,12 +171,14 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.neuron_view)
         self.banner = ErrorBanner()
         self.banner.show_requested.connect(self._on_banner_show_requested)
+        self.notice = NoticeBanner()
         central = QWidget()
         central.setObjectName("central")
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.banner)
+        lay.addWidget(self.notice)
         lay.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -595,6 +623,11 @@ class MainWindow(QMainWindow):
         if err is not None and err.layer_index >= 0:
             self.set_view_mode("layers")
             self.layer_view.select_indices([err.layer_index])
+
+    def set_notice(self, text: str, action_text: str = "", action=None) -> None:
+        """Show ``text`` in the amber strip above the canvas ("" hides it), with a button ``action_text`` that
+        calls ``action`` when both are given: why the network cannot train, and the fix."""
+        self.notice.set_notice(text, action_text, action)
 
     def set_train_handler(self, handler) -> None:
         """What ``actionTrain`` does (the training panel's ``train``/``pause`` toggle)."""

@@ -23,7 +23,8 @@ LIGHT = {
     "selection": "#2563eb", "error": "#d1242f", "error_bg": "#ffebe9", "error_text": "#82071e",
     "positive": "#2563eb", "negative": "#ea7317", "node": "#ffffff", "node_border": "#9aa4b1",
     "tooltip_bg": "#ffffff", "toolbar": "#fbfbfc", "connector": "#8c959f", "hover": "#e7ecf3",
-    "accent_soft": "#c7d8fb",
+    "accent_soft": "#c7d8fb", "warning": "#9a6700", "warning_bg": "#fff8c5", "warning_border": "#d4a72c",
+    "warning_text": "#4d2d00",
 }
 
 DARK = {
@@ -33,7 +34,8 @@ DARK = {
     "selection": "#5b9bff", "error": "#ff6b6b", "error_bg": "#3d1f22", "error_text": "#ffb3b3",
     "positive": "#5b9bff", "negative": "#ff9a3c", "node": "#2b3038", "node_border": "#6b7480",
     "tooltip_bg": "#2b3038", "toolbar": "#23272e", "connector": "#6b7480", "hover": "#2c323b",
-    "accent_soft": "#284a7e",
+    "accent_soft": "#284a7e", "warning": "#d29922", "warning_bg": "#3a2f12", "warning_border": "#9e6a03",
+    "warning_text": "#f2d98d",
 }
 
 THEMES = {"light": LIGHT, "dark": DARK}

@@ -236,3 +236,47 @@ def test_a_view_behind_a_tab_shows_the_trained_network_when_its_tab_is_opened(ap
     qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
     qtbot.waitUntil(lambda: on_screen(confusion), timeout=2000)
     assert f"accuracy <b>{100 * accuracy:.1f} %</b>" in ui.confusion.summary.text()
+
+
+def test_an_output_layer_that_does_not_fit_the_data_blocks_training_and_offers_the_fix(app_window, qtbot):
+    """Appending Dense(16) after the softmax output builds, but no loss fits 16 outputs for 2 classes: training
+    must not start on a meaningless loss (it used to, at loss 8), the views must not crash on the odd output,
+    and the amber strip above the canvas says what is wrong with a button that fixes it in one undo step."""
+    window, controller = app_window
+    ui = window.training_ui
+    doc = window.document
+    assert not window.notice.isVisible()
+    window.palette.layer_activated.emit("Dense")        # what a double-click on the palette does
+    qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=TIMEOUT)
+    text = window.notice.label.text()
+    assert "16 units" in text and "2 classes" in text
+    assert not ui.controls.action_train.isEnabled() and "16 units" in ui.controls.action_train.toolTip()
+    assert ui.controls.state_label.text() == "cannot train"
+    qtbot.waitUntil(lambda: ui.confusion.matrix is None and ui.boundary.output_values() is None,
+                    timeout=TIMEOUT)   # no picture of a network that cannot fit this data
+    button = window.notice.button
+    assert button.isVisible() and button.text() == "Make the last layer Dense(2, softmax)"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    last = doc.layer_options(doc.layer_count() - 1)
+    assert (last["units"], last["activation"]) == (2, "softmax")
+    qtbot.waitUntil(lambda: not window.notice.isVisible() and ui.controls.action_train.isEnabled(), timeout=TIMEOUT)
+    doc.undo_stack.undo()                                # one step back: the misfit again
+    qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=TIMEOUT)
+    assert doc.layer_options(doc.layer_count() - 1)["units"] == 16
+
+
+def test_a_project_without_data_says_so_and_shows_no_numbers_of_the_project_before(app_window, qtbot):
+    """Opening the course's 8-6-6-4 network (no data set) after training another: the strip says there is no data,
+    and the status bar, progress and weights no longer show the earlier run's epoch, step and loss."""
+    window, controller = app_window
+    ui = window.training_ui
+    with qtbot.waitSignal(controller.paused, timeout=TIMEOUT):
+        controller.step_epoch()
+    qtbot.waitUntil(lambda: ui.controls.epoch_label.text().startswith("Epoch 1"), timeout=TIMEOUT)
+    window.open_file(EXAMPLES + "/course-8-6-6-4.nnviz", ask=False)
+    qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=TIMEOUT)
+    assert window.notice.label.text().startswith("No data set to train on")
+    assert not window.notice.button.isVisible()
+    qtbot.waitUntil(lambda: ui.controls.epoch_label.text() == "Epoch –", timeout=TIMEOUT)
+    assert ui.controls.loss_label.text() == "Loss –" and ui.controls.progress.format() == "not started"
+    assert ui.weights.info.text().strip() == ""

@@ -157,6 +157,7 @@ class BoundaryView(QWidget):
         self.probe = probe
         self.dataset = dataset
         self._values = None
+        self.image.clear()   # no picture of a network that is gone (or cannot train on this data)
         plane = is_plane_dataset(dataset)
         self.plot_widget.setEnabled(plane)
         self.test_box.setEnabled(plane)

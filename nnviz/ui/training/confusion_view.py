@@ -106,7 +106,15 @@ class ConfusionView(QWidget):
     def update_snapshot(self, snap, force: bool = False) -> None:
         if snap is not None:
             self._snapshot = snap
-        if not self._k or self.probe is None or self.probe.model is None:
+        if not self._k:
+            return
+        if self.probe is None or self.probe.model is None:   # nothing that can classify this data
+            self.matrix = None
+            self.image.clear()
+            for t in self._texts:
+                t.setText("")
+                t._shown = None
+            self.summary.setText("No network that fits this data set.")
             return
         if not (force or self._throttle.ready()):
             return

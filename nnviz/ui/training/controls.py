@@ -206,6 +206,8 @@ class TrainingControls(QObject):
     def _on_controller_snapshot_ready(self, snap) -> None:
         # numbers that change 30 times a second cannot be read: the fields follow at most 10 times a second
         # (every snapshot that is not "running" is shown at once)
+        if not self._enabled:   # nothing trainable: the stopped run of the network before says nothing now
+            return
         now = time.perf_counter()
         if snap.state != RUNNING or now - self._last_fields >= 0.1:
             self._last_fields = now
@@ -217,6 +219,8 @@ class TrainingControls(QObject):
             self.step_label.setText("Step –")
             self.loss_label.setText("Loss –")
             self.speed_label.setText("– samples/s")
+            self.progress.setValue(0)
+            self.progress.setFormat("not started")
             return
         target = snap.epochs_target
         run_epoch = snap.epoch - snap.run_start_epoch

@@ -323,6 +323,7 @@ class TrainingUI(QObject):
             self._synced_epochs = max((len(v) for v in history.values()), default=0)
             self.controller.set_setup(model, dataset, self.panel.config, history=history)
             self.controls.set_enabled(True)
+        self.weights.clear()
         self.weights.set_model(self.probe.model, dataset)
         for view in (self.boundary, self.activations, self.confusion, self.predict):
             view.set_context(self.probe if self.probe.model is not None else None, dataset)

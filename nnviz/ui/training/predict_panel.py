@@ -345,6 +345,10 @@ class PredictPanel(QWidget):
             return None
         self.output = out
         ds = self.dataset
+        expected = ds.num_outputs if ds.task == "regression" else (ds.num_classes if out.shape[-1] != 1 else 1)
+        if out.shape[-1] != expected or (ds.task != "regression" and out.shape[-1] == 1 and ds.num_classes != 2):
+            self.result.setText(f"The output layer has {out.shape[-1]} units, which does not fit this data set.")
+            return None
         if ds.task == "regression":
             self._bars.setOpts(height=out)
             self.result.setText("output: " + ", ".join(f"{v:.4g}" for v in out))

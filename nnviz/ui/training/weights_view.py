@@ -299,6 +299,8 @@ class WeightsView(QWidget):
         self._side_min = 0.0
         if entry is None:
             self.image.clear()
+            self.info.setText(" ")
+            set_title(self.kernel_plot, "")
             self._arrange()
             return
         if entry["type"] == "Conv2D":
