@@ -331,6 +331,23 @@ def test_losses_are_limited_to_those_that_fit(qtbot):
     assert not panel.val_spin.isEnabled()                 # digits has its own validation split
 
 
+def test_the_loss_hint_is_one_short_line_with_the_reasons_on_hover(qtbot):
+    """Under the loss combo: how many losses are left out, not a wall of loss names; why, in the tool tips of the
+    hint and of the combo itself. When nothing fits, the one reason (without the list of every loss)."""
+    digits = catalog.load("digits", flatten=True)
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.set_context(Sequential([Dense(10, activation="softmax", input_shape=(64,))]), digits)
+    hidden = len(loss_choices(panel._model, digits)[1])
+    assert panel.loss_hint.text() == f"{hidden} other losses do not fit this output layer and data: hover for why."
+    for tip in (panel.loss_hint.toolTip(), panel.loss_combo.toolTip()):
+        assert "one-hot" in tip and "categorical_hinge" in tip
+    panel.set_context(Sequential([Dense(3, activation="softmax", input_shape=(64,))]), digits)
+    text = panel.loss_hint.text()
+    assert text.startswith("No loss fits: the output layer has 3 units but the data has 10 classes")
+    assert "mean_squared_error" not in text and not panel.loss_combo.isEnabled()
+
+
 def test_panel_learning_rate_slider_epochs_and_sgd_options(qtbot):
     panel = TrainingPanel()
     qtbot.addWidget(panel)

@@ -350,18 +350,24 @@ class TrainingPanel(QWidget):
         combo.setCurrentIndex(max(combo.findData(loss), 0))
         combo.setEnabled(bool(allowed))
         combo.blockSignals(blocked)
+        tip = "The loss the optimizer minimizes. Only the losses that fit the output layer and the data are offered."
         if hidden:
             reasons: dict[str, list[str]] = {}
             for name, why in hidden.items():
                 reasons.setdefault(why, []).append(name)
-            lines = [f"{', '.join(names)}: {why}." for why, names in reasons.items()]
-            head = "No loss fits: " if not allowed else "Hidden: "
-            first = lines[0] if not allowed else lines[0]
-            self.loss_hint.setText(head + first + (f" (+{len(lines) - 1} more: hover)" if len(lines) > 1 else ""))
-            self.loss_hint.setToolTip("<br>".join(lines))
+            lines = [f"<b>{', '.join(names)}</b>: {why}." for why, names in reasons.items()]
+            if allowed:   # one short line; which losses are left out, and why, on hover
+                n = len(hidden)
+                self.loss_hint.setText(f"{n} other loss{'es' if n != 1 else ''} do{'' if n != 1 else 'es'} not fit "
+                                       "this output layer and data: hover for why.")
+            else:         # every loss is out for the same reason: say it
+                self.loss_hint.setText(f"No loss fits: {next(iter(reasons))}.")
+            self.loss_hint.setToolTip("Not offered:<br>" + "<br>".join(lines))
+            tip += "<br><br>Not offered:<br>" + "<br>".join(lines)
         else:
             self.loss_hint.setText("")
             self.loss_hint.setToolTip("")
+        combo.setToolTip(tip)
         self.loss_hint.setVisible(bool(hidden))
         return changed
 
