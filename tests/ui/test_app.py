@@ -280,3 +280,35 @@ def test_a_project_without_data_says_so_and_shows_no_numbers_of_the_project_befo
     qtbot.waitUntil(lambda: ui.controls.epoch_label.text() == "Epoch –", timeout=TIMEOUT)
     assert ui.controls.loss_label.text() == "Loss –" and ui.controls.progress.format() == "not started"
     assert ui.weights.info.text().strip() == ""
+
+
+def test_view_dark_theme_repaints_every_plot(app_window, qtbot):
+    """View ▸ Dark Theme while the app runs: the training plots were left white with dark axes (and the decision
+    boundary's colour bar labels white on white); every plot takes the new theme's background and text colour."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QColor
+
+    from nnviz.ui import theme
+
+    window, _controller = app_window
+    ui = window.training_ui
+
+    def colours():
+        out = set()
+        for view in ui.views:
+            for graphics in view.findChildren(pg.GraphicsView):
+                out.add(("background", graphics.backgroundBrush().color().name()))
+                for item in graphics.scene().items():
+                    if isinstance(item, pg.AxisItem) and item.isVisible():
+                        out.add(("axis", item.textPen().color().name()))
+        return out
+
+    def expected(name):
+        c = theme.colors(name)
+        return {("background", QColor(c["base"]).name()), ("axis", QColor(c["text"]).name())}
+
+    assert colours() == expected("light")
+    window.actionDarkTheme.trigger()
+    assert theme.current_name() == "dark" and colours() == expected("dark")
+    window.actionDarkTheme.trigger()
+    assert colours() == expected("light")

@@ -152,6 +152,11 @@ class BoundaryView(QWidget):
             self.colorbar.getAxis(name).setTextPen(pg.mkPen(fg))
         self.colorbar.getAxis("left").setLabel("output", color=fg.name())
 
+    def restyle(self) -> None:
+        _bg, fg = theme_colors()
+        self.test_points.setPen(pg.mkPen(fg, width=1.5))
+        self._style_colorbar()
+
     # ------------------------------------------------------------------ context
     def set_context(self, probe: ProbeModel | None, dataset) -> None:
         self.probe = probe

@@ -78,6 +78,26 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, bottom: str | None =
     return plot
 
 
+def restyle_graphics(root) -> None:
+    """Every pyqtgraph view inside the widget ``root`` in the current theme's colours: background, axes and their
+    labels (colour bars' too), plot titles and legends. Plot items are kept; only their colours change."""
+    bg, fg = theme_colors()
+    views = [root] if isinstance(root, pg.GraphicsView) else []
+    for view in views + root.findChildren(pg.GraphicsView):
+        view.setBackground(bg)
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(pg.mkPen(fg))
+                item.setTextPen(pg.mkPen(fg))
+                item.labelStyle["color"] = fg.name()
+                if item.label.isVisible():
+                    item._updateLabel()   # (its public setLabel would reset the units and prefix)
+            elif isinstance(item, pg.LabelItem) and item.text:
+                item.setText(item.text, color=fg.name())
+            elif isinstance(item, pg.LegendItem):
+                item.setLabelTextColor(fg)
+
+
 def make_plot_widget(**kwargs) -> pg.PlotWidget:
     bg, _fg = theme_colors()
     widget = pg.PlotWidget(background=bg)

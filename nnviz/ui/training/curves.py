@@ -123,9 +123,8 @@ class CurvesView(QWidget):
 
         # pens: 1 px lines for the long batch curves (wider lines are stroked, several times slower), solid
         # lines throughout (dashes are stroked too); the per-epoch curves 2 px
-        faint = tuple(int(c + (255 - c) * 0.7) for c in TRAIN_COLOR)
-        self.batch_raw = self._curve(self.loss_plot, pg.mkPen(faint, width=1))
-        self.batch_smooth = self._curve(self.loss_plot, pg.mkPen(tuple(int(c * 0.55) for c in TRAIN_COLOR), width=1))
+        self.batch_raw = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=1))
+        self.batch_smooth = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=1))
         self.train_loss = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2))
         self.val_loss = self._curve(self.loss_plot, pg.mkPen(VAL_COLOR, width=2))
         self.test_loss = self._curve(self.loss_plot, pg.mkPen(TEST_COLOR, width=2))
@@ -158,6 +157,7 @@ class CurvesView(QWidget):
             plot.addItem(line, ignoreBounds=True)
             self.cursor_lines.append(line)
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+        self.restyle()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -166,6 +166,19 @@ class CurvesView(QWidget):
         layout.addWidget(self.readout)
         self.batch_box.toggled.connect(self._on_batch_box_toggled)
         self.log_box.toggled.connect(self._on_log_box_toggled)
+
+    def restyle(self) -> None:
+        """The theme-dependent pens: the raw batch loss faint (mixed towards the background), its moving average
+        set off from the training curve (mixed towards the text colour: darker on light, lighter on dark)."""
+        bg, fg = theme_colors()
+
+        def mix(towards, share):
+            return tuple(int(c + (t - c) * share) for c, t in zip(TRAIN_COLOR, towards.getRgb()[:3]))
+
+        self.batch_raw.setPen(pg.mkPen(mix(bg, 0.6), width=1))
+        self.batch_smooth.setPen(pg.mkPen(mix(fg, 0.45), width=1))
+        for line in self.cursor_lines:
+            line.setPen(pg.mkPen(fg, width=1, style=Qt.DotLine))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

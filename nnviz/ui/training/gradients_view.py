@@ -38,6 +38,10 @@ class GradientsView(QWidget):
         layout.addWidget(self.latest)
         layout.addWidget(self.hint)
 
+    def restyle(self) -> None:
+        bg, _fg = theme_colors()
+        self.plot.legend.setBrush(pg.mkBrush(bg))
+
     def _ensure_curves(self, names: tuple) -> None:
         if names == self._names:
             return

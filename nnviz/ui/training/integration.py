@@ -19,9 +19,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from nnviz.session.worker import TrainingController
+from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
 from nnviz.ui.training.boundary_view import BoundaryView, is_plane_dataset, node_thumbnails
-from nnviz.ui.training.common import ProbeModel, Throttle, is_visible
+from nnviz.ui.training.common import ProbeModel, Throttle, is_visible, restyle_graphics
 from nnviz.ui.training.confusion_view import ConfusionView
 from nnviz.ui.training.controls import TrainingControls
 from nnviz.ui.training.curves import CurvesView
@@ -94,8 +95,6 @@ class TrainingUI(QObject):
         self.message = QLabel("")
         self.message.setObjectName("trainingMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #ffe69c;"
-                                   " border-radius: 4px; padding: 6px; }")
         self.message.setVisible(False)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.docks: dict[str, QDockWidget] = {}
@@ -136,6 +135,8 @@ class TrainingUI(QObject):
             self.docks[attr] = dock
         self._place_docks()
         self.controls.install(self.window)
+        self._on_theme_changed()
+        theme.state().theme_changed.connect(self._on_theme_changed)
         menu = getattr(self.window, "menu", None)
         if callable(menu):  # the MainWindow's menus: Training ▸ Train, Step batch, ...
             training = menu("Training")
@@ -205,6 +206,17 @@ class TrainingUI(QObject):
         w.splitDockWidget(self.docks["activations"], self.docks["panel"], Qt.Horizontal)
         for dock in self.docks.values():
             dock.show()
+
+    def _on_theme_changed(self, *_args) -> None:
+        """The plots were drawn in the colours of the theme they were created in: repaint them in the new one."""
+        for view in self.views:
+            restyle_graphics(view)
+            restyle = getattr(view, "restyle", None)
+            if restyle is not None:
+                restyle()
+        c = theme.colors()
+        self.message.setStyleSheet(f"QLabel {{ background: {c['warning_bg']}; color: {c['warning_text']}; "
+                                   f"border: 1px solid {c['warning_border']}; border-radius: 4px; padding: 6px; }}")
 
     # ------------------------------------------------------------------ wiring
     def connect(self) -> None:
