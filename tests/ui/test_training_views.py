@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from nnviz.core import Conv2D, Dense, Flatten, MaxPooling2D, Sequential
 from nnviz.core.data import catalog
 from nnviz.core.training import TrainingConfig
-from nnviz.session.training_engine import SnapshotAssembler, TrainingEngine
+from nnviz.session.training_engine import Curve, SnapshotAssembler, TrainingEngine
 from nnviz.ui.training.activations_view import ActivationsView
 from nnviz.ui.training.boundary_view import BoundaryView, node_thumbnails, plane_features, plane_grid
 from nnviz.ui.training.common import ProbeModel
@@ -75,12 +75,17 @@ def axis_label(plot, name):
 
 
 # ---------------------------------------------------------------------------------------------- curves
-def test_curves_items_persist_and_follow_the_snapshots(qtbot, spiral_run):
-    _ds, snaps, _probe = spiral_run
+def shown_curves(qtbot, width: int = 700, height: int = 500) -> CurvesView:
     view = CurvesView()
     qtbot.addWidget(view)
-    view.resize(700, 500)
+    view.resize(width, height)
     view.show()
+    return view
+
+
+def test_curves_items_persist_and_follow_the_snapshots(qtbot, spiral_run):
+    _ds, snaps, _probe = spiral_run
+    view = shown_curves(qtbot, 700, 500)
     items = (view.train_loss, view.val_loss, view.batch_raw, view.train_metric)
     view.update_snapshot(at_epoch(snaps, 10))
     n_before = len(view.train_loss.xData)
@@ -100,10 +105,7 @@ def test_curves_items_persist_and_follow_the_snapshots(qtbot, spiral_run):
 
 def test_curves_log_scale_and_hover_readout(qtbot, spiral_run):
     _ds, snaps, _probe = spiral_run
-    view = CurvesView()
-    qtbot.addWidget(view)
-    view.resize(700, 500)
-    view.show()
+    view = shown_curves(qtbot, 700, 500)
     view.update_snapshot(snaps[-1])
     qtbot.mouseClick(view.log_box, Qt.LeftButton)
     assert view.loss_plot.getAxis("left").logMode and "log" in axis_label(view.loss_plot, "left")
@@ -116,6 +118,31 @@ def test_curves_log_scale_and_hover_readout(qtbot, spiral_run):
     scene_pos = vb.mapViewToScene(vb.viewRect().center())
     view.graphics.scene().sigMouseMoved.emit(scene_pos)
     assert view.cursor_lines[0].isVisible() and "epoch" in view.readout.text()
+
+
+def test_curves_side_by_side_in_a_short_bottom_dock_of_a_small_screen(qtbot, spiral_run):
+    """On a 1280 × 720 screen the curves dock is about 670 × 210: one plot above the other left each of them
+    no height (their axis labels overlapped); side by side each has its room."""
+    _ds, snaps, _probe = spiral_run
+    view = shown_curves(qtbot, 670, 210)
+    qtbot.waitExposed(view)
+    view.update_snapshot(snaps[-1])
+    loss, metric = (p.sceneBoundingRect() for p in (view.loss_plot, view.metric_plot))
+    assert loss.right() <= metric.left() + 1           # side by side
+    assert min(loss.height(), metric.height()) >= 100 and min(loss.width(), metric.width()) >= 200
+    view.resize(400, 600)                              # a tall side column: one above the other
+    qtbot.waitUntil(lambda: view.loss_plot.sceneBoundingRect().bottom() <= view.metric_plot.sceneBoundingRect().top() + 1)
+
+
+def test_a_flat_curve_gets_readable_ticks(qtbot, spiral_run):
+    """An accuracy stuck at 50 % drew tick labels 49.9999999999 / 50.0000000002."""
+    _ds, snaps, _probe = spiral_run
+    view = shown_curves(qtbot, 700, 300)
+    snap = snaps[-1]
+    flat = {k: Curve(c.x, np.full_like(c.y, 0.5)) for k, c in snap.history.items()}
+    view.update_snapshot(dataclasses.replace(snap, history=flat, test_history={}, state="paused"))
+    lo, hi = view.metric_plot.getViewBox().viewRange()[1]
+    assert lo < 50 < hi and hi - lo >= 1.0
 
 
 def test_peak_decimation_keeps_extremes():

@@ -199,6 +199,9 @@ class StickyRange:
             y0, y1 = math.log10(y0), math.log10(y1)
         cur = self.y_range
         span = max(y1 - y0, 1e-9 if not self.log_y else 0.1)
+        size = max(abs(y0), abs(y1))
+        if not self.log_y and span <= 1e-6 * max(size, 1e-12):
+            span = 0.1 * size if size else 1.0   # a flat curve: ticks 49, 50, 51, not 49.9999999999, 50.0000000002
         if cur is not None and cur[0] <= y0 and y1 <= cur[1] and span >= 0.3 * (cur[1] - cur[0]):
             return None
         if self.log_y:

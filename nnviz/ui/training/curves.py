@@ -17,8 +17,10 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from nnviz.ui.training.common import (TEST_COLOR, TRAIN_COLOR, VAL_COLOR, StickyRange, arrange_plots, info_label,
-                                      is_wide, make_layout_widget, style_plot, theme_colors)
+                                      make_layout_widget, style_plot, theme_colors)
 
+#: the narrowest dock that has loss and metric side by side (two plots of some 230 px with their axes)
+SIDE_MIN_WIDTH = 480
 _PERCENT = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 _NAMES = {"mae": "MAE", "mean_absolute_error": "MAE", "mse": "MSE", "mean_squared_error": "MSE"}
 
@@ -183,11 +185,17 @@ class CurvesView(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_legend()
-        wide = is_wide(self)
+        wide = self.side_by_side()
         if wide != self._wide:  # a short, wide dock: loss and metric side by side
             self._wide = wide
             arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2] if not wide else [1, 1], wide,
                           header=self.legend)
+
+    def side_by_side(self) -> bool:
+        """Loss and metric side by side in a dock wider than tall (the bottom row, also on a 1280 × 720 screen where
+        it is some 670 px wide and 200 tall: one above the other, each plot got no height at all); one above the
+        other in a tall one (a side column)."""
+        return self.width() >= max(1.3 * self.height(), SIDE_MIN_WIDTH)
 
     def _fit_legend(self) -> None:
         """As many legend columns as fit the plots' width (all five in a wide dock, more rows of entries in a
