@@ -122,9 +122,29 @@ class RandomUniform(Initializer):
         return rng.uniform(self.minval, self.maxval, size=shape)
 
 
+class Orthogonal(Initializer):
+    """Keras' default for recurrent kernels: a random orthogonal matrix (rows or columns orthonormal, by
+    the QR decomposition of a normal draw, signs fixed by R's diagonal), times ``gain``."""
+
+    name = "orthogonal"
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = float(gain)
+
+    def __call__(self, shape, rng, fan_in=None, fan_out=None):
+        if len(shape) < 2:
+            raise ValueError(f"the orthogonal initializer needs a shape of at least 2 axes, got {tuple(shape)}")
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        q, r = np.linalg.qr(rng.normal(size=(max(rows, cols), min(rows, cols))))
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return self.gain * np.ascontiguousarray(q).reshape(shape)
+
+
 _REGISTRY = Registry("initializer", Initializer)
 for _cls in (Zeros, Ones, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-             RandomNormal, RandomUniform):
+             RandomNormal, RandomUniform, Orthogonal):
     _REGISTRY.register(_cls.name, _cls)
 _REGISTRY.alias("glorotuniform", "glorot_uniform")
 

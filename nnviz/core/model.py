@@ -319,12 +319,19 @@ class Sequential:
             x = layer.forward(x, training=training)
         return x
 
+    def fused_gradient(self, y: np.ndarray, y_pred: np.ndarray) -> np.ndarray | None:
+        """∂C/∂z of the last layer when its activation and the loss have a fused form (softmax or sigmoid
+        with cross-entropy: ``p − y``), else None. Recurrent layers apply their activation inside the
+        recurrence, so only layers whose output is ``g(z)`` of their own ``z`` take part."""
+        last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        if activation is None or not hasattr(last, "backward_from_z"):
+            return None
+        return self.loss.fused_gradient(y, y_pred, activation.name)
+
     def _backward(self, y: np.ndarray, y_pred: np.ndarray) -> None:
         last = self.layers[-1]
-        d_z = None
-        activation = getattr(last, "activation", None)
-        if activation is not None:
-            d_z = self.loss.fused_gradient(y, y_pred, activation.name)
+        d_z = self.fused_gradient(y, y_pred)
         d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
         for layer in reversed(self.layers[:-1]):
             d = layer.backward(d)

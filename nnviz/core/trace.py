@@ -1180,7 +1180,7 @@ class _TraceData:
         # backward, exactly as Sequential._backward does it, recording every gradient on the way
         last = layers[-1]
         activation = getattr(last, "activation", None)
-        fused = loss.fused_gradient(y, y_pred, activation.name) if activation is not None else None
+        fused = model.fused_gradient(y, y_pred)
         d = None
         for i in reversed(range(len(layers))):
             layer, rec = layers[i], self.records[i]
@@ -1329,8 +1329,17 @@ class _TraceData:
             "Dropout": "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)",
             "BatchNormalization": "x̂ = (a^(l−1) − μ_B)/√(σ_B² + ε);  a^(l) = γ·x̂ + β",
             "Activation": "a^(l) = g^(l)(a^(l−1))",
+            "SimpleRNN": "for t = 1…T:  h_t = g(x_t·W + h_(t−1)·U + b),  h_0 = 0",
+            "LSTM": "for t = 1…T:  i, f, o = σ(x_t·W + h_(t−1)·U + b),  c̃ = g(…);  "
+                    "c_t = f⊙c_(t−1) + i⊙c̃;  h_t = o⊙g(c_t)",
+            "GRU": "for t = 1…T:  z, r = σ(x_t·W + b + h_(t−1)·U + b′),  h̃ = g(x_t·W_h + b_h + r⊙(h_(t−1)·U_h + b′_h));  "
+                   "h_t = z⊙h_(t−1) + (1 − z)⊙h̃",
         }
         notes = {
+            "SimpleRNN": "The same weights are used at every time step; the output is h_T (or every h_t with "
+                         "return_sequences).",
+            "LSTM": "The same weights are used at every time step; the cell state c carries memory through time.",
+            "GRU": "The same weights are used at every time step; z decides how much of h_(t−1) to keep.",
             "Dropout": "Training mode: the mask is drawn once and the same one is used backwards.",
             "BatchNormalization": "Training mode: normalised with this batch's statistics; the moving averages "
                                   "are updated too (kept only when the step is applied).",
@@ -1504,6 +1513,12 @@ class _TraceData:
                 "BatchNormalization": "∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
                                       "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))",
                 "Activation": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) ⊙ g′(a^(l−1))",
+                "SimpleRNN": "through time, t = T…1:  δ_t = (∂C_0/∂h_t + δ_(t+1)·Uᵀ) ⊙ g′(z_t);  "
+                             "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t",
+                "LSTM": "through time, t = T…1: ∂C_0/∂h_t and ∂C_0/∂c_t carried back a step at a time; "
+                        "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t (δ_t: the four gates' ∂C_0/∂z)",
+                "GRU": "through time, t = T…1: ∂C_0/∂h_t carried back a step at a time; "
+                       "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ′_t",
             }.get(rec.layer_type, "∂C_0/∂a^(l−1) from ∂C_0/∂a^(l)")
         if self.n > 1:
             template = template.replace("C_0", "C")

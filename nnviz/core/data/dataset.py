@@ -77,6 +77,18 @@ def split(x, y, test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | Non
     return x[tr], y[tr], x[va], y[va], x[te], y[te]
 
 
+def image_layout(images: np.ndarray, flatten: bool = False, sequence: bool = False) -> np.ndarray:
+    """Gray images ``(n, h, w)`` as a network takes them: ``(n, h, w, 1)`` for Conv2D, ``(n, h·w)`` with
+    ``flatten`` for a Dense-only network, ``(n, h, w)`` with ``sequence`` for a recurrent one (each image
+    read top to bottom as ``h`` time steps of ``w`` pixels)."""
+    if flatten and sequence:
+        raise ValueError("choose either flatten (one row of pixels) or sequence (rows as time steps), not both")
+    n, h, w = images.shape
+    if flatten:
+        return images.reshape(n, h * w)
+    return images if sequence else images.reshape(n, h, w, 1)
+
+
 def _is_class_vector(y: np.ndarray) -> bool:
     return y.ndim == 1 and (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.bool_))
 

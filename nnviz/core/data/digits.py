@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnviz.core.data.dataset import Dataset, split
+from nnviz.core.data.dataset import Dataset, image_layout, split
 
 #: repo-level ``resources/`` (sibling of the ``nnviz`` package)
 RESOURCES = Path(__file__).resolve().parents[3] / "resources"
@@ -40,15 +40,17 @@ def load_raw() -> tuple[np.ndarray, np.ndarray]:
     return images.copy(), labels.copy()
 
 
-def digits(seed: int | None = 0, test_ratio: float = 0.2, val_ratio: float = 0.1, flatten: bool = False) -> Dataset:
+def digits(seed: int | None = 0, test_ratio: float = 0.2, val_ratio: float = 0.1, flatten: bool = False,
+           sequence: bool = False) -> Dataset:
     """The digits as a 10-class data set, split reproducibly (stratified by digit).
 
-    ``x`` is float32 in [0, 1] (pixel / 16) shaped ``(n, 8, 8, 1)``, or ``(n, 64)`` with ``flatten=True``
-    (for a Dense-only network). ``y`` holds the digits 0..9 as class indices.
+    ``x`` is float32 in [0, 1] (pixel / 16) shaped ``(n, 8, 8, 1)``, ``(n, 64)`` with ``flatten=True``
+    (for a Dense-only network) or ``(n, 8, 8)`` with ``sequence=True`` (8 time steps of 8 pixels, for a
+    recurrent network). ``y`` holds the digits 0..9 as class indices.
     """
     images, labels = _load_raw()
     x = images.astype(np.float32) / np.float32(16.0)
-    x = x.reshape(len(x), 64) if flatten else x.reshape(len(x), 8, 8, 1)
+    x = image_layout(x, flatten, sequence)
     y = labels.astype(np.int64)
     x_train, y_train, x_val, y_val, x_test, y_test = split(x, y, test_ratio, val_ratio, seed)
     return Dataset(
@@ -58,5 +60,6 @@ def digits(seed: int | None = 0, test_ratio: float = 0.2, val_ratio: float = 0.1
         class_names=[str(d) for d in range(10)], kind="images",
         description=("1,797 handwritten digits, 8x8 pixels with 17 gray levels (UCI Optical Recognition of "
                      "Handwritten Digits; E. Alpaydin & C. Kaynak, 1998; CC BY 4.0). Ten classes, 0 to 9."),
-        params={"seed": seed, "test_ratio": test_ratio, "val_ratio": val_ratio, "flatten": flatten},
+        params={"seed": seed, "test_ratio": test_ratio, "val_ratio": val_ratio, "flatten": flatten,
+                "sequence": sequence},
     )

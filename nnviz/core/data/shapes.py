@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core.data.dataset import Dataset, split
+from nnviz.core.data.dataset import Dataset, image_layout, split
 
 CLASS_NAMES = ["circle", "square", "triangle"]
 STYLES = ("random", "filled", "outline")
@@ -49,7 +49,7 @@ def render(kind: int, size: int, cx: float, cy: float, r: float, theta: float = 
 
 
 def shapes(n_per_class: int = 200, size: int = 16, noise: float = 0.1, seed: int | None = 0, style: str = "random",
-           test_ratio: float = 0.2, val_ratio: float = 0.1, flatten: bool = False) -> Dataset:
+           test_ratio: float = 0.2, val_ratio: float = 0.1, flatten: bool = False, sequence: bool = False) -> Dataset:
     """Circles, squares and triangles: ``x`` float32 ``(3 * n_per_class, size, size, 1)`` in [0, 1].
 
     ``noise`` is the standard deviation of the Gaussian pixel noise (0..0.5; pixels are clipped to
@@ -85,7 +85,7 @@ def shapes(n_per_class: int = 200, size: int = 16, noise: float = 0.1, seed: int
     if noise > 0:
         images += rng.normal(0.0, noise, images.shape).astype(np.float32)
     np.clip(images, 0.0, 1.0, out=images)
-    x = images.reshape(n, size * size) if flatten else images.reshape(n, size, size, 1)
+    x = image_layout(images, flatten, sequence)
     y = kinds.astype(np.int64)
     split_seed = None if seed is None else (seed, 1)
     x_train, y_train, x_val, y_val, x_test, y_test = split(x, y, test_ratio, val_ratio, split_seed)
@@ -97,5 +97,5 @@ def shapes(n_per_class: int = 200, size: int = 16, noise: float = 0.1, seed: int
         description=(f"Generated {size}x{size} images of circles, squares and triangles ({n_per_class} each), "
                      "filled or outlined, with random size, position, rotation and pixel noise."),
         params={"n_per_class": n_per_class, "size": size, "noise": noise, "seed": seed, "style": style,
-                "test_ratio": test_ratio, "val_ratio": val_ratio, "flatten": flatten},
+                "test_ratio": test_ratio, "val_ratio": val_ratio, "flatten": flatten, "sequence": sequence},
     )
