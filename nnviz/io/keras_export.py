@@ -9,7 +9,8 @@ The layout of a Keras 3 ``.weights.h5`` file for a ``Sequential`` (``keras/src/s
     /layers/<key>/vars                   attrs: name = <layer name>
     /layers/<key>/vars/0, 1, ...         one dataset per variable, trainable ones first
 
-where ``<key>`` is *not* the layer's name but its class name in snake case, numbered within the model
+(recurrent layers keep their variables in a cell: ``/layers/<key>/cell/vars/0, 1, 2`` — kernel,
+recurrent_kernel, bias — beside an empty ``/layers/<key>/vars``), where ``<key>`` is *not* the layer's name but its class name in snake case, numbered within the model
 (``dense``, ``dense_1``, ``conv2d``, ``max_pooling2d``, ``batch_normalization``), and the variables come
 in Keras' order (``kernel, bias``; ``gamma, beta, moving_mean, moving_variance``). Layers without
 weights still get their (empty) ``vars`` group. A ``.weights.h5`` file carries no optimizer state (Keras
@@ -72,6 +73,15 @@ def layer_keys(model) -> list[str]:
     return keys
 
 
+#: layers whose variables Keras 3 keeps in a cell sub-layer (``layers/<key>/cell/vars``)
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+
+
+def _cell_name(layer) -> str:
+    """The name Keras gives a recurrent layer's cell: ``lstm_cell``, ``simple_rnn_cell``, ``gru_cell``."""
+    return snake_case(layer.layer_type) + "_cell"
+
+
 # ============================================================================ .weights.h5
 class _Found:
     """Stands for a dataset of a layer group the model does not have (only its shape is reported)."""
@@ -90,8 +100,12 @@ def weights_h5_bytes(model, include_optimizer: bool = False) -> bytes:
         f.create_group("vars").attrs["name"] = model.name
         layers = f.create_group("layers")
         for key, layer in zip(layer_keys(model), model.layers):
-            group = layers.create_group(key).create_group("vars")
+            layer_group = layers.create_group(key)
+            group = layer_group.create_group("vars")
             group.attrs["name"] = layer.name
+            if layer.layer_type in RECURRENT:
+                group = layer_group.create_group("cell").create_group("vars")
+                group.attrs["name"] = _cell_name(layer)
             for i, wname in enumerate(layer.weight_names):
                 group[str(i)] = np.ascontiguousarray(named[f"{layer.name}/{wname}"])
         state = optimizer_variables(model) if include_optimizer else None
@@ -168,16 +182,18 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
             if not isinstance(layers, h5py.Group):
                 raise WeightsError(f"{source} is not a Keras 3 weights file: it has no 'layers' group")
 
-            def vars_group(key):
-                """The ``vars`` group of the layer group ``key``, or None."""
+            def vars_group(key, recurrent=False):
+                """The ``vars`` group of the layer group ``key`` (of its cell for a recurrent layer), or None."""
                 group = layers.get(key)
+                if recurrent and isinstance(group, h5py.Group):
+                    group = group.get("cell")
                 vars_ = group.get("vars") if isinstance(group, h5py.Group) else None
                 return vars_ if isinstance(vars_, h5py.Group) else None
 
             expected_keys = layer_keys(model)
             unknown = [k for k in layers.keys() if k not in expected_keys]
             for key, layer in zip(expected_keys, model.layers):
-                vars_ = vars_group(key)
+                vars_ = vars_group(key, layer.layer_type in RECURRENT)
                 if vars_ is None:
                     continue  # its weights are reported as missing by match_weights
                 names = list(layer.weight_names)
@@ -245,6 +261,7 @@ _INITIALIZER_CLASSES = {
     "zeros": "Zeros", "ones": "Ones", "glorot_uniform": "GlorotUniform", "glorot_normal": "GlorotNormal",
     "he_uniform": "HeUniform", "he_normal": "HeNormal", "lecun_uniform": "LecunUniform",
     "lecun_normal": "LecunNormal", "random_normal": "RandomNormal", "random_uniform": "RandomUniform",
+    "orthogonal": "Orthogonal",
 }
 
 
@@ -255,6 +272,8 @@ def _initializer(init) -> dict:
         config = {"mean": float(init.mean), "stddev": float(init.stddev), "seed": None}
     elif name in ("random_uniform",):
         config = {"minval": float(init.minval), "maxval": float(init.maxval), "seed": None}
+    elif name == "orthogonal":
+        config = {"gain": float(init.gain), "seed": None}
     elif name not in ("zeros", "ones"):
         config = {"seed": None}
     return _serialized("keras.initializers", _INITIALIZER_CLASSES[name], config)
@@ -314,6 +333,21 @@ def layer_config(layer, dtype: str, input_shape) -> dict:
                    moving_variance_initializer=_initializer(layer.moving_variance_initializer),
                    beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                    synchronized=False)
+    elif kind in RECURRENT:
+        cfg.update(return_sequences=layer.return_sequences, return_state=False, go_backwards=False,
+                   stateful=False, unroll=False, zero_output_for_mask=False, units=layer.units,
+                   activation=_activation(layer.activation), use_bias=layer.use_bias,
+                   kernel_initializer=_initializer(layer.kernel_initializer),
+                   recurrent_initializer=_initializer(layer.recurrent_initializer),
+                   bias_initializer=_initializer(layer.bias_initializer),
+                   kernel_regularizer=_regularizer(layer.kernel_regularizer), recurrent_regularizer=None,
+                   bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                   recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None)
+        if kind == "LSTM":
+            cfg.update(recurrent_activation=_activation(layer.recurrent_activation),
+                       unit_forget_bias=layer.unit_forget_bias)
+        elif kind == "GRU":
+            cfg.update(recurrent_activation=_activation(layer.recurrent_activation), reset_after=True)
     else:  # pragma: no cover - every core layer is handled above
         raise ValueError(f"layer type {kind} cannot be exported to Keras")
     out = _serialized("keras.layers", kind, cfg)

@@ -18,6 +18,11 @@ How each layer becomes ONNX operators:
   order;
 * Flatten — ``Flatten(axis=1)``; Dropout — ``Identity`` (inference); BatchNormalization — the ONNX
   ``BatchNormalization`` operator with the moving statistics (inference mode);
+* SimpleRNN / LSTM / GRU — ONNX's ``RNN`` / ``LSTM`` / ``GRU`` operators on time-major data (a
+  ``Transpose`` in, and out again for ``return_sequences``), the kernels transposed to ONNX's
+  (gates·units, inputs) with the gates reordered (Keras' LSTM i, f, c, o is ONNX's i, o, f, c; the GRU's
+  z, r, h are the same) and the bias as [input bias, recurrent bias]; Keras 3's GRU is
+  ``linear_before_reset=1``. The last step's state ``Y_h`` is the output unless the layer returns sequences;
 * activations — ``Relu``, ``Sigmoid``, ``Tanh``, ``Softmax(axis=-1)``, ``LeakyRelu(alpha=0.2)``,
   ``Elu(alpha=1)``, ``Softplus``, swish as ``x * Sigmoid(x)``, linear as nothing.
 """
@@ -116,6 +121,64 @@ def _activation(g: _Graph, act, prefix: str) -> None:
         raise ValueError(f"activation {name!r} has no ONNX export")
 
 
+#: the activations ONNX's recurrent operators take without parameters, by their ONNX names (those with an
+#: alpha — LeakyRelu, Elu, Affine for linear — are left out: runtimes differ in how they read the alphas)
+_RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "softplus": "Softplus"}
+
+
+def _recurrent_activations(layer) -> list[str]:
+    """The ``activations`` attribute: ONNX's f (gates), g (candidate) and, for the LSTM, h (output)."""
+    acts = [layer.activation] if layer.layer_type == "SimpleRNN" else (
+        [layer.recurrent_activation, layer.activation] + ([layer.activation] if layer.layer_type == "LSTM" else []))
+    for act in acts:
+        if act.name not in _RECURRENT_ACTIVATIONS:
+            raise ValueError(f"layer '{layer.name}' ({layer.layer_type}) uses the activation {act.name!r}, which "
+                             f"the ONNX export of recurrent layers does not offer; use one of "
+                             f"{', '.join(sorted(_RECURRENT_ACTIVATIONS))}")
+    return [_RECURRENT_ACTIVATIONS[act.name] for act in acts]
+
+
+def _gate_order(layer, array: np.ndarray) -> np.ndarray:
+    """Reorder the gate blocks of the last axis from Keras' order to ONNX's (LSTM: i f c o -> i o f c)."""
+    if layer.layer_type != "LSTM":
+        return array
+    i, f, c, o = np.split(array, 4, axis=-1)
+    return np.concatenate([i, o, f, c], axis=-1)
+
+
+def _recurrent(g: _Graph, layer, prefix: str) -> None:
+    f32 = np.float32
+    kind = layer.layer_type
+    params = layer.params
+    width = layer.gates * layer.units
+    w = g.const(f"{prefix}/W", _gate_order(layer, params["kernel"].astype(f32)).T[None])
+    r = g.const(f"{prefix}/R", _gate_order(layer, params["recurrent_kernel"].astype(f32)).T[None])
+    if not layer.use_bias:
+        bias = np.zeros((2, width), f32)
+    elif kind == "GRU":
+        bias = params["bias"].astype(f32)                         # [input bias; recurrent bias]
+    else:
+        bias = np.stack([params["bias"].astype(f32), np.zeros(width, f32)])
+    b = g.const(f"{prefix}/B", _gate_order(layer, bias).reshape(1, 2 * width))
+    g.to_channels_last(prefix)
+    g.apply("Transpose", f"{prefix}/time_major", perm=[1, 0, 2])   # (batch, T, F) -> (T, batch, F)
+    attrs = dict(hidden_size=layer.units, activations=_recurrent_activations(layer))
+    if kind == "GRU":
+        attrs["linear_before_reset"] = 1
+    op = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}[kind]
+    y, y_h = g.unique(f"{prefix}/Y"), g.unique(f"{prefix}/Y_h")
+    g.nodes.append(g.helper.make_node(op, [g.tensor, w, r, b], [y, y_h], name=g.unique(f"{prefix}/{op.lower()}"),
+                                      **attrs))
+    if layer.return_sequences:                                    # Y: (T, 1, batch, units)
+        axes = g.const(f"{prefix}/direction_axis", np.array([1], np.int64))
+        g.tensor = g.node("Squeeze", [y, axes], f"{prefix}/squeeze")
+        g.apply("Transpose", f"{prefix}/batch_major", perm=[1, 0, 2])
+    else:                                                         # Y_h: (1, batch, units)
+        axes = g.const(f"{prefix}/direction_axis", np.array([0], np.int64))
+        g.tensor = g.node("Squeeze", [y_h, axes], f"{prefix}/squeeze")
+        g.rank = 2
+
+
 def _pads(layer, h: int, w: int) -> list[int]:
     _, _, (pt, pb, pl, pr) = layer._geometry(h, w)
     return [int(pt), int(pl), int(pb), int(pr)]
@@ -187,6 +250,8 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
             g.apply("Identity", f"{p}/identity")
         elif kind == "Activation":
             _activation(g, layer.activation, p)
+        elif kind in ("SimpleRNN", "LSTM", "GRU"):
+            _recurrent(g, layer, p)
         else:  # pragma: no cover - every core layer is handled above
             raise ValueError(f"layer type {kind} has no ONNX export")
     g.to_channels_last("output")

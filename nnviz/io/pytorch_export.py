@@ -115,6 +115,22 @@ class ChannelsLastBatchNorm(nn.Module):
         return y.movedim(1, -1)
 
 
+class KerasRecurrent(nn.Module):
+    """Keras' SimpleRNN / LSTM / GRU on (N, T, features): PyTorch's batch-first layer, returning the last
+    step's output (Keras' default) or every step's (``return_sequences=True``)."""
+
+    def __init__(self, rnn, return_sequences):
+        super().__init__()
+        self.rnn, self.return_sequences = rnn, return_sequences
+
+    def extra_repr(self):
+        return f"return_sequences={self.return_sequences}"
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return y if self.return_sequences else y[:, -1]
+
+
 class Swish(nn.Module):
     def forward(self, x):
         return x * torch.sigmoid(x)
@@ -209,6 +225,38 @@ def _docstring_text(text: str) -> str:
     return " ".join(str(text).split()).replace("\\", "\\\\").replace('"', '\\"')
 
 
+def _recurrent(layer, name: str, in_features: int) -> tuple[str, dict[str, np.ndarray]]:
+    """The constructor of a recurrent layer and its state dict in PyTorch's layout: weights (gates·units,
+    inputs); LSTM gates i, f, g, o as Keras' i, f, c, o; GRU gates r, z, n from Keras' z, r, h; Keras' one
+    bias as ``bias_ih`` (``bias_hh`` zero), the GRU's two rows as ``bias_ih`` and ``bias_hh``."""
+    kind, k, p = layer.layer_type, layer.units, layer.params
+    if kind == "SimpleRNN":
+        if layer.activation.name not in ("tanh", "relu"):
+            raise ValueError(f"layer '{layer.name}' (SimpleRNN) uses the activation {layer.activation.name!r}; "
+                             f"PyTorch's nn.RNN offers tanh and relu only")
+        ctor = f"nn.RNN({in_features}, {k}, nonlinearity={layer.activation.name!r}, bias={layer.use_bias}, batch_first=True)"
+    else:
+        if (layer.activation.name, layer.recurrent_activation.name) != ("tanh", "sigmoid"):
+            raise ValueError(f"layer '{layer.name}' ({kind}) uses activation={layer.activation.name!r} and "
+                             f"recurrent_activation={layer.recurrent_activation.name!r}; PyTorch's nn.{kind} "
+                             f"is fixed to tanh and sigmoid")
+        ctor = f"nn.{kind}({in_features}, {k}, bias={layer.use_bias}, batch_first=True)"
+
+    def order(a):
+        if kind != "GRU":
+            return a
+        z, r, h = np.split(a, 3, axis=-1)
+        return np.concatenate([r, z, h], axis=-1)
+
+    state = {f"{name}.rnn.weight_ih_l0": order(p["kernel"]).T,
+             f"{name}.rnn.weight_hh_l0": order(p["recurrent_kernel"]).T}
+    if layer.use_bias:
+        bias = p["bias"] if kind == "GRU" else np.stack([p["bias"], np.zeros_like(p["bias"])])
+        state[f"{name}.rnn.bias_ih_l0"] = order(bias[0])
+        state[f"{name}.rnn.bias_hh_l0"] = order(bias[1])
+    return f"KerasRecurrent({ctor}, return_sequences={layer.return_sequences})", state
+
+
 def _pads(layer, h: int, w: int) -> tuple[int, int, int, int]:
     _, _, (pt, pb, pl, pr) = layer._geometry(h, w)
     return (int(pl), int(pr), int(pt), int(pb))
@@ -254,6 +302,10 @@ def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
             state[f"{name}.bias"] = p["beta"] if layer.center else np.zeros(c, model.dtype)
             state[f"{name}.running_mean"] = p["moving_mean"]
             state[f"{name}.running_var"] = p["moving_variance"]
+        elif kind in ("SimpleRNN", "LSTM", "GRU"):
+            code, weights = _recurrent(layer, name, in_shape[-1])
+            modules.append((name, code))
+            state.update(weights)
         else:  # pragma: no cover - every core layer is handled above
             raise ValueError(f"layer type {kind} has no PyTorch export")
         if act is not None:

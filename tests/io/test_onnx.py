@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input,
-                        MaxPooling2D, Sequential)
+from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
+                        Input, MaxPooling2D, Sequential, SimpleRNN)
 from nnviz.core.activations import NAMES as ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
@@ -59,6 +59,23 @@ def cnn():
     ], seed=2), seed=3)
 
 
+def rnn():
+    """The recurrent layers stacked, with a normalization between them (which ONNX runs channels-first)."""
+    model = randomize(Sequential([
+        Input((6, 4)),
+        SimpleRNN(5, return_sequences=True, activation="relu"),
+        BatchNormalization(),
+        LSTM(4, return_sequences=True),
+        Dropout(0.2),
+        GRU(3),
+        Dense(2, activation="softmax"),
+    ], seed=4), seed=5)
+    for layer in model.layers:   # a contracting recurrence: float32 round-off must not grow over the steps
+        if "recurrent_kernel" in layer.params:
+            layer.params["recurrent_kernel"][...] *= 0.5
+    return model
+
+
 def run(model, x, tmp_path, **kw):
     path = tmp_path / "model.onnx"
     export_onnx(model, path, **kw)
@@ -68,7 +85,7 @@ def run(model, x, tmp_path, **kw):
     return session.run(["output"], {"input": x.astype(np.float32)})[0], proto, session
 
 
-@pytest.mark.parametrize("make, shape", [(mlp, (5,)), (cnn, (13, 11, 3))])
+@pytest.mark.parametrize("make, shape", [(mlp, (5,)), (cnn, (13, 11, 3)), (rnn, (6, 4))])
 def test_onnxruntime_matches_predict(tmp_path, make, shape):
     model = make()
     x = np.random.default_rng(0).normal(size=(7, *shape)).astype(np.float32)
@@ -82,10 +99,10 @@ def test_onnxruntime_matches_predict(tmp_path, make, shape):
     np.testing.assert_allclose(session.run(["output"], {"input": big})[0], model.predict(big), atol=1e-5, rtol=0)
 
 
-def test_cnn_covers_every_layer_type_and_the_mlp_every_activation():
+def test_cnn_and_rnn_cover_every_layer_type_and_the_mlp_every_activation():
     from nnviz.core.layers import LAYER_CLASSES
 
-    assert {l.layer_type for l in cnn().layers} == set(LAYER_CLASSES)
+    assert {l.layer_type for l in cnn().layers + rnn().layers} == set(LAYER_CLASSES)
     used = {getattr(l, "activation").name for l in mlp().layers if hasattr(l, "activation")}
     assert used == set(ACTIVATIONS)
 
@@ -155,3 +172,19 @@ def test_export_method_and_errors(tmp_path):
         model.export(tmp_path / "m.onnx", format="tflite")
     with pytest.raises(ValueError, match="not built"):
         export_onnx(Sequential([Dense(2)]), tmp_path / "x.onnx")
+
+
+def test_recurrent_layers_become_onnx_recurrent_operators():
+    graph = build_onnx(rnn()).graph
+    ops = {n.op_type: n for n in graph.node}
+    assert {"RNN", "LSTM", "GRU"} <= set(ops)
+    attrs = {n: {a.name: onnx.helper.get_attribute_value(a) for a in ops[n].attribute} for n in ("RNN", "LSTM", "GRU")}
+    assert attrs["RNN"]["activations"] == [b"Relu"]
+    assert attrs["LSTM"]["activations"] == [b"Sigmoid", b"Tanh", b"Tanh"]
+    assert attrs["GRU"]["linear_before_reset"] == 1 and attrs["GRU"]["hidden_size"] == 3
+
+
+def test_a_recurrent_activation_onnx_lacks_is_refused_by_name():
+    model = Sequential([Input((3, 2)), LSTM(2, activation="swish")])
+    with pytest.raises(ValueError, match=r"layer 'lstm' \(LSTM\) uses the activation 'swish'.*relu, sigmoid"):
+        build_onnx(model)
