@@ -29,7 +29,7 @@ from nnviz.core.training import TrainingConfig
 
 #: the layer types the editor offers, in palette order
 LAYER_TYPES = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
-               "BatchNormalization")
+               "BatchNormalization", "SimpleRNN", "LSTM", "GRU")
 
 #: settings a freshly added layer starts with
 DEFAULT_OPTIONS = {
@@ -41,6 +41,9 @@ DEFAULT_OPTIONS = {
     "Dropout": {"rate": 0.2},
     "Activation": {"activation": "relu"},
     "BatchNormalization": {},
+    "SimpleRNN": {"units": 16},
+    "LSTM": {"units": 16},
+    "GRU": {"units": 16},
 }
 
 DEFAULT_DATASET = {"name": "circle", "params": {}}

@@ -58,6 +58,8 @@ HELP = {
     "val_ratio": "Share of the samples used to validate while training (validation loss and accuracy).",
     "flatten": "Give the network each image as one row of pixels (for a Dense-only network) instead of a "
                "height × width × 1 image (for Conv2D).",
+    "sequence": "Give the network each image as a sequence of its rows, top to bottom: time steps of pixels "
+                "(for SimpleRNN, LSTM or GRU).",
     "n_samples": "How many people took part in the trial.",
     "exception_share": "Share of people whose side effects go against their age group.",
     "scaling": "Min-max scales every feature to [0, 1].",
@@ -696,6 +698,8 @@ class DataPanel(QWidget):
         img = image_shape(ds) if getattr(ds, "kind", "") == "images" else None
         if img is not None and len(shape) == 3:
             what = f"{img[0]}×{img[1]} gray images"
+        elif img is not None and len(shape) == 2:
+            what = f"{img[0]}×{img[1]} images read row by row: {shape[0]} time steps of {shape[1]} pixels"
         elif img is not None:
             what = f"{img[0]}×{img[1]} images flattened to {shape[0]} pixels"
         else:

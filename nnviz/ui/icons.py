@@ -20,7 +20,8 @@ ICON_DIR = os.path.join(theme.RESOURCES, "icons")
 LAYER_ICONS = {
     "Input": "input", "Dense": "dense", "Conv2D": "conv2d", "MaxPooling2D": "maxpooling2d",
     "AveragePooling2D": "averagepooling2d", "Flatten": "flatten", "Dropout": "dropout",
-    "Activation": "activation", "BatchNormalization": "batchnormalization",
+    "Activation": "activation", "BatchNormalization": "batchnormalization", "SimpleRNN": "simplernn",
+    "LSTM": "lstm", "GRU": "gru",
 }
 
 

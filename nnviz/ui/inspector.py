@@ -19,6 +19,17 @@ from nnviz.ui import icons, theme
 from nnviz.ui.layer_view import describe_layer
 from nnviz.ui.palette import DESCRIPTIONS
 
+def _recurrent_specs(gated: bool) -> list[tuple]:
+    """SimpleRNN, LSTM and GRU share their settings; the gated two add the gates' activation."""
+    gate = [("recurrent_activation", "activation", "Gate activation", None,
+             "σ applied to the gates (sigmoid in Keras)")] if gated else []
+    return [("units", "int", "Units", (1, 1024), "Size of the state h: number of recurrent units"),
+            ("activation", "activation", "Activation", None, "g applied to the state (tanh in Keras)"), *gate,
+            ("return_sequences", "bool", "Return sequences", None,
+             "Output every time step's state (to stack another recurrent layer) instead of the last one"),
+            ("use_bias", "bool", "Use bias", None, "Add learned biases")]
+
+
 # key, kind, label, extra (min, max, step, decimals), tooltip
 OPTION_SPECS: dict[str, list[tuple]] = {
     "Dense": [("units", "int", "Units", (1, 4096), "Number of neurons in the layer"),
@@ -46,6 +57,7 @@ OPTION_SPECS: dict[str, list[tuple]] = {
                             "Added to the variance to avoid dividing by zero"),
                            ("center", "bool", "Center (β)", None, "Learn a shift β per channel"),
                            ("scale", "bool", "Scale (γ)", None, "Learn a scale γ per channel")],
+    **{kind: _recurrent_specs(gated=kind != "SimpleRNN") for kind in ("SimpleRNN", "LSTM", "GRU")},
 }
 
 

@@ -59,6 +59,12 @@ def describe_layer(class_name: str, options: dict) -> str:
         return f"Dropout {float(o.get('rate', 0)):g}"
     if class_name == "Activation":
         return f"Activation · {o.get('activation', 'linear')}"
+    if class_name in ("SimpleRNN", "LSTM", "GRU"):
+        text = f"{class_name} {o.get('units', '?')}"
+        act = o.get("activation", "tanh")
+        if act != "tanh":
+            text += f" · {act}"
+        return text + (" · all steps" if o.get("return_sequences") else "")
     return class_name
 
 

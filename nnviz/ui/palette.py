@@ -25,6 +25,9 @@ SUMMARIES = {
     "Dropout": "Randomly silence inputs",
     "Activation": "Apply g(x) on its own",
     "BatchNormalization": "Normalize per channel",
+    "SimpleRNN": "Recurrent units over a sequence",
+    "LSTM": "Recurrent units with a memory cell",
+    "GRU": "Gated recurrent units",
 }
 
 DESCRIPTIONS = {
@@ -45,11 +48,19 @@ DESCRIPTIONS = {
                   "weights.",
     "BatchNormalization": "Normalizes each channel with the batch's mean and variance, then scales (γ) and "
                           "shifts (β) it: often steadier, faster training. Keeps moving averages for prediction.",
+    "SimpleRNN": "Recurrent layer: reads a sequence (time steps, features) one step at a time, with a state h that "
+                 "carries what it has seen: h_t = g(x_t·W + h_(t−1)·U + b). Outputs the last state, or every "
+                 "step's with 'Return sequences' (to stack another recurrent layer).",
+    "LSTM": "Long short-term memory: a recurrent layer whose cell state c is kept or forgotten by learned gates "
+            "(input, forget, output), so it can remember over many steps. Needs a sequence input "
+            "(time steps, features), e.g. the digits read row by row.",
+    "GRU": "Gated recurrent unit: a lighter LSTM with two gates (update z, reset r) and no separate cell state: "
+           "h_t = z·h_(t−1) + (1 − z)·h̃_t. Needs a sequence input (time steps, features).",
 }
 
 
-COLUMNS = 2          # tiles per row: the eight layer types fit the left column without scrolling
-TILE_HEIGHT = 40
+COLUMNS = 2          # tiles per row: the eleven layer types fit the left column without scrolling
+TILE_HEIGHT = 34
 ICON_BOX = 26
 
 

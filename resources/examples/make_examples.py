@@ -1,6 +1,6 @@
 """Writes the bundled example projects (``*.nnviz``) next to this file.
 
-    python resources/examples/make_examples.py
+    python resources/examples/make_examples.py [NAME ...]
 
 Each example is built with the core and saved with ``nnviz.io.project.save_project``, untrained (the
 architecture's seed makes the initial weights reproducible). The training settings are tuned so that
@@ -20,7 +20,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from nnviz.core import Conv2D, Dense, Flatten, Input, MaxPooling2D, Sequential  # noqa: E402
+from nnviz.core import LSTM, Conv2D, Dense, Flatten, Input, MaxPooling2D, Sequential  # noqa: E402
 from nnviz.core.data import catalog  # noqa: E402
 from nnviz.core.training import TrainingConfig  # noqa: E402
 from nnviz.io.project import Project, save_project  # noqa: E402
@@ -144,11 +144,25 @@ def examples() -> list[tuple[str, Project]]:
             "The same digits with a small CNN: two Conv2D + MaxPooling2D stages find strokes and corners, "
             "then a softmax layer reads the digit from them.",
             expected=0.90),
+        example(
+            "digits-lstm",
+            [Input((8, 8)), LSTM(32), Dense(10, activation="softmax")],
+            dataset("digits", sequence=True),
+            dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=15, **SPARSE),
+            "Digits: recurrent network (LSTM)",
+            "The digits read row by row: each image is a sequence of 8 time steps of 8 pixels. An LSTM of 32 "
+            "units carries what it has seen in its state and cell; a softmax layer reads the digit from the last "
+            "state.",
+            expected=0.90),
     ]
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    """Write every example, or only those named on the command line."""
+    only = set(sys.argv[1:] if argv is None else argv)
     for name, project in examples():
+        if only and name not in only:
+            continue
         path = os.path.join(HERE, name + ".nnviz")
         save_project(path, project)
         print(f"wrote {os.path.relpath(path)}")

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QToolBar, QToolButton
 
 from nnviz.app import assemble
+from nnviz.session.document import LAYER_TYPES
 
 TIMEOUT = 10_000
 SIZE = (1440, 860)
@@ -85,9 +86,9 @@ def test_the_default_layout_gives_every_panel_room(app_window):
     window, _controller = app_window
     docks = {name: dock for name, (dock, *_rest) in window.docks.items()}
     width, height = window.width(), window.height()
-    # the palette shows all eight layer types at once: nothing to scroll
+    # the palette shows every layer type at once: nothing to scroll
     palette = window.palette
-    assert palette.count() == 8 and palette.verticalScrollBar().maximum() == 0
+    assert palette.count() == len(LAYER_TYPES) == 11 and palette.verticalScrollBar().maximum() == 0
     viewport = palette.viewport().rect()
     assert all(viewport.contains(palette.visualItemRect(palette.item(i))) for i in range(palette.count()))
     # the bottom row of plots takes at most about a third of the height, the canvas keeps real room
@@ -98,10 +99,12 @@ def test_the_default_layout_gives_every_panel_room(app_window):
     assert window.statusBar().geometry().top() - row_top <= 0.36 * height
     central = window.centralWidget().geometry()
     assert central.width() >= 0.45 * width and central.height() >= 0.5 * height
-    # the side columns sit next to the canvas, the data panel below the palette with most of the column
+    # the side columns sit next to the canvas, the data panel below the palette with the rest of the column:
+    # room for its selector, description and the top of its preview (the palette's eleven tiles take ~240 px)
     assert docks["dockPalette"].geometry().right() < central.left() < central.right() < \
         docks["dockInspector"].geometry().left()
-    assert docks["dockData"].height() > docks["dockPalette"].height()
+    assert docks["dockData"].geometry().top() > docks["dockPalette"].geometry().bottom()
+    assert docks["dockData"].height() >= 200
     # the loss and the accuracy side by side; no training settings scrolled sideways
     ui = window.training_ui
     assert ui.curves.metric_plot.sceneBoundingRect().left() >= ui.curves.loss_plot.sceneBoundingRect().right()

@@ -1,5 +1,6 @@
-"""Activations for one chosen sample: every layer's output as bars (few units), a heat strip (many units)
-or, for convolution and pooling layers, the feature maps as a grid of images.
+"""Activations for one chosen sample: every layer's output as bars (few units), a heat strip (many units),
+for convolution and pooling layers the feature maps as a grid of images, and for sequences (the input of a
+recurrent layer, a recurrent layer returning every step) one row per time step.
 
 Rows are built when the architecture changes; each redraw only calls ``setOpts`` / ``setImage``.
 """
@@ -24,7 +25,7 @@ SKIPPED = ("Flatten", "Dropout")
 class _Row:
     """One layer's plot: bars, a heat strip or an image grid."""
 
-    def __init__(self, plot: pg.PlotItem, kind: str, shape: tuple, title: str, class_names=None):
+    def __init__(self, plot: pg.PlotItem, kind: str, shape: tuple, title: str, class_names=None, unit="unit"):
         self.plot = plot
         self.kind = kind
         self.shape = shape
@@ -58,8 +59,15 @@ class _Row:
             plot.getViewBox().disableAutoRange()
             plot.invertY(True)
             plot.setAspectLocked(kind == "maps")
-            plot.getAxis("left").setTicks([[]])
-            plot.setLabel("bottom", "unit" if kind == "strip" else "feature map (channel)")
+            if kind == "sequence":   # (time steps, units): y is the time step, x the unit (or input feature)
+                steps = shape[0]
+                every = -(-steps // 4)   # four labels at most: the row is short
+                plot.getAxis("left").setTicks([[(t + 0.5, str(t + 1)) for t in range(0, steps, every)]])
+                plot.setLabel("left", "time step")
+                plot.setLabel("bottom", unit)
+            else:
+                plot.getAxis("left").setTicks([[]])
+                plot.setLabel("bottom", unit if kind == "strip" else "feature map (channel)")
 
     def update(self, a: np.ndarray) -> None:
         if self.kind == "bars":
@@ -69,8 +77,9 @@ class _Row:
             self.range.fit(None, (float(min(v.min(), 0)), float(max(v.max(), 0))))
             return
         if self.kind == "strip":
-            img = a.reshape(1, -1)
-            tiled = img
+            tiled = a.reshape(1, -1)
+        elif self.kind == "sequence":
+            tiled = a
         else:  # (h, w, c): one image per channel
             h, w, c = a.shape
             c = min(c, MAX_MAPS)
@@ -162,7 +171,7 @@ class ActivationsView(QWidget):
         class_names = getattr(dataset, "class_names", None)
         row = 0
         in_shape = tuple(model.input_shape[1:])
-        self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None)
+        self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None, "feature")
         row += 1
         last = len(model.layers) - 1
         for i, layer in enumerate(model.layers):
@@ -176,17 +185,19 @@ class ActivationsView(QWidget):
         self.graphics.setMinimumHeight(ROW_HEIGHT * row)
         self.update_snapshot(self._snapshot, force=True)
 
-    def _make_row(self, row: int, shape: tuple, title: str, class_names) -> _Row:
+    def _make_row(self, row: int, shape: tuple, title: str, class_names, unit: str = "unit") -> _Row:
         plot = self.graphics.addPlot(row=row, col=0)
         style_plot(plot)
         plot.showGrid(x=False, y=False)
         if len(shape) == 3:
             kind = "maps"
+        elif len(shape) == 2:
+            kind = "sequence"
         elif len(shape) == 1 and shape[0] <= MAX_BARS:
             kind = "bars"
         else:
             kind = "strip"
-        return _Row(plot, kind, shape, title, class_names)
+        return _Row(plot, kind, shape, title, class_names, unit)
 
     # ------------------------------------------------------------------ drawing
     def _on_split_combo_changed(self, *_args) -> None:

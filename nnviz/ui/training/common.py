@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from nnviz.core.model import Sequential
+from nnviz.ui.layer_view import describe_layer as block_title
 
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1
 ORANGE = (245, 147, 34)
@@ -279,16 +280,8 @@ def mosaic(images: np.ndarray, ncols: int | None = None, gap: int = 1) -> tuple[
 
 
 def describe_layer(layer) -> str:
-    """"dense_1 · Dense 16 · relu"."""
-    parts = [layer.name, layer.layer_type]
-    if hasattr(layer, "units"):
-        parts[-1] += f" {layer.units}"
-    elif hasattr(layer, "filters"):
-        parts[-1] += f" {layer.filters}"
-    act = getattr(layer, "activation", None)
-    if act is not None and getattr(act, "name", "linear") != "linear":
-        parts.append(act.name)
-    return " · ".join(parts)
+    """"dense_1 · Dense 16 · relu": the layer's name and the title its block has in the layer view."""
+    return f"{layer.name} · {block_title(layer.layer_type, layer.get_config())}"
 
 
 def is_visible(widget) -> bool:

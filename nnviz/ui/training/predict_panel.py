@@ -25,10 +25,13 @@ MAX_FIELDS = 16
 
 
 def drawable_shape(dataset, input_shape) -> tuple[int, int] | None:
-    """(height, width) when the inputs are one-channel images (possibly flattened), else None."""
+    """(height, width) when the inputs are one-channel images (possibly flattened, or read row by row as a
+    sequence by a recurrent network), else None."""
     shape = tuple(input_shape)
     if len(shape) == 3 and shape[2] == 1:
         return shape[0], shape[1]
+    if len(shape) == 2 and getattr(dataset, "kind", "") == "images":
+        return shape
     if len(shape) == 1 and getattr(dataset, "kind", "") == "images":
         side = int(round(math.sqrt(shape[0])))
         if side * side == shape[0]:

@@ -36,6 +36,9 @@ SMALL_KERNEL = 16
 CELL_RATIO = 1.5
 
 
+#: the gate blocks of a recurrent layer's kernels, in Keras' order
+GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"), "SimpleRNN": ()}
+
 #: the graphics' room for the two plots side by side, and one above the other
 SIDE_MIN_WIDTH, STACK_MIN_HEIGHT = 380, 280
 HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution"}
@@ -251,10 +254,16 @@ class WeightsView(QWidget):
                     names = list(getattr(dataset, "feature_names", None) or []) if i == 0 else []
                     inputs = names if names and len(names) == prev_shape[-1] and \
                         max(len(str(n)) for n in names) <= 10 else None
+                    gates = GATES.get(layer.layer_type)
                     self._layers.append({"index": keys.index(key), "name": layer.name,
                                          "type": layer.layer_type, "label": describe_layer(layer),
                                          "shape": tuple(layer.params["kernel"].shape), "fields": fields,
-                                         "inputs": inputs})
+                                         "inputs": inputs, "gates": gates, "weight": "kernel", "rows": "input"})
+                    if gates is not None:   # a recurrent layer: its recurrent kernel too, h_(t−1) → gates
+                        self._layers.append({**self._layers[-1], "index": keys.index(f"{layer.name}/recurrent_kernel"),
+                                             "label": describe_layer(layer) + " · recurrent",
+                                             "shape": tuple(layer.params["recurrent_kernel"].shape), "inputs": None,
+                                             "weight": "recurrent kernel", "rows": "state h(t−1)"})
                 prev_shape = layer.output_shape[1:]
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
@@ -271,6 +280,7 @@ class WeightsView(QWidget):
         self.image.clear()
         self._hist = []
         self._last_hist = -math.inf
+        self._last_hist_step = -1   # the next snapshot draws a histogram, even the same step's
         self._level = None
         self._hist_level = None
         self._hist_rows = 0
@@ -288,6 +298,7 @@ class WeightsView(QWidget):
         self.fields_box.setVisible(bool(entry and entry["fields"]))
         self._hist = []
         self._last_hist = -math.inf
+        self._last_hist_step = -1   # the next snapshot draws a histogram, even the same step's
         self._level = None
         self._ticks = None
         self._extent = None
@@ -319,9 +330,17 @@ class WeightsView(QWidget):
         shape = entry["shape"]
         name = entry["name"]
         if self._mode == "matrix":
-            self._titles = (f"{name} kernel: {shape[0]} inputs × {shape[1]} units", f"{name} kernel")
-            plot.setLabel("bottom", "unit")
-            plot.setLabel("left", "input")
+            weight, rows, gates = entry.get("weight", "kernel"), entry.get("rows", "input"), entry.get("gates")
+            if gates:
+                units = shape[1] // len(gates)
+                self._titles = (f"{name} {weight}: {shape[0]} × ({len(gates)} gates × {units} units)",
+                                f"{name} {weight}")
+                plot.setLabel("bottom", "gate (a block of units each)")
+            else:
+                self._titles = (f"{name} {weight}: {shape[0]} {'inputs' if rows == 'input' else 'states'} × "
+                                f"{shape[1]} units", f"{name} {weight}")
+                plot.setLabel("bottom", "unit")
+            plot.setLabel("left", rows)
         elif self._mode == "fields":
             h, w = entry["fields"]
             self._titles = (f"{name}: each unit's {shape[0]} weights as a {h}×{w} image",
@@ -452,7 +471,12 @@ class WeightsView(QWidget):
             plot.setAspectLocked(False)
         else:
             plot.setAspectLocked(True, ratio=ratio)
-        plot.getAxis("bottom").setTicks([[(j + 0.5, str(j)) for j in range(0, cols, step_x)], []])
+        gates = entry.get("gates")
+        if gates:   # one label per gate block, at its middle
+            block = cols / len(gates)
+            plot.getAxis("bottom").setTicks([[(g * block + block / 2, name) for g, name in enumerate(gates)], []])
+        else:
+            plot.getAxis("bottom").setTicks([[(j + 0.5, str(j)) for j in range(0, cols, step_x)], []])
         if inputs and step_y == 1:
             left = [(i + 0.5, str(name)) for i, name in enumerate(inputs)]
         else:
