@@ -183,7 +183,7 @@ def test_weights_heatmap_dense_and_conv_filters(qtbot, spiral_run, cnn_run):
     lo, hi = image.levels
     assert lo == -hi and hi >= np.abs(kernel).max()                       # symmetric, zero in the middle
     assert view.colorbar.levels() == (lo, hi)
-    assert sum(1 for c in view.hist_curves if c.xData is not None and len(c.xData)) >= 2   # stacked histograms
+    assert sum(1 for c in view.hist_curves if c.xData is not None and len(c.xData)) >= 2   # distributions over time
     assert "kernel" in view.kernel_plot.titleLabel.text and axis_label(view.kernel_plot, "left") == "input"
     assert axis_label(view.hist_plot, "bottom") == "weight value"
 
@@ -201,6 +201,38 @@ def test_weights_heatmap_dense_and_conv_filters(qtbot, spiral_run, cnn_run):
     view.layer_combo.setCurrentIndex(1)                   # 8 filters x 6 input channels: a row per channel
     assert image.image.shape == (6 * 4 - 1, 8 * 4 - 1)
     assert axis_label(view.kernel_plot, "left") == "input channel"
+
+
+def test_weight_distribution_over_time_spans_the_whole_run_on_an_epoch_axis(qtbot, spiral_run):
+    """The ridgeline of the Weights dock: it kept the last 24 histograms 0.45 apart whatever their epochs were, so a
+    fast run showed its last half second, labelled only with its first and last epoch, and the newest histogram
+    hid the rest. Now: at most RIDGES curves from the start of training to now, each on its epoch, on an epoch axis
+    with round labels (the start at the top, now at the bottom in front)."""
+    from nnviz.ui.training.weights_view import RIDGES
+
+    _ds, snaps, probe = spiral_run
+    view = WeightsView(histogram_interval=0.0)
+    qtbot.addWidget(view)
+    view.resize(420, 600)
+    view.show()
+    view.set_model(probe.model)
+    for snap in snaps:
+        view.update_snapshot(snap, force=True)
+    epochs = view.ridge_epochs
+    assert 8 <= len(epochs) <= RIDGES and epochs == sorted(epochs)
+    assert epochs[0] == 0.0 and epochs[-1] >= snaps[-1].epoch - 1          # the whole run, not its end only
+    gaps = np.diff(epochs[1:])
+    assert gaps.max() <= 2.5 * gaps.min()                                   # spread evenly
+    drawn = [c for c in view.hist_curves if c.xData is not None and len(c.xData)]
+    assert len(drawn) == len(epochs)
+    for curve, epoch in zip(drawn, epochs):                                 # each rises from its own epoch
+        assert curve.opts["fillLevel"] == epoch and curve.yData.min() < curve.yData.max() <= epoch
+    assert [c.zValue() for c in drawn] == sorted(c.zValue() for c in drawn)  # the newer in front of the older
+    assert view.hist_plot.getViewBox().yInverted() and axis_label(view.hist_plot, "left") == "epoch"
+    ticks = view.hist_plot.getAxis("left")._tickLevels[0]
+    values = [v for v, _t in ticks]
+    assert values[0] == 0 and all(float(t) == v and v == int(v) for v, t in ticks) and len(ticks) >= 3
+    assert max(values) <= epochs[-1]
 
 
 def test_dense_on_flattened_digits_shows_each_unit_as_an_image(qtbot):

@@ -1,6 +1,7 @@
 """Weights of one layer: the kernel as a heatmap (diverging colours, symmetric levels, colour bar), conv
-kernels as a grid of filter images, and the distribution of the weights over time as stacked
-histograms (TensorBoard's "offset" view: the newest at the front, older ones behind it).
+kernels as a grid of filter images, and the distribution of the weights over time as a ridgeline
+(TensorBoard's "offset" histograms): one density curve per sampled moment, each on the epoch it was taken at
+(the start at the top, behind; now at the bottom, in front), at most ``RIDGES`` of them spread evenly over the run.
 
 A Dense layer fed straight from an image (e.g. the digits flattened to 64 inputs) is also shown as one
 small image per unit: the pattern each unit responds to.
@@ -23,13 +24,14 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 
 from nnviz.ui.theme import ui_font
 from nnviz.ui.training.common import (ORANGE, arrange_plots, describe_layer, diverging_cmap, info_label,
-                                      make_layout_widget, mosaic, sticky_levels, style_plot, symmetric_levels,
-                                      theme_colors)
+                                      make_layout_widget, mosaic, nice_ceil, sticky_levels, style_plot,
+                                      symmetric_levels, theme_colors)
 
 MAX_CHANNELS = 16
 MAX_FILTERS = 32
-HISTORY = 24          # histograms kept for the distribution view
-BINS = 61
+RIDGES = 24           # distributions kept for the "over time" view, spread evenly over the run
+GRID = 81             # points of each distribution's curve
+KDE_MAX = 4096        # up to this many weights a smooth density (a histogram of a few weights is a comb)
 #: a kernel up to this many rows and columns is drawn with square-ish cells (width / height within
 #: ``CELL_RATIO`` and its inverse); a larger one fills the plot
 SMALL_KERNEL = 16
@@ -41,8 +43,9 @@ GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"), "SimpleRNN": ()}
 
 #: the graphics' room for the two plots side by side, and one above the other
 SIDE_MIN_WIDTH, STACK_MIN_HEIGHT = 380, 280
-HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution"}
-HIST_TIP = "The weights' histogram over time: the newest in front, older ones behind it"
+HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution over time"}
+HIST_TIP = ("How the layer's weights are spread, from the start of training (at the top, behind) to now (at the "
+            "bottom, in front); the axis says at which epoch each curve was taken")
 TITLE_HEIGHT = 20   # pyqtgraph gives a title 30 px; a 10-point line needs 20, and a short dock needs the rest
 
 
@@ -63,6 +66,65 @@ def nice_step(count: int, room: int) -> int:
     return step
 
 
+def weight_density(values: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, density)`` of ``values`` over ``-level … level``, the density scaled to a peak of 1: a Gaussian kernel
+    density (Silverman's bandwidth) for up to ``KDE_MAX`` weights, a lightly smoothed histogram for more."""
+    x = np.linspace(-level, level, GRID)
+    v = np.asarray(values, dtype=np.float64).ravel()
+    step = 2 * level / (GRID - 1)
+    if v.size <= KDE_MAX:
+        bandwidth = max(1.06 * float(v.std()) * v.size ** -0.2, 1.5 * step)
+        d = np.exp(-0.5 * ((x[:, None] - v[None, :]) / bandwidth) ** 2).sum(axis=1)
+    else:
+        counts, _edges = np.histogram(v, bins=GRID, range=(-level - step / 2, level + step / 2))
+        d = np.convolve(counts.astype(np.float64), [0.25, 0.5, 0.25], mode="same")
+    return x, d / max(float(d.max()), 1e-300)
+
+
+class RidgeHistory:
+    """The distributions of one run, at most ``size`` of them spread evenly over it (as TensorBoard keeps a sample of
+    the steps): the newest is always the last one; when the list is full every other older one is dropped and the
+    spacing doubles, so a long run shows its whole course and not only its last seconds."""
+
+    def __init__(self, size: int = RIDGES):
+        self.size = size
+        self.clear()
+
+    def clear(self) -> None:
+        self.ridges: list[tuple[float, np.ndarray, np.ndarray]] = []   # (epoch, x, density), oldest first
+        self.gap = 0.0
+
+    def add(self, epoch: float, x: np.ndarray, density: np.ndarray) -> None:
+        r = self.ridges
+        if r and epoch < r[-1][0]:   # weights reset or another run: start over
+            self.clear()
+            r = self.ridges
+        if r and (epoch <= r[-1][0] or (len(r) >= 2 and epoch - r[-2][0] < self.gap)):
+            r[-1] = (epoch, x, density)   # the newest moves on until it is a full gap past the one before it
+        else:
+            r.append((epoch, x, density))
+        if len(r) > self.size:
+            self.ridges = r[:-1][::2] + [r[-1]]
+            self.gap = max(2 * self.gap, (r[-1][0] - r[0][0]) / self.size)
+
+
+def epoch_ticks(lo: float, hi: float, room: int) -> list[tuple[float, str]]:
+    """At most ``room`` ticks at round epochs between ``lo`` and ``hi`` (both included when there is only one)."""
+    span = hi - lo
+    if span <= 0:
+        return [(hi, f"{hi:g}")]
+    step = nice_ceil(span / max(room - 1, 1))
+    if step >= 1:
+        step = max(1.0, round(step))
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    value = first
+    while value <= hi + 1e-9:
+        ticks.append((value, f"{value:g}" if step >= 1 else f"{value:.1f}"))
+        value += step
+    return ticks
+
+
 class WeightsView(QWidget):
     def __init__(self, parent: QWidget | None = None, histogram_interval: float = 0.25):
         super().__init__(parent)
@@ -70,7 +132,7 @@ class WeightsView(QWidget):
         self.histogram_interval = histogram_interval
         self._layers: list[dict] = []
         self._snapshot = None
-        self._hist: list[tuple[np.ndarray, np.ndarray, int]] = []   # (bin centres, heights, whole epochs)
+        self._ridges = RidgeHistory()
         self._last_hist = -math.inf
         self._last_hist_step = -1
         self._mode = "matrix"
@@ -120,7 +182,7 @@ class WeightsView(QWidget):
         self.hist_plot.getAxis("left").setStyle(tickLength=0)
         self.hist_plot.getViewBox().disableAutoRange()
         self._hist_level = None
-        self._hist_rows = 0
+        self._hist_view = None
         self._level = None
         self._ticks = None
         self._wide = False
@@ -131,15 +193,15 @@ class WeightsView(QWidget):
         arrange_plots(self.graphics, [self.kernel_plot, self.hist_plot], [3, 2], False)
         self.graphics.ci.layout.setSpacing(0)   # (an empty row or column of the grid would still get spacing)
         self.graphics.installEventFilter(self)
+        self.hist_plot.invertY(True)   # time runs down the axis: the start at the top, behind; now at the bottom
         self.hist_curves: list[pg.PlotDataItem] = []
-        for i in range(HISTORY):   # slot 0 = newest, at the bottom and in front
-            age = i / (HISTORY - 1)
-            r, g, b = (int(c + (255 - c) * 0.75 * age) for c in ORANGE)
-            item = pg.PlotDataItem(pen=pg.mkPen((r * 0.7, g * 0.7, b * 0.7), width=1),
-                                   fillLevel=self._offset(i), brush=pg.mkBrush(r, g, b))  # opaque: no blending
-            item.setZValue(HISTORY - i)
+        for i in range(RIDGES):   # item i draws the i-th oldest distribution; the newer in front of the older
+            item = pg.PlotDataItem(fillLevel=0.0)
+            item.setZValue(i)
             self.hist_plot.addItem(item)
             self.hist_curves.append(item)
+        self._ridge_colors = None
+        self.restyle()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -226,9 +288,25 @@ class WeightsView(QWidget):
         """"stacked", "side" (by side) or "kernel" (alone)."""
         return self._arrangement
 
-    @staticmethod
-    def _offset(slot: int) -> float:
-        return 0.45 * slot
+    def restyle(self) -> None:
+        """The distributions' colours follow the theme: the newest in full orange, older ones fading towards the
+        background (opaque fills: the one in front hides what is behind it, as in TensorBoard)."""
+        self._ridge_colors = None
+        self._draw_ridges()
+
+    def _paint_ridges(self, n: int) -> None:
+        bg, _fg = theme_colors()
+        key = (n, bg.name())
+        if key == self._ridge_colors:
+            return
+        self._ridge_colors = key
+        back = bg.getRgb()[:3]
+        for i, item in enumerate(self.hist_curves):
+            age = (n - 1 - i) / max(RIDGES - 1, 1) if i < n else 0.0
+            fill = tuple(int(c + (b - c) * 0.7 * age) for c, b in zip(ORANGE, back))
+            edge = tuple(int(c * 0.65) for c in ORANGE)
+            item.setPen(pg.mkPen(edge, width=1))
+            item.setBrush(pg.mkBrush(*fill))
 
     # ------------------------------------------------------------------ context
     def set_model(self, model, dataset=None) -> None:
@@ -278,12 +356,12 @@ class WeightsView(QWidget):
 
     def clear(self) -> None:
         self.image.clear()
-        self._hist = []
+        self._ridges.clear()
         self._last_hist = -math.inf
         self._last_hist_step = -1   # the next snapshot draws a histogram, even the same step's
         self._level = None
         self._hist_level = None
-        self._hist_rows = 0
+        self._hist_view = None
         for item in self.hist_curves:
             item.setData([], [])
         self.info.setText(" ")
@@ -296,7 +374,7 @@ class WeightsView(QWidget):
     def _on_layer_combo_changed(self, *_args) -> None:
         entry = self._entry()
         self.fields_box.setVisible(bool(entry and entry["fields"]))
-        self._hist = []
+        self._ridges.clear()
         self._last_hist = -math.inf
         self._last_hist_step = -1   # the next snapshot draws a histogram, even the same step's
         self._level = None
@@ -304,7 +382,7 @@ class WeightsView(QWidget):
         self._extent = None
         self._matrix_key = None
         self._hist_level = None
-        self._hist_rows = 0
+        self._hist_view = None
         for item in self.hist_curves:
             item.setData([], [])
         self._side_min = 0.0
@@ -343,7 +421,7 @@ class WeightsView(QWidget):
             plot.setLabel("left", rows)
         elif self._mode == "fields":
             h, w = entry["fields"]
-            self._titles = (f"{name}: each unit's {shape[0]} weights as a {h}×{w} image",
+            self._titles = (f"{name}: each unit's {shape[0]} weights as {h}×{w} pixels",
                             f"{name}: units as {h}×{w} images")
             plot.setLabel("bottom", "unit")
             plot.setLabel("left", "")
@@ -362,7 +440,7 @@ class WeightsView(QWidget):
     def _apply_title(self) -> None:
         """The kernel plot's full title when it fits, else the short one (a plot is never narrower than its
         title, so a long one would push the distribution out of a narrow dock)."""
-        room = self.graphics.width() * (0.62 if self._arrangement == "side" else 1.0) - 110   # minus axis, colour bar
+        room = self.graphics.width() * (0.62 if self._arrangement == "side" else 1.0) - 140   # minus axes, colour bar
         long, short = self._titles
         font = ui_font(10)
         text = long if QFontMetricsF(font).horizontalAdvance(long) <= room else short
@@ -515,33 +593,45 @@ class WeightsView(QWidget):
         values = kernel[np.isfinite(kernel)].ravel()
         if not values.size:
             return
-        lo, hi = symmetric_levels(values)
-        bins = int(np.clip(2 * np.sqrt(values.size), 9, BINS))  # few weights, few bins: no comb of spikes
-        counts, edges = np.histogram(values, bins=bins, range=(lo, hi))
-        heights = counts / max(counts.max(), 1)
-        centres = (edges[:-1] + edges[1:]) / 2
-        self._hist.insert(0, (centres, heights, snap.epoch))   # whole epochs: integer tick labels
-        del self._hist[HISTORY:]
-        ticks = []
-        span = self._offset(min(len(self._hist), HISTORY) - 1) + 1.1     # the y range set below
-        px_per_unit = self.hist_plot.getViewBox().boundingRect().height() / span
-        for slot, item in enumerate(self.hist_curves):
-            if slot < len(self._hist):
-                x, hgt, epoch = self._hist[slot]
-                item.setData(x, hgt + self._offset(slot))
-                if slot == 0 or (slot == len(self._hist) - 1 and self._offset(slot) * px_per_unit >= 18):
-                    # the newest, and the oldest if there is room
-                    ticks.append((self._offset(slot), f"{int(epoch)}"))
+        _lo, level = symmetric_levels(values)
+        epoch = snap.fractional_epoch if snap.steps_per_epoch else float(snap.epoch)
+        self._ridges.add(epoch, *weight_density(values, level))
+        self._draw_ridges()
+
+    def _draw_ridges(self) -> None:
+        """Each distribution on the epoch it was taken at (the axis is the epoch, so its labels are true ones),
+        rising towards the older ones behind it; as tall as about two of the gaps between them."""
+        ridges = self._ridges.ridges
+        n = len(ridges)
+        if not n:
+            return
+        first, last = ridges[0][0], ridges[-1][0]
+        spacing = (last - first) / (n - 1) if n > 1 and last > first else 1.0
+        height = 2.2 * spacing if n > 1 and last > first else 1.0
+        self._paint_ridges(n)
+        for i, item in enumerate(self.hist_curves):
+            if i < n:
+                epoch, x, density = ridges[i]
+                item.setFillLevel(epoch)
+                item.setData(x, epoch - height * density)
             elif item.xData is not None and len(item.xData):
                 item.setData([], [])
-        self.hist_plot.getAxis("left").setTicks([ticks])  # changes with each new histogram (≤ 2 a second)
+        level = sticky_levels(self._hist_level, max(float(np.abs(x).max()) for _e, x, _d in ridges))
+        top, bottom = first - 1.04 * height, last + 0.02 * height
+        view = (level, round(top, 9), round(bottom, 9))
+        if view != self._hist_view:   # symmetric about 0 in nice steps; the epochs as far as the run has come
+            self._hist_view = view
+            self._hist_level = level
+            self.hist_plot.setRange(xRange=(-level, level), yRange=(top, bottom), padding=0)
+        room = int(self.hist_plot.getViewBox().boundingRect().height() / 28) or 1
+        ticks = epoch_ticks(first, last, min(room, 5))
+        self.hist_plot.getAxis("left").setTicks([ticks, []])
         widest = max((len(t) for _v, t in ticks), default=0)
         if widest != self._hist_tick_len:   # a wider axis: the plots may no longer fit side by side
             self._hist_tick_len = widest
             self._arrange()
-        m = max(float(np.abs(x).max()) for x, _h, _e in self._hist)
-        level = sticky_levels(self._hist_level, m)
-        rows = min(len(self._hist), HISTORY)
-        if (level, rows) != (self._hist_level, self._hist_rows):  # symmetric about 0, moved in nice steps only
-            self._hist_level, self._hist_rows = level, rows
-            self.hist_plot.setRange(xRange=(-level, level), yRange=(0.0, self._offset(rows - 1) + 1.1), padding=0)
+
+    @property
+    def ridge_epochs(self) -> list[float]:
+        """The epochs of the distributions drawn, oldest first."""
+        return [e for e, _x, _d in self._ridges.ridges]
