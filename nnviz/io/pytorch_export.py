@@ -58,6 +58,9 @@ class ChannelsLastConv2d(nn.Module):
         x = x.permute(0, 3, 1, 2)
         if any(self.pads):
             x = F.pad(x, self.pads)
+        # a real NCHW copy: with one input channel the permuted view counts as both NCHW and NHWC, and
+        # some CPU builds of PyTorch (2.13 among them) then convolve it into garbage
+        x = x.clone(memory_format=torch.contiguous_format)
         return self.conv(x).permute(0, 2, 3, 1)
 
 

@@ -131,6 +131,23 @@ def test_awkward_layer_names_keep_every_layer_and_its_weights(tmp_path):
     np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("kernel, strides, padding, shape", [
+    ((1, 2), (1, 2), "valid", (6, 3, 1)), ((2, 3), (1, 3), "valid", (8, 5, 1)),
+    ((2, 2), (1, 3), "same", (9, 3, 1))])
+def test_single_channel_images_convolve_correctly(tmp_path, kernel, strides, padding, shape):
+    """Grayscale input permuted to NCHW looks channels-last to PyTorch too; torch 2.13's CPU conv2d then
+    returned values off by up to 1e35 for these shapes unless the script hands it a real NCHW copy."""
+    torch = pytest.importorskip("torch")
+    model = Sequential([Input(shape), Conv2D(3, kernel, strides=strides, padding=padding, activation="relu")],
+                       seed=1)
+    export_pytorch(model, tmp_path / "gray.py")
+    net = load_script(tmp_path / "gray.py").build_model()
+    x = np.random.default_rng(5).normal(size=(7, *shape)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(y, model.predict(x), atol=1e-5, rtol=0)
+
+
 def test_script_refuses_input_of_the_wrong_shape(tmp_path):
     pytest.importorskip("torch")
     model = Sequential([Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")], seed=0)
