@@ -8,6 +8,7 @@ import math
 import os
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QRect, Qt
 from PySide6.QtGui import QAction
@@ -228,15 +229,17 @@ def test_a_view_behind_a_tab_shows_the_trained_network_when_its_tab_is_opened(ap
         window.open_file(EXAMPLES + "/digits-mlp.nnviz", ask=False)
     ui.panel.epochs_spin.setValue(3)
     confusion = window.docks["confusionDock"][0]
-    assert not on_screen(confusion)
+    tabs = next(bar for bar in window.findChildren(QTabBar)
+                if "Confusion matrix" in [bar.tabText(i) for i in range(bar.count())])
+    names = [tabs.tabText(i) for i in range(tabs.count())]
+    # (the digits bring the confusion matrix to the front; the user looks at the decision boundary's tab instead)
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(names.index("Decision boundary")).center())
+    qtbot.waitUntil(lambda: not on_screen(confusion), timeout=2000)
     with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):   # the run's three epochs end
         window.findChild(QAction, "actionTrain").trigger()
     accuracy = controller.latest_snapshot.test_history["accuracy"].y[-1]
     assert accuracy > 0.6
-    tabs = next(bar for bar in window.findChildren(QTabBar)
-                if "Confusion matrix" in [bar.tabText(i) for i in range(bar.count())])
-    index = [tabs.tabText(i) for i in range(tabs.count())].index("Confusion matrix")
-    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(names.index("Confusion matrix")).center())
     qtbot.waitUntil(lambda: on_screen(confusion), timeout=2000)
     assert f"accuracy <b>{100 * accuracy:.1f} %</b>" in ui.confusion.summary.text()
 
@@ -315,3 +318,26 @@ def test_view_dark_theme_repaints_every_plot(app_window, qtbot):
     assert theme.current_name() == "dark" and colours() == expected("dark")
     window.actionDarkTheme.trigger()
     assert colours() == expected("light")
+
+
+def test_the_decision_boundary_follows_the_kind_of_data(app_window, qtbot):
+    """The course's 2-3-2 network learns weight and height: two inputs, so a decision boundary over weight and height
+    in their own units (it said 'drawn for 2-D data sets' and stayed empty). The digits are 8×8 images: the boundary
+    says why it draws nothing, and the confusion matrix comes to the front of that tab group."""
+    window, controller = app_window
+    ui = window.training_ui
+    boundary, confusion = (window.docks[n][0] for n in ("decisionBoundaryDock", "confusionDock"))
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/course-2-3-2.nnviz", ask=False)
+    qtbot.waitUntil(lambda: ui.boundary.output_values() is not None, timeout=TIMEOUT)
+    plot = ui.boundary.plot
+    assert (plot.getAxis("bottom").labelText, plot.getAxis("left").labelText) == ("weight", "height")
+    assert ui.boundary.plot_widget.isVisible() and not ui.boundary.placeholder.isVisible() and on_screen(boundary)
+    x0, x1 = plot.getViewBox().viewRange()[0]
+    weights = ui.boundary.plane.train[:, 0]
+    assert x0 < weights.min() and weights.max() < x1 and x1 - x0 < 3 * np.ptp(weights)   # the data's own range
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/digits-mlp.nnviz", ask=False)
+    qtbot.waitUntil(lambda: on_screen(confusion), timeout=TIMEOUT)
+    assert not ui.boundary.plot_widget.isVisible()
+    assert "8×8 images" in ui.boundary.placeholder.text() and "Confusion matrix" in ui.boundary.placeholder.text()

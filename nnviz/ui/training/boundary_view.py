@@ -1,15 +1,22 @@
 """For 2-D data sets: the model's output over the input plane (the decision boundary) with the training
 points, the test points on a toggle and a "Discretize output" option, as TensorFlow Playground shows it.
 
+The plane is the playground's x₁, x₂ over [-6, 6]², or, for any other data set of two input columns (the course's
+weight and height, a CSV of two features), those two columns in their own units (before scaling) over the range
+the data covers (:func:`plane_of`).
+
 :func:`node_thumbnails` computes what the Playground draws on every node: each input feature's and each
 Dense unit's output over the same plane, as small images for the neuron view.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.ui import theme
 from nnviz.ui.training.common import (ProbeModel, Throttle, class_color, diverging_cmap, info_label, make_plot_widget,
@@ -24,13 +31,57 @@ def is_plane_dataset(dataset) -> bool:
         np.asarray(dataset.points_train).ndim == 2 and np.asarray(dataset.points_train).shape[1] == 2
 
 
-def plane_grid(resolution: int, domain=DOMAIN) -> tuple[np.ndarray, np.ndarray]:
-    """``(points (r*r, 2), axis values (r,))``: pixel centres row by row, x₂ increasing with the row."""
-    lo, hi = domain
-    step = (hi - lo) / resolution
-    axis = lo + step * (np.arange(resolution) + 0.5)
-    x1, x2 = np.meshgrid(axis, axis)
-    return np.column_stack([x1.ravel(), x2.ravel()]), axis
+@dataclass(frozen=True)
+class Plane:
+    """Where a 2-D data set's samples lie, in the units the user knows, and how to draw it."""
+
+    train: np.ndarray                   # (n, 2) training points
+    test: np.ndarray                    # (m, 2) test points
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    labels: tuple[str, str]             # the axes' names
+    square: bool                        # one unit on both axes (the playground), or each axis its own units
+
+
+def plane_of(dataset) -> Plane | None:
+    """The plane of a data set with two inputs (None for any other): the playground's points over [-6, 6]², or the
+    two input columns before scaling over the range of the data (8 % margin)."""
+    if dataset is None:
+        return None
+    if is_plane_dataset(dataset):
+        return Plane(np.asarray(dataset.points_train), np.asarray(dataset.points_test), DOMAIN, DOMAIN,
+                     ("x₁", "x₂"), True)
+    if tuple(getattr(dataset, "input_shape", ())) != (2,) or getattr(dataset, "feature_keys", None):
+        return None
+    scaler = getattr(dataset, "scaler", None)
+
+    def raw(x):
+        x = np.asarray(x, dtype=np.float64).reshape(-1, 2)
+        return scaler.inverse_transform(x) if scaler is not None and len(x) else x
+
+    train, test = raw(dataset.x_train), raw(dataset.x_test)
+    both = np.concatenate([train, test])
+    if not len(both) or not np.isfinite(both).all():
+        return None
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    pad = np.where(hi > lo, 0.08 * (hi - lo), 1.0)
+    names = [str(n) for n in (getattr(dataset, "feature_names", None) or [])]
+    labels = tuple(names) if len(names) == 2 else ("x₁", "x₂")
+    return Plane(train, test, (float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+                 (float(lo[1] - pad[1]), float(hi[1] + pad[1])), labels, False)
+
+
+def plane_grid(resolution: int, domain=DOMAIN, y_domain=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(points (r*r, 2), x₁ axis values (r,))``: pixel centres row by row, x₂ increasing with the row; ``domain``
+    is x₁'s range (and x₂'s unless ``y_domain`` is given)."""
+    def axis(lo, hi):
+        step = (hi - lo) / resolution
+        return lo + step * (np.arange(resolution) + 0.5)
+
+    a1 = axis(*domain)
+    a2 = axis(*(y_domain or domain))
+    x1, x2 = np.meshgrid(a1, a2)
+    return np.column_stack([x1.ravel(), x2.ravel()]), a1
 
 
 def plane_features(dataset, points: np.ndarray) -> np.ndarray:
@@ -51,16 +102,17 @@ def _dense_layers(model):
     return [i for i, layer in enumerate(model.layers) if layer.layer_type == "Dense"]
 
 
-def node_thumbnails(model, dataset, weights=None, resolution: int = 24, domain=DOMAIN) -> list[np.ndarray]:
+def node_thumbnails(model, dataset, weights=None, resolution: int = 24, plane: Plane | None = None) -> list[np.ndarray]:
     """What every node computes over the plane, for the neuron view's thumbnails.
 
     Returns one array per column of nodes: first the input features ``(n_features, r, r)``, then for
     every Dense layer its units ``(units, r, r)`` (the activation ``a``), row 0 at the bottom of the
-    plane (x₂ = domain[0]). ``model`` is a built Sequential (or a :class:`ProbeModel`); ``weights``
+    plane (the lowest x₂). ``model`` is a built Sequential (or a :class:`ProbeModel`); ``weights``
     (e.g. ``snapshot.weights``) replace its weights for the computation. An empty list when the data set
-    is not a plane.
+    is not a plane (``plane``: the data set's, when already known).
     """
-    if not is_plane_dataset(dataset):
+    plane = plane or plane_of(dataset)
+    if plane is None:
         return []
     probe = model if isinstance(model, ProbeModel) else None
     if probe is None:
@@ -72,7 +124,7 @@ def node_thumbnails(model, dataset, weights=None, resolution: int = 24, domain=D
             for k in layer.weight_names:
                 layer.params[k][...] = weights[i]
                 i += 1
-    points, _axis = plane_grid(resolution, domain)
+    points, _axis = plane_grid(resolution, plane.x_range, plane.y_range)
     x = plane_features(dataset, points)
     outs = probe.forward_all(x)
     r = resolution
@@ -97,6 +149,7 @@ class BoundaryView(QWidget):
         self._throttle = Throttle(interval)
         self._values = None
         self._snapshot = None
+        self.plane: Plane | None = None
         points, self._axis = plane_grid(resolution)
         self._grid = points
 
@@ -105,7 +158,13 @@ class BoundaryView(QWidget):
         self.discrete_box = QCheckBox("Discretize output")
         self.discrete_box.setObjectName("boundaryDiscretize")
         self.discrete_box.setToolTip("Colour each point of the plane by the predicted class only")
+        self.test_box.setToolTip("Draw the test points too (square, dark rim): the network never trained on them")
         self.note = info_label("Decision boundary: for 2-D data sets (circle, XOR, Gaussian, spiral, …)")
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("boundaryPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setContentsMargins(24, 12, 24, 12)
         top = QHBoxLayout()
         top.addWidget(self.test_box)
         top.addWidget(self.discrete_box)
@@ -140,7 +199,9 @@ class BoundaryView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.note)
+        self.placeholder.setVisible(False)
         self.test_box.toggled.connect(self.test_points.setVisible)
         self.discrete_box.toggled.connect(self._on_discrete_box_toggled)
 
@@ -163,24 +224,45 @@ class BoundaryView(QWidget):
         self.dataset = dataset
         self._values = None
         self.image.clear()   # no picture of a network that is gone (or cannot train on this data)
-        plane = is_plane_dataset(dataset)
-        self.plot_widget.setEnabled(plane)
-        self.test_box.setEnabled(plane)
-        self.discrete_box.setEnabled(plane)
-        if not plane:
-            self.image.clear()
+        plane = self.plane = plane_of(dataset)
+        for w in (self.plot_widget, self.test_box, self.discrete_box, self.note):
+            w.setVisible(plane is not None)
+        self.placeholder.setVisible(plane is None)
+        if plane is None:
             self.train_points.setData([])
             self.test_points.setData([])
-            self.note.setText("The decision boundary is drawn for 2-D data sets (circle, XOR, Gaussian, spiral, …).")
+            self.placeholder.setText(self._placeholder_text(dataset))
             return
-        self.note.setText(f"{dataset.name}: {len(dataset.points_train)} training points (white rim), "
-                          f"{len(dataset.points_test)} test points (dark square rim).")
-        self.train_points.setData(pos=dataset.points_train, brush=self._brushes(dataset, dataset.y_train))
-        self.test_points.setData(pos=dataset.points_test, brush=self._brushes(dataset, dataset.y_test))
+        self._grid, self._axis = plane_grid(self.resolution, plane.x_range, plane.y_range)
+        self.plot.setLabel("bottom", plane.labels[0])
+        self.plot.setLabel("left", plane.labels[1])
+        self.plot.setAspectLocked(plane.square)
+        self.plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
+        self.note.setText(f"{dataset.name}: {len(plane.train)} training points (white rim), "
+                          f"{len(plane.test)} test points (dark square rim).")
+        self.train_points.setData(pos=plane.train, brush=self._brushes(dataset, dataset.y_train))
+        self.test_points.setData(pos=plane.test, brush=self._brushes(dataset, dataset.y_test))
         regression = dataset.task == "regression"
         self.colorbar.setLevels((-1, 1) if regression else (0, 1))
         self.discrete_box.setEnabled(not regression)
         self.update_snapshot(self._snapshot, force=True)
+
+    @staticmethod
+    def _placeholder_text(dataset) -> str:
+        if dataset is None:
+            return "No data set: choose one in the Data panel."
+        shape = tuple(getattr(dataset, "input_shape", ()))
+        if len(shape) == 1:
+            what = f"{shape[0]} input" + ("s" if shape[0] != 1 else "")
+        elif len(shape) == 3:
+            what = f"{shape[0]}×{shape[1]} images" + (f" of {shape[2]} channels" if shape[2] != 1 else "")
+        else:
+            what = "inputs of shape " + "×".join(map(str, shape))
+        text = (f"The decision boundary colours the plane of two inputs by the network's output; this data set has "
+                f"{what}.")
+        if getattr(dataset, "task", "") != "regression":
+            text += " The Confusion matrix tab shows how the network classifies it."
+        return text
 
     @staticmethod
     def _brushes(dataset, y) -> list:
@@ -196,14 +278,14 @@ class BoundaryView(QWidget):
 
     # ------------------------------------------------------------------ drawing
     def output_values(self) -> np.ndarray | None:
-        """The plane's output image ``(r, r)`` as drawn (before discretizing), row 0 at x₂ = -6."""
+        """The plane's output image ``(r, r)`` as drawn (before discretizing), row 0 at the lowest x₂."""
         return self._values
 
     def update_snapshot(self, snap, force: bool = False) -> None:
         if snap is not None:
             self._snapshot = snap
         probe, ds = self.probe, self.dataset
-        if probe is None or probe.model is None or not is_plane_dataset(ds):
+        if probe is None or probe.model is None or self.plane is None:
             return
         if not (force or self._throttle.ready()):
             return
@@ -239,8 +321,9 @@ class BoundaryView(QWidget):
         self._place_image()
 
     def _place_image(self) -> None:
-        lo, hi = DOMAIN  # setRect scales by the image's size: after setImage, not before
-        self.image.setRect(lo, lo, hi - lo, hi - lo)
+        plane = getattr(self, "plane", None)   # setRect scales by the image's size: after setImage, not before
+        (x0, x1), (y0, y1) = (plane.x_range, plane.y_range) if plane is not None else (DOMAIN, DOMAIN)
+        self.image.setRect(x0, y0, x1 - x0, y1 - y0)
 
     def _on_discrete_box_toggled(self, _on: bool) -> None:
         self._draw()

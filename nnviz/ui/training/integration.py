@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSt
 from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
-from nnviz.ui.training.boundary_view import BoundaryView, is_plane_dataset, node_thumbnails
+from nnviz.ui.training.boundary_view import BoundaryView, node_thumbnails
 from nnviz.ui.training.common import ProbeModel, Throttle, is_visible, restyle_graphics
 from nnviz.ui.training.confusion_view import ConfusionView
 from nnviz.ui.training.controls import TrainingControls
@@ -106,6 +106,7 @@ class TrainingUI(QObject):
         self._blocked = ""
         self._latest = None   # the newest snapshot that fits the document, for views that come into sight
         self._rebuild_pending = False
+        self._front_kind = ""  # the kind of data ("plane", "classes", "other") the front prediction view was chosen for
 
     # ------------------------------------------------------------------ building
     def build(self) -> None:
@@ -341,7 +342,22 @@ class TrainingUI(QObject):
             view.set_context(self.probe if self.probe.model is not None else None, dataset)
         self.curves.clear()
         self.gradients.clear()
+        self._front_prediction_view()
         self._feed_neuron_view(None, force=True)
+
+    def _front_prediction_view(self) -> None:
+        """The decision boundary in front for data of two inputs, the confusion matrix for other classification
+        data (digits: the boundary only says it cannot draw them) — when the kind of data changes."""
+        d = self.document.dataset
+        plane = self.boundary.plane is not None
+        kind = "plane" if plane else ("classes" if d is not None and d.task != "regression" else "other")
+        if kind == self._front_kind:
+            return
+        self._front_kind = kind
+        if kind == "plane":
+            self.docks["boundary"].raise_()
+        elif kind == "classes":
+            self.docks["confusion"].raise_()
 
     def _on_document_architecture_changed(self) -> None:
         self._schedule_rebuild()
@@ -480,10 +496,10 @@ class TrainingUI(QObject):
         running = snap is not None and snap.state == "running"
         if snap is not None and hasattr(view, "set_weights") and (force or not running or self._neuron_weights.ready()):
             view.set_weights(list(snap.weights))
-        if hasattr(view, "set_node_thumbnails") and is_plane_dataset(self.document.dataset) and \
+        if hasattr(view, "set_node_thumbnails") and self.boundary.plane is not None and \
                 (force or not running or self._neuron_thumbs.ready()):
             self.probe.sync(snap)
-            thumbs = node_thumbnails(self.probe, self.document.dataset)
+            thumbs = node_thumbnails(self.probe, self.document.dataset, plane=self.boundary.plane)
             view.set_node_thumbnails(thumbs)
 
 
