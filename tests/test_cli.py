@@ -196,3 +196,19 @@ def test_history_csv_layout(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="epoch"):
         read_history_csv(tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"epoch,loss\n0," + b"1" * 200_000 + b"\n", "field larger than field limit"),
+    (b"epoch,l\xe9ss\n0,0.5\n", "not a UTF-8 text file (bad byte at offset 7)"),
+])
+def test_history_csv_refuses_damaged_files_with_a_value_error(tmp_path, content, fragment):
+    (tmp_path / "h.csv").write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        read_history_csv(tmp_path / "h.csv")
+
+
+def test_history_csv_saved_again_by_a_spreadsheet_reads_back(tmp_path):
+    """Excel saves 'CSV UTF-8' with a byte-order mark in front of the first column's name."""
+    (tmp_path / "h.csv").write_bytes(b"\xef\xbb\xbf" + history_csv({"loss": [0.5, 0.25]}).encode())
+    assert read_history_csv(tmp_path / "h.csv") == {"loss": [0.5, 0.25]}

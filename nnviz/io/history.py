@@ -51,10 +51,16 @@ def save_history_csv(history, path, initial_epoch: int = 0) -> None:
 
 
 def read_history_csv(path) -> dict[str, list[float]]:
-    """Read a CSV written by :func:`save_history_csv` (or Keras' CSVLogger) back into a dict of lists;
-    empty cells become NaN. ``ValueError`` for a file that is not such a table."""
-    with open(os.fspath(path), newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
+    """Read a CSV written by :func:`save_history_csv` (or Keras' CSVLogger, or saved again from a
+    spreadsheet, byte-order mark and all) back into a dict of lists; empty cells become NaN.
+    ``ValueError`` for a file that is not such a table."""
+    try:
+        with open(os.fspath(path), newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{os.fspath(path)!r} is not a UTF-8 text file (bad byte at offset {exc.start})") from None
+    except csv.Error as exc:  # a field over csv's size limit, a NUL byte in old Pythons, ...
+        raise ValueError(f"{os.fspath(path)!r} is not a training history CSV: {exc}") from None
     if not rows or not rows[0] or rows[0][0] != "epoch":
         raise ValueError(f"{os.fspath(path)!r} is not a training history CSV (its first column must be 'epoch')")
     keys = rows[0][1:]
