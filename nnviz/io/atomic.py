@@ -4,8 +4,9 @@
         f.write(data)
 
 The data goes to a temporary file in the same folder (so ``os.replace`` is a rename on one file
-system), is flushed and fsynced, and only then replaces ``path``. On an exception the temporary file
-is deleted and ``path`` is left exactly as it was.
+system), is flushed and fsynced, and only then replaces ``path`` (or, when ``path`` is a symbolic
+link, the file it points to: the link stays). On an exception the temporary file is deleted and
+``path`` is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
     if mode not in ("w", "wb", "wt"):
         raise ValueError(f"atomic_write opens files for writing only ('w' or 'wb'), got mode {mode!r}")
     path = os.fspath(path)
+    if os.path.islink(path):  # write the file the link points to; replacing the link would cut it off
+        path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")

@@ -152,6 +152,18 @@ def test_atomic_write_half_written_then_failing(tmp_path):
     assert path.read_text(encoding="utf-8") == "new ✓"
 
 
+def test_saving_through_a_symbolic_link_updates_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "cloud").mkdir()
+    target = tmp_path / "cloud" / "p.nnviz"
+    save_project(target, make_project(meta={"title": "old"}))
+    link = tmp_path / "p.nnviz"
+    link.symlink_to(target)
+    save_project(link, make_project(meta={"title": "new"}))
+    assert link.is_symlink()
+    assert load_project(target).meta["title"] == "new"
+    assert sorted(os.listdir(tmp_path / "cloud")) == ["p.nnviz"]  # the temporary file was made next to it
+
+
 def test_atomic_write_keeps_permissions(tmp_path):
     path = tmp_path / "f.txt"
     path.write_text("x")
