@@ -235,6 +235,22 @@ def test_weight_distribution_over_time_spans_the_whole_run_on_an_epoch_axis(qtbo
     assert max(values) <= epochs[-1]
 
 
+def test_two_distributions_far_apart_leave_the_epoch_axis_its_room(qtbot, spiral_run):
+    """A run of 200 epochs in a third of a second gives two distributions, at 0 and 200: each was drawn 2.2 gaps
+    tall, and the axis squeezed 0, 50, 100, 150, 200 into its lowest fifth."""
+    _ds, snaps, probe = spiral_run
+    view = WeightsView(histogram_interval=0.0)
+    qtbot.addWidget(view)
+    view.resize(614, 300)
+    view.show()
+    view.set_model(probe.model)
+    for snap in (snaps[0], snaps[-1]):
+        view.update_snapshot(snap, force=True)
+    first, last = view.ridge_epochs
+    top, bottom = view.hist_plot.getViewBox().viewRange()[1]
+    assert (last - first) / (bottom - top) >= 0.6          # the epochs take most of the height
+
+
 def test_dense_on_flattened_digits_shows_each_unit_as_an_image(qtbot):
     ds = catalog.load("digits", flatten=True)
     model = Sequential([Dense(16, activation="relu", input_shape=(64,)), Dense(10, activation="softmax")], seed=0)

@@ -606,8 +606,10 @@ class WeightsView(QWidget):
         if not n:
             return
         first, last = ridges[0][0], ridges[-1][0]
-        spacing = (last - first) / (n - 1) if n > 1 and last > first else 1.0
-        height = 2.2 * spacing if n > 1 and last > first else 1.0
+        span = last - first
+        # about two gaps tall, but with few curves (a run of 200 epochs in a third of a second gives two) no taller
+        # than 60 % of the run: the epoch axis keeps most of the plot
+        height = min(2.2 * span / (n - 1), 0.6 * span) if n > 1 and span > 0 else 1.0
         self._paint_ridges(n)
         for i, item in enumerate(self.hist_curves):
             if i < n:
