@@ -330,6 +330,7 @@ def test_the_decision_boundary_follows_the_kind_of_data(app_window, qtbot):
     with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
         window.open_file(EXAMPLES + "/course-2-3-2.nnviz", ask=False)
     qtbot.waitUntil(lambda: ui.boundary.output_values() is not None, timeout=TIMEOUT)
+    assert "Test" not in ui.curves.figures.text()     # six people, all for training: no test loss to wait for
     plot = ui.boundary.plot
     assert (plot.getAxis("bottom").labelText, plot.getAxis("left").labelText) == ("weight", "height")
     assert ui.boundary.plot_widget.isVisible() and not ui.boundary.placeholder.isVisible() and on_screen(boundary)

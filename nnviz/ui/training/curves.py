@@ -91,6 +91,7 @@ class CurvesView(QWidget):
         self._metric_scale = 100.0
         self._metric_unit = "%"
         self._snapshot = None
+        self.has_test = True
 
         self.figures = info_label("Test loss – · Training loss –", "curvesFigures")
         font = self.figures.font()
@@ -227,7 +228,7 @@ class CurvesView(QWidget):
         self.legend.clear()
         self.loss_range.reset()
         self.metric_range.reset()
-        self.figures.setText("Test loss – · Training loss –")
+        self.figures.setText(self._empty_figures())
         self.readout.setText(" ")
 
     def set_metric(self, name: str) -> None:
@@ -314,15 +315,28 @@ class CurvesView(QWidget):
             y = np.log10(np.maximum(y, 1e-12))  # the log axis shows 10^y
         item.setData(*peak_decimate(curve.x, y, points), skipFiniteCheck=True)
 
+    def set_has_test(self, has_test: bool) -> None:
+        """Whether the data set has a test split: without one (the course's six people) there is no test loss to
+        wait for, and the figures say nothing of it."""
+        self.has_test = bool(has_test)
+        if self._snapshot is None:
+            self.figures.setText(self._empty_figures())
+
+    def _empty_figures(self) -> str:
+        return "Test loss – · Training loss –" if self.has_test else "Training loss –"
+
     def _update_figures(self, snap) -> None:
         h = snap.history
         train_loss = h["loss"].last() if "loss" in h and len(h["loss"]) else snap.batch_loss_smoothed.last()
-        figures = [("Test loss", _fmt(snap.test_loss)), ("Training loss", _fmt(train_loss))]
-        if snap.test_metric_name:
-            label, scale, unit = metric_label(snap.test_metric_name)
-            train_m = h[snap.test_metric_name].last() if snap.test_metric_name in h else float("nan")
-            figures += [(f"Test {label}", _fmt(snap.test_metric * scale, unit)),
-                        (f"Training {label}", _fmt(train_m * scale, unit))]
+        figures = [("Test loss", _fmt(snap.test_loss))] if self.has_test else []
+        figures.append(("Training loss", _fmt(train_loss)))
+        metric = snap.test_metric_name or snap.metric_name
+        if metric:
+            label, scale, unit = metric_label(metric)
+            train_m = h[metric].last() if metric in h and len(h[metric]) else float("nan")
+            if self.has_test:
+                figures.append((f"Test {label}", _fmt(snap.test_metric * scale, unit)))
+            figures.append((f"Training {label}", _fmt(train_m * scale, unit)))
         self.figures.setText(_figures_html(figures))
 
     # ------------------------------------------------------------------ options

@@ -340,6 +340,7 @@ class TrainingUI(QObject):
         self.weights.set_model(self.probe.model, dataset)
         for view in (self.boundary, self.activations, self.confusion, self.predict):
             view.set_context(self.probe if self.probe.model is not None else None, dataset)
+        self.curves.set_has_test(dataset is None or len(getattr(dataset, "x_test", ())) > 0)
         self.curves.clear()
         self.gradients.clear()
         self._front_prediction_view()
