@@ -203,6 +203,18 @@ def test_weights_heatmap_dense_and_conv_filters(qtbot, spiral_run, cnn_run):
     assert axis_label(view.kernel_plot, "left") == "input channel"
 
 
+def weights_fed_with(qtbot, probe, snaps, size) -> WeightsView:
+    """A shown weights view of ``probe``'s model that has drawn every one of ``snaps``."""
+    view = WeightsView(histogram_interval=0.0)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.set_model(probe.model)
+    for snap in snaps:
+        view.update_snapshot(snap, force=True)
+    return view
+
+
 def test_weight_distribution_over_time_spans_the_whole_run_on_an_epoch_axis(qtbot, spiral_run):
     """The ridgeline of the Weights dock: it kept the last 24 histograms 0.45 apart whatever their epochs were, so a
     fast run showed its last half second, labelled only with its first and last epoch, and the newest histogram
@@ -211,13 +223,7 @@ def test_weight_distribution_over_time_spans_the_whole_run_on_an_epoch_axis(qtbo
     from nnviz.ui.training.weights_view import RIDGES
 
     _ds, snaps, probe = spiral_run
-    view = WeightsView(histogram_interval=0.0)
-    qtbot.addWidget(view)
-    view.resize(420, 600)
-    view.show()
-    view.set_model(probe.model)
-    for snap in snaps:
-        view.update_snapshot(snap, force=True)
+    view = weights_fed_with(qtbot, probe, snaps, (420, 600))
     epochs = view.ridge_epochs
     assert 8 <= len(epochs) <= RIDGES and epochs == sorted(epochs)
     assert epochs[0] == 0.0 and epochs[-1] >= snaps[-1].epoch - 1          # the whole run, not its end only
@@ -239,13 +245,7 @@ def test_two_distributions_far_apart_leave_the_epoch_axis_its_room(qtbot, spiral
     """A run of 200 epochs in a third of a second gives two distributions, at 0 and 200: each was drawn 2.2 gaps
     tall, and the axis squeezed 0, 50, 100, 150, 200 into its lowest fifth."""
     _ds, snaps, probe = spiral_run
-    view = WeightsView(histogram_interval=0.0)
-    qtbot.addWidget(view)
-    view.resize(614, 300)
-    view.show()
-    view.set_model(probe.model)
-    for snap in (snaps[0], snaps[-1]):
-        view.update_snapshot(snap, force=True)
+    view = weights_fed_with(qtbot, probe, (snaps[0], snaps[-1]), (614, 300))
     first, last = view.ridge_epochs
     top, bottom = view.hist_plot.getViewBox().viewRange()[1]
     assert (last - first) / (bottom - top) >= 0.6          # the epochs take most of the height
