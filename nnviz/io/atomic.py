@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 
 
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new, empty file ``.<name>.<random>.tmp`` in ``folder``, opened for writing. It is created with
+    mode 0o666 for the kernel to apply the umask, as for any new file: reading the umask means setting
+    it (``os.umask``), which would give a file another thread creates at that moment no umask at all."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot write {os.path.join(folder, name)!r}: no free temporary file name next to it")
 
 
 @contextlib.contextmanager
@@ -27,8 +35,8 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
     """Yield a file object opened with ``mode`` ("wb" or "w") on a temporary file next to ``path``;
     replace ``path`` with it when the block ends without an exception.
 
-    Text mode defaults to UTF-8. The new file keeps the permissions of the file it replaces (or the
-    usual ``0o666 & ~umask`` for a new file, not ``mkstemp``'s private 0o600).
+    Text mode defaults to UTF-8. The new file keeps the permissions of the file it replaces (or gets
+    the usual ``0o666 & ~umask`` of a new file, not ``mkstemp``'s private 0o600).
     """
     if mode not in ("w", "wb", "wt"):
         raise ValueError(f"atomic_write opens files for writing only ('w' or 'wb'), got mode {mode!r}")
@@ -41,8 +49,8 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
     try:
         perms = os.stat(path).st_mode & 0o7777
     except OSError:
-        perms = _default_mode()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        perms = None  # a new file: the umask applied when the temporary file was created is right
+    fd, tmp = _create_temporary(folder, os.path.basename(path))
     binary = "b" in mode
     try:
         if binary:
@@ -58,7 +66,8 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, perms)
+        if perms is not None:
+            os.chmod(tmp, perms)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -164,6 +164,23 @@ def test_saving_through_a_symbolic_link_updates_its_target_and_keeps_the_link(tm
     assert sorted(os.listdir(tmp_path / "cloud")) == ["p.nnviz"]  # the temporary file was made next to it
 
 
+def test_atomic_write_never_touches_the_process_umask(tmp_path, monkeypatch):
+    """os.umask sets the umask to read it: for that instant, a file any other thread creates (an
+    autosave, an image export) would get no umask at all. New files still get the usual mode."""
+    previous = os.umask(0o027)
+    try:
+        def forbidden(mask):
+            raise AssertionError("atomic_write changed the umask")
+
+        monkeypatch.setattr(os, "umask", forbidden)
+        with atomic_write(tmp_path / "new.txt", "w") as f:
+            f.write("x")
+        monkeypatch.undo()
+        assert os.stat(tmp_path / "new.txt").st_mode & 0o777 == 0o640
+    finally:
+        os.umask(previous)
+
+
 def test_atomic_write_keeps_permissions(tmp_path):
     path = tmp_path / "f.txt"
     path.write_text("x")
