@@ -8,6 +8,8 @@ is one edit, not three. Choices come from the core: activation names from
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
@@ -142,11 +144,18 @@ class InspectorWidget(QWidget):
                                   "Del removes the selection.")
         self.placeholder.setObjectName("inspectorPlaceholder")
         self.placeholder.setWordWrap(True)
+        # with nothing selected: what the project is about (an example's title, description and notes)
+        self.project_label = QLabel()
+        self.project_label.setObjectName("inspectorProject")
+        self.project_label.setWordWrap(True)
+        self.project_label.setTextFormat(Qt.TextFormat.RichText)
+        self.project_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         body = QWidget()
         lay = QVBoxLayout(body)
         lay.setContentsMargins(12, 12, 12, 12)
         lay.setSpacing(10)
+        lay.addWidget(self.project_label)
         lay.addWidget(self.placeholder)
         lay.addLayout(head)
         lay.addWidget(self.description)
@@ -193,7 +202,9 @@ class InspectorWidget(QWidget):
         self.error_label.setVisible(False)
         if not has:
             self._clear_form()
+            self._show_project()
             return
+        self.project_label.setVisible(False)
         if idx == -1:
             key = ("input",)
             layer_type, options, name = "Input", {}, ""
@@ -235,6 +246,20 @@ class InspectorWidget(QWidget):
         if info["error"]:
             self.error_label.setText(info["error"])
             self.error_label.setVisible(True)
+
+    def _show_project(self) -> None:
+        """The project's title, description and notes (what an example is about and what to try with it)."""
+        meta = getattr(self.document, "meta", None) or {}
+        title, description, notes = (html.escape(str(meta.get(k) or "")) for k in ("title", "description", "notes"))
+        parts = []
+        if title:
+            parts.append(f"<p style='font-size:12pt'><b>{title}</b></p>")
+        if description:
+            parts.append(f"<p>{description}</p>")
+        if notes:
+            parts.append(f"<p><i>{notes}</i></p>")
+        self.project_label.setText("".join(parts))
+        self.project_label.setVisible(bool(parts))
 
     def _clear_form(self) -> None:
         while self.form.rowCount():

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnviz.ui import theme
+from nnviz.ui.main_window import EXAMPLES_DIR
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -194,6 +195,26 @@ def test_examples_menu_lists_bundled_projects_by_title_and_opens_untitled_copies
     assert w.document.path == "" and w.document.input_shape == (20, 20, 3)
     assert w.windowTitle().startswith("Course: the small CNN")
     assert w.recent_files() == []                                    # examples are not "recent"
+
+
+def test_an_examples_description_and_notes_show_in_the_inspector_until_a_layer_is_picked(main_window, qtbot):
+    """Examples carry a title, a description and notes (the course's 8-6-6-4 network: 'Architecture only: ... Load
+    a CSV with 8 feature columns'), and nothing in the window showed them: a user opened a network that could not
+    train and was not told why. With no layer selected, the inspector shows them."""
+    w = main_window
+    inspector = w.inspector
+    assert not inspector.project_label.isVisible()                   # the default project has no description
+    w.open_example(os.path.join(EXAMPLES_DIR, "course-8-6-6-4.nnviz"))
+    text = inspector.project_label.text()
+    assert inspector.project_label.isVisible() and "Course: 8 → 6 → 6 → 4" in text
+    assert "124 weights" in text and "Load a CSV with 8 feature columns" in text
+    qtbot.mouseClick(w.layer_view.viewport(), Qt.MouseButton.LeftButton, pos=w.layer_view.block_center(0))
+    assert not inspector.project_label.isVisible() and inspector.title_label.text().startswith("Dense 6")
+    w.layer_view.select_indices([])
+    assert inspector.project_label.isVisible()
+    w.ask_save_changes = lambda: "discard"
+    w.new_project()
+    assert not inspector.project_label.isVisible()
 
 
 def test_recent_files_and_layout_persist_in_settings(make_main_window, window_settings, tmp_path, qtbot):
