@@ -285,7 +285,8 @@ def test_a_project_without_data_says_so_and_shows_no_numbers_of_the_project_befo
     assert not window.notice.button.isVisible()
     qtbot.waitUntil(lambda: ui.controls.epoch_label.text() == "Epoch –", timeout=TIMEOUT)
     assert ui.controls.loss_label.text() == "Loss –" and ui.controls.progress.format() == "not started"
-    assert ui.weights.info.text().strip() == ""
+    assert ui.weights.info.text().strip() == "" and ui.weights.kernel_plot.titleLabel.text == ""
+    assert ui.weights.kernel_plot.getAxis("left")._tickLevels == [[], []]   # no x₁, x₂ of the network before
 
 
 def test_view_dark_theme_repaints_every_plot(app_window, qtbot):

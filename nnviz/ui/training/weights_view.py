@@ -386,10 +386,12 @@ class WeightsView(QWidget):
         for item in self.hist_curves:
             item.setData([], [])
         self._side_min = 0.0
-        if entry is None:
+        if entry is None:   # nothing to show: no title, ticks or numbers of the layer before
             self.image.clear()
             self.info.setText(" ")
-            set_title(self.kernel_plot, "")
+            self._titles = ("", "")
+            for name in ("left", "bottom"):
+                self.kernel_plot.getAxis(name).setTicks([[], []])
             self._arrange()
             return
         if entry["type"] == "Conv2D":
