@@ -2,8 +2,8 @@
 
 Hypothesis draws the architectures (odd and even sizes, non-square kernels and strides, strides larger
 than the window, 'same' padding where TF pads asymmetrically, one-channel images, every activation,
-BatchNormalization with non-trivial moving statistics, Dense on images and sequences, Flatten after
-channels-last convolutions) and the weights; both exports must agree with the core to float32 precision
+BatchNormalization with non-trivial moving statistics, Dense on images and sequences, SimpleRNN, LSTM
+and GRU on sequences, Flatten after channels-last convolutions) and the weights; both exports must agree with the core to float32 precision
 for a batch of 1 and of 7.
 """
 
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nnviz.core import (Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, Input,
-                        MaxPooling2D, Sequential)
+from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
+                        Input, MaxPooling2D, Sequential, SimpleRNN)
 from nnviz.core.activations import NAMES as ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
@@ -41,6 +41,11 @@ image_layers = st.one_of(
     st.builds(lambda k, s, p: AveragePooling2D(k, strides=s, padding=p), windows, st.none() | strides, paddings),
     st.builds(lambda u, a: Dense(u, activation=a), st.integers(1, 4), activations),
     elementwise)
+# with the activations both ONNX's operators and PyTorch's modules offer (the exports refuse others)
+recurrent_layers = st.builds(lambda cls, units, act, bias, sequences: cls(units, use_bias=bias, return_sequences=sequences,
+                                                                       **({"activation": act} if cls is SimpleRNN else {})),
+                             st.sampled_from([SimpleRNN, LSTM, GRU]), st.integers(1, 4), st.sampled_from(["tanh", "relu"]),
+                             st.booleans(), st.booleans())
 flat_layers = st.one_of(
     st.builds(lambda u, a, b: Dense(u, activation=a, use_bias=b), st.integers(1, 6), activations, st.booleans()),
     elementwise)
@@ -54,7 +59,7 @@ def networks(draw):
         layers = draw(st.lists(image_layers, min_size=1, max_size=4))
     elif kind == "sequence":
         shape = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-        layers = draw(st.lists(flat_layers, min_size=1, max_size=3))
+        layers = draw(st.lists(flat_layers | recurrent_layers, min_size=1, max_size=3))
     else:
         shape = (draw(st.integers(1, 6)),)
         layers = draw(st.lists(flat_layers, min_size=1, max_size=4))
