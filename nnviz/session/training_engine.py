@@ -7,7 +7,8 @@ reset / a new model end the ``fit`` call by raising a private exception after a 
 
 The engine reports through one function, ``emit(event, *args)``: ``("snapshot", wire)``,
 ``("state_changed", state)``, ``("started",)``, ``("paused",)``, ``("stopped",)``, ``("diverged", message)``,
-``("weights_reset",)``, ``("failed", message)``, ``("pong", token)`` (the answer to ``("ping", token)``, once
+``("weights_reset",)``, ``("failed", message)``, ``("warning", message)`` (training goes on, but something is
+off: the loss has risen well above where it started), ``("pong", token)`` (the answer to ``("ping", token)``, once
 every command sent before it has been carried out). A snapshot travels as a small "wire" dict: the scalar
 fields, a copy of the weights, and only the curve rows added since the previous one; a
 :class:`SnapshotAssembler` on the receiving side appends them to its curves and builds the immutable
@@ -46,6 +47,10 @@ STATES = (RUNNING, PAUSED, STOPPED, DIVERGED)
 _FOREVER = 10 ** 12
 #: settings that change how ``fit`` iterates: changing them restarts the epoch in progress
 _STRUCTURAL = ("loss", "metrics", "batch_size", "validation_split")
+#: "the loss is rising": this many epochs in a row ending above RISING_FACTOR times the loss training started from
+RISING_EPOCHS, RISING_FACTOR = 2, 1.5
+#: training samples the starting loss is measured on
+START_LOSS_SAMPLES = 2000
 
 
 # ============================================================================== curves
@@ -487,6 +492,9 @@ class TrainingEngine:
         self._rate = 0.0
         self._rate_ref = None
         self._message = ""
+        self._start_loss = float("nan")   # the training loss before the first step since the set-up or a reset
+        self._rising = 0                  # epochs in a row that ended far above it
+        self._warned = False              # the rising loss was reported (again after a new learning rate)
         # gradient norms: one column per layer with trainable weights, summed from the flat gradient buffer
         starts, names = [], []
         for layer, _k, offset, _n in getattr(model, "_slices", []):
@@ -546,6 +554,8 @@ class TrainingEngine:
                 opt.nesterov = bool(new.nesterov)
         if (new.regularization, new.regularization_rate) != (old.regularization, old.regularization_rate):
             apply_regularization(model, new.regularization, new.regularization_rate)
+        if (new.optimizer, new.learning_rate) != (old.optimizer, old.learning_rate):
+            self._rising, self._warned = 0, False   # a new learning rate: watch the loss afresh
         if new.epochs != old.epochs and self._run_active:
             self._target = new.epochs or None
         if new.loss != old.loss or new.metrics != old.metrics:
@@ -586,6 +596,8 @@ class TrainingEngine:
             self._run_start = self._epoch
             self._target = self.config.epochs or None
         self._message = ""
+        if self._step == 0 and not math.isfinite(self._start_loss):
+            self._measure_start_loss()
         while True:
             self._start_clock()
             self._in_fit = True
@@ -661,6 +673,35 @@ class TrainingEngine:
         else:
             self._diverge("the weights became infinite or NaN", batch)
 
+    def _measure_start_loss(self) -> None:
+        """The training loss before the first step: what 'the loss is rising' compares with."""
+        ds = self.dataset
+        x, y = getattr(ds, "x_train", None), getattr(ds, "y_train", None)
+        if x is None or not len(x):
+            return
+        n = min(len(x), START_LOSS_SAMPLES)
+        try:
+            logs = self.model.evaluate(x[:n], y[:n], batch_size=256, return_dict=True)
+        except Exception:  # noqa: BLE001 - no reference, no warning; fit itself will say what does not fit
+            return
+        self._start_loss = float(logs.get("loss", float("nan")))
+
+    def _watch_loss(self, loss) -> None:
+        """Warn once when the epoch loss ends far above the starting loss several epochs in a row: a learning rate
+        too high for the loss to come down, though not so high that it turns NaN (SGD at 10 on the spiral)."""
+        start = self._start_loss
+        if loss is None or not math.isfinite(loss) or not math.isfinite(start) or start <= 0:
+            return
+        self._rising = self._rising + 1 if loss > RISING_FACTOR * start else 0
+        if self._rising < RISING_EPOCHS or self._warned:
+            return
+        self._warned = True
+        lr = float(self.config.learning_rate)
+        self._emit("warning", f"The loss is rising: {loss:.3g} after epoch {self._epoch}, against {start:.3g} "
+                              f"when training started. A learning rate of {_fmt_lr(lr)} is probably too high for "
+                              f"this network: try {_fmt_lr(suggest_learning_rate(lr))} (a new learning rate "
+                              f"applies at the next step).")
+
     def _on_epoch_end(self, epoch: int, logs) -> None:
         self._epoch = epoch + 1
         self._batch = 0
@@ -669,6 +710,7 @@ class TrainingEngine:
             if rows is None:
                 rows = self._epoch_rows[key] = _Pending(2)
             rows.rows.append((self._epoch, value))
+        self._watch_loss((logs or {}).get("loss"))
         now = time.perf_counter()
         # the test split at most every test_interval seconds, and at most 5 % of the time
         if now - self._last_test >= max(self.test_interval, 20 * self._test_cost):

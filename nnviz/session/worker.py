@@ -69,6 +69,7 @@ class TrainingWorker(QObject):
     diverged = Signal(str)
     weights_reset = Signal()
     failed = Signal(str)
+    warned = Signal(str)
     finished = Signal()
 
     def __init__(self, backend: str = "process", publish_interval: float = 0.025, parent: QObject | None = None):
@@ -236,6 +237,8 @@ class TrainingWorker(QObject):
             self.weights_reset.emit()
         elif event == "failed":
             self.failed.emit(args[0])
+        elif event == "warning":
+            self.warned.emit(args[0])
         elif event == "pong":
             self.synced.emit(args[0])
 # ============================================================================== the controller
@@ -256,6 +259,7 @@ class TrainingController(QObject):
     diverged = Signal(str)
     weights_reset = Signal()
     failed = Signal(str)
+    warned = Signal(str)     # training goes on, but the loss has risen far above where it started
     synced = Signal(int)
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = 30, publish_interval: float = 0.025,
@@ -282,6 +286,7 @@ class TrainingController(QObject):
         w.diverged.connect(self._on_worker_diverged)
         w.weights_reset.connect(self.weights_reset)
         w.failed.connect(self._on_worker_failed)
+        w.warned.connect(self.warned)
         w.synced.connect(self._on_worker_synced)
         self._sync_token = 0
         self.timer = QTimer(self)

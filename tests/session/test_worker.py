@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 
 import numpy as np
@@ -225,6 +226,39 @@ def test_nan_inducing_learning_rate_triggers_divergence(qtbot, controller):
                           check_params_cb=lambda s: s.state == "running" and s.step > s.steps_per_epoch * 3):
         controller.train()
     assert math.isfinite(controller.latest_snapshot.batch_loss)
+
+
+def test_a_loss_that_rises_far_above_its_start_is_reported_once_and_training_goes_on(qtbot, controller):
+    """SGD at a learning rate of 10 on the spiral never reaches NaN (the sigmoid's cross-entropy is clipped): the loss
+    jumps to about 3.5 from 0.69 and stays there, the accuracy at chance, and nothing said so. Now a warning names
+    the learning rate and a lower one to try; training is not stopped; a new learning rate re-arms the check."""
+    ds = catalog.load("spiral", n_points=300, seed=0, features=["x1", "x2", "sin(x1)", "sin(x2)"])
+    model = Sequential([Dense(8, activation="tanh", input_shape=(4,)), Dense(8, activation="tanh"),
+                        Dense(1, activation="sigmoid")], seed=0)
+    setup_and_wait(qtbot, controller, model, ds, spiral_config(optimizer="sgd", learning_rate=10.0))
+    warnings = []
+    controller.warned.connect(warnings.append)
+    with qtbot.waitSignal(controller.warned, timeout=TIMEOUT):
+        controller.train()
+    message = warnings[0]
+    assert message.startswith("The loss is rising") and "learning rate of 10" in message and "try 1 " in message
+    now, start = (float(v) for v in re.search(r"rising: ([\d.]+) after epoch \d+, against ([\d.]+) when training "
+                                              r"started", message).groups())
+    assert start < 1.0 < 1.5 * start < now               # where it started: near ln 2, a coin toss
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.epoch >= 8):
+        pass
+    assert controller.is_running and len(warnings) == 1  # once, and training goes on
+    controller.pause()
+
+
+def test_a_healthy_run_gives_no_warning(qtbot, controller, spiral):
+    warnings = []
+    controller.warned.connect(warnings.append)
+    setup_and_wait(qtbot, controller, spiral_model(), spiral, spiral_config(epochs=15))
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        controller.train()
+    assert controller.latest_snapshot.epoch == 15 and warnings == []
 
 
 def test_suggested_learning_rate():

@@ -234,6 +234,7 @@ class TrainingUI(QObject):
         c.stopped.connect(self._on_controller_stopped)
         c.diverged.connect(self._on_controller_diverged)
         c.failed.connect(self._on_controller_failed)
+        c.warned.connect(self._on_controller_warned)
         c.weights_reset.connect(self._on_controller_weights_reset)
         for attr, dock in self.docks.items():
             view = getattr(self, attr)
@@ -430,6 +431,9 @@ class TrainingUI(QObject):
         self._show_message(message)
 
     def _on_controller_failed(self, message: str) -> None:
+        self._show_message(message)
+
+    def _on_controller_warned(self, message: str) -> None:
         self._show_message(message)
 
     def _on_controller_weights_reset(self) -> None:
