@@ -648,7 +648,10 @@ class TrainingEngine:
             self._diverge("the loss became %s" % ("NaN" if loss != loss else "infinite"), batch)
         x = self._epoch + self._batch / self._steps_per_epoch
         ema = self._ema
-        self._ema = ema = loss if ema != ema else ema + 0.05 * (loss - ema)
+        # a moving average over about an epoch, at most 20 batches: with one batch an epoch (the course's six people
+        # in one batch) a 20-batch average lagged 20 epochs behind the loss it smooths
+        alpha = max(0.05, 2.0 / (self._steps_per_epoch + 1))
+        self._ema = ema = loss if ema != ema else ema + alpha * (loss - ema)
         self._batch_rows.rows.append((x, loss, ema))
         now = time.perf_counter()
         if now >= self._next_sample:

@@ -261,6 +261,21 @@ def test_a_healthy_run_gives_no_warning(qtbot, controller, spiral):
     assert controller.latest_snapshot.epoch == 15 and warnings == []
 
 
+def test_the_smoothed_batch_loss_averages_over_about_an_epoch(qtbot, controller):
+    """The course's six people train in one batch an epoch: the 20-batch moving average lagged 20 epochs behind, a
+    second, slower 'training loss' on the plot. With one batch an epoch there is nothing to smooth."""
+    ds = catalog.load("weight_height", scaling="minmax")
+    model = Sequential([Dense(3, activation="relu", input_shape=(2,)), Dense(2, activation="softmax")], seed=0)
+    config = TrainingConfig(optimizer="adam", learning_rate=0.05, loss="sparse_categorical_crossentropy",
+                            batch_size=6, epochs=30)
+    setup_and_wait(qtbot, controller, model, ds, config)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        controller.train()
+    s = controller.latest_snapshot
+    assert s.steps_per_epoch == 1 and len(s.batch_loss_curve) == 30
+    np.testing.assert_allclose(s.batch_loss_smoothed.y, s.batch_loss_curve.y)
+
+
 def test_suggested_learning_rate():
     assert suggest_learning_rate(0.03) == pytest.approx(0.003)
     assert suggest_learning_rate(10) == 1
