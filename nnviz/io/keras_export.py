@@ -37,8 +37,9 @@ import zipfile
 
 import numpy as np
 
+from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights
+from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
 
@@ -228,22 +229,29 @@ def read_weights_h5(model, path) -> None:
     set_named_weights(model, read_weights_h5_bytes(model, _read_bytes(path), source), source)
 
 
+def keras_weights_limit(model) -> int:
+    """The most bytes the ``model.weights.h5`` of a ``.keras`` file that fits ``model`` can take: the
+    weights and up to three optimizer slots of each (Adam keeps two), as float64, and room for the HDF5
+    headers of every group and dataset (about 5 kB a layer in what nnviz writes)."""
+    return 4 * weights_limit(model) + (64 << 10) * len(model.layers) + (1 << 20)
+
+
 def read_keras_weights(model, path) -> None:
     """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``."""
     source = repr(os.fspath(path))
+    limit = keras_weights_limit(model)
     try:
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("model.weights.h5")
-            if info.file_size > (4 << 30):
-                raise WeightsError(f"{source}: model.weights.h5 is implausibly large")
-            data = zf.read(info)
+            data = read_member(zf, "model.weights.h5", source, limit, WeightsError,
+                               f"more than the {model.count_params():,} weights of model '{model.name}' "
+                               f"and their optimizer state can fill")
     except WeightsError:
         raise
     except KeyError:
         raise WeightsError(f"{source} is not a Keras 3 model file: it has no model.weights.h5") from None
     except OSError as exc:
         raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
-    except Exception as exc:  # noqa: BLE001 — BadZipFile, zlib.error, ... from a damaged archive
+    except Exception as exc:  # noqa: BLE001 — BadZipFile, ... from a damaged archive
         raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
     set_named_weights(model, read_weights_h5_bytes(model, data, source), source)
 

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, match_weights, npz_bytes, read_npz
+from nnviz.io.weights import WeightsError, match_weights, npz_bytes, read_npz, weights_limit
 
 FORMAT_VERSION = 1
 SUFFIX = ".nnviz"
@@ -39,7 +40,7 @@ HISTORY_JSON = "history.json"
 # allocate gigabytes or build for minutes): the size of a JSON member, the weights an architecture may
 # declare and its number of layers (building a Sequential from a config takes time quadratic in its
 # layers: 1,000 take about a second). A weights.npz may hold no more than the weights of its
-# architecture need (see _weights_limit).
+# architecture need (see nnviz.io.weights.weights_limit).
 MAX_JSON_BYTES = 64 << 20
 MAX_PARAMS = 200_000_000
 MAX_LAYERS = 1000
@@ -210,12 +211,11 @@ def read_project(data: bytes, name: str = "the file") -> Project:
         model = _build_architecture(architecture, allow_invalid=WEIGHTS_NPZ not in members)
         weights = None
         if WEIGHTS_NPZ in members:
-            limit = _weights_limit(model)
-            source = f"{WEIGHTS_NPZ} in {label}"
-            raw = _read_member(zf, WEIGHTS_NPZ, label, limit,
-                               f"more than the {model.count_params():,} weights of its architecture can fill")
+            limit = weights_limit(model)
+            too_large = f"more than the {model.count_params():,} weights of its architecture can fill"
+            raw = read_member(zf, WEIGHTS_NPZ, label, limit, ProjectError, too_large)
             try:
-                weights = read_npz(_stored_npz(raw, source, limit), source)
+                weights = read_npz(raw, f"{WEIGHTS_NPZ} in {label}", limit, too_large)
                 match_weights(model, weights, label)
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
@@ -223,60 +223,9 @@ def read_project(data: bytes, name: str = "the file") -> Project:
                    history=history, meta=meta)
 
 
-def _weights_limit(model) -> int:
-    """The most bytes a ``weights.npz`` that fits ``model`` can take: every weight as float64, plus room
-    for each array's .npy and zip headers."""
-    return sum(8 * w.size + 1024 + 3 * len(key.encode()) for key, w in zip(model.weight_keys(),
-                                                                             model.get_weights())) + 4096
-
-
-_READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what zipfile reads with a bound
-
-
-def _read_member(zf: zipfile.ZipFile, member: str, label: str, limit: int,
-                 too_large: str = "the file is damaged or not an nnviz project") -> bytes:
-    """The bytes of ``member``, inflating no more than its declared size (at most ``limit``): a zip's
-    size fields may lie, and ``ZipFile.read`` inflates a whole deflate stream (bzip2 and LZMA: without
-    any bound) before it cuts the result to the declared size."""
-    info = zf.getinfo(member)
-    if info.compress_type not in _READABLE_COMPRESSION:
-        method = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}.get(info.compress_type,
-                                                                          f"method {info.compress_type}")
-        raise ProjectError(f"{member} in {label} uses a compression nnviz does not read ({method}); "
-                           f"nnviz writes and reads deflate or stored members")
-    if info.file_size > limit:
-        raise ProjectError(f"{member} in {label} is implausibly large ({info.file_size:,} bytes); {too_large}")
-    try:
-        with zf.open(info) as f:
-            return f.read(info.file_size)  # reading to the declared size checks the CRC too
-    except Exception as exc:  # noqa: BLE001 — CRC errors, zlib errors, encryption, truncation, ...
-        raise ProjectError(f"{member} in {label} cannot be read; the file is damaged or truncated ({exc})") from None
-
-
-def _stored_npz(raw: bytes, source: str, limit: int) -> bytes:
-    """``raw``, or the same .npz with its members stored rather than compressed, so that ``read_npz``
-    inflates nothing (np.savez, which nnviz uses, already stores its members)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-    except Exception:  # noqa: BLE001 — not a readable archive: read_npz says so
-        return raw
-    with zf:
-        infos = zf.infolist()
-        if all(info.compress_type == zipfile.ZIP_STORED for info in infos):
-            return raw
-        total = sum(info.file_size for info in infos)
-        if total > limit:
-            raise ProjectError(f"{source} is implausibly large ({total:,} bytes once inflated)")
-        members = [(info.filename, _read_member(zf, info.filename, source, limit)) for info in infos]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as out:
-        for name, data in members:
-            out.writestr(name, data)
-    return buf.getvalue()
-
-
 def _read_json_member(zf: zipfile.ZipFile, member: str, label: str):
-    raw = _read_member(zf, member, label, MAX_JSON_BYTES)
+    raw = read_member(zf, member, label, MAX_JSON_BYTES, ProjectError,
+                      "the file is damaged or not an nnviz project")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -25,6 +25,7 @@ import zipfile
 import numpy as np
 
 from nnviz.core.layers.base import shape_str
+from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
 
 JSON_FORMAT = "nnviz-weights"
@@ -36,6 +37,9 @@ class WeightsError(ValueError):
     """A weights file cannot be read or does not fit the model; the message says why."""
 
 
+NOT_BUILT = "the model is not built yet (it has no input shape), so it has no weights to load"
+
+
 # ============================================================================ checking
 def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarray]:
     """The arrays of ``named`` (``{"dense/kernel": array}``) in ``model.weight_keys()`` order, converted
@@ -44,7 +48,7 @@ def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarr
     Raises :class:`WeightsError` with one line per weight (expected and found shape) when they do not fit.
     """
     if not model.built:
-        raise WeightsError("the model is not built yet (it has no input shape), so it has no weights to load")
+        raise WeightsError(NOT_BUILT)
     expected = {key: tuple(w.shape) for key, w in zip(model.weight_keys(), model.get_weights())}
     found = {}
     for key, arr in named.items():
@@ -157,25 +161,37 @@ def npz_bytes(named: dict) -> bytes:
     return buf.getvalue()
 
 
-# uncompressed size the loaders accept for one array (a corrupt header must not allocate gigabytes)
-MAX_ARRAY_BYTES = 1 << 31
+# inflated size read_npz accepts without a model to size it (a corrupt header must not allocate gigabytes)
+MAX_NPZ_BYTES = 1 << 31
 
 
-def read_npz(data: bytes, source: str = "the file") -> dict[str, np.ndarray]:
-    """The arrays of an ``.npz`` archive held in ``data``; :class:`WeightsError` for anything that is not
-    a readable archive of numeric arrays (pickled objects are refused, never loaded)."""
+def weights_limit(model) -> int:
+    """The most bytes the arrays of a weights file that fits ``model`` can take once inflated: every
+    weight as float64, plus room for each array's .npy and zip headers."""
+    if not model.built:
+        raise WeightsError(NOT_BUILT)
+    return sum(8 * w.size + 1024 + 3 * len(key.encode()) for key, w in zip(model.weight_keys(),
+                                                                             model.get_weights())) + 4096
+
+
+def read_npz(data: bytes, source: str = "the file", limit: int = MAX_NPZ_BYTES,
+             too_large: str = "the file is damaged or not a weights file") -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` archive held in ``data``, inflating no more than ``limit`` bytes in all;
+    :class:`WeightsError` for anything that is not a readable archive of numeric arrays (pickled objects
+    are refused, never loaded), and (``too_large`` saying why) for arrays larger than ``limit``."""
     if not data:
         raise WeightsError(f"{source} is empty")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            total = sum(info.file_size for info in infos)
+            if total > limit:
+                raise WeightsError(f"{source} is implausibly large ({total:,} bytes once inflated); {too_large}")
             out = {}
-            for info in zf.infolist():
+            for info in infos:
                 if not info.filename.endswith(".npy"):
                     raise WeightsError(f"{source} holds {info.filename!r}, which is not a .npy array")
-                if info.file_size > MAX_ARRAY_BYTES:
-                    raise WeightsError(f"{source}: array {info.filename!r} is implausibly large "
-                                       f"({info.file_size:,} bytes)")
-                raw = zf.read(info)
+                raw = read_member(zf, info.filename, source, limit, WeightsError, too_large)
                 try:
                     arr = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
                 except ValueError as exc:
@@ -200,7 +216,10 @@ def save_npz(model, path) -> None:
 
 def load_npz(model, path) -> None:
     source = repr(os.fspath(path))
-    set_named_weights(model, read_npz(_read_bytes(path), source), source)
+    limit = weights_limit(model)
+    named = read_npz(_read_bytes(path), source, limit, f"more than the {model.count_params():,} weights of "
+                                                       f"model '{model.name}' can fill")
+    set_named_weights(model, named, source)
 
 
 # ============================================================================ .json

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from nnviz.core import (Activation, BatchNormalization, Conv2D, Dense, Dropout, 
 from nnviz.io import weights as weights_mod
 from nnviz.io.keras_export import layer_keys, read_weights_h5_bytes, snake_case, weights_h5_bytes
 from nnviz.io.weights import WeightsError, read_json, read_npz
+from tests.io.zip_bombs import peak_memory_of, zeros_zip, zip_of
 
 h5py = pytest.importorskip("h5py")
 
@@ -240,6 +242,53 @@ def test_nan_weights_are_refused(tmp_path):
     (tmp_path / "w.npz").write_bytes(weights_mod.npz_bytes(named))
     with pytest.raises(WeightsError, match="NaN"):
         mlp().load_weights(tmp_path / "w.npz")
+
+
+# ----------------------------------------------------------------------------------- zip bombs
+BOMB_MEMBER = {"npz": "dense/kernel.npy", "keras": "model.weights.h5"}  # the member each file's weights are in
+
+
+def refused_within(path, limit: int, *fragments) -> None:
+    def load():
+        with pytest.raises(WeightsError) as info:
+            mlp().load_weights(path)
+        for fragment in fragments:
+            assert fragment in str(info.value), str(info.value)
+
+    peak = peak_memory_of(load)
+    assert peak < limit, f"{peak:,} bytes allocated to refuse a {os.path.getsize(path):,}-byte file"
+
+
+@pytest.mark.parametrize("ext", ["npz", "keras"])
+def test_weights_whose_sizes_lie_are_refused_without_inflating_them(tmp_path, ext):
+    """64 MB of zeros in 64 kB, declared as 100 bytes: refused, and never inflated in memory."""
+    path = tmp_path / f"w.{ext}"
+    path.write_bytes(zeros_zip({}, BOMB_MEMBER[ext], 64 << 20, declared=100))
+    refused_within(path, 8 << 20, BOMB_MEMBER[ext], "damaged")
+
+
+@pytest.mark.parametrize("ext", ["npz", "keras"])
+def test_weights_larger_than_the_model_needs_are_refused_unread(tmp_path, ext):
+    path = tmp_path / f"w.{ext}"
+    path.write_bytes(zeros_zip({}, BOMB_MEMBER[ext], 64 << 20))  # honest sizes: 64 MB for 17 weights
+    refused_within(path, 8 << 20, "implausibly large", "more than the 17 weights of model 'sequential'")
+
+
+@pytest.mark.parametrize("ext", ["npz", "keras"])
+@pytest.mark.parametrize("method, name", [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")])
+def test_weights_in_compressions_without_a_bounded_reader_are_refused(tmp_path, ext, method, name):
+    """bzip2 packs 100 MB of zeros into 113 bytes, and zipfile inflates such a member whole before
+    checking its size: nnviz reads deflate (what it writes) and stored members only."""
+    path = tmp_path / f"w.{ext}"
+    if ext == "keras":
+        mlp().export(path, format="keras")
+    else:
+        mlp().save_weights(path)
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    path.write_bytes(zip_of(members, method))
+    with pytest.raises(WeightsError, match=f"{BOMB_MEMBER[ext]} in .* compression nnviz does not read \\({name}\\)"):
+        mlp().load_weights(path)
 
 
 # ----------------------------------------------------------------------------------- atomic writes
