@@ -367,6 +367,39 @@ def test_drawing_on_the_canvas_updates_the_prediction(qtbot, cnn_run):
     assert panel._bars.opts["height"].sum() == pytest.approx(100, abs=0.1)
 
 
+@pytest.mark.parametrize("size, side_by_side", [((460, 306), True), ((340, 620), False)])
+def test_the_prediction_and_its_bars_fit_the_predict_dock(qtbot, cnn_run, size, side_by_side):
+    """In the right column (about 460 x 306 at 1920 x 1080) the drawing filled the dock and the prediction and its
+    bars were below the fold, behind a scroll bar: a user drew a digit and saw no answer. The answer now sits
+    under the sample row; drawing and bars share the dock without scrolling (stacked in a narrow, tall one)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QScrollArea
+
+    ds, _snaps, probe = cnn_run
+    scroll = QScrollArea()                                 # as the Predict dock holds it
+    scroll.setWidgetResizable(True)
+    panel = PredictPanel()
+    scroll.setWidget(panel)
+    qtbot.addWidget(scroll)
+    scroll.resize(*size)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    panel.set_context(probe, ds)
+    viewport = scroll.viewport()
+    qtbot.waitUntil(lambda: panel.height() <= viewport.height() and not scroll.verticalScrollBar().isVisible())
+
+    def shown(widget):
+        top_left = widget.mapTo(viewport, widget.rect().topLeft())
+        return viewport.rect().contains(top_left) and viewport.rect().contains(
+            widget.mapTo(viewport, widget.rect().bottomRight()))
+
+    assert shown(panel.result) and "Predicted:" in panel.result.text()
+    assert shown(panel.canvas) and shown(panel.plot_widget) and shown(panel.clear_button)
+    canvas, bars = (QRect(w.mapTo(panel, QPoint(0, 0)), w.size()) for w in (panel.canvas, panel.plot_widget))
+    assert (canvas.right() < bars.left() and canvas.bottom() > bars.top()) == side_by_side   # side by side
+    assert (canvas.bottom() < bars.top()) == (not side_by_side)                               # or stacked
+
+
 def test_typed_point_is_featurized_for_a_playground_set(qtbot, spiral_run):
     ds, _snaps, probe = spiral_run
     panel = PredictPanel()

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QBoxLayout, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from nnviz.ui.training.boundary_view import is_plane_dataset, plane_features
 from nnviz.ui.training.common import BLUE, ORANGE, ProbeModel, Throttle, make_plot_widget
@@ -167,48 +167,69 @@ class PredictPanel(QWidget):
         cl = QVBoxLayout(canvas_page)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(self.canvas, 1)
-        hint = QLabel("Draw with the left button, erase with the right one.")
-        hint.setWordWrap(True)
-        cl.addWidget(hint)
+        # (how to draw is the canvas's tool tip: a short dock keeps its room for the drawing and the bars)
+        self.canvas.setToolTip("Draw with the left button, erase with the right one")
+        self.clear_button.setToolTip("Erase the drawing")
         cl.addWidget(self.clear_button)
         self.message = QLabel("Choose a data set and a valid network to predict.")
         self.message.setWordWrap(True)
         self.inputs = QStackedWidget()
         self.inputs.addWidget(self.fields)
         self.inputs.addWidget(canvas_page)
-        self.inputs.addWidget(self.message)
 
         self.result = QLabel(" ")
         self.result.setObjectName("predictResult")
         font = self.result.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.result.setFont(font)
-        self.result.setWordWrap(True)
+        # no word wrap here, and the (wrapped) message outside the stack of input pages, which would count it even
+        # when hidden: a label that wraps makes the panel height-for-width, and the resizable scroll area around it
+        # then gave it its preferred height instead of the dock's, the bars' axis below the fold
         self.plot_widget = make_plot_widget(bottom="class", left="probability", left_units="%")
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setYRange(0, 100, padding=0.02)
-        right = QVBoxLayout()
-        right.addWidget(self.result)
-        right.addWidget(self.plot_widget, 1)
-
+        # the prediction first, under the sample row: in a short dock the bars may be out of sight below the
+        # drawing, the answer never is
         body = self.body = QBoxLayout(QBoxLayout.LeftToRight)
         body.addWidget(self.inputs, 2)
-        body.addLayout(right, 3)
+        body.addWidget(self.message, 2)
+        body.addWidget(self.plot_widget, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(source)
+        layout.addWidget(self.result)
         layout.addLayout(body, 1)
+        self._room = None   # the scroll area's viewport the panel sits in, once shown
         self.load_button.clicked.connect(self._on_load_button_clicked)
         self.sample_spin.valueChanged.connect(self._on_load_button_clicked)
         self.canvas.changed.connect(self._on_input_changed)
         self.clear_button.clicked.connect(self.canvas.clear)
+        self._show_inputs(None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        parent = self.parentWidget()
+        if self._room is None and parent is not None and isinstance(parent.parentWidget(), QAbstractScrollArea):
+            self._room = parent            # in a scroll area: arrange for the room it shows, not for the panel's
+            parent.installEventFilter(self)  # own height (which a stacked arrangement makes taller than the dock)
+        self._arrange()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self._room and event.type() == QEvent.Type.Resize:
+            self._arrange()
+        return False
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        # side by side in a wide dock, the inputs above the bars in a narrow one
-        direction = QBoxLayout.LeftToRight if self.width() >= 1.2 * self.height() else QBoxLayout.TopToBottom
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """Inputs and bars side by side in a dock wider than tall, one above the other in a narrow one."""
+        room = self._room.size() if self._room is not None else self.size()
+        wide = room.width() >= 1.2 * room.height() or room.width() >= 560
+        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
             self.plot_widget.setMaximumHeight(16777215 if direction == QBoxLayout.LeftToRight else 280)
@@ -223,7 +244,7 @@ class PredictPanel(QWidget):
         self._spins = []
         if model is None or dataset is None:
             self._mode = "none"
-            self.inputs.setCurrentWidget(self.message)
+            self._show_inputs(None)
             return
         self.sample_spin.setRange(0, max(len(dataset.x_test) - 1, 0))
         self.sample_spin.setEnabled(len(dataset.x_test) > 0)
@@ -234,12 +255,12 @@ class PredictPanel(QWidget):
             self._mode = "image"
             self._image_shape = image
             self.canvas.set_shape(*image)
-            self.inputs.setCurrentIndex(1)
+            self._show_inputs(self.inputs.widget(1))
         elif is_plane_dataset(dataset):
             self._mode = "plane"
             for name in ("x₁", "x₂"):
                 self._add_spin(name, -6.0, 6.0)
-            self.inputs.setCurrentWidget(self.fields)
+            self._show_inputs(self.fields)
         elif len(shape) == 1 and shape[0] <= MAX_FIELDS:
             self._mode = "vector"
             names = list(getattr(dataset, "feature_names", None) or [f"x{i + 1}" for i in range(shape[0])])
@@ -251,14 +272,21 @@ class PredictPanel(QWidget):
                 self._add_spin(name, float(lo[j]) - span, float(hi[j]) + span)
             if scaler is not None:
                 self.form.addRow(QLabel(f"Values in the data's units; scaled ({scaler.method}) before predicting."))
-            self.inputs.setCurrentWidget(self.fields)
+            self._show_inputs(self.fields)
         else:
             self._mode = "sample"
             self.message.setText(f"Inputs of shape {shape} cannot be typed: pick a test sample.")
-            self.inputs.setCurrentWidget(self.message)
+            self._show_inputs(None)
         self._build_bars()
         if len(dataset.x_test):
             self._on_load_button_clicked()
+
+    def _show_inputs(self, page) -> None:
+        """One of the input pages (the fields, the drawing), or the message when ``page`` is None."""
+        if page is not None:
+            self.inputs.setCurrentWidget(page)
+        self.inputs.setVisible(page is not None)
+        self.message.setVisible(page is None)
 
     def _add_spin(self, name: str, lo: float, hi: float) -> None:
         spin = QDoubleSpinBox()
