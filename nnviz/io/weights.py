@@ -31,6 +31,7 @@ from nnviz.io.atomic import atomic_write
 JSON_FORMAT = "nnviz-weights"
 JSON_VERSION = 1
 FORMATS = {"npz": ".npz", "h5": ".weights.h5", "json": ".json"}
+MAX_JSON_AXES = 32  # axes a "shape" may list (NumPy allows 64; weights have up to 4)
 
 
 class WeightsError(ValueError):
@@ -82,7 +83,12 @@ def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarr
                                f"numbers (float16, float32 or float64)")
         if not np.all(np.isfinite(arr)):
             raise WeightsError(f"weight {key} in {source} contains NaN or infinity")
-        out.append(arr.astype(model.dtype, copy=False))
+        with np.errstate(over="ignore"):
+            arr = arr.astype(model.dtype, copy=False)
+        if not np.all(np.isfinite(arr)):
+            raise WeightsError(f"weight {key} in {source} holds values too large for the model's "
+                               f"{model.dtype} (beyond ±{np.finfo(model.dtype).max:.3g})")
+        out.append(arr)
     return out
 
 
@@ -248,18 +254,20 @@ def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
         raise WeightsError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise WeightsError(f"{source} is not a weights file: its JSON is nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+        raise WeightsError(f"{source} is not a valid weights file: it holds a number with more digits "
+                           f"than nnviz reads") from None
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise WeightsError(f"{source} is not an nnviz weights file (it needs \"format\": \"{JSON_FORMAT}\")")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise WeightsError(f"{source} has no valid \"version\"")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise WeightsError(f"{source} has no valid \"version\" (a whole number from 1)")
     if version > JSON_VERSION:
         raise WeightsError(f"{source} was made by a newer nnviz (weights format version {version}; "
                            f"this nnviz reads up to {JSON_VERSION})")
     layers = doc.get("layers")
     if not isinstance(layers, dict):
         raise WeightsError(f"{source} has no \"layers\" object")
-    dtype = np.float64
     out = {}
     for lname, weights in layers.items():
         if not isinstance(weights, dict):
@@ -268,16 +276,20 @@ def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
             key = f"{lname}/{wname}"
             values = entry.get("values") if isinstance(entry, dict) else entry
             try:
-                arr = np.array(values, dtype=dtype)
+                arr = np.array(values)
             except (ValueError, TypeError, OverflowError, RecursionError):
-                raise WeightsError(f"{source}: weight {key} is not a rectangular array of numbers") from None
+                arr = None
+            if arr is None or arr.dtype.kind not in "iuf":  # not strings, booleans or integers beyond int64
+                raise WeightsError(f"{source}: weight {key} is not a rectangular array of numbers")
+            arr = arr.astype(np.float64)
             if isinstance(entry, dict) and "shape" in entry:
                 shape = entry["shape"]
-                if (not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
-                                                           and s >= 0 for s in shape)):
+                if (not isinstance(shape, list) or len(shape) > MAX_JSON_AXES
+                        or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1 << 31
+                                   for s in shape)):
                     raise WeightsError(f"{source}: weight {key} has an invalid \"shape\" {shape!r}")
                 if tuple(shape) != arr.shape:
-                    if arr.size == math.prod(shape) and arr.size == 0:
+                    if arr.size == math.prod(shape) == 0:
                         arr = arr.reshape(shape)
                     else:
                         raise WeightsError(f"{source}: weight {key} says its shape is {shape_str(shape)} "

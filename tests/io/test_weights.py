@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -234,6 +235,48 @@ def test_damaged_files(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "nnviz-weights",\n "version": 1,\n "layers": [}')
     with pytest.raises(WeightsError, match="line 3, column"):
         model.load_weights(tmp_path / "x.json")
+
+
+def weights_json(**changes) -> str:
+    """The JSON weights file of ``mlp()`` with ``changes`` to the document or (``dense_bias=``) to dense/bias."""
+    doc = weights_mod.json_document(mlp())
+    if "dense_bias" in changes:
+        doc["layers"]["dense"]["bias"] = changes.pop("dense_bias")
+    return json.dumps({**doc, **changes})
+
+
+@pytest.mark.parametrize("text, fragment", [
+    (weights_json(dense_bias=["N", 0, 0]).replace('"N"', "1" * 5000), "more digits than nnviz reads"),
+    (weights_json().replace('"version": 1', '"version": ' + "1" * 5000), "more digits than nnviz reads"),
+    (weights_json(dense_bias=[1e300, 0, 0]), "dense/bias in 'w.json' holds values too large for the model's float32"),
+    (weights_json(dense_bias=["1", "2", "3"]), "dense/bias is not a rectangular array of numbers"),
+    (weights_json(dense_bias=[True, False, True]), "dense/bias is not a rectangular array of numbers"),
+    (weights_json(dense_bias={"shape": [0, 10 ** 30], "values": []}), 'dense/bias has an invalid "shape"'),
+    (weights_json(dense_bias={"shape": [0] * 100, "values": []}), 'dense/bias has an invalid "shape"'),
+    (weights_json(version=0), 'has no valid "version"'),
+])
+def test_damaged_json_says_what_is_wrong(tmp_path, monkeypatch, text, fragment):
+    """Import weights shows WeightsError's message; anything else would be a traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.json").write_text(text)
+    model = mlp()
+    before = model.get_weights()
+    with pytest.raises(WeightsError, match=re.escape(fragment)):
+        model.load_weights("w.json")
+    for a, b in zip(before, model.get_weights()):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_float64_weights_beyond_float32_are_refused(tmp_path):
+    named = weights_mod.named_weights(mlp())
+    named["dense/kernel"] = named["dense/kernel"].astype(np.float64) * 1e300
+    (tmp_path / "w.npz").write_bytes(weights_mod.npz_bytes(named))
+    with pytest.raises(WeightsError, match=r"dense/kernel in .* too large for the model's float32 \(beyond ±3.4e"):
+        mlp().load_weights(tmp_path / "w.npz")
+    wide = Sequential([Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")],
+                      dtype="float64")  # a float64 model holds them
+    wide.load_weights(tmp_path / "w.npz")
+    assert np.abs(wide.get_weights()[0]).max() > 1e299
 
 
 def test_nan_weights_are_refused(tmp_path):
