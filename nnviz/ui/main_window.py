@@ -908,6 +908,7 @@ class MainWindow(QMainWindow):
             if keys and a.text():
                 rows.append((a.text().replace("&", "").split("  ")[0], keys))
         rows += [("Zoom the diagram", "Ctrl+wheel"), ("Pan the diagram", "Middle button drag / wheel"),
+                 ("Backprop stepper: next / previous step", "→ / ←"),
                  ("Append a layer", "Double-click a palette item"), ("Reorder layers", "Drag a block")]
         table = QTableWidget(len(rows), 2, dlg)
         table.setHorizontalHeaderLabels(["Command", "Shortcut"])

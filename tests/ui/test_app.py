@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QRect, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QToolBar, QToolButton
 
 from nnviz.app import assemble
@@ -343,3 +343,48 @@ def test_the_decision_boundary_follows_the_kind_of_data(app_window, qtbot):
     qtbot.waitUntil(lambda: on_screen(confusion), timeout=TIMEOUT)
     assert not ui.boundary.plot_widget.isVisible()
     assert "8×8 images" in ui.boundary.placeholder.text() and "Confusion matrix" in ui.boundary.placeholder.text()
+
+
+def test_every_control_explains_itself_and_every_training_command_has_a_shortcut(app_window, qtbot):
+    """A tool tip on every button, box, slider and spin box a user can see (the optimizer, Nesterov, validation
+    split, regularization, the split combos, Random, Use test sample ... had none); the training commands all have
+    shortcuts (Reset weights and Stop had none) that stay in their tool tips after they were disabled and enabled
+    again, and the shortcut list names them and the stepper's arrow keys."""
+    from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QMainWindow, QSlider,
+                                   QTableWidget)
+
+    window, controller = app_window
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/spiral.nnviz", ask=False)
+
+    def tip(widget):   # a widget without a tool tip shows its parent's
+        while widget is not None and not isinstance(widget, (QDockWidget, QMainWindow)):
+            if widget.toolTip():
+                return widget.toolTip()
+            widget = widget.parentWidget()
+        return ""
+
+    silent = []
+    for name in DOCKS:
+        dock = window.docks[name][0]
+        if not dock.isVisible():
+            continue
+        dock.raise_()
+        for cls in (QAbstractButton, QComboBox, QAbstractSpinBox, QSlider):
+            for w in dock.findChildren(cls):
+                if w.isVisible() and not w.objectName().startswith("qt_") and not tip(w):
+                    silent.append(f"{name}: {type(w).__name__} {getattr(w, 'text', lambda: '')()!r} {w.objectName()}")
+    assert silent == []
+    ui = window.training_ui
+    for a in ui.controls.actions:
+        keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        assert keys and a.toolTip().endswith(f"({keys})"), a.text()
+    ui.controls.set_enabled(False, "no data")
+    ui.controls.set_enabled(True)
+    assert all(a.toolTip().endswith(f"({a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})")
+               for a in ui.controls.actions)
+    dialog = window.show_shortcuts()
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Reset weights"] == "Ctrl+R" and rows["Stop"] == "Ctrl+." and "→ / ←" in rows.values()
+    dialog.close()

@@ -156,6 +156,18 @@ def test_prefilled_parameters_are_used(make_dialog, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------- bad files
+def test_every_control_of_the_dialog_has_a_tool_tip(make_dialog, tmp_path):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
+
+    d = make_dialog(write(tmp_path, "patients.csv", patients()))
+    silent = [f"{type(w).__name__} {w.objectName()}" for cls in (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
+              for w in d.findChildren(cls)
+              if w.isVisible() and not w.objectName().startswith("qt_") and not w.toolTip()
+              and not (w.parentWidget() is not None and w.parentWidget().toolTip())
+              and getattr(w, "text", lambda: "")() != "Cancel"]
+    assert silent == []
+
+
 def test_no_file_yet_means_no_import(make_dialog):
     d = make_dialog()
     assert not d.ok_button.isEnabled() and not d.error_label.isVisible() and not d.label_combo.isEnabled()

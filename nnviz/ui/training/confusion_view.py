@@ -42,6 +42,8 @@ class ConfusionView(QWidget):
 
         self.split_combo = QComboBox()
         self.split_combo.setObjectName("confusionSplit")
+        self.split_combo.setToolTip("The split whose samples are counted: test (never trained on), validation or "
+                                    "training")
         self.split_combo.addItems(["test", "validation", "training"])
         self.summary = info_label(" ", "confusionSummary")
         top = QHBoxLayout()

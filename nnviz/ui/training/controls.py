@@ -73,6 +73,7 @@ class TrainingControls(QObject):
             if shortcut:
                 a.setShortcut(QKeySequence(shortcut))
                 a.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.NativeText)})")
+            a.setProperty("fullTip", a.toolTip())   # with its shortcut: what set_enabled goes back to
             return a
 
         self.action_train = action("Train", "actionTrain", "Train / pause", QStyle.SP_MediaPlay, "Space")
@@ -83,8 +84,10 @@ class TrainingControls(QObject):
                                         "Train to the end of the epoch, then pause", QStyle.SP_MediaSkipForward,
                                         "Ctrl+Shift+Right")
         self.action_reset = action("Reset weights", "actionResetWeights",
-                                   "Stop and initialise the weights afresh from the seed", QStyle.SP_BrowserReload)
-        self.action_stop = action("Stop", "actionStop", "End the run; the trained weights stay", QStyle.SP_MediaStop)
+                                   "Stop and initialise the weights afresh from the seed", QStyle.SP_BrowserReload,
+                                   "Ctrl+R")
+        self.action_stop = action("Stop", "actionStop", "End the run; the trained weights stay", QStyle.SP_MediaStop,
+                                  "Ctrl+.")
         self.actions = [self.action_train, self.action_step_batch, self.action_step_epoch, self.action_reset,
                         self.action_stop]
         self._on_theme_changed()
@@ -156,7 +159,7 @@ class TrainingControls(QObject):
         self._enabled = enabled
         for a in self.actions:
             a.setEnabled(enabled)
-            tip = a.statusTip()
+            tip = a.property("fullTip") or a.statusTip()
             a.setToolTip(tip if enabled or not reason else f"{tip} — unavailable: {reason}")
         if not enabled and reason:
             self.state_label.setText("cannot train")

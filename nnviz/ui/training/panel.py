@@ -178,6 +178,9 @@ class TrainingPanel(QWidget):
 
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
+        self.optimizer_combo.setToolTip("How the gradients move the weights: SGD (plain, or with momentum), or Adam, "
+                                        "RMSprop and Adagrad, which scale each weight's step by its own gradient "
+                                        "history. Applies at the next step.")
         for label, key in OPTIMIZERS:
             self.optimizer_combo.addItem(label, key)
         self.momentum_spin = QDoubleSpinBox()
@@ -188,6 +191,8 @@ class TrainingPanel(QWidget):
         self.momentum_spin.setToolTip("SGD momentum μ: v ← μ·v − η·g, w ← w + v (0 = plain gradient descent)")
         self.nesterov_box = QCheckBox("Nesterov")
         self.nesterov_box.setObjectName("nesterovBox")
+        self.nesterov_box.setToolTip("Nesterov momentum: the gradient is taken where the momentum is about to carry "
+                                     "the weights (needs a momentum above 0)")
 
         self.lr_slider = QSlider(Qt.Horizontal)
         self.lr_slider.setObjectName("learningRateSlider")
@@ -221,12 +226,16 @@ class TrainingPanel(QWidget):
         self.val_spin.setSingleStep(0.05)
         self.val_spin.setDecimals(2)
         self.val_spin.setSpecialValueText("none")
+        self.val_spin.setToolTip("Share of the training samples held back and evaluated after every epoch "
+                                 "(validation loss and accuracy); none trains on all of them")
         self.val_note = QLabel("")
         self.val_note.setWordWrap(True)
         self.val_note.setFont(small)
 
         self.reg_combo = QComboBox()
         self.reg_combo.setObjectName("regularizationCombo")
+        self.reg_combo.setToolTip("A penalty on large weights, added to the loss: L1 (λ·Σ|w|) drives weights to "
+                                  "exactly zero, L2 (λ·Σw²) keeps them all small")
         for label, key in (("None", "none"), ("L1", "l1"), ("L2", "l2")):
             self.reg_combo.addItem(label, key)
         self.reg_spin = LogSpinBox(RATE_LADDER, 1e-6, 10.0)

@@ -150,8 +150,10 @@ class PredictPanel(QWidget):
 
         self.sample_spin = QSpinBox()
         self.sample_spin.setObjectName("predictSample")
+        self.sample_spin.setToolTip("The test sample to put into the inputs")
         self.load_button = QPushButton("Use test sample")
         self.load_button.setObjectName("predictLoadSample")
+        self.load_button.setToolTip("Put the test sample back into the inputs (or the drawing)")
         source = QHBoxLayout()
         source.addWidget(QLabel("Test sample #"))
         source.addWidget(self.sample_spin)
@@ -294,6 +296,7 @@ class PredictPanel(QWidget):
         spin.setRange(lo, hi)
         spin.setSingleStep((hi - lo) / 100 or 0.1)
         spin.setObjectName(f"predictInput{len(self._spins)}")
+        spin.setToolTip(f"{name}: type or step a value, the prediction follows")
         spin.valueChanged.connect(self._on_input_changed)
         self.form.addRow(name, spin)
         self._spins.append(spin)
