@@ -469,13 +469,14 @@ class MainWindow(QMainWindow):
         self.params_label.setObjectName("statusParams")
         self.validity_label = QLabel()
         self.validity_label.setObjectName("statusValidity")
-        self.zoom_label = QLabel("100 %")
+        self.zoom_label = QLabel("Zoom 100 %")
         self.zoom_label.setObjectName("statusZoom")
         self.zoom_label.setToolTip("Zoom of the layer view (Ctrl+wheel)")
         sb.addPermanentWidget(self.validity_label)
         sb.addPermanentWidget(self.params_label)
         sb.addPermanentWidget(self.zoom_label)
-        self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f} %"))
+        # "Zoom": next to the training's epoch and step, a bare "110 %" read like the progress of the run
+        self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f} %"))
 
     # ================================================================== view
     def set_view_mode(self, mode: str) -> None:

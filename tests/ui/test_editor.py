@@ -329,7 +329,7 @@ def test_ctrl_wheel_zooms_and_fit_to_view_frames_the_network(main_window, qtbot)
                      CTRL, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(view.viewport(), ev)
     assert view.zoom() == pytest.approx(z0 * 1.15 ** 2)
-    assert w.zoom_label.text() == f"{view.zoom() * 100:.0f} %"
+    assert w.zoom_label.text() == f"Zoom {view.zoom() * 100:.0f} %"
     qtbot.keyClick(view.viewport(), Qt.Key.Key_0, CTRL)         # Fit to view
     rect = view.viewport().rect()
     for i in range(-1, w.document.layer_count()):
