@@ -427,6 +427,10 @@ def attach_exports(window) -> ExportController:
     return controller
 
 
+#: what "Export image…" calls a dock's picture where its title does not read as a noun
+PLOT_NAMES = {"predict": "predict panel", "data": "data preview"}
+
+
 def attach_plot_image_exports(window) -> list:
     """Give every dock that shows pyqtgraph plots "Export image…" (PNG or SVG) and "Copy image" in its
     right-click menu; returns the export actions added (docks that already have one are skipped)."""
@@ -439,5 +443,6 @@ def attach_plot_image_exports(window) -> list:
             continue
         if isinstance(content, pg.GraphicsView) or content.findChildren(pg.GraphicsView):
             name = dock.windowTitle().replace("&", "").strip().lower() or "plot"
+            name = PLOT_NAMES.get(name, name)   # "Save the predict panel as ...", not "the predict"
             added.append(add_image_export_action(content, name=name))
     return added

@@ -561,7 +561,9 @@ def test_every_plot_dock_exports_its_image_as_png_and_svg(main_window, monkeypat
     try:
         added = attach_plot_image_exports(window)
         names = {a.name for a in added}
-        assert {"loss and accuracy", "weights", "decision boundary"} <= names, names
+        assert {"loss and accuracy", "weights", "decision boundary", "predict panel"} <= names, names
+        predict = next(a for a in added if a.name == "predict panel")   # not "Save the predict as ..."
+        assert predict.toolTip() == "Save the predict panel as a PNG or SVG image"
         assert attach_plot_image_exports(window) == []  # idempotent: no second menu entry
         loss = next(a for a in added if a.name == "loss and accuracy")
         for suffix in ("png", "svg"):
