@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -50,6 +51,18 @@ def _mostly_numbers(cells) -> bool:
         except (TypeError, ValueError):
             pass
     return good > len(sample) / 2
+
+
+def _line_named(message: str) -> int | None:
+    """The file line a core message starts with ("row 812, column 'age': ..."; "row 5 has 3 fields, ...")."""
+    m = re.match(r"row (\d+)\b", message)
+    return int(m.group(1)) if m else None
+
+
+def _cell_named(message: str) -> tuple[int, str] | None:
+    """``(line, column)`` of a core message about one cell: "row 812, column 'age': 'n/a' is not a number"."""
+    m = re.match(r"row (\d+), column (['\"])(.*?)\2:", message)
+    return (int(m.group(1)), m.group(3)) if m else None
 
 
 def _check_state(checked: bool) -> Qt.CheckState:
@@ -412,6 +425,24 @@ class CsvImportDialog(QDialog):
         self.summary_label.setText("")
         self._set_controls_enabled(False)
         self._set_error(message)
+        line = _line_named(message)
+        if line is not None:   # the file's own lines around the one the message is about
+            self._show_raw_lines(line, message)
+
+    def _show_raw_lines(self, line: int, message: str, around: int = 3) -> None:
+        try:
+            with open(self._path, encoding="utf-8", errors="replace", newline="") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return
+        first, last = max(1, line - around), min(len(lines), line + around)
+        if first > last:
+            return
+        rows = [[lines[k - 1]] for k in range(first, last + 1)]
+        self.preview.set_rows(["the file's text"], rows, row_labels=range(first, last + 1),
+                              marked=(line - first, 0) if first <= line <= last else None, mark_tip=message,
+                              caption=f"Lines {first}–{last} of {os.path.basename(self._path)}; line {line} is the "
+                                      f"one the message is about")
 
     def _populate(self) -> None:
         """Fill the label combo and the feature list from the table, keeping earlier choices that still fit.
@@ -510,6 +541,9 @@ class CsvImportDialog(QDialog):
         except (CsvError, ValueError) as e:
             self.summary_label.setText("")
             self._set_error(str(e))
+            where = _cell_named(str(e))
+            if where is not None:   # show the cell the message is about, marked, where it is in the file
+                self.preview.set_table(table, label, features, mark=where, mark_tip=str(e))
             return
         self.dataset = ds
         if self.task() == "auto":

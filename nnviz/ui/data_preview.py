@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout,
                                QWidget)
 
+from nnviz.ui import theme
 from nnviz.ui.training.common import ORANGE, BLUE, class_color, style_plot, theme_colors
 
 PLAYGROUND_DOMAIN = (-6.0, 6.0)
@@ -464,6 +465,13 @@ def sample_images(dataset, per_class: int | None = None, max_images: int = 60):
 
 
 # ============================================================================================== table
+def _cell_text(value) -> str:
+    """A CSV cell as text: a number column's floats without a needless ".0"."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
 class _RowsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -471,11 +479,16 @@ class _RowsModel(QAbstractTableModel):
         self.rows: list[list[str]] = []
         self.highlight: int | None = None
         self.muted: set[int] = set()
+        self.row_labels: list[str] | None = None   # the rows' numbers (the file's lines), else 1, 2, 3, ...
+        self.marked: tuple[int, int] | None = None  # (row, column) of the cell an error message is about
+        self.mark_tip = ""
 
-    def set_rows(self, headers, rows, highlight=None, muted=()) -> None:
+    def set_rows(self, headers, rows, highlight=None, muted=(), row_labels=None, marked=None, mark_tip="") -> None:
         self.beginResetModel()
         self.headers, self.rows = list(headers), [list(r) for r in rows]
         self.highlight, self.muted = highlight, set(muted)
+        self.row_labels = [str(v) for v in row_labels] if row_labels is not None else None
+        self.marked, self.mark_tip = marked, mark_tip
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -491,6 +504,14 @@ class _RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             row = self.rows[r]
             return row[c] if c < len(row) else ""
+        if (r, c) == self.marked:   # the cell (or line) the error is about: in the theme's error colours
+            c_ = theme.colors()
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QColor(c_["error_bg"])
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor(c_["error_text"])
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.mark_tip or None
         if role == Qt.ItemDataRole.ForegroundRole and c in self.muted:
             _bg, fg = theme_colors()
             fg.setAlpha(110)
@@ -504,6 +525,8 @@ class _RowsModel(QAbstractTableModel):
             if orientation == Qt.Orientation.Horizontal:
                 name = self.headers[section] if section < len(self.headers) else ""
                 return f"{name} (label)" if section == self.highlight else name
+            if self.row_labels is not None and section < len(self.row_labels):
+                return self.row_labels[section]
             return str(section + 1)
         if role == Qt.ItemDataRole.FontRole and orientation == Qt.Orientation.Horizontal \
                 and section == self.highlight:
@@ -540,23 +563,46 @@ class TablePreview(QWidget):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.caption)
 
-    def set_rows(self, headers, rows, highlight=None, muted=(), caption: str = "") -> None:
-        self.model.set_rows(headers, rows, highlight, muted)
+    def set_rows(self, headers, rows, highlight=None, muted=(), caption: str = "", row_labels=None, marked=None,
+                 mark_tip: str = "") -> None:
+        """``rows`` of text under ``headers``; ``row_labels`` number them (1, 2, 3, ... by default); ``marked`` is
+        the (row, column) of a cell an error is about: drawn in the error colours, with ``mark_tip``, scrolled to."""
+        self.model.set_rows(headers, rows, highlight, muted, row_labels, marked, mark_tip)
         self.view.resizeColumnsToContents()
         for c in range(len(headers)):
             self.view.setColumnWidth(c, min(160, max(48, self.view.columnWidth(c))))
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption))
+        if marked is not None:
+            self.view.scrollTo(self.model.index(*marked), QAbstractItemView.ScrollHint.PositionAtCenter)
 
-    def set_table(self, table, label_column: str | None, feature_columns, n: int = TABLE_ROWS) -> None:
-        """A :class:`~nnviz.io.csv_data.CsvTable`: the file's first ``n`` rows as text."""
+    def set_table(self, table, label_column: str | None, feature_columns, n: int = TABLE_ROWS, mark=None,
+                  mark_tip: str = "") -> None:
+        """A :class:`~nnviz.io.csv_data.CsvTable`: the file's first ``n`` rows as text, numbered by their lines in the
+        file (the numbers the core's messages use: "row 52, column 'age'"). ``mark`` = (file line, column name) marks
+        that cell, the row shown after the first ``n`` when it is further down."""
         used = set(feature_columns or []) | {label_column}
         highlight = table.columns.index(label_column) if label_column in table.columns else None
         muted = [j for j, c in enumerate(table.columns) if c not in used]
         rows = table.preview(n)
-        caption = (f"First {len(rows):,} of {table.n_rows:,} rows of {os.path.basename(table.source)}"
-                   + ("; grey columns are not used" if muted else ""))
-        self.set_rows(table.columns, rows, highlight, muted, caption)
+        labels = [int(v) for v in table.line_numbers[:len(rows)]]
+        marked = None
+        caption = (f"First {len(rows):,} of {table.n_rows:,} rows of {os.path.basename(table.source)}, numbered by "
+                   f"their lines in the file" + ("; grey columns are not used" if muted else ""))
+        if mark is not None:
+            line, column = mark
+            hits = np.flatnonzero(np.asarray(table.line_numbers) == line)
+            col = table.columns.index(column) if column in table.columns else None
+            if len(hits) and col is not None:
+                i = int(hits[0])
+                if i >= len(rows):   # further down than the preview: that row too, after a gap
+                    rows.append(["…"] * len(table.columns))
+                    labels.append("…")
+                    rows.append([_cell_text(table.data[j][i]) for j in range(len(table.columns))])
+                    labels.append(line)
+                    i = len(rows) - 1
+                marked = (i, col)
+        self.set_rows(table.columns, rows, highlight, muted, caption, labels, marked, mark_tip)
 
     def set_dataset(self, dataset, n: int = TABLE_ROWS) -> None:
         """The training split's first ``n`` rows: the features (unscaled when a scaler is known) and the target."""

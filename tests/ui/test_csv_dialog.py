@@ -187,12 +187,24 @@ def test_an_empty_file(make_dialog, tmp_path):
 def test_a_ragged_row(make_dialog, tmp_path):
     d = make_dialog(write(tmp_path, "ragged.csv", "a,b,c\n1,2,0\n3,4,1\n5,6\n7,8,1\n"))
     assert_invalid(d, "row 4 has 2 fields, expected 3")
+    # the preview was empty: now the file's own lines, numbered, with line 4 marked
+    m = d.preview.model
+    assert [r[0] for r in m.rows] == ["a,b,c", "1,2,0", "3,4,1", "5,6", "7,8,1"]
+    assert m.headerData(3, Qt.Orientation.Vertical) == "4" and m.marked == (3, 0)
+    assert "line 4" in d.preview.caption.text()
 
 
 def test_a_cell_that_is_not_a_number(make_dialog, tmp_path):
     d = make_dialog(write(tmp_path, "patients.csv", patients(900, bad_line=812)))
     assert d.feature_columns() == ["age", "weight", "height"]    # the column is mostly numbers: still offered
     assert_invalid(d, "row 812, column 'age': 'n/a' is not a number")
+    # the preview's rows carry the file's line numbers (the message's "row 812"), and the bad cell is shown marked
+    # although it is far below the first 100 rows
+    m = d.preview.model
+    assert m.headerData(0, Qt.Orientation.Vertical) == "2"            # line 1 is the header
+    r, c = m.marked
+    assert m.headerData(r, Qt.Orientation.Vertical) == "812" and m.headers[c] == "age" and m.rows[r][c] == "n/a"
+    assert m.data(m.index(r, c), Qt.ItemDataRole.ToolTipRole) == d.error_label.text()
     # leaving the column out fixes it
     d.set_feature_checked("age", False)
     assert d.ok_button.isEnabled() and not d.error_label.isVisible()
