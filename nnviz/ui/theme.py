@@ -154,11 +154,51 @@ def stylesheet(name: str) -> str:
     return re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
 
 
+def _make_style():
+    """Fusion, with outlines round check boxes, radio buttons and input fields that show on the dark theme too.
+
+    Fusion draws those outlines in the window colour made darker: on a dark window they vanish, and an unchecked
+    box or an empty field is a dark patch on a dark panel. In the dark theme they get the border colour of the
+    diagram's nodes on top."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QPainter, QPen
+    from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleFactory
+
+    pe, cc = QStyle.PrimitiveElement, QStyle.ComplexControl
+    boxes = (pe.PE_IndicatorCheckBox, pe.PE_IndicatorRadioButton, pe.PE_FrameLineEdit)
+    fields = (cc.CC_SpinBox, cc.CC_ComboBox)
+
+    class Style(QProxyStyle):
+        def _outline(self, painter, rect, round_: bool) -> None:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(colors()["node_border"]), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            r = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
+            if round_:
+                painter.drawEllipse(r)
+            else:
+                painter.drawRoundedRect(r, 2.0, 2.0)
+            painter.restore()
+
+        def drawPrimitive(self, element, option, painter, widget=None):
+            super().drawPrimitive(element, option, painter, widget)
+            if current_name() == "dark" and element in boxes and option.rect.isValid():
+                self._outline(painter, option.rect, element == pe.PE_IndicatorRadioButton)
+
+        def drawComplexControl(self, control, option, painter, widget=None):
+            super().drawComplexControl(control, option, painter, widget)
+            if current_name() == "dark" and control in fields and option.rect.isValid():
+                self._outline(painter, option.rect, False)
+
+    return Style(QStyleFactory.create("Fusion"))
+
+
 def apply_theme(app, name: str = "light") -> None:
     """Fusion style, the palette and the stylesheet for ``name`` ("light" or "dark")."""
     if name not in THEMES:
         name = "light"
-    app.setStyle("Fusion")
+    app.setStyle(_make_style())
     app.setPalette(make_palette(name))
     font = app.font()
     if font.pointSizeF() < 9.5:

@@ -305,6 +305,37 @@ def test_both_themes_are_legible(main_window, qapp, name):
     assert abs(bg.lightness() - QColor(c["canvas"]).lightness()) < 40
 
 
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_an_unchecked_box_and_an_empty_field_have_a_visible_outline(main_window, qtbot, name):
+    """Fusion draws these outlines in the window colour made darker: on the dark theme an unchecked box (Log scale,
+    Show test data, Nesterov) and a spin box were dark patches without an edge on a dark panel."""
+    from PySide6.QtWidgets import QCheckBox, QSpinBox, QVBoxLayout, QWidget
+
+    if name == "dark":
+        main_window.actionDarkTheme.trigger()
+    host = QWidget()
+    qtbot.addWidget(host)
+    lay = QVBoxLayout(host)
+    box, spin = QCheckBox("Log scale"), QSpinBox()
+    lay.addWidget(box)
+    lay.addWidget(spin)
+    host.show()
+    qtbot.waitExposed(host)
+    window = QColor(theme.colors()["window"])
+
+    def edge_contrast(widget, rect):
+        img = widget.grab().toImage()
+        ys = range(rect.top(), rect.bottom() + 1)
+        return max(_contrast(img.pixelColor(x, y), window) for y in ys for x in (rect.left(), rect.left() + 1))
+
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+    option = QStyleOptionButton()
+    option.initFrom(box)
+    indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    assert edge_contrast(box, indicator) >= 1.5          # (the dark theme's were 1.1: no edge to see)
+    assert edge_contrast(spin, spin.rect().adjusted(0, 2, 0, -2)) >= 1.5
+
+
 def test_keyboard_shortcuts_and_about_dialogs_open_without_blocking(main_window, qtbot):
     w = main_window
     dlg = w.show_shortcuts()
