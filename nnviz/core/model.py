@@ -40,13 +40,17 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
-def unique_name(base: str, taken) -> str:
-    """Keras' naming: ``dense``, then ``dense_1``, ``dense_2``, ... skipping names already taken."""
+def unique_name(base: str, taken, suffixes: dict | None = None) -> str:
+    """Keras' naming: ``dense``, then ``dense_1``, ``dense_2``, ... skipping names already taken.
+    ``suffixes`` (kept by the caller from call to call, for a ``taken`` that only grows) lets the search
+    go on where the last one for ``base`` stopped, so naming n layers takes linear, not quadratic, time."""
     if base not in taken:
         return base
-    i = 1
+    suffixes = {} if suffixes is None else suffixes
+    i = suffixes.get(base, 1)
     while f"{base}_{i}" in taken:
         i += 1
+    suffixes[base] = i
     return f"{base}_{i}"
 
 
@@ -70,25 +74,12 @@ class Sequential:
         self.last_batch_loss = float("nan")
         self._flat_params = np.zeros(0, self.dtype)
         self._flat_grads = np.zeros(0, self.dtype)
-        for layer in layers or []:
-            self.add(layer)
+        self._add_all(layers or [])
 
     # ================================================================= structure
     def add(self, layer) -> None:
-        if isinstance(layer, Input):
-            if self.layers:
-                raise ValueError("Input(shape) can only be the first entry of a Sequential model")
-            self._input_shape = layer.shape
+        if not self._append(layer):
             return
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a layer, got {layer!r}")
-        if not self.layers and self._input_shape is None and layer.input_shape_arg is not None:
-            self._input_shape = layer.input_shape_arg
-        if layer.name is None:
-            layer.name = self._unique_name(_snake(layer.layer_type))
-        elif any(other.name == layer.name for other in self.layers):
-            raise ValueError(f"a layer named '{layer.name}' is already in the model; names must be unique")
-        self.layers.append(layer)
         if self._input_shape is not None:
             try:
                 self.build()
@@ -96,14 +87,48 @@ class Sequential:
                 self.layers.pop()
                 raise
 
+    def _add_all(self, layers) -> None:
+        """``add`` each of ``layers`` (an iterable, taken one at a time) to this new, empty model: the same
+        names, the same errors in the same order and the same random draws, but each layer is built once and
+        the weights are packed once, at the end, so n layers take linear time, not quadratic (add rebuilds
+        the whole model)."""
+        taken: set[str] = set()
+        suffixes: dict[str, int] = {}
+        shape = None  # the output shape of the layers built so far
+        for layer in layers:
+            if self._append(layer, taken, suffixes) and self._input_shape is not None:
+                shape = self._build_layer(len(self.layers) - 1, self._input_shape if shape is None else shape)
+        if shape is not None:
+            self.build()  # every layer is built already: this only packs their weights
+
+    def _append(self, layer, taken: set | None = None, suffixes: dict | None = None) -> bool:
+        """``add`` without the build: name ``layer`` and append it (or take the shape of an ``Input``:
+        then False). ``taken`` and ``suffixes``: the names of the layers so far and the ``unique_name``
+        search state, when the caller keeps them."""
+        if isinstance(layer, Input):
+            if self.layers:
+                raise ValueError("Input(shape) can only be the first entry of a Sequential model")
+            self._input_shape = layer.shape
+            return False
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a layer, got {layer!r}")
+        if not self.layers and self._input_shape is None and layer.input_shape_arg is not None:
+            self._input_shape = layer.input_shape_arg
+        if taken is None:
+            taken = {other.name for other in self.layers}
+        if layer.name is None:
+            layer.name = unique_name(_snake(layer.layer_type), taken, suffixes)
+        elif layer.name in taken:
+            raise ValueError(f"a layer named '{layer.name}' is already in the model; names must be unique")
+        taken.add(layer.name)
+        self.layers.append(layer)
+        return True
+
     def pop(self) -> Layer:
         layer = self.layers.pop()
         if self._input_shape is not None:
             self.build()
         return layer
-
-    def _unique_name(self, base: str) -> str:
-        return unique_name(base, {layer.name for layer in self.layers})
 
     def build(self, input_shape=None) -> None:
         """Build every layer for ``input_shape`` (with or without a leading ``None`` batch axis)."""
@@ -120,21 +145,27 @@ class Sequential:
             raise ValueError("the model has no input shape: give the first layer input_shape=..., "
                              "start with Input(shape), or call build(input_shape)")
         shape = self._input_shape
-        for i, layer in enumerate(self.layers):
-            try:
-                out = layer.compute_output_shape(shape)
-            except ValueError as exc:
-                prev = f"the previous layer '{self.layers[i - 1].name}'" if i else "the input"
-                raise ArchitectureError(
-                    f"layer {i + 1} '{layer.name}' ({layer.layer_type}) cannot take the shape {shape_str((None,) + shape)} "
-                    f"from {prev}: {exc}", i, layer.name) from None
-            if not layer.built or layer.input_shape != shape or layer.dtype != self.dtype:
-                layer.build(shape, rng=self.rng, dtype=self.dtype)
-            layer.rng = self.rng
-            layer.needs_input_grad = i > 0  # nobody needs dC/dx for the data itself
-            shape = out
+        for i in range(len(self.layers)):
+            shape = self._build_layer(i, shape)
         self._pack()
         self.built = True
+
+    def _build_layer(self, i: int, shape: tuple) -> tuple:
+        """Build layer ``i`` for the input ``shape`` unless it is built for it already (drawing its
+        initial weights from the model's generator); its output shape."""
+        layer = self.layers[i]
+        try:
+            out = layer.compute_output_shape(shape)
+        except ValueError as exc:
+            prev = f"the previous layer '{self.layers[i - 1].name}'" if i else "the input"
+            raise ArchitectureError(
+                f"layer {i + 1} '{layer.name}' ({layer.layer_type}) cannot take the shape {shape_str((None,) + shape)} "
+                f"from {prev}: {exc}", i, layer.name) from None
+        if not layer.built or layer.input_shape != shape or layer.dtype != self.dtype:
+            layer.build(shape, rng=self.rng, dtype=self.dtype)
+        layer.rng = self.rng
+        layer.needs_input_grad = i > 0  # nobody needs dC/dx for the data itself
+        return out
 
     def _pack(self) -> None:
         """Move trainable weights and all gradients into two flat buffers the layers view."""
@@ -563,7 +594,13 @@ class Sequential:
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("a Sequential config is a dict with a 'layers' list")
         model = cls(name=config.get("name"), dtype=config.get("dtype", "float32"), seed=config.get("seed"))
-        for i, entry in enumerate(config["layers"]):
+        model._add_all(cls._layers_of(config["layers"]))
+        return model
+
+    @staticmethod
+    def _layers_of(entries: list):
+        """The ``Input`` and layers of a config's ``layers`` list, made one at a time, as they are added."""
+        for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or "class_name" not in entry:
                 raise ValueError(f"layer entry {i} of the config is not a {{'class_name', 'config'}} dict: {entry!r}")
             cls_name = entry["class_name"]
@@ -572,7 +609,7 @@ class Sequential:
                 shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
                 if shape is None:
                     shape = [None, *cfg["shape"]]
-                model.add(Input(shape[1:]))
+                yield Input(shape[1:])
                 continue
             if cls_name not in LAYER_CLASSES:
                 raise ValueError(f"unknown layer type {cls_name!r}; valid layer types are: {', '.join(sorted(LAYER_CLASSES))}")
@@ -580,8 +617,7 @@ class Sequential:
                 layer = LAYER_CLASSES[cls_name].from_config(cfg)
             except TypeError as exc:
                 raise ValueError(f"layer entry {i} ({cls_name}) has an invalid config: {exc}") from None
-            model.add(layer)
-        return model
+            yield layer
 
     # ================================================================= files (delegated to nnviz.io)
     def save_weights(self, path) -> None:
