@@ -147,6 +147,7 @@ for _cls in (Zeros, Ones, GlorotUniform, GlorotNormal, HeUniform, HeNormal, Lecu
              RandomNormal, RandomUniform, Orthogonal):
     _REGISTRY.register(_cls.name, _cls)
 _REGISTRY.alias("glorotuniform", "glorot_uniform")
+_REGISTRY.alias("uniform", "random_uniform")   # Keras' name for Embedding's default
 
 NAMES = _REGISTRY.names()
 

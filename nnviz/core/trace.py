@@ -1329,6 +1329,7 @@ class _TraceData:
             "Dropout": "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)",
             "BatchNormalization": "x̂ = (a^(l−1) − μ_B)/√(σ_B² + ε);  a^(l) = γ·x̂ + β",
             "Activation": "a^(l) = g^(l)(a^(l−1))",
+            "Embedding": "a_t^(l) = E[x_t]: the row of the embeddings table for token x_t, for t = 1…T",
             "SimpleRNN": "for t = 1…T:  h_t = g(x_t·W + h_(t−1)·U + b),  h_0 = 0",
             "LSTM": "for t = 1…T:  i, f, o = σ(x_t·W + h_(t−1)·U + b),  c̃ = g(…);  "
                     "c_t = f⊙c_(t−1) + i⊙c̃;  h_t = o⊙g(c_t)",
@@ -1336,6 +1337,7 @@ class _TraceData:
                    "h_t = z⊙h_(t−1) + (1 − z)⊙h̃",
         }
         notes = {
+            "Embedding": "A lookup, no multiplication: each token id picks its own learned vector.",
             "SimpleRNN": "The same weights are used at every time step; the output is h_T (or every h_t with "
                          "return_sequences).",
             "LSTM": "The same weights are used at every time step; the cell state c carries memory through time.",
@@ -1513,6 +1515,8 @@ class _TraceData:
                 "BatchNormalization": "∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
                                       "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))",
                 "Activation": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) ⊙ g′(a^(l−1))",
+                "Embedding": "∂C_0/∂E[k] = Σ over the steps t with x_t = k of ∂C_0/∂a_t^(l); rows of tokens "
+                             "not in the sample get no gradient",
                 "SimpleRNN": "through time, t = T…1:  δ_t = (∂C_0/∂h_t + δ_(t+1)·Uᵀ) ⊙ g′(z_t);  "
                              "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t",
                 "LSTM": "through time, t = T…1: ∂C_0/∂h_t and ∂C_0/∂c_t carried back a step at a time; "

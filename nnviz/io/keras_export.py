@@ -341,6 +341,10 @@ def layer_config(layer, dtype: str, input_shape) -> dict:
                    moving_variance_initializer=_initializer(layer.moving_variance_initializer),
                    beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                    synchronized=False)
+    elif kind == "Embedding":
+        cfg.update(input_dim=layer.input_dim, output_dim=layer.output_dim,
+                   embeddings_initializer=_initializer(layer.embeddings_initializer), embeddings_regularizer=None,
+                   activity_regularizer=None, embeddings_constraint=None, mask_zero=False)
     elif kind in RECURRENT:
         cfg.update(return_sequences=layer.return_sequences, return_state=False, go_backwards=False,
                    stateful=False, unroll=False, zero_output_for_mask=False, units=layer.units,

@@ -16,6 +16,7 @@ How each layer becomes ONNX operators:
   of a run of Conv / pooling / BatchNormalization layers and one back before anything that needs the
   channels last (Dense, Flatten, softmax, the output). Flatten therefore flattens in Keras' (h, w, c)
   order;
+* Embedding — ``Cast`` of the (float) token ids to int64, then ``Gather`` from the embeddings table;
 * Flatten — ``Flatten(axis=1)``; Dropout — ``Identity`` (inference); BatchNormalization — the ONNX
   ``BatchNormalization`` operator with the moving statistics (inference mode);
 * SimpleRNN / LSTM / GRU — ONNX's ``RNN`` / ``LSTM`` / ``GRU`` operators on time-major data (a
@@ -252,6 +253,11 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
             _activation(g, layer.activation, p)
         elif kind in ("SimpleRNN", "LSTM", "GRU"):
             _recurrent(g, layer, p)
+        elif kind == "Embedding":   # token ids arrive as floats (like Keras' default Input): cast, then look up
+            ids = g.node("Cast", [g.tensor], f"{p}/ids", to=onnx.TensorProto.INT64)
+            table = g.const(f"{p}/embeddings", params["embeddings"].astype(f32))
+            g.tensor = g.node("Gather", [table, ids], f"{p}/gather", axis=0)
+            g.rank += 1
         else:  # pragma: no cover - every core layer is handled above
             raise ValueError(f"layer type {kind} has no ONNX export")
     g.to_channels_last("output")

@@ -134,6 +134,13 @@ class KerasRecurrent(nn.Module):
         return y if self.return_sequences else y[:, -1]
 
 
+class TokenEmbedding(nn.Embedding):
+    """Keras' Embedding: token ids arrive as floats (like Keras' default Input) and are looked up as integers."""
+
+    def forward(self, x):
+        return super().forward(x.long())
+
+
 class Swish(nn.Module):
     def forward(self, x):
         return x * torch.sigmoid(x)
@@ -305,6 +312,9 @@ def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
             state[f"{name}.bias"] = p["beta"] if layer.center else np.zeros(c, model.dtype)
             state[f"{name}.running_mean"] = p["moving_mean"]
             state[f"{name}.running_var"] = p["moving_variance"]
+        elif kind == "Embedding":
+            modules.append((name, f"TokenEmbedding({layer.input_dim}, {layer.output_dim})"))
+            state[f"{name}.weight"] = p["embeddings"]
         elif kind in ("SimpleRNN", "LSTM", "GRU"):
             code, weights = _recurrent(layer, name, in_shape[-1])
             modules.append((name, code))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten,
-                        Input, MaxPooling2D, Sequential, SimpleRNN)
+from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Embedding,
+                        Flatten, Input, MaxPooling2D, Sequential, SimpleRNN)
 from nnviz.core.activations import NAMES as ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
@@ -76,6 +76,12 @@ def rnn():
     return model
 
 
+def text_model():
+    """Token ids looked up by an Embedding, read by a GRU."""
+    return randomize(Sequential([Input((7,)), Embedding(30, 4), GRU(3), Dense(1, activation="sigmoid")], seed=6),
+                     seed=7)
+
+
 def run(model, x, tmp_path, **kw):
     path = tmp_path / "model.onnx"
     export_onnx(model, path, **kw)
@@ -99,10 +105,10 @@ def test_onnxruntime_matches_predict(tmp_path, make, shape):
     np.testing.assert_allclose(session.run(["output"], {"input": big})[0], model.predict(big), atol=1e-5, rtol=0)
 
 
-def test_cnn_and_rnn_cover_every_layer_type_and_the_mlp_every_activation():
+def test_cnn_rnn_and_text_models_cover_every_layer_type_and_the_mlp_every_activation():
     from nnviz.core.layers import LAYER_CLASSES
 
-    assert {l.layer_type for l in cnn().layers + rnn().layers} == set(LAYER_CLASSES)
+    assert {l.layer_type for l in cnn().layers + rnn().layers + text_model().layers} == set(LAYER_CLASSES)
     used = {getattr(l, "activation").name for l in mlp().layers if hasattr(l, "activation")}
     assert used == set(ACTIVATIONS)
 
@@ -188,3 +194,12 @@ def test_a_recurrent_activation_onnx_lacks_is_refused_by_name():
     model = Sequential([Input((3, 2)), LSTM(2, activation="swish")])
     with pytest.raises(ValueError, match=r"layer 'lstm' \(LSTM\) uses the activation 'swish'.*relu, sigmoid"):
         build_onnx(model)
+
+
+def test_token_ids_go_through_cast_and_gather(tmp_path):
+    model = text_model()
+    x = np.random.default_rng(1).integers(0, 30, (5, 7)).astype(np.float32)
+    y, proto, _ = run(model, x, tmp_path)
+    np.testing.assert_allclose(y, model.predict(x), atol=1e-6, rtol=0)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops[:2] == ["Cast", "Gather"]

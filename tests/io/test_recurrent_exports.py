@@ -1,4 +1,4 @@
-"""SimpleRNN, LSTM and GRU through every file format: weights round trips, Keras 3's cell layout, the PyTorch
+"""SimpleRNN, LSTM, GRU (and the Embedding before them) through every file format: weights round trips, Keras 3's cell layout, the PyTorch
 script, and — when Keras is installed — Keras opening and continuing what we wrote."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nnviz.core import GRU, LSTM, Adam, Dense, Input, Sequential, SimpleRNN
+from nnviz.core import GRU, LSTM, Adam, Dense, Embedding, Input, Sequential, SimpleRNN
 from nnviz.io.pytorch_export import export_pytorch, pytorch_script
 from tests.io.test_keras_format import keras, quiet  # noqa: F401 — the fixtures
 
@@ -114,3 +114,33 @@ def test_keras_opens_our_recurrent_model_and_training_continues_identically(tmp_
         np.testing.assert_allclose(np.asarray(b), a, atol=1e-5, rtol=0)
     with zipfile.ZipFile(tmp_path / "m.keras") as zf:
         assert "model.weights.h5" in zf.namelist()
+
+
+def reviews_model():
+    model = Sequential([Input((6,)), Embedding(25, 4), LSTM(3), Dense(1, activation="sigmoid")], seed=2)
+    rng = np.random.default_rng(3)
+    model.layers[0].params["embeddings"][...] = rng.normal(0, 0.5, (25, 4))
+    return model, rng.integers(0, 25, (7, 6)).astype(np.float32)
+
+
+def test_pytorch_script_looks_tokens_up_like_the_embedding(tmp_path):
+    pytest.importorskip("torch")
+    model, x = reviews_model()
+    export_pytorch(model, tmp_path / "net.py")
+    np.save(tmp_path / "x.npy", x)
+    result = subprocess.run([sys.executable, str(tmp_path / "net.py"), "--input", str(tmp_path / "x.npy"),
+                             "--output", str(tmp_path / "y.npy")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), model.predict(x), atol=1e-6, rtol=0)
+    assert "TokenEmbedding(25, 4)" in pytorch_script(model)
+
+
+def test_embedding_in_keras_files(tmp_path, keras, quiet):  # noqa: F811
+    model, x = reviews_model()
+    entry = keras_config(model)["config"]["layers"][1]
+    assert entry["class_name"] == "Embedding" and (entry["config"]["input_dim"], entry["config"]["output_dim"]) == (25, 4)
+    with h5py.File(io.BytesIO(weights_h5_bytes(model)), "r") as f:
+        assert f["layers/embedding/vars/0"][()].tobytes() == model.layers[0].params["embeddings"].tobytes()
+    model.export(tmp_path / "m.keras", format="keras")
+    km = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(np.asarray(km.predict(x, verbose=0)), model.predict(x), atol=1e-6, rtol=0)

@@ -5,6 +5,7 @@ Every entry of :data:`DATASETS` is a :class:`DatasetSpec` with a ``kind``:
 * ``"playground-2d"`` — 2-D points (scatter plot, decision boundary, feature selection);
 * ``"course"`` — the course's worked examples;
 * ``"images"`` — digits and shapes (image grid preview);
+* ``"text"`` — short texts as token ids (the generated movie reviews);
 * ``"csv"`` — a user's file; registered by :mod:`nnviz.io.csv_data` when it is imported (``core`` does
   not import ``io``).
 
@@ -22,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from nnviz.core.data import course, digits as _digits, playground, shapes as _shapes
+from nnviz.core.data import course, digits as _digits, playground, shapes as _shapes, text as _text
 from nnviz.core.data.dataset import Dataset
 
-KINDS = ("playground-2d", "course", "images", "csv")
+KINDS = ("playground-2d", "course", "images", "text", "csv")
 PARAM_TYPES = ("int", "float", "bool", "choice", "multichoice", "seed", "path", "column", "columns")
 
 
@@ -144,6 +145,13 @@ DATASETS: list[DatasetSpec] = [
                  ParamSpec("sequence", "bool", False, label="Rows as a sequence")),
                 _shapes.shapes,
                 "Generated circles, squares and triangles with jitter and noise."),
+    DatasetSpec("sentiment", "Movie reviews (sentiment)", "text", "binary",
+                (ParamSpec("n_samples", "int", 2000, 10, 100000, 500, label="Reviews"),
+                 ParamSpec("negation", "float", 0.3, 0.0, 1.0, 0.1, label="Share with 'not'"),
+                 ParamSpec("contrast", "float", 0.3, 0.0, 1.0, 0.1, label="Share with 'but'"),
+                 SEED, TEST_RATIO, VAL_RATIO),
+                _text.sentiment,
+                "Generated reviews of up to 13 words, positive or negative; 'not' and 'but' make word order matter."),
 ]
 
 

@@ -152,7 +152,8 @@ class Dataset:
     Sources also fill the optional fields they have: ``points_*`` (the raw 2-D points of a playground
     set, for scatter plots and decision boundaries), ``feature_keys`` (playground feature keys for
     :func:`nnviz.core.data.playground.featurize`), ``scaler``, ``params`` (the arguments it was built
-    from, so ``catalog.load(dataset.name, **dataset.params)`` rebuilds it) and ``kind``.
+    from, so ``catalog.load(dataset.name, **dataset.params)`` rebuilds it), ``kind`` and, for text,
+    ``vocabulary``.
     """
 
     name: str
@@ -173,6 +174,7 @@ class Dataset:
     points_test: np.ndarray | None = None
     feature_keys: list[str] | None = None
     params: dict = field(default_factory=dict)
+    vocabulary: list[str] | None = None   # text: the word of each token id (0 = <pad>, 1 = <unk>)
 
     def __post_init__(self):
         if self.task not in TASKS:

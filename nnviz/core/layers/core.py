@@ -156,3 +156,61 @@ class Dropout(Layer):
         if self.seed is not None:
             config["seed"] = self.seed
         return config
+
+
+class Embedding(Layer):
+    """A learned vector per token: ``a[t] = embeddings[x[t]]`` for integer token ids ``x`` in ``[0, input_dim)``.
+
+    ``(None, T) -> (None, T, output_dim)``, Keras' weight ``embeddings`` of shape ``(input_dim, output_dim)``
+    drawn from ``uniform`` (−0.05 … 0.05). The ids are not differentiable: backward only fills the gradient
+    of the rows that were used (summed where an id repeats).
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform", mask_zero: bool = False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if int(input_dim) <= 0 or int(output_dim) <= 0:
+            raise ValueError(f"Embedding needs a positive vocabulary size and vector size, got input_dim={input_dim!r}, "
+                             f"output_dim={output_dim!r}")
+        if mask_zero:
+            raise ValueError("Embedding(mask_zero=True) is not supported: nnviz has no masking; pad with a token "
+                             "the network learns to ignore")
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def _create_params(self, input_shape):
+        shape = (self.input_dim, self.output_dim)
+        return {"embeddings": self.embeddings_initializer(shape, self.rng, *shape)}
+
+    def _ids(self, x):
+        ids = np.asarray(x)
+        as_int = np.rint(ids).astype(np.int64) if ids.dtype.kind == "f" else ids.astype(np.int64)
+        bad = (as_int < 0) | (as_int >= self.input_dim) | ((as_int != ids) if ids.dtype.kind == "f" else False)
+        if np.any(bad):
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"Embedding '{self.name}' takes token ids 0 … {self.input_dim - 1}; sample {where[0]} "
+                             f"holds {float(ids[where]):g} at position {where[1:] if len(where) > 2 else where[1]}")
+        return as_int
+
+    def forward(self, x, training=False):
+        ids = self._ids(x)
+        self.cache["ids"] = ids
+        return self.params["embeddings"][ids]                  # a row per token
+
+    def backward(self, d_out):
+        d_e = self.grads["embeddings"]
+        d_e[...] = 0
+        np.add.at(d_e, self.cache["ids"].reshape(-1), d_out.reshape(-1, self.output_dim))   # dE[id] += dA[t]
+        if not self.needs_input_grad:
+            return None
+        return np.zeros(self.cache["ids"].shape, d_out.dtype)   # token ids have no gradient
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(input_dim=self.input_dim, output_dim=self.output_dim,
+                      embeddings_initializer=self.embeddings_initializer.get_config())
+        return config
