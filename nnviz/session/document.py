@@ -29,7 +29,7 @@ from nnviz.core.training import TrainingConfig
 
 #: the layer types the editor offers, in palette order
 LAYER_TYPES = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
-               "BatchNormalization", "SimpleRNN", "LSTM", "GRU")
+               "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU")
 
 #: settings a freshly added layer starts with
 DEFAULT_OPTIONS = {
@@ -41,6 +41,7 @@ DEFAULT_OPTIONS = {
     "Dropout": {"rate": 0.2},
     "Activation": {"activation": "relu"},
     "BatchNormalization": {},
+    "Embedding": {"input_dim": 100, "output_dim": 8},
     "SimpleRNN": {"units": 16},
     "LSTM": {"units": 16},
     "GRU": {"units": 16},
@@ -229,7 +230,7 @@ class ProjectDocument(QObject):
         """Insert a layer at ``index`` (clamped); ``layer_config`` is a class name or an entry dict.
         Returns the index the layer landed at."""
         if isinstance(layer_config, str):
-            entry = layer_entry(layer_config)
+            entry = layer_entry(layer_config, **self._data_defaults(layer_config))
         else:
             entry = copy.deepcopy(dict(layer_config))
             entry.setdefault("config", {})
@@ -241,6 +242,13 @@ class ProjectDocument(QObject):
             entry["config"]["name"] = self._unique_name(_snake(entry["class_name"]))
         self.undo_stack.push(AddLayerCommand(self, index, entry))
         return index
+
+    def _data_defaults(self, class_name: str) -> dict:
+        """Settings a new layer takes from the data: an Embedding's vocabulary is the data set's."""
+        vocabulary = getattr(self._dataset, "vocabulary", None)
+        if class_name == "Embedding" and vocabulary:
+            return {"input_dim": len(vocabulary)}
+        return {}
 
     def remove_layers(self, indices) -> None:
         indices = sorted({int(i) for i in indices if 0 <= int(i) < len(self._layers)})

@@ -6,7 +6,7 @@ to the document through one path, :meth:`DataPanel.apply` → ``document.set_dat
 itself from ``document.dataset`` / ``document.dataset_spec`` in ``_on_document_dataset_changed`` —
 so opening a project, undoing or another widget changing the data all show up the same way.
 
-* The data set combo is grouped by kind (Playground 2-D, Course examples, Images, CSV); choosing
+* The data set combo is grouped by kind (Playground 2-D, Course examples, Images, Text, CSV); choosing
   "CSV file…" opens the :class:`~nnviz.ui.csv_dialog.CsvImportDialog`.
 * Parameter editors are built from the catalog's :class:`~nnviz.core.data.catalog.ParamSpec` list:
   spin boxes with their ranges, units and tool tips (a slider next to short ranges such as noise
@@ -41,7 +41,8 @@ from nnviz.ui.csv_dialog import CsvImportDialog
 from nnviz.ui.data_preview import DataPreviewWidget, image_shape
 
 #: the combo's groups, in order: (kind, title)
-GROUPS = (("playground-2d", "Playground 2-D"), ("course", "Course examples"), ("images", "Images"), ("csv", "CSV"))
+GROUPS = (("playground-2d", "Playground 2-D"), ("course", "Course examples"), ("images", "Images"), ("text", "Text"),
+          ("csv", "CSV"))
 #: how long numeric edits wait before the data set is rebuilt (coalesces slider drags and key repeats)
 APPLY_DELAY_MS = 150
 SEED_MAX = 2 ** 31 - 1
@@ -702,6 +703,9 @@ class DataPanel(QWidget):
             what = f"{img[0]}×{img[1]} images read row by row: {shape[0]} time steps of {shape[1]} pixels"
         elif img is not None:
             what = f"{img[0]}×{img[1]} images flattened to {shape[0]} pixels"
+        elif getattr(ds, "vocabulary", None):
+            what = (f"up to {shape[0]} words as token ids, padded at the front ({len(ds.vocabulary)} words, "
+                    f"0 = padding): start with an Embedding")
         else:
             names = list(ds.feature_names or [])
             what = ", ".join(names[:8]) + (f", … ({len(names) - 8} more)" if len(names) > 8 else "")

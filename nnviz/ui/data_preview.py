@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout,
                                QWidget)
 
+from nnviz.core.data.text import decode
 from nnviz.ui import theme
 from nnviz.ui.training.common import ORANGE, BLUE, class_color, style_plot, theme_colors
 
@@ -605,7 +606,17 @@ class TablePreview(QWidget):
         self.set_rows(table.columns, rows, highlight, muted, caption, labels, marked, mark_tip)
 
     def set_dataset(self, dataset, n: int = TABLE_ROWS) -> None:
-        """The training split's first ``n`` rows: the features (unscaled when a scaler is known) and the target."""
+        """The training split's first ``n`` rows: the features (unscaled when a scaler is known) and the target;
+        for text, each row's words."""
+        vocabulary = getattr(dataset, "vocabulary", None)
+        if vocabulary:
+            rows = [[decode(ids, vocabulary), dataset.class_names[int(label)]]
+                    for ids, label in zip(dataset.x_train[:n], dataset.y_train[:n])]
+            self.set_rows(["text", "class"], rows, highlight=1,
+                          caption=f"First {len(rows):,} training texts; each word enters as its token id "
+                                  f"(of {len(vocabulary)})")
+            self.view.setColumnWidth(0, max(self.view.columnWidth(0), 330))
+            return
         x = np.asarray(dataset.x_train)[:n].reshape(min(n, len(dataset.x_train)), -1)
         scaler = getattr(dataset, "scaler", None)
         if scaler is not None and x.shape[1] == len(np.atleast_1d(scaler.offset)):

@@ -20,7 +20,7 @@ ICON_DIR = os.path.join(theme.RESOURCES, "icons")
 LAYER_ICONS = {
     "Input": "input", "Dense": "dense", "Conv2D": "conv2d", "MaxPooling2D": "maxpooling2d",
     "AveragePooling2D": "averagepooling2d", "Flatten": "flatten", "Dropout": "dropout",
-    "Activation": "activation", "BatchNormalization": "batchnormalization", "SimpleRNN": "simplernn",
+    "Activation": "activation", "BatchNormalization": "batchnormalization", "Embedding": "embedding", "SimpleRNN": "simplernn",
     "LSTM": "lstm", "GRU": "gru",
 }
 

@@ -59,6 +59,9 @@ OPTION_SPECS: dict[str, list[tuple]] = {
                             "Added to the variance to avoid dividing by zero"),
                            ("center", "bool", "Center (β)", None, "Learn a shift β per channel"),
                            ("scale", "bool", "Scale (γ)", None, "Learn a scale γ per channel")],
+    "Embedding": [("input_dim", "int", "Vocabulary size", (1, 100000),
+                   "Number of different token ids: ids run 0 … size − 1"),
+                  ("output_dim", "int", "Vector size", (1, 1024), "Length of the learned vector of each token")],
     **{kind: _recurrent_specs(gated=kind != "SimpleRNN") for kind in ("SimpleRNN", "LSTM", "GRU")},
 }
 

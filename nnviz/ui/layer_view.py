@@ -59,6 +59,8 @@ def describe_layer(class_name: str, options: dict) -> str:
         return f"Dropout {float(o.get('rate', 0)):g}"
     if class_name == "Activation":
         return f"Activation · {o.get('activation', 'linear')}"
+    if class_name == "Embedding":
+        return f"Embedding {o.get('input_dim', '?')} → {o.get('output_dim', '?')}"
     if class_name in ("SimpleRNN", "LSTM", "GRU"):
         text = f"{class_name} {o.get('units', '?')}"
         act = o.get("activation", "tanh")
@@ -254,7 +256,10 @@ class LayerScene(QGraphicsScene):
         shape = (None, *doc.input_shape)
         names = doc.feature_names()
         sub = shape_str(shape)
-        if names:
+        vocabulary = getattr(doc.dataset, "vocabulary", None)
+        if vocabulary:
+            sub += f" · {shape[-1]} token ids of {len(vocabulary)} words"
+        elif names:
             sub += " · " + ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
         elif doc.dataset is not None:
             sub += f" · {doc.dataset.name}"

@@ -25,6 +25,7 @@ SUMMARIES = {
     "Dropout": "Randomly silence inputs",
     "Activation": "Apply g(x) on its own",
     "BatchNormalization": "Normalize per channel",
+    "Embedding": "A learned vector per word",
     "SimpleRNN": "Recurrent units over a sequence",
     "LSTM": "Recurrent units with a memory cell",
     "GRU": "Gated recurrent units",
@@ -48,6 +49,9 @@ DESCRIPTIONS = {
                   "weights.",
     "BatchNormalization": "Normalizes each channel with the batch's mean and variance, then scales (γ) and "
                           "shifts (β) it: often steadier, faster training. Keeps moving averages for prediction.",
+    "Embedding": "Turns token ids (words as numbers 0, 1, 2, …) into learned vectors: row x_t of a table of "
+                 "'vocabulary size' × 'vector size' weights for each word of the input. The first layer of a text "
+                 "network, followed by a recurrent layer (GRU, LSTM).",
     "SimpleRNN": "Recurrent layer: reads a sequence (time steps, features) one step at a time, with a state h that "
                  "carries what it has seen: h_t = g(x_t·W + h_(t−1)·U + b). Outputs the last state, or every "
                  "step's with 'Return sequences' (to stack another recurrent layer).",
@@ -59,7 +63,7 @@ DESCRIPTIONS = {
 }
 
 
-COLUMNS = 2          # tiles per row: the eleven layer types fit the left column without scrolling
+COLUMNS = 2          # tiles per row: the twelve layer types fit the left column without scrolling
 TILE_HEIGHT = 34
 ICON_BOX = 26
 

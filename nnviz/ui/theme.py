@@ -44,7 +44,7 @@ THEMES = {"light": LIGHT, "dark": DARK}
 TYPE_COLORS = {
     "Input": "#64748b", "Dense": "#2563eb", "Conv2D": "#7c3aed", "MaxPooling2D": "#0d9488",
     "AveragePooling2D": "#0891b2", "Flatten": "#c27c0e", "Dropout": "#db2777", "Activation": "#16a34a",
-    "BatchNormalization": "#9333ea", "SimpleRNN": "#ea580c", "LSTM": "#dc2626", "GRU": "#be185d",
+    "BatchNormalization": "#9333ea", "Embedding": "#65a30d", "SimpleRNN": "#ea580c", "LSTM": "#dc2626", "GRU": "#be185d",
 }
 
 

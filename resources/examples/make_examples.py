@@ -20,7 +20,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-from nnviz.core import LSTM, Conv2D, Dense, Flatten, Input, MaxPooling2D, Sequential  # noqa: E402
+from nnviz.core import GRU, LSTM, Conv2D, Dense, Embedding, Flatten, Input, MaxPooling2D, Sequential  # noqa: E402
+from nnviz.core.data import text  # noqa: E402
 from nnviz.core.data import catalog  # noqa: E402
 from nnviz.core.training import TrainingConfig  # noqa: E402
 from nnviz.io.project import Project, save_project  # noqa: E402
@@ -154,6 +155,16 @@ def examples() -> list[tuple[str, Project]]:
             "units carries what it has seen in its state and cell; a softmax layer reads the digit from the last "
             "state.",
             expected=0.90),
+        example(
+            "sentiment-gru",
+            [Input((text.LENGTH,)), Embedding(len(text.VOCABULARY), 8), GRU(16), Dense(1, activation="sigmoid")],
+            dataset("sentiment"),
+            dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=15, **BINARY),
+            "Sentiment: Embedding + GRU (course)",
+            "The course's RNN sentiment demo on generated movie reviews: an Embedding turns each word into a "
+            "vector of 8, a GRU reads them in order, and a sigmoid says positive or negative. Word order "
+            "matters here ('not good', '… but great'): counting words gets about 72 %.",
+            expected=0.95),
     ]
 
 

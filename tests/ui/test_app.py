@@ -89,7 +89,7 @@ def test_the_default_layout_gives_every_panel_room(app_window):
     width, height = window.width(), window.height()
     # the palette shows every layer type at once: nothing to scroll
     palette = window.palette
-    assert palette.count() == len(LAYER_TYPES) == 11 and palette.verticalScrollBar().maximum() == 0
+    assert palette.count() == len(LAYER_TYPES) == 12 and palette.verticalScrollBar().maximum() == 0
     viewport = palette.viewport().rect()
     assert all(viewport.contains(palette.visualItemRect(palette.item(i))) for i in range(palette.count()))
     # the bottom row of plots takes at most about a third of the height, the canvas keeps real room
@@ -101,7 +101,7 @@ def test_the_default_layout_gives_every_panel_room(app_window):
     central = window.centralWidget().geometry()
     assert central.width() >= 0.45 * width and central.height() >= 0.5 * height
     # the side columns sit next to the canvas, the data panel below the palette with the rest of the column:
-    # room for its selector, description and the top of its preview (the palette's eleven tiles take ~240 px)
+    # room for its selector, description and the top of its preview (the palette's twelve tiles take ~240 px)
     assert docks["dockPalette"].geometry().right() < central.left() < central.right() < \
         docks["dockInspector"].geometry().left()
     assert docks["dockData"].geometry().top() > docks["dockPalette"].geometry().bottom()

@@ -65,7 +65,7 @@ def scatter_points(panel, part="train"):
 
 # ------------------------------------------------------------------------------------------ the combo
 def test_the_combo_is_grouped_by_kind_and_headings_cannot_be_chosen(panel):
-    assert panel.combo_groups() == ["Playground 2-D", "Course examples", "Images", "CSV"]
+    assert panel.combo_groups() == ["Playground 2-D", "Course examples", "Images", "Text", "CSV"]
     names = panel.combo_names()
     assert names[:6] == ["circle", "xor", "gauss", "spiral", "plane", "multi_gauss"]
     assert {"clinical_trial", "weight_height", "digits", "shapes", "csv"} <= set(names)
@@ -327,13 +327,13 @@ def test_csv_through_the_panel(qtbot, panel, doc, tmp_path):
 
 
 def test_cancelling_the_csv_dialog_keeps_the_data(qtbot, panel, doc):
-    choose(qtbot, panel, "shapes")              # the arrow keys load every set on the way, as in any combo
+    choose(qtbot, panel, "sentiment")           # the arrow keys load every set on the way, as in any combo
     choose(qtbot, panel, "csv")
     dialog = panel.csv_dialog
     assert panel.combo.currentData() == "csv"
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    assert doc.dataset.name == "shapes" and panel.combo.currentData() == "shapes"
+    assert doc.dataset.name == "sentiment" and panel.combo.currentData() == "sentiment"
 
 
 # ------------------------------------------------------------------------------------ main window

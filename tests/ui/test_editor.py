@@ -154,7 +154,7 @@ def test_palette_items_have_icons_and_explanatory_tooltips(main_window):
     palette = main_window.palette
     types = [palette.item(i).data(Qt.ItemDataRole.UserRole) for i in range(palette.count())]
     assert types == ["Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
-                     "BatchNormalization", "SimpleRNN", "LSTM", "GRU"]
+                     "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU"]
     for i in range(palette.count()):
         item = palette.item(i)
         assert not item.icon().isNull()

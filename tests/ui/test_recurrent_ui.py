@@ -8,15 +8,24 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QCheckBox
 
-from nnviz.core import LSTM, Dense, Input, Sequential
-from nnviz.core.data import catalog
+from nnviz.core import GRU, LSTM, Dense, Embedding, Input, Sequential
+from nnviz.core.data import catalog, text
 from nnviz.core.training import TrainingConfig
+from nnviz.ui.data_integration import attach_data_panel
 from nnviz.ui.training.activations_view import ActivationsView
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.weights_view import WeightsView
 from tests.ui.test_data_panel import choose, click_box, doc, panel  # noqa: F401 — fixtures too
 from tests.ui.test_editor import classes, click_block, drop_from_palette, undo
 from tests.ui.test_training_views import axis_label, train_snapshots
+
+
+def fed(qtbot, view, probe, dataset, snapshot):
+    """A training view on ``dataset`` showing the trained network's ``snapshot``."""
+    qtbot.addWidget(view)
+    view.set_context(probe, dataset)
+    view.update_snapshot(snapshot, force=True)
+    return view
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +95,7 @@ def test_weights_view_shows_both_kernels_of_an_lstm_with_its_gates(qtbot, lstm_r
 
 def test_activations_show_each_time_step_as_a_row(qtbot, lstm_run):
     ds, snaps, probe = lstm_run
-    view = ActivationsView()
-    qtbot.addWidget(view)
-    view.set_context(probe, ds)
-    view.update_snapshot(snaps[-1], force=True)
+    view = fed(qtbot, ActivationsView(), probe, ds, snaps[-1])
     sample = ds.x_test[0]
     assert view._input_row.kind == "sequence"
     np.testing.assert_array_equal(view._input_row.image.image, sample)      # the digit, a row per time step
@@ -101,10 +107,7 @@ def test_activations_show_each_time_step_as_a_row(qtbot, lstm_run):
 
 def test_predict_panel_lets_you_draw_a_digit_for_a_recurrent_network(qtbot, lstm_run):
     ds, snaps, probe = lstm_run
-    panel = PredictPanel()
-    qtbot.addWidget(panel)
-    panel.set_context(probe, ds)
-    panel.update_snapshot(snaps[-1], force=True)
+    panel = fed(qtbot, PredictPanel(), probe, ds, snaps[-1])
     canvas = panel.canvas
     assert canvas.isVisibleTo(panel) and canvas.image.shape == (8, 8)
     panel.show()
@@ -126,3 +129,62 @@ def test_data_panel_offers_the_digits_as_sequences_of_rows(qtbot, panel, doc):
     assert doc.input_shape == (8, 8)
     assert panel.error_label.isVisible() and "either flatten" in panel.error_label.text()
     assert not panel.editors["flatten"].widget.isChecked()     # the editors show what the document holds
+
+
+# ------------------------------------------------------------------------------------------------- text
+@pytest.fixture(scope="module")
+def reviews_run():
+    ds = catalog.load("sentiment", n_samples=1200)
+    model = Sequential([Input((text.LENGTH,)), Embedding(len(ds.vocabulary), 8), GRU(12),
+                        Dense(1, activation="sigmoid")], seed=0)
+    config = TrainingConfig(optimizer="adam", learning_rate=0.01, loss="binary_crossentropy", batch_size=32,
+                            epochs=0)
+    snaps, probe = train_snapshots(model, ds, config, ["step_epoch"] * 10)
+    return ds, snaps, probe
+
+
+def test_the_reviews_show_as_text_and_an_embedding_takes_their_vocabulary(main_window, qtbot):
+    w = main_window
+    panel = getattr(w, "data_panel", None) or attach_data_panel(w, w.document)
+    choose(qtbot, panel, "sentiment")
+    ds = w.document.dataset
+    assert ds.name == "sentiment" and w.document.input_shape == (text.LENGTH,)
+    table = panel.preview.table
+    assert panel.preview.mode == "table" and table.model.headers == ["text", "class"]
+    assert table.model.rows[0] == [text.decode(ds.x_train[0], ds.vocabulary), ds.class_names[ds.y_train[0]]]
+    assert "start with an Embedding" in panel.input_label.text()
+    assert w.layer_view.block_item(-1).subtitle.endswith(f"{text.LENGTH} token ids of {len(ds.vocabulary)} words")
+    drop_from_palette(w, "Embedding", w.layer_view.gap_point(0))
+    layer = w.document.model.layers[0]
+    assert (layer.input_dim, layer.output_dim) == (len(ds.vocabulary), 8)
+    assert w.layer_view.block_item(0).title == f"Embedding {len(ds.vocabulary)} → 8"
+    click_block(qtbot, w, 0)
+    assert {"input_dim", "output_dim"} <= set(w.inspector.editors)
+
+
+def test_predict_panel_reads_a_typed_review(qtbot, reviews_run):
+    ds, snaps, probe = reviews_run
+    panel = fed(qtbot, PredictPanel(), probe, ds, snaps[-1])
+    panel.show()
+    qtbot.waitExposed(panel)
+    edit = panel.text_edit
+    assert panel.inputs.currentWidget() is panel.text_page
+    assert edit.text() == text.decode(ds.x_test[0], ds.vocabulary)        # the test sample, in words
+    edit.clear()
+    qtbot.keyClicks(edit, "the plot was not good")
+    assert "Predicted: <b>negative</b>" in panel.result.text()
+    edit.clear()
+    qtbot.keyClicks(edit, "the plot was not bad but i loved it")
+    assert "Predicted: <b>positive</b>" in panel.result.text()
+    qtbot.keyClicks(edit, " zebra")
+    assert "not in the vocabulary (read as <unk>): zebra" in panel.text_words.text()
+
+
+def test_activations_name_each_time_step_by_its_word(qtbot, reviews_run):
+    ds, snaps, probe = reviews_run
+    view = fed(qtbot, ActivationsView(), probe, ds, snaps[-1])
+    sentence = text.decode(ds.x_test[0], ds.vocabulary)
+    assert f"“{sentence}”" in view.result.text()
+    (_, embedding), _gru, _dense = view._rows
+    labels = [w for _pos, w in embedding.plot.getAxis("left")._tickLevels[0]]
+    assert labels == sentence.split() and embedding.image.image.shape == (text.LENGTH, 8)

@@ -7,11 +7,14 @@ Rows are built when the architecture changes; each redraw only calls ``setOpts``
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from nnviz.core.data.text import decode
 from nnviz.ui.training.common import (BLUE, ORANGE, ProbeModel, StickyRange, Throttle, describe_layer, diverging_cmap,
                                       info_label, make_layout_widget, mosaic, sequential_cmap, sticky_levels,
                                       style_plot, theme_colors)
@@ -34,6 +37,7 @@ class _Row:
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         self.range = StickyRange(plot) if kind == "bars" else None
+        self.height = ROW_HEIGHT
         self.level = None
         self.ticks = None
         self.extent = None
@@ -68,6 +72,14 @@ class _Row:
             else:
                 plot.getAxis("left").setTicks([[]])
                 plot.setLabel("bottom", unit if kind == "strip" else "feature map (channel)")
+
+    def label_steps(self, words) -> None:
+        """Name the time steps of a sequence row by the words read at them (padding left unnamed)."""
+        if self.kind != "sequence" or self.shape[0] != len(words) or self.ticks == tuple(words):
+            return
+        self.ticks = tuple(words)
+        self.plot.getAxis("left").setTicks([[(t + 0.5, w) for t, w in enumerate(words) if w != "<pad>"]])
+        self.plot.setLabel("left", "word")
 
     def update(self, a: np.ndarray) -> None:
         if self.kind == "bars":
@@ -114,6 +126,7 @@ class ActivationsView(QWidget):
         self.dataset = None
         self._rows: list[tuple[int, _Row]] = []
         self._input_row: _Row | None = None
+        self._words: list[str] | None = None   # a text data set's vocabulary
         self._throttle = Throttle(interval)
         self._snapshot = None
         self._rng = np.random.default_rng(0)
@@ -173,8 +186,12 @@ class ActivationsView(QWidget):
         class_names = getattr(dataset, "class_names", None)
         row = 0
         in_shape = tuple(model.input_shape[1:])
-        self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None, "feature")
-        row += 1
+        self._words = getattr(dataset, "vocabulary", None) if len(in_shape) == 1 else None
+        if self._words:   # token ids: no picture of the ids; the words label the time steps of the rows below
+            self._input_row = _Row(pg.PlotItem(), "none", in_shape, "")
+        else:
+            self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None, "feature")
+            row += 1
         last = len(model.layers) - 1
         for i, layer in enumerate(model.layers):
             if layer.layer_type in SKIPPED:
@@ -184,7 +201,8 @@ class ActivationsView(QWidget):
             names = class_names if i == last and dataset.task != "regression" else None
             self._rows.append((i, self._make_row(row, shape, title, names)))
             row += 1
-        self.graphics.setMinimumHeight(ROW_HEIGHT * row)
+        self.graphics.setMinimumHeight(sum(r.height for r in [self._input_row] * (not self._words)
+                                           + [r for _i, r in self._rows]))
         self.update_snapshot(self._snapshot, force=True)
 
     def _make_row(self, row: int, shape: tuple, title: str, class_names, unit: str = "unit") -> _Row:
@@ -199,7 +217,11 @@ class ActivationsView(QWidget):
             kind = "bars"
         else:
             kind = "strip"
-        return _Row(plot, kind, shape, title, class_names, unit)
+        out = _Row(plot, kind, shape, title, class_names, unit)
+        if kind == "sequence" and self._words:   # a readable word per time step
+            out.height = max(ROW_HEIGHT, 16 * shape[0] + 70)
+        plot.setMinimumHeight(out.height)
+        return out
 
     # ------------------------------------------------------------------ drawing
     def _on_split_combo_changed(self, *_args) -> None:
@@ -235,7 +257,12 @@ class ActivationsView(QWidget):
             outs = probe.forward_all(sample)
         except ValueError:
             return
-        self._input_row.update(sample[0])
+        if self._words:
+            words = [self._words[int(i)] if 0 <= int(i) < len(self._words) else "<unk>" for i in sample[0]]
+            for _index, row in self._rows:
+                row.label_steps(words)
+        else:
+            self._input_row.update(sample[0])
         for index, row in self._rows:
             row.update(outs[index][0])
         ds = self.dataset
@@ -247,7 +274,8 @@ class ActivationsView(QWidget):
             pred = int(out[0] > 0.5) if out.shape[-1] == 1 else int(out.argmax())
             p = float(out[0] if pred else 1 - out[0]) if out.shape[-1] == 1 else float(out[pred])
             mark = "✓" if pred == int(y[i]) else "✗"
-            self.result.setText(f"true: <b>{names[int(y[i])]}</b> · predicted: <b>{names[pred]}</b> "
+            said = f"“{html.escape(decode(sample[0], self._words))}” · " if self._words else ""
+            self.result.setText(f"{said}true: <b>{names[int(y[i])]}</b> · predicted: <b>{names[pred]}</b> "
                                 f"({100 * p:.0f} %) {mark}")
 
     def clear(self) -> None:

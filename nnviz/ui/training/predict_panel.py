@@ -4,7 +4,8 @@ the output — class probabilities as bars and the predicted class. For image da
 
 Values are typed in the data's own units; when the data set was scaled, its scaler is applied before
 predicting (as the course does with ``scaler.transform``). For the playground's 2-D sets the point
-(x₁, x₂) is typed and the selected features are computed from it.
+(x₁, x₂) is typed and the selected features are computed from it. For text (the movie reviews) a line of
+words is typed, turned into token ids as the data set's texts are, and predicted as you type.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
+from nnviz.core.data.text import decode, encode, tokenize
 from nnviz.ui.training.boundary_view import is_plane_dataset, plane_features
 from nnviz.ui.training.common import BLUE, ORANGE, ProbeModel, Throttle, make_plot_widget
 
@@ -175,9 +177,23 @@ class PredictPanel(QWidget):
         cl.addWidget(self.clear_button)
         self.message = QLabel("Choose a data set and a valid network to predict.")
         self.message.setWordWrap(True)
+        self.text_edit = QLineEdit()
+        self.text_edit.setObjectName("predictText")
+        self.text_edit.setPlaceholderText("Type a review, e.g. the plot was not very good")
+        self.text_edit.setToolTip("Each word becomes its token id; the prediction follows as you type")
+        self.text_words = QLabel(" ")
+        self.text_words.setObjectName("predictTextWords")
+        self.text_words.setWordWrap(True)
+        text_page = QWidget()
+        tl = QVBoxLayout(text_page)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.text_edit)
+        tl.addWidget(self.text_words)
         self.inputs = QStackedWidget()
         self.inputs.addWidget(self.fields)
         self.inputs.addWidget(canvas_page)
+        self.inputs.addWidget(text_page)
+        self.text_page = text_page
 
         self.result = QLabel(" ")
         self.result.setObjectName("predictResult")
@@ -207,6 +223,7 @@ class PredictPanel(QWidget):
         self.load_button.clicked.connect(self._on_load_button_clicked)
         self.sample_spin.valueChanged.connect(self._on_load_button_clicked)
         self.canvas.changed.connect(self._on_input_changed)
+        self.text_edit.textChanged.connect(self._on_input_changed)
         self.clear_button.clicked.connect(self.canvas.clear)
         self._show_inputs(None)
 
@@ -251,9 +268,14 @@ class PredictPanel(QWidget):
         self.sample_spin.setRange(0, max(len(dataset.x_test) - 1, 0))
         self.sample_spin.setEnabled(len(dataset.x_test) > 0)
         self.load_button.setEnabled(len(dataset.x_test) > 0)
+        self.inputs.setMaximumHeight(16777215)
         shape = tuple(model.input_shape[1:])
         image = drawable_shape(dataset, shape)
-        if image is not None:
+        if getattr(dataset, "vocabulary", None) and len(shape) == 1:
+            self._mode = "text"
+            self._show_inputs(self.text_page)
+            self.inputs.setMaximumHeight(self.text_page.sizeHint().height())   # not the canvas page's room
+        elif image is not None:
             self._mode = "image"
             self._image_shape = image
             self.canvas.set_shape(*image)
@@ -333,6 +355,9 @@ class PredictPanel(QWidget):
         if self._mode == "image":
             self.canvas.set_image(np.asarray(ds.x_test[i]).reshape(self._image_shape))
             return
+        if self._mode == "text":
+            self.text_edit.setText(decode(ds.x_test[i], ds.vocabulary))   # predicts through textChanged
+            return
         if self._mode == "plane":
             values = ds.points_test[i]
         elif self._mode == "vector":
@@ -357,6 +382,17 @@ class PredictPanel(QWidget):
             return self.canvas.image.reshape((1,) + shape).astype(np.float32)
         if self._mode == "plane":
             return plane_features(ds, np.array([[s.value() for s in self._spins]]))
+        if self._mode == "text":
+            ids = encode([self.text_edit.text()], ds.vocabulary, shape[0])
+            words = tokenize(self.text_edit.text())
+            unknown = sorted({w for w in words if w not in ds.vocabulary})
+            kept = len(words) <= shape[0]
+            note = (f"{len(words)} of {shape[0]} words" if kept else
+                    f"{len(words)} words: only the last {shape[0]} are read")
+            if unknown:
+                note += " · not in the vocabulary (read as <unk>): " + ", ".join(unknown)
+            self.text_words.setText(note)
+            return ids.astype(np.float32)
         if self._mode == "vector":
             x = np.array([[s.value() for s in self._spins]], dtype=np.float64)
             return ds.scaler.transform(x) if ds.scaler is not None else x.astype(np.float32)
