@@ -290,6 +290,23 @@ def test_boundary_image_points_test_toggle_and_discretize(qtbot, spiral_run):
     assert np.mean(predicted == ds.y_train.astype(bool)) > 0.8
 
 
+def test_a_small_boundary_dock_keeps_its_title_and_colour_bar_legible(qtbot, spiral_run):
+    """At 1280 x 720 the boundary dock is about 270 x 150: the title was cut ('...over the input plar') and the colour
+    bar's automatic labels overlapped ('1.0 0.8 0.6 0.4 0.2' in 60 pixels)."""
+    ds, snaps, probe = spiral_run
+    view = BoundaryView(resolution=40)
+    qtbot.addWidget(view)
+    view.resize(270, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_context(probe, ds)
+    assert view.plot.titleLabel.text == "model output"
+    labels = [t for _v, t in view.colorbar.getAxis("right")._tickLevels[0]]
+    assert labels == ["0", "1"]
+    view.resize(700, 400)
+    qtbot.waitUntil(lambda: view.plot.titleLabel.text == "model output over the input plane")
+
+
 def test_node_thumbnails_for_the_neuron_view(spiral_run):
     ds, snaps, probe = spiral_run
     thumbs = node_thumbnails(probe.model, ds, weights=snaps[-1].weights, resolution=24)

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.ui import theme
+from nnviz.ui.theme import ui_font
 from nnviz.ui.training.common import (ProbeModel, Throttle, class_color, diverging_cmap, info_label, make_plot_widget,
                                       symmetric_levels, theme_colors)
 
 DOMAIN = (-6.0, 6.0)
+TITLE, SHORT_TITLE = "model output over the input plane", "model output"
 
 
 def is_plane_dataset(dataset) -> bool:
@@ -170,7 +173,7 @@ class BoundaryView(QWidget):
         top.addWidget(self.discrete_box)
         top.addStretch(1)
 
-        self.plot_widget = make_plot_widget(bottom="x₁", left="x₂", title="model output over the input plane")
+        self.plot_widget = make_plot_widget(bottom="x₁", left="x₂", title=TITLE)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -180,6 +183,7 @@ class BoundaryView(QWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=diverging_cmap(), interactive=False, width=14,
                                         colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self._set_bar_levels((0.0, 1.0))
         # the title over the plot and the bar (columns 1-5), not the plot alone: its width no longer pushes the
         # bar past the widget's right edge in a narrow dock
         self.plot.layout.removeItem(self.plot.titleLabel)
@@ -213,6 +217,27 @@ class BoundaryView(QWidget):
             self.colorbar.getAxis(name).setTextPen(pg.mkPen(fg))
         self.colorbar.getAxis("left").setLabel("output", color=fg.name())
 
+    def _set_bar_levels(self, levels) -> None:
+        """The colour bar's range with three labels, its ends and its middle: the automatic ticks overlapped on the
+        short bar of a small screen ("1.0 0.8 0.6 0.4" in 60 pixels)."""
+        lo, hi = (float(v) for v in levels)
+        if self.colorbar.levels() != (lo, hi):
+            self.colorbar.setLevels((lo, hi))
+        mid = (lo + hi) / 2
+        if mid == 0:   # a regression's symmetric bar: -m, 0, m
+            self.colorbar.getAxis("right").setTicks([[(v, f"{v:g}") for v in (lo, mid, hi)], []])
+        else:          # probabilities: 0 and 1 labelled, 0.5 a plain tick (its label did not fit a narrow dock)
+            self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:g}"), (hi, f"{hi:g}")], [(mid, "")]])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # the full title when it fits above plot and bar, else a short one (it was cut: "...the input plar")
+        room = self.plot_widget.width() - 70   # (the axes' and the bar's margins)
+        text = TITLE if QFontMetricsF(ui_font(10)).horizontalAdvance(TITLE) <= room else SHORT_TITLE
+        if text != self.plot.titleLabel.text:
+            _bg, fg = theme_colors()
+            self.plot.setTitle(text, color=fg.name(), size="10pt")
+
     def restyle(self) -> None:
         _bg, fg = theme_colors()
         self.test_points.setPen(pg.mkPen(fg, width=1.5))
@@ -243,7 +268,7 @@ class BoundaryView(QWidget):
         self.train_points.setData(pos=plane.train, brush=self._brushes(dataset, dataset.y_train))
         self.test_points.setData(pos=plane.test, brush=self._brushes(dataset, dataset.y_test))
         regression = dataset.task == "regression"
-        self.colorbar.setLevels((-1, 1) if regression else (0, 1))
+        self._set_bar_levels((-1.0, 1.0) if regression else (0.0, 1.0))
         self.discrete_box.setEnabled(not regression)
         self.update_snapshot(self._snapshot, force=True)
 
@@ -314,7 +339,7 @@ class BoundaryView(QWidget):
             lo, hi = min(lo, -1.0), max(hi, 1.0)
             self.image.setImage(values, autoLevels=False, levels=(lo, hi))
             self._place_image()
-            self.colorbar.setLevels((lo, hi))
+            self._set_bar_levels((lo, hi))
             return
         shown = (values > 0.5).astype(np.float32) if self.discrete_box.isChecked() else values
         self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
