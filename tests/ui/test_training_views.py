@@ -122,7 +122,7 @@ def test_curves_log_scale_and_hover_readout(qtbot, spiral_run):
 
 def test_curves_side_by_side_in_a_short_bottom_dock_of_a_small_screen(qtbot, spiral_run):
     """On a 1280 × 720 screen the curves dock is about 670 × 210: one plot above the other left each of them
-    no height (their axis labels overlapped); side by side each has its room."""
+    no height (their axis labels overlapped); side by side each has its room, with the legend inside the loss plot."""
     _ds, snaps, _probe = spiral_run
     view = shown_curves(qtbot, 670, 210)
     qtbot.waitExposed(view)
@@ -130,8 +130,16 @@ def test_curves_side_by_side_in_a_short_bottom_dock_of_a_small_screen(qtbot, spi
     loss, metric = (p.sceneBoundingRect() for p in (view.loss_plot, view.metric_plot))
     assert loss.right() <= metric.left() + 1           # side by side
     assert min(loss.height(), metric.height()) >= 100 and min(loss.width(), metric.width()) >= 200
+    # no legend row and no read-out line taking the plots' height: the legend sits in the loss plot's corner
+    assert view.inner_legend.isVisible() and not view.legend.isVisible() and not view.readout.isVisible()
+    assert [label.text for _sample, label in view.inner_legend.items] == \
+        [label.text for _sample, label in view.legend.items] != []
+    corner = view.inner_legend.sceneBoundingRect()
+    assert loss.contains(corner.center()) and corner.center().x() > loss.center().x()
     view.resize(400, 600)                              # a tall side column: one above the other
     qtbot.waitUntil(lambda: view.loss_plot.sceneBoundingRect().bottom() <= view.metric_plot.sceneBoundingRect().top() + 1)
+    assert view.legend.isVisible() and not view.inner_legend.isVisible() and view.readout.isVisible()
+    assert view.legend.sceneBoundingRect().bottom() <= view.loss_plot.sceneBoundingRect().top() + 1   # its own row
 
 
 def test_a_flat_curve_gets_readable_ticks(qtbot, spiral_run):

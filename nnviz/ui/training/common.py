@@ -222,8 +222,10 @@ def arrange_plots(layout_widget: pg.GraphicsLayoutWidget, items: list, stretch: 
     """Put ``items`` (plots, created once) side by side when ``wide``, else one under the other, with an
     optional ``header`` (a legend) above them. Moves the items inside the grid; nothing is re-created."""
     grid = layout_widget.ci.layout
+    present = {id(grid.itemAt(i)) for i in range(grid.count())}
     for item in ([header] if header is not None else []) + list(items):
-        grid.removeItem(item)
+        if id(item) in present:   # (a header that was taken out, e.g. a legend moved into a plot, is not)
+            grid.removeItem(item)
     for i in range(len(items) + 1):
         grid.setRowStretchFactor(i, 0)
         grid.setColumnStretchFactor(i, 0)

@@ -14,13 +14,16 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QToolTip, QVBoxLayout, QWidget
 
 from nnviz.ui.training.common import (TEST_COLOR, TRAIN_COLOR, VAL_COLOR, StickyRange, arrange_plots, info_label,
                                       make_layout_widget, style_plot, theme_colors)
 
 #: the narrowest dock that has loss and metric side by side (two plots of some 230 px with their axes)
 SIDE_MIN_WIDTH = 480
+#: a dock less tall than this has its legend inside the loss plot, not in a row of its own
+LEGEND_INSIDE_BELOW = 300
 _PERCENT = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 _NAMES = {"mae": "MAE", "mean_absolute_error": "MAE", "mse": "MSE", "mean_squared_error": "MSE"}
 
@@ -119,6 +122,12 @@ class CurvesView(QWidget):
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
         self.metric_plot = self.graphics.addPlot(row=2, col=0)
         style_plot(self.loss_plot, left="loss", bottom="epoch")
+        # the same entries inside the loss plot, for a dock too short for a legend row (see _place_legend)
+        self.inner_legend = pg.LegendItem(labelTextColor=fg, colCount=2, horSpacing=8, verSpacing=-6)
+        self.inner_legend.setParentItem(self.loss_plot.getViewBox())
+        self.inner_legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 2))
+        self.inner_legend.setVisible(False)
+        self._legend_inside = False
         style_plot(self.metric_plot, left="accuracy", left_units="%", bottom="epoch")
         self.metric_plot.setXLink(self.loss_plot)
         self.loss_range = StickyRange(self.loss_plot, y_min=0.0)
@@ -182,15 +191,26 @@ class CurvesView(QWidget):
         self.batch_smooth.setPen(pg.mkPen(mix(fg, 0.45), width=1))
         for line in self.cursor_lines:
             line.setPen(pg.mkPen(fg, width=1, style=Qt.DotLine))
+        self.inner_legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 220))   # readable over a curve
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_legend()
-        wide = self.side_by_side()
-        if wide != self._wide:  # a short, wide dock: loss and metric side by side
-            self._wide = wide
+        # side by side in a short, wide dock; the legend inside the loss plot (its top right corner, where falling
+        # loss curves leave room) in a dock too short for a legend row: on a 1280 × 720 screen the row took a third
+        # of the plots' height
+        wide, inside = self.side_by_side(), self.height() < LEGEND_INSIDE_BELOW
+        if (wide, inside) != (self._wide, self._legend_inside):
+            self._wide, self._legend_inside = wide, inside
+            if inside:
+                grid = self.graphics.ci.layout
+                if any(grid.itemAt(i) is self.legend for i in range(grid.count())):
+                    grid.removeItem(self.legend)
+            self.legend.setVisible(not inside)
+            self.inner_legend.setVisible(inside)
+            self.readout.setVisible(not inside)
             arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2] if not wide else [1, 1], wide,
-                          header=self.legend)
+                          header=None if inside else self.legend)
 
     def side_by_side(self) -> bool:
         """Loss and metric side by side in a dock wider than tall (the bottom row, also on a 1280 × 720 screen where
@@ -226,6 +246,7 @@ class CurvesView(QWidget):
         self._snapshot = None
         self._in_legend = ()
         self.legend.clear()
+        self.inner_legend.clear()
         self.loss_range.reset()
         self.metric_range.reset()
         self.figures.setText(self._empty_figures())
@@ -277,10 +298,11 @@ class CurvesView(QWidget):
         if shown == self._in_legend:
             return
         self._in_legend = shown
-        self.legend.clear()
-        for item, name in self._legend_entries:
-            if name in shown:
-                self.legend.addItem(item, name)
+        for legend in (self.legend, self.inner_legend):
+            legend.clear()
+            for item, name in self._legend_entries:
+                if name in shown:
+                    legend.addItem(item, name)
         self._fit_legend()
 
     def _fit_ranges(self, snap, show_batches: bool) -> None:
@@ -364,7 +386,10 @@ class CurvesView(QWidget):
                 line.setVisible(False)
             return
         x = plot.vb.mapSceneToView(pos).x()
-        self.readout.setText(self.readout_at(x))
+        text = self.readout_at(x)
+        self.readout.setText(text)
+        if not self.readout.isVisible() and text.strip():   # a short dock has no line for it: a tool tip instead
+            QToolTip.showText(QCursor.pos(), text, self.graphics)
         for line in self.cursor_lines:
             line.setPos(x)
             line.setVisible(True)
