@@ -496,6 +496,24 @@ def test_worked_example_and_back(stepper, qtbot):
     np.testing.assert_array_equal(stepper.trace.x, X)
 
 
+def test_the_worked_example_does_not_carry_the_last_networks_status(stepper, qtbot):
+    """'Update discarded: the model is unchanged' stayed under the worked example's banner, about a network that
+    was no longer on screen (and back again)."""
+    stepper.set_model(course_model())
+    stepper.set_sample(X[0], LABEL)
+    stepper.last()
+    with qtbot.waitSignal(stepper.update_discarded):
+        qtbot.mouseClick(stepper.discard_button, Qt.MouseButton.LeftButton)
+    assert stepper.status.isVisible() and "discarded" in stepper.status.text()
+    stepper.open_worked_example()
+    assert not stepper.status.isVisible()
+    stepper.last()
+    with qtbot.waitSignal(stepper.update_discarded):
+        qtbot.mouseClick(stepper.discard_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(stepper.back_button, Qt.MouseButton.LeftButton)
+    assert not stepper.status.isVisible()
+
+
 def test_open_worked_example_builds_a_stepper_on_its_own(qtbot):
     from nnviz.ui.stepper import open_worked_example
     w = open_worked_example()

@@ -641,6 +641,7 @@ class StepperWidget(QWidget):
                                        self._source, self.sample_spin.value(), self._x, self._y)
         self.mode = "example"
         self.example = ex
+        self._hide_status()   # ("Update discarded", "Update applied": about the network before, not this one)
         self.model, self.dataset = ex.model, None
         self.feature_names, self.class_names = None, None
         self._x = np.asarray(ex.x, dtype=np.float64).reshape((1,) + tuple(ex.model.input_shape[1:]))
@@ -662,6 +663,7 @@ class StepperWidget(QWidget):
             return
         saved = self._saved_model_setup
         self._leave_worked_example()
+        self._hide_status()
         if saved is None or saved[0] is None:
             self.model = None
             self.trace = None
