@@ -633,3 +633,29 @@ def test_the_stepper_follows_architecture_edits(make_main_window, qtbot):
     assert ui.stepper.trace.model is doc.model
     assert [info.units for info in ui.stepper.trace.layers][0] == 5
     assert (1, 4) in ui.stepper.diagram.nodes
+
+
+@pytest.mark.parametrize("width", [260, 330, 420])
+def test_the_diagram_legend_wraps_between_its_phrases_only(qtbot, width):
+    """At the stepper's usual width the legend broke 'under it: δ' into 'under' / 'it: δ'."""
+    from PySide6.QtGui import QTextDocument
+
+    from nnviz.ui.stepper.diagram import DiagramPanel
+
+    panel = DiagramPanel()
+    qtbot.addWidget(panel)
+    doc = QTextDocument()
+    doc.setDefaultFont(panel.legend.font())
+    doc.setHtml(panel.legend.text())
+    doc.setTextWidth(width)
+    doc.size()   # (lays the text out)
+    block, lines = doc.begin(), []
+    while block.isValid():
+        layout = block.layout()
+        text = block.text()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append(text[line.textStart():line.textStart() + line.textLength()].replace("\u00a0", " ").strip())
+        block = block.next()
+    for phrase in ("thicker = larger |w|", "in a unit: its a", "under it: δ"):
+        assert any(phrase in line for line in lines), (phrase, lines)

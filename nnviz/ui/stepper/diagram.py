@@ -487,6 +487,7 @@ class DiagramPanel(QWidget):
         roles = " &nbsp;&nbsp;".join(dot.format(role_color(r).name(), label) for r, label in ROLE_LABELS.items())
         weights = (f"<span style='color:{c['positive']}'><b>━━</b></span>&nbsp;w&nbsp;&gt;&nbsp;0 &nbsp;&nbsp;"
                    f"<span style='color:{c['negative']}'><b>━━</b></span>&nbsp;w&nbsp;&lt;&nbsp;0 &nbsp;&nbsp;"
-                   f"<span style='color:{c['muted']}'>thicker = larger |w| · in a unit: its a"
-                   f" · under it: <span style='color:{role_color('error').name()}'>δ</span></span>")
+                   f"<span style='color:{c['muted']}'>thicker&nbsp;=&nbsp;larger&nbsp;|w| · in&nbsp;a&nbsp;unit:&nbsp;"
+                   f"its&nbsp;a · under&nbsp;it:&nbsp;<span style='color:{role_color('error').name()}'>δ</span>"
+                   f"</span>")   # (a narrow panel wraps between the phrases, never inside one: "under / it: δ")
         self.legend.setText(roles + "<br>" + weights)
