@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.core.checks import real
 from nnviz.core.registry import Registry
 
 
@@ -114,7 +115,7 @@ class LeakyReLU(ActivationFunction):
     name = "leaky_relu"
 
     def __init__(self, negative_slope: float = 0.2):
-        self.negative_slope = negative_slope
+        self.negative_slope = real(negative_slope, "LeakyReLU", "negative_slope")
 
     def forward(self, z):
         return np.where(z > 0, z, z * self.negative_slope)
@@ -127,7 +128,7 @@ class ELU(ActivationFunction):
     name = "elu"
 
     def __init__(self, alpha: float = 1.0):
-        self.alpha = alpha
+        self.alpha = real(alpha, "ELU", "alpha")
 
     def forward(self, z):
         return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))

@@ -418,7 +418,7 @@ def test_kernel_or_pool_larger_than_a_valid_input_is_a_clear_error():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: Conv2D(0, 3), "positive number of filters"),
+        (lambda: Conv2D(0, 3), r"Conv2D\(filters=0\): filters must be a positive integer"),
         (lambda: Conv2D(8, (3, 3, 3)), "kernel_size"),
         (lambda: Conv2D(8, 3, strides=0), "strides"),
         (lambda: Conv2D(8, 3, padding="full"), "'valid' or 'same'"),

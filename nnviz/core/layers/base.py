@@ -20,20 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core import activations as _activations
-
-
-def normalize_tuple(value, n: int, what: str) -> tuple[int, ...]:
-    """``3`` -> ``(3, 3)``; ``(3, 5)`` stays; anything else is a clear error."""
-    if isinstance(value, (int, np.integer)):
-        out = (int(value),) * n
-    else:
-        try:
-            out = tuple(int(v) for v in value)
-        except TypeError:
-            raise ValueError(f"{what} must be an integer or a tuple of {n} integers, got {value!r}") from None
-    if len(out) != n or any(v <= 0 for v in out):
-        raise ValueError(f"{what} must be {n} positive integers, got {value!r}")
-    return out
+from nnviz.core.checks import positive_ints
 
 
 def shape_str(shape) -> str:
@@ -55,7 +42,8 @@ class Layer:
             raise TypeError(f"{type(self).__name__} got unexpected argument(s): {', '.join(sorted(kwargs))}")
         self.name = name
         self.trainable = trainable
-        self.input_shape_arg = None if input_shape is None else tuple(int(s) for s in input_shape)
+        self.input_shape_arg = (None if input_shape is None
+                                else positive_ints(input_shape, None, type(self).__name__, "input_shape"))
         self.built = False
         self.input_shape: tuple[int, ...] | None = None  # without the batch dimension
         self.dtype = np.dtype("float32")

@@ -20,7 +20,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from nnviz.core import initializers, regularizers
-from nnviz.core.layers.base import ActivatedLayer, normalize_tuple
+from nnviz.core.checks import positive_int, positive_ints
+from nnviz.core.layers.base import ActivatedLayer
 
 PADDINGS = ("valid", "same")
 
@@ -106,11 +107,9 @@ class Conv2D(ActivatedLayer):
                  use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, **kwargs):
         super().__init__(activation=activation, **kwargs)
-        if isinstance(filters, bool) or int(filters) != filters or int(filters) <= 0:
-            raise ValueError(f"Conv2D needs a positive number of filters, got {filters!r}")
-        self.filters = int(filters)
-        self.kernel_size = normalize_tuple(kernel_size, 2, "Conv2D kernel_size")
-        self.strides = normalize_tuple(strides, 2, "Conv2D strides")
+        self.filters = positive_int(filters, "Conv2D", "filters")
+        self.kernel_size = positive_ints(kernel_size, 2, "Conv2D", "kernel_size")
+        self.strides = positive_ints(strides, 2, "Conv2D", "strides")
         self.padding = normalize_padding(padding, "Conv2D")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

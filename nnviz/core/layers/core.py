@@ -8,6 +8,7 @@ import numpy as np
 
 from nnviz.core import activations as _activations
 from nnviz.core import initializers, regularizers
+from nnviz.core.checks import positive_int, positive_ints, real
 from nnviz.core.layers.base import ActivatedLayer, Layer
 
 
@@ -15,7 +16,7 @@ class Input:
     """``Input(shape)`` as the first entry of a Sequential list, as in Keras 3."""
 
     def __init__(self, shape, name: str | None = None):
-        self.shape = tuple(int(s) for s in shape)
+        self.shape = positive_ints(shape, None, "Input", "shape")
         self.name = name
 
     def __repr__(self):
@@ -33,9 +34,7 @@ class Dense(ActivatedLayer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, **kwargs):
         super().__init__(activation=activation, **kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"Dense needs a positive number of units, got {units!r}")
-        self.units = int(units)
+        self.units = positive_int(units, "Dense", "units")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -131,9 +130,9 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed=None, **kwargs):
         super().__init__(**kwargs)
-        rate = float(rate)
+        rate = real(rate, "Dropout", "rate")
         if not 0.0 <= rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+            raise ValueError(f"Dropout(rate={rate!r}): rate must be in [0, 1)")
         self.rate = rate
         self.seed = seed
 
@@ -169,14 +168,11 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform", mask_zero: bool = False,
                  **kwargs):
         super().__init__(**kwargs)
-        if int(input_dim) <= 0 or int(output_dim) <= 0:
-            raise ValueError(f"Embedding needs a positive vocabulary size and vector size, got input_dim={input_dim!r}, "
-                             f"output_dim={output_dim!r}")
+        self.input_dim = positive_int(input_dim, "Embedding", "input_dim")     # the vocabulary size
+        self.output_dim = positive_int(output_dim, "Embedding", "output_dim")  # the vector size
         if mask_zero:
             raise ValueError("Embedding(mask_zero=True) is not supported: nnviz has no masking; pad with a token "
                              "the network learns to ignore")
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
 
     def compute_output_shape(self, input_shape):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core import initializers
+from nnviz.core.checks import real
 from nnviz.core.layers.base import Layer
 
 
@@ -27,8 +28,8 @@ class BatchNormalization(Layer):
         if axis not in (-1,):
             raise ValueError("BatchNormalization supports axis=-1 (channels-last) only")
         self.axis = -1
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.momentum = real(momentum, "BatchNormalization", "momentum")
+        self.epsilon = real(epsilon, "BatchNormalization", "epsilon")
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)

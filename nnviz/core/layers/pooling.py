@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core.layers.base import Layer, normalize_tuple
+from nnviz.core.checks import positive_ints
+from nnviz.core.layers.base import Layer
 from nnviz.core.layers.conv import (check_batch, check_image_shape, check_window_fits, normalize_padding, pad_batch,
                                     window_geometry_2d)
 
@@ -86,8 +87,8 @@ class _Pooling2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", **kwargs):
         super().__init__(**kwargs)
         what = type(self).__name__
-        self.pool_size = normalize_tuple(pool_size, 2, f"{what} pool_size")
-        self.strides = self.pool_size if strides is None else normalize_tuple(strides, 2, f"{what} strides")
+        self.pool_size = positive_ints(pool_size, 2, what, "pool_size")
+        self.strides = self.pool_size if strides is None else positive_ints(strides, 2, what, "strides")
         self.padding = normalize_padding(padding, what)
 
     def _geometry(self, h: int, w: int):

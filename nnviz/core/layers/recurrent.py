@@ -17,6 +17,7 @@ import numpy as np
 
 from nnviz.core import activations as _activations
 from nnviz.core import initializers, regularizers
+from nnviz.core.checks import positive_int
 from nnviz.core.layers.base import Layer
 
 
@@ -30,9 +31,7 @@ class _Recurrent(Layer):
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, return_sequences: bool = False, **kwargs):
         super().__init__(**kwargs)
-        if int(units) <= 0:
-            raise ValueError(f"{type(self).__name__} needs a positive number of units, got {units!r}")
-        self.units = int(units)
+        self.units = positive_int(units, type(self).__name__, "units")
         self.activation = _activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
