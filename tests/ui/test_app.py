@@ -388,3 +388,17 @@ def test_every_control_explains_itself_and_every_training_command_has_a_shortcut
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert rows["Reset weights"] == "Ctrl+R" and rows["Stop"] == "Ctrl+." and "→ / ←" in rows.values()
     dialog.close()
+
+
+def test_the_neuron_view_drops_the_pictures_of_the_data_set_before(app_window, qtbot):
+    """After the spiral, the digits network's nodes in the neuron view still showed the spiral's unit pictures
+    (decision regions on pixel inputs): the pictures are only for data of two inputs."""
+    window, controller = app_window
+    view = window.neuron_view
+    window.set_view_mode("neurons")
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/spiral.nnviz", ask=False)
+    qtbot.waitUntil(lambda: any(n.thumbnail is not None for n in view.neuron_scene.nodes.values()), timeout=TIMEOUT)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/digits-mlp.nnviz", ask=False)
+    qtbot.waitUntil(lambda: all(n.thumbnail is None for n in view.neuron_scene.nodes.values()), timeout=TIMEOUT)

@@ -496,7 +496,12 @@ class TrainingUI(QObject):
 
     def _feed_neuron_view(self, snap, force: bool = False) -> None:
         view = self.neuron_view()
-        if view is None or self.probe.model is None:
+        if view is None:
+            return
+        if force and hasattr(view, "set_node_thumbnails") and (self.probe.model is None or self.boundary.plane is None):
+            view.set_node_thumbnails(None)   # no pictures left of the network or the data set before (the spiral's
+            #                                  on the digits' pixels)
+        if self.probe.model is None:
             return
         running = snap is not None and snap.state == "running"
         if snap is not None and hasattr(view, "set_weights") and (force or not running or self._neuron_weights.ready()):
