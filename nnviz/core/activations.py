@@ -16,6 +16,8 @@ from nnviz.core.registry import Registry
 class ActivationFunction:
     name = "linear"
     elementwise = True
+    #: the settings of the activation and their defaults (LeakyReLU's negative_slope), for get_config
+    defaults: dict = {}
 
     def forward(self, z):
         return z
@@ -27,13 +29,19 @@ class ActivationFunction:
         return d_a * self.derivative(z, a)
 
     def get_config(self):
-        return self.name
+        """The name, as Keras writes an activation; with settings other than the defaults, Keras'
+        ``{"class_name": "leaky_relu", "config": {"negative_slope": 0.05}}`` (what ``get`` reads back)."""
+        settings = {key: getattr(self, key) for key in self.defaults}
+        if settings == self.defaults:
+            return self.name
+        return {"class_name": self.name, "config": settings}
 
     def __repr__(self):
-        return f"<activation {self.name}>"
+        settings = "".join(f" {key}={getattr(self, key)!r}" for key in self.defaults)
+        return f"<activation {self.name}{settings}>"
 
     def __eq__(self, other):
-        return isinstance(other, ActivationFunction) and other.name == self.name
+        return isinstance(other, ActivationFunction) and other.get_config() == self.get_config()
 
     def __hash__(self):
         return hash(self.name)
@@ -113,6 +121,7 @@ class LeakyReLU(ActivationFunction):
     """Keras' default negative slope is 0.2 for the ``leaky_relu`` activation."""
 
     name = "leaky_relu"
+    defaults = {"negative_slope": 0.2}
 
     def __init__(self, negative_slope: float = 0.2):
         self.negative_slope = real(negative_slope, "LeakyReLU", "negative_slope")
@@ -126,6 +135,7 @@ class LeakyReLU(ActivationFunction):
 
 class ELU(ActivationFunction):
     name = "elu"
+    defaults = {"alpha": 1.0}
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = real(alpha, "ELU", "alpha")

@@ -298,12 +298,15 @@ def _regularizer(reg):
 
 
 def _activation(act) -> str:
-    name = act.name
-    if name == "leaky_relu" and getattr(act, "negative_slope", 0.2) != 0.2:
-        raise ValueError("Keras' 'leaky_relu' activation string means a slope of 0.2; this one differs")
-    if name == "elu" and getattr(act, "alpha", 1.0) != 1.0:
-        raise ValueError("Keras' 'elu' activation string means alpha=1; this one differs")
-    return name
+    """The activation as Keras names it. A Keras layer's activation is a name without settings (Keras 3
+    does not read one back with settings), so one with other than the defaults cannot be exported."""
+    config = act.get_config()
+    if not isinstance(config, str):
+        settings = ", ".join(f"{key}={value:g}" for key, value in config["config"].items())
+        defaults = ", ".join(f"{key}={value:g}" for key, value in act.defaults.items())
+        raise ValueError(f"a .keras file cannot hold the activation {act.name}({settings}): Keras' "
+                         f"'{act.name}' means {act.name}({defaults})")
+    return config
 
 
 def layer_config(layer, dtype: str, input_shape) -> dict:

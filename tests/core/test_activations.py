@@ -65,3 +65,23 @@ def test_known_values():
     assert np.allclose(activations.get("swish").forward(z), z / (1 + np.exp(-z)))
     p = activations.get("softmax").forward(np.array([[1.3, 2.2, 0.1]]))
     assert np.allclose(p.sum(), 1.0) and np.allclose(p, np.exp([1.3, 2.2, 0.1]) / np.exp([1.3, 2.2, 0.1]).sum())
+
+
+def test_activation_settings_survive_get_config_and_from_config():
+    """LeakyReLU(negative_slope=0.05) used to come back from a config (and so from a project file) as 0.2."""
+    from nnviz.core import GRU, Activation, Dense, Input, Sequential
+
+    model = Sequential([Input((3,)), Dense(4, activation=activations.LeakyReLU(negative_slope=0.05)),
+                        Activation(activations.ELU(alpha=0.5)), Dense(2, activation="leaky_relu")], seed=0)
+    config = model.get_config()
+    dense, act, plain = (entry["config"] for entry in config["layers"][1:])
+    assert dense["activation"] == {"class_name": "leaky_relu", "config": {"negative_slope": 0.05}}
+    assert act["activation"] == {"class_name": "elu", "config": {"alpha": 0.5}}
+    assert plain["activation"] == "leaky_relu"  # default settings stay a plain name, as Keras writes them
+    clone = model.clone()
+    assert clone.layers[0].activation.negative_slope == 0.05 and clone.layers[1].activation.alpha == 0.5
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    np.testing.assert_array_equal(clone.predict(x), model.predict(x))
+    gru = GRU(2, recurrent_activation={"class_name": "LeakyReLU", "config": {"negative_slope": 0.1}})
+    assert GRU.from_config(gru.get_config()).recurrent_activation.negative_slope == 0.1
+    assert activations.LeakyReLU(0.05) != activations.LeakyReLU() and activations.get("elu") == activations.ELU()

@@ -92,6 +92,19 @@ def test_a_loss_with_settings_travels_as_a_keras_object():
     assert keras_config(model)["compile_config"]["loss"] == "mean_squared_error"
 
 
+def test_activations_travel_as_the_names_keras_reads():
+    from nnviz.core.activations import ELU, LeakyReLU
+
+    model = Sequential([Input((3,)), Dense(2, activation=LeakyReLU()), Activation(ELU(alpha=1.0))])
+    layers = keras_config(model)["config"]["layers"]
+    assert [l["config"]["activation"] for l in layers[1:]] == ["leaky_relu", "elu"]
+    # Keras' activation strings mean its default settings, and Keras 3 reads no other form back
+    model = Sequential([Input((3,)), Dense(2, activation=LeakyReLU(negative_slope=0.05))])
+    with pytest.raises(ValueError, match=r"cannot hold the activation leaky_relu\(negative_slope=0.05\): "
+                                         r"Keras' 'leaky_relu' means leaky_relu\(negative_slope=0.2\)"):
+        keras_config(model)
+
+
 def test_optimizer_state_in_keras_order():
     model = Sequential([Input((2,)), Dense(3, trainable=False), Dense(2, activation="softmax")], seed=0)
     model.compile(optimizer=Adam(0.01), loss="sparse_categorical_crossentropy")

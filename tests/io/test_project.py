@@ -79,6 +79,23 @@ def test_round_trip_is_exact(tmp_path, dtype):
     np.testing.assert_array_equal(model.predict(x), rebuilt.predict(x))
 
 
+def test_activation_settings_survive_a_project_file(tmp_path):
+    from nnviz.core.activations import LeakyReLU
+
+    model = Sequential([Input((2,)), Dense(3, activation=LeakyReLU(negative_slope=0.05)),
+                        Dense(2, activation="softmax")], seed=3)
+    save_project(tmp_path / "p.nnviz", make_project(model))
+    rebuilt = load_project(tmp_path / "p.nnviz").build_model()
+    assert rebuilt.layers[0].activation.negative_slope == 0.05
+    x = np.array([[-1.0, -2.0], [0.5, -3.0]])
+    np.testing.assert_array_equal(rebuilt.predict(x), model.predict(x))
+    # a file that names its activation, as every file before did, reads as it always has
+    proj = make_project(Sequential([Input((2,)), Dense(3, activation="leaky_relu")], seed=3))
+    proj.architecture["layers"][1]["config"]["activation"] = "leaky_relu"
+    save_project(tmp_path / "old.nnviz", proj)
+    assert load_project(tmp_path / "old.nnviz").build_model().layers[0].activation.negative_slope == 0.2
+
+
 def test_text_that_is_not_valid_unicode_survives_a_save(tmp_path):
     """A JSON file may hold a lone surrogate ("\\ud800"); a project opened with one must save again."""
     title = "half an emoji \ud83d"

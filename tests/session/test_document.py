@@ -172,6 +172,19 @@ def test_modified_follows_the_undo_stack_and_saving(doc, qtbot):
     assert not doc.is_modified and doc.path == "/tmp/x.nnviz"
 
 
+def test_activation_settings_survive_opening_and_saving_in_the_app(doc, tmp_path):
+    from nnviz.core import Dense, Input, Sequential
+    from nnviz.core.activations import ELU
+    from nnviz.io.project import Project
+
+    model = Sequential([Input((2,)), Dense(3, activation=ELU(alpha=0.3)), Dense(2, activation="softmax")])
+    save_project(tmp_path / "p.nnviz", Project.from_model(model, doc.training_config, None))
+    doc.load_project(load_project(tmp_path / "p.nnviz"), str(tmp_path / "p.nnviz"))
+    assert doc.model.layers[0].activation.alpha == 0.3
+    save_project(tmp_path / "again.nnviz", doc.to_project())
+    assert load_project(tmp_path / "again.nnviz").build_model().layers[0].activation.alpha == 0.3
+
+
 def test_project_round_trip_is_identical(doc, tmp_path):
     cnn_doc(doc)
     doc.set_dataset({"name": "digits", "params": {"seed": 3}})

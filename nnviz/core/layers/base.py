@@ -171,5 +171,5 @@ class ActivatedLayer(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config["activation"] = self.activation.name
+        config["activation"] = self.activation.get_config()
         return config

@@ -107,7 +107,7 @@ class Activation(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["activation"] = self.activation.name
+        config["activation"] = self.activation.get_config()
         return config
 
 

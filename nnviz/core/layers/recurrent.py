@@ -110,7 +110,7 @@ class _Recurrent(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(units=self.units, activation=self.activation.name, use_bias=self.use_bias,
+        config.update(units=self.units, activation=self.activation.get_config(), use_bias=self.use_bias,
                       kernel_initializer=self.kernel_initializer.get_config(),
                       recurrent_initializer=self.recurrent_initializer.get_config(),
                       bias_initializer=self.bias_initializer.get_config(),
@@ -219,7 +219,8 @@ class LSTM(_Recurrent):
 
     def get_config(self):
         config = super().get_config()
-        config.update(recurrent_activation=self.recurrent_activation.name, unit_forget_bias=self.unit_forget_bias)
+        config.update(recurrent_activation=self.recurrent_activation.get_config(),
+                      unit_forget_bias=self.unit_forget_bias)
         return config
 
 
@@ -304,5 +305,5 @@ class GRU(_Recurrent):
 
     def get_config(self):
         config = super().get_config()
-        config.update(recurrent_activation=self.recurrent_activation.name, reset_after=self.reset_after)
+        config.update(recurrent_activation=self.recurrent_activation.get_config(), reset_after=self.reset_after)
         return config
