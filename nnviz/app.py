@@ -17,6 +17,21 @@ def _limit_blas_threads() -> None:
         os.environ.setdefault(var, "1")
 
 
+def no_display() -> str | None:
+    """Why the app cannot open a window here, or None: on Linux, Qt's xcb and wayland platforms need an
+    X11 or a Wayland display, and without one Qt aborts the process (a core dump and a plugin hint).
+    Platforms that need none (QT_QPA_PLATFORM=offscreen, minimal, vnc, ...) are left to Qt."""
+    if not sys.platform.startswith("linux"):
+        return None
+    wanted = [entry.split(":")[0].strip() for entry in os.environ.get("QT_QPA_PLATFORM", "").split(";")]
+    if any(name and not name.startswith(("xcb", "wayland")) for name in wanted):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("there is no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); start it "
+            "from a desktop session, or use a command: nnviz summary | train | export (see nnviz --help)")
+
+
 def _parse_args(argv: list[str]):
     parser = argparse.ArgumentParser(prog="nnviz", description="Draw, train and step through small neural networks.")
     parser.add_argument("project", nargs="?", help="a .nnviz project to open")
@@ -74,6 +89,10 @@ def build(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    problem = no_display()
+    if problem:
+        print(f"nnviz: error: {problem}", file=sys.stderr)
+        return 1
     _limit_blas_threads()
     app, window, args = build(argv)
     if not (args.open_path or args.project or args.no_recovery):

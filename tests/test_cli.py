@@ -87,17 +87,15 @@ def test_no_arguments_opens_the_app(monkeypatch):
 def test_no_arguments_without_a_display_explains_instead_of_letting_qt_abort(monkeypatch, capsys):
     import nnviz.app
 
-    calls = []
-    monkeypatch.setattr(nnviz.app, "main", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr(nnviz.app, "build", lambda *a: pytest.fail("Qt was started without a display"))
     monkeypatch.setattr(sys, "platform", "linux")
     for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
-    assert cli.main([]) == 1 and calls == []
+    assert cli.main([]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "nnviz: error: there is no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set)"
-    assert "nnviz summary | train | export" in err[1]
-    monkeypatch.setenv("DISPLAY", ":0")
-    assert cli.main([]) == 0 and calls == [()]
+    assert len(err) == 1 and err[0].startswith("nnviz: error: there is no display to open the app on (neither "
+                                                "DISPLAY nor WAYLAND_DISPLAY is set)")
+    assert "nnviz summary | train | export" in err[0]
 
 
 def test_summary(capsys):
