@@ -402,3 +402,18 @@ def test_the_neuron_view_drops_the_pictures_of_the_data_set_before(app_window, q
     with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
         window.open_file(EXAMPLES + "/digits-mlp.nnviz", ask=False)
     qtbot.waitUntil(lambda: all(n.thumbnail is None for n in view.neuron_scene.nodes.values()), timeout=TIMEOUT)
+
+
+def test_a_view_the_user_put_in_front_stays_there_when_the_data_changes(app_window, qtbot):
+    """The confusion matrix comes forward for the digits only in place of the decision boundary: the filters the
+    user moved into that tab group and looks at stay in front."""
+    window, controller = app_window
+    ui = window.training_ui
+    d = ui.docks
+    window.tabifyDockWidget(d["boundary"], d["weights"])
+    d["weights"].raise_()
+    qtbot.waitUntil(lambda: on_screen(d["weights"]) and not on_screen(d["boundary"]), timeout=2000)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
+        window.open_file(EXAMPLES + "/digits-cnn.nnviz", ask=False)
+    qtbot.waitUntil(lambda: ui.boundary.placeholder.text() != "", timeout=TIMEOUT)
+    assert on_screen(d["weights"]) and not on_screen(d["confusion"])

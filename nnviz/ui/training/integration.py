@@ -348,17 +348,18 @@ class TrainingUI(QObject):
         self._feed_neuron_view(None, force=True)
 
     def _front_prediction_view(self) -> None:
-        """The decision boundary in front for data of two inputs, the confusion matrix for other classification
-        data (digits: the boundary only says it cannot draw them) — when the kind of data changes."""
+        """When the kind of data changes, the decision boundary comes to the front for data of two inputs, the
+        confusion matrix for other classification data (digits: the boundary only says it cannot draw them) — in
+        place of the other one only: a view the user brought to the front of that tab group stays there."""
         d = self.document.dataset
         plane = self.boundary.plane is not None
         kind = "plane" if plane else ("classes" if d is not None and d.task != "regression" else "other")
         if kind == self._front_kind:
             return
         self._front_kind = kind
-        if kind == "plane":
+        if kind == "plane" and is_visible(self.confusion):
             self.docks["boundary"].raise_()
-        elif kind == "classes":
+        elif kind == "classes" and is_visible(self.boundary):
             self.docks["confusion"].raise_()
 
     def _on_document_architecture_changed(self) -> None:
