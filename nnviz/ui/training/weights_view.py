@@ -43,7 +43,7 @@ GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("z", "r", "h"), "SimpleRNN": ()}
 
 #: the graphics' room for the two plots side by side, and one above the other
 SIDE_MIN_WIDTH, STACK_MIN_HEIGHT = 380, 280
-HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution over time"}
+HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution"}
 HIST_TIP = ("How the layer's weights are spread, from the start of training (at the top, behind) to now (at the "
             "bottom, in front); the axis says at which epoch each curve was taken")
 TITLE_HEIGHT = 20   # pyqtgraph gives a title 30 px; a 10-point line needs 20, and a short dock needs the rest
