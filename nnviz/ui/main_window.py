@@ -858,7 +858,9 @@ class MainWindow(QMainWindow):
         return path
 
     def ask_save_path(self) -> str:
-        start = self.document.path or os.path.join(self._last_dir(), self.document.title + ".nnviz")
+        from nnviz.ui.image_export import safe_file_name
+        start = self.document.path or os.path.join(self._last_dir(),
+                                                    safe_file_name(self.document.title, "Untitled") + ".nnviz")
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
         return path
 

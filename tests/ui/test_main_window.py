@@ -217,6 +217,21 @@ def test_an_examples_description_and_notes_show_in_the_inspector_until_a_layer_i
     assert not inspector.project_label.isVisible()
 
 
+def test_saving_an_example_suggests_a_file_name_without_a_colon(main_window, monkeypatch):
+    """The save dialog offered 'Course: 2 → 3 → 2.nnviz' for the course example: a colon is not allowed in a
+    Windows file name and confuses file managers elsewhere."""
+    from PySide6.QtWidgets import QFileDialog
+
+    w = main_window
+    w.open_example(os.path.join(EXAMPLES_DIR, "course-2-3-2.nnviz"))
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda parent, caption, start, filter_: (offered.append(start), ("", ""))[1]))
+    assert w.save_as() is False
+    name = os.path.basename(offered[0])
+    assert name.endswith(".nnviz") and ":" not in name and name.startswith("Course")
+
+
 def test_recent_files_and_layout_persist_in_settings(make_main_window, window_settings, tmp_path, qtbot):
     w = make_main_window()
     path = str(tmp_path / "r.nnviz")
