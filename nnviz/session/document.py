@@ -480,7 +480,9 @@ class ProjectDocument(QObject):
         model = Sequential(name=self._model_name, dtype=self._dtype, seed=self._seed)
         model.add(Input(self._input_shape))
         error = None
-        for i, entry in enumerate(self._layers):
+        taken, suffixes = set(), {}
+        shape = model._input_shape
+        for i, entry in enumerate(self._layers):   # each layer built once, as Sequential's constructor does
             cls = LAYER_CLASSES[entry["class_name"]]
             try:
                 layer = cls.from_config(dict(entry["config"]))
@@ -489,17 +491,20 @@ class ProjectDocument(QObject):
                 error = ArchitectureError(f"layer {i + 1} '{name}' ({entry['class_name']}): {exc}", i, name)
                 break
             try:
-                model.add(layer)
+                model._append(layer, taken, suffixes)
+                shape = model._build_layer(i, shape)
             except ArchitectureError as exc:
                 error = exc
-                break
             except ValueError as exc:
                 error = ArchitectureError(str(exc), i, layer.name)
+            if error is not None:
+                if len(model.layers) > i:
+                    model.layers.pop()   # the partial model: the layers before the one that fails
                 break
+        model.build()   # packs the weights of the layers built above
         if error is None and not self._layers:
             error = ArchitectureError("the network has no layers yet: drag one from the palette", -1, None)
         if error is None:
-            model.build()
             for layer in model.layers:
                 key = (layer.name, tuple(layer.params[k].shape for k in layer.weight_names))
                 if key in self._weight_store:
