@@ -18,7 +18,7 @@ from nnviz.core.activations import NAMES as ACTIVATIONS
 from nnviz.core.layers.base import shape_str
 from nnviz.core.layers.conv import PADDINGS
 from nnviz.ui import icons, theme
-from nnviz.ui.layer_view import describe_layer
+from nnviz.ui.layer_view import activation_text, describe_layer
 from nnviz.ui.palette import DESCRIPTIONS
 
 def _recurrent_specs(gated: bool) -> list[tuple]:
@@ -317,13 +317,16 @@ class InspectorWidget(QWidget):
         if kind in ("activation", "padding"):
             w = QComboBox()
             w.addItems(list(ACTIVATIONS) if kind == "activation" else list(PADDINGS))
-            w.activated.connect(lambda i, w=w, key=key: self._commit(key, w.itemText(i)))
+            # an item added for a setting the list lacks (an activation with its own slope) carries the setting
+            w.activated.connect(lambda i, w=w, key=key: self._commit(
+                key, w.itemText(i) if w.itemData(i) is None else w.itemData(i)))
 
             def setter(v, w=w):
                 w.blockSignals(True)
-                i = w.findText(str(v))
+                text = activation_text(v) if kind == "activation" else str(v)
+                i = w.findText(text)
                 if i < 0 and v is not None:
-                    w.addItem(str(v))
+                    w.addItem(text, v if isinstance(v, dict) else None)
                     i = w.count() - 1
                 w.setCurrentIndex(max(i, 0))
                 w.blockSignals(False)

@@ -449,3 +449,18 @@ def test_neuron_view_of_a_cnn_shows_its_dense_tail(make_main_window):
     cols = w.neuron_view.columns()
     assert cols[0]["title"] == "flatten" and cols[0]["units"] == 6400
     assert cols[-1]["units"] == 2
+
+
+def test_an_activation_with_its_own_slope_reads_as_one_and_keeps_it(main_window, qtbot):
+    w = main_window
+    w.document.set_layer_option(0, "activation", {"class_name": "leaky_relu", "config": {"negative_slope": 0.05}})
+    assert w.layer_view.block_item(0).title == "Dense 4 · leaky_relu (negative_slope 0.05)"
+    click_block(qtbot, w, 0)
+    combo = w.inspector.editors["activation"]
+    assert combo.currentText() == "leaky_relu (negative_slope 0.05)"
+    assert w.document.model.layers[0].activation.negative_slope == 0.05
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)             # a plain choice from the list
+    assert w.document.model.layers[0].activation.name == ACTIVATIONS[0]
+    undo(qtbot, w)
+    assert w.document.model.layers[0].activation.negative_slope == 0.05
