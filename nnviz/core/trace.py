@@ -1428,12 +1428,14 @@ class _TraceData:
             bias = "bias" in rec.grads
             if rec.fused:
                 if rec.fused_kind == "softmax_crossentropy":
-                    template = "δ_j^(l) = ∂C_0/∂z_j^(l) = (a_j^(l) − y_j)/N"
+                    template = "δ_j^(l) = ∂C_0/∂z_j^(l) = (a_j^(l) − y_j)/D"
                     note = ("Softmax with cross-entropy: the chain rule Σ_i ∂C/∂a_i · ∂a_i/∂z_j simplifies to "
-                            "(a_j − y_j)/N, and the core computes δ directly in that form (as Keras does). "
-                            "D = N, the number of samples.")
+                            "(a_j − y_j)/D, and the core computes δ directly in that form (as Keras does). "
+                            "D = N, the number of samples. The table's ∂C/∂a is the loss's own derivative: Keras' "
+                            "cross-entropy first divides a by Σ_i a_i, so ∂C_0/∂a_j = 1/Σ_i a_i − y_j/a_j (with "
+                            "Σ_i a_i = 1 after a softmax: 1 − y_j/a_j), not just −y_j/a_j.")
                 else:
-                    template = "δ_j^(l) = ∂C_0/∂z_j^(l) = (a_j^(l) − y_j)/(N·n)"
+                    template = "δ_j^(l) = ∂C_0/∂z_j^(l) = (a_j^(l) − y_j)/D"
                     note = ("Sigmoid with binary cross-entropy: ∂C/∂a_j = (a_j − y_j)/(a_j(1 − a_j)·D) and "
                             "σ′(z_j) = a_j(1 − a_j), so their product simplifies to (a_j − y_j)/D, which the core "
                             "computes directly (as Keras does). D = N·n: samples times outputs, since the loss "

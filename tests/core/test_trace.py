@@ -587,3 +587,19 @@ def test_a_frozen_batch_normalization_is_explained_with_its_moving_statistics():
     step = next(s for s in backprop_trace(model, x, y, granularity="layer")
                 if isinstance(s, LayerForward) and s.layer_type == "BatchNormalization")
     assert "μ_B" in step.template and step.note.startswith("Training mode")
+
+
+def test_the_output_layers_dC_da_is_kerass_renormalised_cross_entropy_derivative():
+    """With softmax + cross-entropy the core fuses δ = (a − y)/D, and the table's ∂C/∂a shows the loss's own
+    derivative, which for Keras' renormalising cross-entropy is 1/Σa − y_j/a_j (not −y_j/a_j); the note says so."""
+    model = Sequential([Dense(2, input_shape=(2,), activation="softmax")], dtype="float64", seed=0)
+    model.compile(optimizer=SGD(0.1), loss="sparse_categorical_crossentropy")
+    x, y = np.array([[0.3, -0.8]]), np.array([1])
+    trace = backprop_trace(model, x, y, granularity="unit")
+    units = [s for s in trace if isinstance(s, BackwardUnit)]
+    a = model.predict(x)[0]
+    onehot = np.array([0.0, 1.0])
+    for j, step in enumerate(units):
+        assert step.d_a[0] == pytest.approx(1 / a.sum() - onehot[j] / a[j], abs=1e-12)
+        assert step.delta[0] == pytest.approx(a[j] - onehot[j], abs=1e-12)
+        assert "/D" in step.template and "1/Σ_i a_i − y_j/a_j" in step.note
