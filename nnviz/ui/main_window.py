@@ -503,10 +503,14 @@ class MainWindow(QMainWindow):
     LEFT_SHARE, LEFT_MAX = 0.23, 440
     RIGHT_SHARE, RIGHT_MIN, RIGHT_MAX = 0.24, 340, 470
     BOTTOM_SHARE, BOTTOM_MIN = 0.345, 230
+    #: below this window height the palette and the data panel take turns in the left column (tabs): stacked,
+    #: the data panel would keep about 100 px under the palette's tiles
+    SHORT_HEIGHT = 820
 
     def reset_layout(self) -> None:
         """Every dock back to its default place and size (as on the first launch), docked."""
         size = self.size()
+        self._share_left_column(rearrange=False)
         for dock, _area, _tab in self.docks.values():   # all out first: no half-built layout that needs more room
             dock.hide()                                  # than the window has (which would grow the window)
             dock.setFloating(False)
@@ -559,6 +563,7 @@ class MainWindow(QMainWindow):
     def apply_default_sizes(self) -> None:
         """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
         training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
+        self._share_left_column()
         width, height = self.width(), self.height()
         areas = Qt.DockWidgetArea
         left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
@@ -579,6 +584,29 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
 
     _size_docks = apply_default_sizes
+
+    def _share_left_column(self, rearrange: bool = True) -> None:
+        """The default layout for the window's height: palette and data panel stacked in the left column, or
+        on a short window (``SHORT_HEIGHT``) tabs of one dock, the palette in front, each with the whole column.
+        ``rearrange=False`` only records it, for Reset Layout to rebuild."""
+        if "dockData" not in self.docks or "dockPalette" not in self.docks:
+            return
+        data, area, partner = self.docks["dockData"]
+        palette = self.docks["dockPalette"][0]
+        wanted = "dockPalette" if self.height() < self.SHORT_HEIGHT else None
+        if partner == wanted:
+            return
+        self.docks["dockData"] = (data, area, wanted)   # what Reset Layout rebuilds, and how the column is sized
+        if not rearrange or data.isFloating() or palette.isFloating() or \
+                self.dockWidgetArea(data) != self.dockWidgetArea(palette):
+            return
+        if wanted:
+            self.tabifyDockWidget(palette, data)
+            palette.raise_()
+        else:   # out of the tabs, back under the palette
+            self.removeDockWidget(data)
+            self.addDockWidget(area, data)
+            data.show()
 
     def fit_to_screen(self) -> None:
         """The first launch: the whole available screen (maximized where a window manager does that)."""

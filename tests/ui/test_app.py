@@ -417,3 +417,32 @@ def test_a_view_the_user_put_in_front_stays_there_when_the_data_changes(app_wind
         window.open_file(EXAMPLES + "/digits-cnn.nnviz", ask=False)
     qtbot.waitUntil(lambda: ui.boundary.placeholder.text() != "", timeout=TIMEOUT)
     assert on_screen(d["weights"]) and not on_screen(d["confusion"])
+
+
+def test_on_a_short_screen_palette_and_data_take_turns_in_the_left_column(app_window, qtbot):
+    """At 1280 × 720 the palette's tiles would leave the data panel about 100 px: they share the column as
+    tabs instead, each with its whole height; Reset Layout on a taller window stacks them again."""
+    from PySide6.QtWidgets import QTabBar
+
+    window, _controller = app_window
+    palette, data = window.docks["dockPalette"][0], window.docks["dockData"][0]
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.height() == 720, timeout=2000)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: data in window.tabifiedDockWidgets(palette), timeout=2000)
+    assert on_screen(palette) and not on_screen(data)
+    def data_tabs():
+        return next((b for b in window.findChildren(QTabBar)
+                     if b.isVisible() and "Data" in [b.tabText(i) for i in range(b.count())]), None)
+
+    qtbot.waitUntil(lambda: data_tabs() is not None, timeout=2000)
+    tabs = data_tabs()
+    index = [tabs.tabText(i) for i in range(tabs.count())].index("Data")
+    qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
+    qtbot.waitUntil(lambda: on_screen(data), timeout=2000)
+    assert data.height() >= 300 and window.data_panel.combo.isVisible()
+    window.resize(*SIZE)
+    qtbot.waitUntil(lambda: window.height() == SIZE[1], timeout=2000)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: on_screen(data) and on_screen(palette), timeout=2000)
+    assert data.geometry().top() > palette.geometry().bottom()
