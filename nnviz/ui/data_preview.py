@@ -505,6 +505,9 @@ class _RowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             row = self.rows[r]
             return row[c] if c < len(row) else ""
+        if role == Qt.ItemDataRole.ToolTipRole and (r, c) != self.marked:   # a cell cut short reads in full
+            row = self.rows[r]
+            return row[c] if c < len(row) and len(str(row[c])) > 12 else None
         if (r, c) == self.marked:   # the cell (or line) the error is about: in the theme's error colours
             c_ = theme.colors()
             if role == Qt.ItemDataRole.BackgroundRole:
@@ -610,12 +613,11 @@ class TablePreview(QWidget):
         for text, each row's words."""
         vocabulary = getattr(dataset, "vocabulary", None)
         if vocabulary:
-            rows = [[decode(ids, vocabulary), dataset.class_names[int(label)]]
+            rows = [[dataset.class_names[int(label)], decode(ids, vocabulary)]
                     for ids, label in zip(dataset.x_train[:n], dataset.y_train[:n])]
-            self.set_rows(["text", "class"], rows, highlight=1,
+            self.set_rows(["class", "text"], rows, highlight=0,   # the text last: it takes the rest of the width
                           caption=f"First {len(rows):,} training texts; each word enters as its token id "
                                   f"(of {len(vocabulary)})")
-            self.view.setColumnWidth(0, max(self.view.columnWidth(0), 330))
             return
         x = np.asarray(dataset.x_train)[:n].reshape(min(n, len(dataset.x_train)), -1)
         scaler = getattr(dataset, "scaler", None)

@@ -150,8 +150,10 @@ def test_the_reviews_show_as_text_and_an_embedding_takes_their_vocabulary(main_w
     ds = w.document.dataset
     assert ds.name == "sentiment" and w.document.input_shape == (text.LENGTH,)
     table = panel.preview.table
-    assert panel.preview.mode == "table" and table.model.headers == ["text", "class"]
-    assert table.model.rows[0] == [text.decode(ds.x_train[0], ds.vocabulary), ds.class_names[ds.y_train[0]]]
+    assert panel.preview.mode == "table" and table.model.headers == ["class", "text"]
+    assert table.model.rows[0] == [ds.class_names[ds.y_train[0]], text.decode(ds.x_train[0], ds.vocabulary)]
+    cell = table.model.index(0, 1)   # a review cut short by the column reads in full on hover
+    assert table.model.data(cell, Qt.ItemDataRole.ToolTipRole) == table.model.rows[0][1]
     assert "start with an Embedding" in panel.input_label.text()
     assert w.layer_view.block_item(-1).subtitle.endswith(f"{text.LENGTH} token ids of {len(ds.vocabulary)} words")
     drop_from_palette(w, "Embedding", w.layer_view.gap_point(0))

@@ -144,7 +144,7 @@ class PredictPanel(QWidget):
         self.dataset = None
         self._throttle = Throttle(interval)
         self._spins: list[QDoubleSpinBox] = []
-        self._mode = "none"            # "plane", "vector", "image" or "none"
+        self._mode = "none"            # "plane", "vector", "image", "text", "sample" or "none"
         self._image_shape = None
         self.output: np.ndarray | None = None
         self._bars = None
@@ -247,7 +247,8 @@ class PredictPanel(QWidget):
     def _arrange(self) -> None:
         """Inputs and bars side by side in a dock wider than tall, one above the other in a narrow one."""
         room = self._room.size() if self._room is not None else self.size()
-        wide = room.width() >= 1.2 * room.height() or room.width() >= 560
+        wide = (room.width() >= 1.2 * room.height() or room.width() >= 560) and self._mode != "text"   # a line of
+        # text wants the panel's whole width
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
@@ -302,6 +303,7 @@ class PredictPanel(QWidget):
             self.message.setText(f"Inputs of shape {shape} cannot be typed: pick a test sample.")
             self._show_inputs(None)
         self._build_bars()
+        self._arrange()
         if len(dataset.x_test):
             self._on_load_button_clicked()
 
