@@ -91,15 +91,23 @@ class Sequential:
         """``add`` each of ``layers`` (an iterable, taken one at a time) to this new, empty model: the same
         names, the same errors in the same order and the same random draws, but each layer is built once and
         the weights are packed once, at the end, so n layers take linear time, not quadratic (add rebuilds
-        the whole model)."""
+        the whole model).
+
+        When a layer fails (or ``layers`` raises), the model keeps the layers before it, built and packed,
+        and the error propagates: the editor shows that partial model's shapes."""
         taken: set[str] = set()
         suffixes: dict[str, int] = {}
         shape = None  # the output shape of the layers built so far
-        for layer in layers:
-            if self._append(layer, taken, suffixes) and self._input_shape is not None:
-                shape = self._build_layer(len(self.layers) - 1, self._input_shape if shape is None else shape)
-        if shape is not None:
-            self.build()  # every layer is built already: this only packs their weights
+        done = len(self.layers)  # layers appended and built
+        try:
+            for layer in layers:
+                if self._append(layer, taken, suffixes) and self._input_shape is not None:
+                    shape = self._build_layer(len(self.layers) - 1, self._input_shape if shape is None else shape)
+                done = len(self.layers)
+        finally:
+            del self.layers[done:]
+            if self._input_shape is not None:
+                self.build()  # every layer is built already: this only packs their weights
 
     def _append(self, layer, taken: set | None = None, suffixes: dict | None = None) -> bool:
         """``add`` without the build: name ``layer`` and append it (or take the shape of an ``Input``:

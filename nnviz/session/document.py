@@ -480,28 +480,24 @@ class ProjectDocument(QObject):
         model = Sequential(name=self._model_name, dtype=self._dtype, seed=self._seed)
         model.add(Input(self._input_shape))
         error = None
-        taken, suffixes = set(), {}
-        shape = model._input_shape
-        for i, entry in enumerate(self._layers):   # each layer built once, as Sequential's constructor does
-            cls = LAYER_CLASSES[entry["class_name"]]
-            try:
-                layer = cls.from_config(dict(entry["config"]))
-            except (TypeError, ValueError) as exc:
-                name = entry["config"].get("name")
-                error = ArchitectureError(f"layer {i + 1} '{name}' ({entry['class_name']}): {exc}", i, name)
-                break
-            try:
-                model._append(layer, taken, suffixes)
-                shape = model._build_layer(i, shape)
-            except ArchitectureError as exc:
-                error = exc
-            except ValueError as exc:
-                error = ArchitectureError(str(exc), i, layer.name)
-            if error is not None:
-                if len(model.layers) > i:
-                    model.layers.pop()   # the partial model: the layers before the one that fails
-                break
-        model.build()   # packs the weights of the layers built above
+        at = [0, None]   # the entry being added: its index and name
+
+        def layers():
+            for i, entry in enumerate(self._layers):
+                at[:] = [i, entry["config"].get("name")]
+                try:
+                    layer = LAYER_CLASSES[entry["class_name"]].from_config(dict(entry["config"]))
+                except (TypeError, ValueError) as exc:
+                    raise ArchitectureError(f"layer {i + 1} '{at[1]}' ({entry['class_name']}): {exc}", i,
+                                            at[1]) from None
+                yield layer
+
+        try:   # each layer built once; on an error the model keeps the layers before the failing one
+            model._add_all(layers())
+        except ArchitectureError as exc:
+            error = exc
+        except ValueError as exc:
+            error = ArchitectureError(str(exc), *at)
         if error is None and not self._layers:
             error = ArchitectureError("the network has no layers yet: drag one from the palette", -1, None)
         if error is None:
