@@ -53,20 +53,19 @@ def encode(texts, vocabulary, length: int) -> np.ndarray:
     return out
 
 
+def words(ids, vocabulary) -> list[str]:
+    """The word of every token id of one row, ``<pad>`` included (an id outside the vocabulary is ``<unk>``)."""
+    n = len(vocabulary)
+    return [vocabulary[i] if 0 <= i < n else UNK for i in (int(v) for v in np.asarray(ids).reshape(-1))]
+
+
 def decode(ids, vocabulary) -> str:
     """The words of one row of token ids, without the padding."""
-    words = []
-    for i in np.asarray(ids).reshape(-1):
-        i = int(i)
-        if 0 <= i < len(vocabulary) and vocabulary[i] != PAD:
-            words.append(vocabulary[i])
-        elif not 0 <= i < len(vocabulary):
-            words.append(UNK)
-    return " ".join(words)
+    return " ".join(w for w in words(ids, vocabulary) if w != PAD)
 
 
 def _clause(rng, positive: bool, negate: bool) -> str:
-    """"the plot was (very) (not) boring" or "i (did not) like it"-style, whose meaning is ``positive``."""
+    """"the plot was (not) (very) boring" or "i loved it", whose meaning is ``positive``."""
     if rng.random() < 0.25:   # "i loved it" / "i hated it"
         words = LIKE if positive else DISLIKE
         return f"i {rng.choice(words)} it"

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from nnviz.core.data.text import decode
+from nnviz.core.data.text import PAD, decode, words
 from nnviz.ui.training.common import (BLUE, ORANGE, ProbeModel, StickyRange, Throttle, describe_layer, diverging_cmap,
                                       info_label, make_layout_widget, mosaic, sequential_cmap, sticky_levels,
                                       style_plot, theme_colors)
@@ -78,7 +78,7 @@ class _Row:
         if self.kind != "sequence" or self.shape[0] != len(words) or self.ticks == tuple(words):
             return
         self.ticks = tuple(words)
-        self.plot.getAxis("left").setTicks([[(t + 0.5, w) for t, w in enumerate(words) if w != "<pad>"]])
+        self.plot.getAxis("left").setTicks([[(t + 0.5, w) for t, w in enumerate(words) if w != PAD]])
         self.plot.setLabel("left", "word")
 
     def update(self, a: np.ndarray) -> None:
@@ -187,9 +187,7 @@ class ActivationsView(QWidget):
         row = 0
         in_shape = tuple(model.input_shape[1:])
         self._words = getattr(dataset, "vocabulary", None) if len(in_shape) == 1 else None
-        if self._words:   # token ids: no picture of the ids; the words label the time steps of the rows below
-            self._input_row = _Row(pg.PlotItem(), "none", in_shape, "")
-        else:
+        if not self._words:   # token ids get no picture: their words label the time steps of the rows below
             self._input_row = self._make_row(row, in_shape, "input " + "×".join(map(str, in_shape)), None, "feature")
             row += 1
         last = len(model.layers) - 1
@@ -201,8 +199,8 @@ class ActivationsView(QWidget):
             names = class_names if i == last and dataset.task != "regression" else None
             self._rows.append((i, self._make_row(row, shape, title, names)))
             row += 1
-        self.graphics.setMinimumHeight(sum(r.height for r in [self._input_row] * (not self._words)
-                                           + [r for _i, r in self._rows]))
+        rows = [r for _i, r in self._rows] + ([self._input_row] if self._input_row is not None else [])
+        self.graphics.setMinimumHeight(sum(r.height for r in rows))
         self.update_snapshot(self._snapshot, force=True)
 
     def _make_row(self, row: int, shape: tuple, title: str, class_names, unit: str = "unit") -> _Row:
@@ -242,7 +240,7 @@ class ActivationsView(QWidget):
         if snap is not None:
             self._snapshot = snap
         probe = self.probe
-        if probe is None or probe.model is None or self._input_row is None:
+        if probe is None or probe.model is None or not (self._rows or self._input_row):
             return
         if not (force or self._throttle.ready()):
             return
@@ -257,12 +255,12 @@ class ActivationsView(QWidget):
             outs = probe.forward_all(sample)
         except ValueError:
             return
-        if self._words:
-            words = [self._words[int(i)] if 0 <= int(i) < len(self._words) else "<unk>" for i in sample[0]]
-            for _index, row in self._rows:
-                row.label_steps(words)
-        else:
+        if self._input_row is not None:
             self._input_row.update(sample[0])
+        else:
+            step_words = words(sample[0], self._words)
+            for _index, row in self._rows:
+                row.label_steps(step_words)
         for index, row in self._rows:
             row.update(outs[index][0])
         ds = self.dataset
