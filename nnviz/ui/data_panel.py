@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from nnviz.core.data import catalog, playground
+from nnviz.core.data.images import dataset_image_shape
 from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
 from nnviz.io.csv_data import CsvError, read_csv
 from nnviz.ui import theme
 from nnviz.ui.csv_dialog import CsvImportDialog
-from nnviz.ui.data_preview import DataPreviewWidget, image_shape
+from nnviz.ui.data_preview import DataPreviewWidget
 
 #: the combo's groups, in order: (kind, title)
 GROUPS = (("playground-2d", "Playground 2-D"), ("course", "Course examples"), ("images", "Images"), ("text", "Text"),
@@ -696,7 +697,7 @@ class DataPanel(QWidget):
     @staticmethod
     def _input_text(ds) -> str:
         shape = tuple(ds.input_shape)
-        img = image_shape(ds) if getattr(ds, "kind", "") == "images" else None
+        img = dataset_image_shape(ds) if getattr(ds, "kind", "") == "images" else None
         if img is not None and len(shape) == 3:
             what = f"{img[0]}×{img[1]} gray images"
         elif img is not None and len(shape) == 2:

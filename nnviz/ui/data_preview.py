@@ -25,6 +25,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QSizePolicy, QTableView, QVBoxLayout,
                                QWidget)
 
+from nnviz.core.data.images import dataset_image_shape
 from nnviz.core.data.text import decode
 from nnviz.ui import theme
 from nnviz.ui.training.common import ORANGE, BLUE, class_color, style_plot, theme_colors
@@ -48,28 +49,13 @@ def regression_cmap() -> pg.ColorMap:
     return pg.ColorMap([0.0, 0.5, 1.0], [ORANGE, (247, 247, 247), BLUE], name="orange-white-blue")
 
 
-def image_shape(dataset) -> tuple[int, int] | None:
-    """``(h, w)`` of the data set's images: ``(n, h, w, 1)`` samples, or flattened square images of an
-    image set (digits / shapes with ``flatten=True``); ``None`` when the samples are not gray images."""
-    shape = tuple(dataset.input_shape)
-    if len(shape) == 3 and shape[2] in (1, 3):
-        return shape[0], shape[1]
-    if len(shape) == 2:
-        return shape
-    if len(shape) == 1 and getattr(dataset, "kind", "") == "images":
-        side = int(round(math.sqrt(shape[0])))
-        if side * side == shape[0]:
-            return side, side
-    return None
-
-
 def preview_mode(dataset) -> str:
     """Which view shows ``dataset``: scatter, regression, histogram, images, table or empty."""
     if dataset is None:
         return "empty"
     if getattr(dataset, "kind", "") == "csv":
         return "table"
-    if image_shape(dataset) is not None and getattr(dataset, "kind", "") == "images" or \
+    if dataset_image_shape(dataset) is not None and getattr(dataset, "kind", "") == "images" or \
             len(dataset.input_shape) == 3:
         return "images"
     points = getattr(dataset, "points_train", None)
@@ -445,7 +431,7 @@ def sample_images(dataset, per_class: int | None = None, max_images: int = 60):
 
     With 10 classes 5 columns (a row holds 0–4 or 5–9), with 3 classes 6 columns; up to ``max_images``.
     """
-    shape = image_shape(dataset)
+    shape = dataset_image_shape(dataset)
     x = np.asarray(dataset.x_train)
     y = np.asarray(dataset.y_train).reshape(-1)
     classes = list(dataset.class_names or [])

@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.core.data.images import dataset_image_shape
 from nnviz.ui.theme import ui_font
 from nnviz.ui.training.common import (ORANGE, arrange_plots, describe_layer, diverging_cmap, info_label,
                                       make_layout_widget, mosaic, nice_ceil, sticky_levels, style_plot,
@@ -316,19 +317,14 @@ class WeightsView(QWidget):
         if model is not None and model.built:
             keys = model.weight_keys()
             prev_shape = model.input_shape[1:]
-            image_shape = None
-            if dataset is not None and len(getattr(dataset, "input_shape", ())) == 3:
-                image_shape = dataset.input_shape
-            elif dataset is not None and getattr(dataset, "kind", "") == "images":
-                side = int(round(math.sqrt(prev_shape[-1])))
-                image_shape = (side, side, 1) if side * side == prev_shape[-1] else None
+            image = dataset_image_shape(dataset)
             for i, layer in enumerate(model.layers):
                 key = f"{layer.name}/kernel"
                 if key in keys:
                     fields = None
-                    if layer.layer_type == "Dense" and i == 0 and image_shape is not None and \
-                            int(np.prod(image_shape)) == prev_shape[-1]:
-                        fields = image_shape[:2]
+                    if layer.layer_type == "Dense" and i == 0 and image is not None and \
+                            image[0] * image[1] == prev_shape[-1]:
+                        fields = image   # a flattened image's pixels: each unit's weights drawn as an image
                     names = list(getattr(dataset, "feature_names", None) or []) if i == 0 else []
                     inputs = names if names and len(names) == prev_shape[-1] and \
                         max(len(str(n)) for n in names) <= 10 else None
