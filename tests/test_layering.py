@@ -29,6 +29,8 @@ FORBIDDEN_PACKAGES = {
     "io": {"PySide6", "pyqtgraph", "shiboken6"},
     "session": {"PySide6.QtWidgets", "pyqtgraph"},
 }
+#: session modules that are Qt-free by design (the document's architecture and weight store, the training engine)
+QT_FREE = {"nnviz.session.architecture", "nnviz.session.training_engine"}
 #: the named exceptions: (module, enclosing function, imported module prefix)
 ALLOWED = {
     ("nnviz.core.model", "Sequential.save_weights", "nnviz.io"),
@@ -102,6 +104,8 @@ def test_imports_follow_the_layers(path):
                 bad.append(f"line {line}: {target}" + (f" (in {where})" if where else ""))
         if target_layer == "ui" and layer not in ("ui", "app"):
             bad.append(f"line {line}: {target}: nothing but nnviz.app imports nnviz.ui")
+        if module in QT_FREE and target.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6"):
+            bad.append(f"line {line}: {target}: {module} is Qt-free")
         for pkg in FORBIDDEN_PACKAGES.get(layer, ()):
             if target == pkg or target.startswith(pkg + "."):
                 bad.append(f"line {line}: {target}: {layer} does not use {pkg}")
