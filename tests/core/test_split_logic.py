@@ -155,3 +155,13 @@ def test_image_shape_of_data_sets(digits_flat):
     assert dataset_image_shape(catalog.load("digits", sequence=True), gray_only=True) == (8, 8)
     assert dataset_image_shape(catalog.load("spiral", n_points=20)) is None
     assert dataset_image_shape(None) is None
+
+
+def test_sample_images_interleave_the_classes():
+    from nnviz.core.data.images import sample_images
+    digits = catalog.load("digits")
+    images, captions, columns, rows = sample_images(digits, max_images=30)
+    assert images.shape == (30, 8, 8) and columns == 5 and rows == 2
+    assert captions[:10] == list(digits.class_names[:10])
+    none = sample_images(catalog.load("spiral", n_points=20))
+    assert none[0].shape == (0, 1, 1) and none[1] == []

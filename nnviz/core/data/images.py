@@ -1,8 +1,10 @@
-"""Which data sets' samples are images, and of what size (NumPy-free, stdlib only)."""
+"""Which data sets' samples are images, of what size, and a class-interleaved sample of them (NumPy only)."""
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 
 def image_shape(input_shape, kind: str = "", gray_only: bool = False) -> tuple[int, int] | None:
@@ -31,3 +33,29 @@ def dataset_image_shape(dataset, gray_only: bool = False) -> tuple[int, int] | N
     if dataset is None:
         return None
     return image_shape(dataset.input_shape, getattr(dataset, "kind", ""), gray_only)
+
+
+def sample_images(dataset, per_class: int | None = None, max_images: int = 60):
+    """Training images interleaved by class (class 0, 1, 2, ..., 0, 1, ...): ``(images, captions, columns,
+    rows per cycle of the classes)``.
+
+    With 10 classes 5 columns (a row holds 0–4 or 5–9), with 3 classes 6 columns; up to ``max_images``.
+    """
+    shape = dataset_image_shape(dataset)
+    x = np.asarray(dataset.x_train)
+    y = np.asarray(dataset.y_train).reshape(-1)
+    classes = list(dataset.class_names or [])
+    if shape is None or not len(x):
+        return np.zeros((0, 1, 1), np.float32), [], 1, 1
+    imgs = x.reshape(len(x), *shape, -1)[..., 0] if x.ndim != 3 else x
+    if not classes:  # regression on images: the first samples
+        n = min(max_images, len(imgs))
+        return imgs[:n], [f"{float(v):.3g}" for v in np.asarray(dataset.y_train)[:n, 0]], min(5, n), 1
+    k = len(classes)
+    per_class = per_class or max(1, max_images // k)
+    members = [np.flatnonzero(y == c)[:per_class] for c in range(k)]
+    order = [int(m[j]) for j in range(per_class) for m in members if j < len(m)]
+    columns = k if k <= 6 else (5 if k % 5 == 0 else 6)
+    if k <= 3:
+        columns = k * max(1, 6 // k)
+    return imgs[order], [classes[int(y[i])] for i in order], columns, math.ceil(k / columns)
