@@ -229,6 +229,19 @@ class ProjectDocument(QObject):
         if not values_equal(old, value):
             self.undo_stack.push(SetLayerOptionCommand(self, index, key, value))
 
+    def fit_output_layer(self, units: int, activation: str) -> None:
+        """The last layer (a Dense) gets ``units`` and ``activation``, as one undo step: the fix the window offers
+        when the output does not fit the data (:func:`nnviz.core.compat.fit_problem`)."""
+        last = len(self.arch.layers) - 1
+        if last < 0 or self.arch.layers[last]["class_name"] != "Dense":
+            raise ValueError("only a Dense output layer is fitted to the data")
+        self.undo_stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
+        try:
+            self.set_layer_option(last, "units", int(units))
+            self.set_layer_option(last, "activation", activation)
+        finally:
+            self.undo_stack.endMacro()
+
     def set_input_shape(self, shape) -> None:
         shape = shape_tuple(shape)
         if shape != self.arch.input_shape:

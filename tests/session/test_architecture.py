@@ -66,3 +66,21 @@ def test_a_config_round_trips_and_unnamed_layers_get_the_cores_names():
     with pytest.raises(ValueError):
         shape_tuple((0, 2))
     assert values_equal([3, 3], (3, 3)) and not values_equal([3], [3, 3])
+
+
+def test_the_document_fits_its_output_layer_in_one_undo_step(qapp):
+    from nnviz.core.compat import fit_problem
+    from nnviz.session.document import ProjectDocument
+    doc = ProjectDocument()
+    doc.set_dataset({"name": "digits", "params": {"flatten": True}})
+    why, fix = fit_problem(doc.model, doc.dataset)
+    assert fix == ("output", 10, "softmax")
+    count = doc.undo_stack.count()
+    doc.fit_output_layer(*fix[1:])
+    assert doc.undo_stack.count() == count + 1 and fit_problem(doc.model, doc.dataset) == ("", None)
+    assert doc.layer_options(doc.layer_count() - 1)["units"] == 10
+    doc.undo_stack.undo()
+    assert doc.layer_options(doc.layer_count() - 1)["units"] == 2
+    doc.add_layer(doc.layer_count(), "Dropout")
+    with pytest.raises(ValueError, match="Dense"):
+        doc.fit_output_layer(10, "softmax")

@@ -266,21 +266,9 @@ class TrainingUI(QObject):
         elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense":
             _kind, units, activation = fix
             set_notice(text, f"Make the last layer Dense({units}, {activation})",
-                       lambda: self._fit_output_layer(units, activation))
+                       lambda: d.fit_output_layer(units, activation))
         else:
             set_notice(text)
-
-    def _fit_output_layer(self, units: int, activation: str) -> None:
-        """The notice's fix: the last Dense layer gets ``units`` and ``activation`` (one undo step)."""
-        d = self.document
-        last = d.layer_count() - 1
-        stack = d.undo_stack
-        stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
-        try:
-            d.set_layer_option(last, "units", units)
-            d.set_layer_option(last, "activation", activation)
-        finally:
-            stack.endMacro()
 
     def _schedule_rebuild(self) -> None:
         """One edit makes the document emit several signals (architecture, weights, validity): the actions
