@@ -263,7 +263,8 @@ class TrainingUI(QObject):
         if fix is not None and fix[0] == "input" and hasattr(d, "set_input_shape"):
             shape = fix[1]
             set_notice(text, f"Use input {shape}", lambda: d.set_input_shape(shape))
-        elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense":
+        elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense" and \
+                hasattr(d, "fit_output_layer"):
             _kind, units, activation = fix
             set_notice(text, f"Make the last layer Dense({units}, {activation})",
                        lambda: d.fit_output_layer(units, activation))
