@@ -1,13 +1,14 @@
-"""``ProjectDocument``: the single source of truth the widgets observe, and its undo commands.
+"""``ProjectDocument``: the single source of truth the widgets observe.
 
 The document holds the architecture as a list of Keras layer entries (``{"class_name", "config"}``)
-plus an input shape. After every change it rebuilds a ``Sequential`` with the core: a valid
-architecture gives ``model`` (built and compiled), an impossible one gives ``error`` (the core's
-``ArchitectureError``) and ``model = None``. Widgets never change the document directly: edits go
-through the methods below, each of which pushes one ``QUndoCommand`` on ``undo_stack``; the commands
-call the private ``_insert`` / ``_remove`` / ... mutators, which emit the ``*_changed`` signals.
+plus an input shape, in a Qt-free :class:`~nnviz.session.architecture.Architecture` (with its weight store).
+After every change it rebuilds a ``Sequential`` with the core: a valid architecture gives ``model`` (built and
+compiled), an impossible one gives ``error`` (the core's ``ArchitectureError``) and ``model = None``. Widgets never
+change the document directly: edits go through the methods below, each of which pushes one ``QUndoCommand``
+(:mod:`nnviz.session.commands`) on ``undo_stack``; the commands call the private ``_insert`` / ``_remove`` / ...
+mutators, which emit the ``*_changed`` signals.
 
-Weights survive edits that do not touch them: the document remembers every layer's weights by
+Weights survive edits that do not touch them: the architecture remembers every layer's weights by
 ``(layer name, weight shapes)``, so changing a Dense layer's activation keeps all trained weights,
 and undoing the removal of a layer brings its weights back.
 
@@ -21,11 +22,14 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
-from nnviz.core.layers import LAYER_CLASSES, Input
-from nnviz.core.model import ArchitectureError, Sequential, _snake, unique_name
+from nnviz.core.layers import LAYER_CLASSES
+from nnviz.core.model import ArchitectureError, Sequential, _snake
 from nnviz.core.training import TrainingConfig
+from nnviz.session.architecture import Architecture, parse_architecture, shape_tuple, values_equal
+from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
+                                    SetInputShapeCommand, SetLayerOptionCommand)
 
 #: the layer types the editor offers, in palette order
 LAYER_TYPES = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
@@ -62,22 +66,6 @@ def layer_entry(class_name: str, **options) -> dict:
     return {"class_name": class_name, "config": config}
 
 
-def _shape_tuple(shape) -> tuple[int, ...]:
-    try:
-        out = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"an input shape is a tuple of positive integers, got {shape!r}") from None
-    if not out or any(s <= 0 for s in out):
-        raise ValueError(f"an input shape is a tuple of positive integers, got {shape!r}")
-    return out
-
-
-def _values_equal(a, b) -> bool:
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_values_equal(x, y) for x, y in zip(a, b))
-    return a == b
-
-
 class ProjectDocument(QObject):
     """The open project: architecture, weights, data set, training settings, history, file path."""
 
@@ -94,16 +82,7 @@ class ProjectDocument(QObject):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
-        self._layers: list[dict] = []
-        self._input_shape: tuple[int, ...] = (2,)
-        self._model_name = "sequential"
-        self._dtype = "float32"
-        self._seed: int | None = 0
-        self._model: Sequential | None = None
-        self._partial: Sequential | None = None
-        self._error: ArchitectureError | None = None
-        self._valid = False
-        self._weight_store: dict[tuple, list[np.ndarray]] = {}
+        self.arch = Architecture()
         self._dataset = None
         self._dataset_spec: dict | None = None
         self._training_config = TrainingConfig()
@@ -118,20 +97,20 @@ class ProjectDocument(QObject):
     # ================================================================== state
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return self._input_shape
+        return self.arch.input_shape
 
     @property
     def model(self) -> Sequential | None:
         """The built, compiled model, or ``None`` while the architecture is invalid."""
-        return self._model
+        return self.arch.model
 
     @property
     def error(self) -> ArchitectureError | None:
-        return self._error
+        return self.arch.error
 
     @property
     def is_valid(self) -> bool:
-        return self._valid
+        return self.arch.valid
 
     @property
     def dataset(self):
@@ -169,61 +148,38 @@ class ProjectDocument(QObject):
 
     def layer_configs(self) -> list[dict]:
         """A copy of the architecture: one ``{"class_name", "config"}`` per layer (no input entry)."""
-        return copy.deepcopy(self._layers)
+        return copy.deepcopy(self.arch.layers)
 
     def layer_count(self) -> int:
-        return len(self._layers)
+        return len(self.arch.layers)
 
     def layer_entry(self, index: int) -> dict:
-        return copy.deepcopy(self._layers[index])
+        return copy.deepcopy(self.arch.layers[index])
 
     def layer_options(self, index: int) -> dict:
         """Every setting of layer ``index`` with the core's defaults filled in (what the inspector edits)."""
-        entry = self._layers[index]
-        cls = LAYER_CLASSES.get(entry["class_name"])
-        try:
-            full = cls.from_config(dict(entry["config"])).get_config()
-        except (TypeError, ValueError, AttributeError):
-            full = {}
-        full.update(entry["config"])
-        return full
+        return self.arch.layer_options(index)
 
     def layer_info(self) -> list[dict]:
         """Per layer: ``name``, ``type``, ``output_shape`` (with batch ``None``, or ``None`` when it cannot
         be computed), ``params``, ``trainable_params`` and ``error`` (the message for the layer that fails)."""
-        built = self._model or self._partial
-        rows = []
-        for i, entry in enumerate(self._layers):
-            row = {"name": entry["config"].get("name"), "type": entry["class_name"], "output_shape": None,
-                   "params": None, "trainable_params": None, "error": None}
-            if built is not None and i < len(built.layers) and built.layers[i].built:
-                layer = built.layers[i]
-                row.update(output_shape=layer.output_shape, params=layer.count_params(),
-                           trainable_params=layer.count_trainable_params())
-            if self._error is not None and self._error.layer_index == i:
-                row["error"] = str(self._error)
-            rows.append(row)
-        return rows
+        return self.arch.layer_info()
 
     def architecture_config(self) -> dict:
         """The architecture as ``Sequential.get_config()`` would give it (input entry first)."""
-        return {"name": self._model_name, "dtype": self._dtype, "seed": self._seed,
-                "layers": [{"class_name": "InputLayer", "config": {"batch_shape": [None, *self._input_shape]}}]
-                + copy.deepcopy(self._layers)}
+        return self.arch.config()
 
     def weights(self) -> dict[str, np.ndarray]:
         """The current weights keyed like ``model.weight_keys()`` (empty while invalid)."""
-        if self._model is None:
-            return {}
-        return dict(zip(self._model.weight_keys(), self._model.get_weights()))
+        return self.arch.weights()
 
     def feature_names(self) -> list[str] | None:
         """The data set's feature names when they describe the network's input, else ``None``."""
         ds = self._dataset
-        if ds is None or len(self._input_shape) != 1:
+        if ds is None or len(self.input_shape) != 1:
             return None
         names = list(getattr(ds, "feature_names", None) or [])
-        return names if len(names) == self._input_shape[0] else None
+        return names if len(names) == self.input_shape[0] else None
 
     # ================================================================== undoable edits
     def add_layer(self, index: int, layer_config) -> int:
@@ -236,10 +192,10 @@ class ProjectDocument(QObject):
             entry.setdefault("config", {})
             if entry.get("class_name") not in LAYER_CLASSES:
                 raise ValueError(f"unknown layer type {entry.get('class_name')!r}")
-        index = max(0, min(int(index), len(self._layers)))
+        index = max(0, min(int(index), len(self.arch.layers)))
         name = entry["config"].get("name")
-        if not name or any(e["config"].get("name") == name for e in self._layers):
-            entry["config"]["name"] = self._unique_name(_snake(entry["class_name"]))
+        if not name or any(e["config"].get("name") == name for e in self.arch.layers):
+            entry["config"]["name"] = self.arch.unique_name(_snake(entry["class_name"]))
         self.undo_stack.push(AddLayerCommand(self, index, entry))
         return index
 
@@ -251,13 +207,13 @@ class ProjectDocument(QObject):
         return {}
 
     def remove_layers(self, indices) -> None:
-        indices = sorted({int(i) for i in indices if 0 <= int(i) < len(self._layers)})
+        indices = sorted({int(i) for i in indices if 0 <= int(i) < len(self.arch.layers)})
         if indices:
             self.undo_stack.push(RemoveLayersCommand(self, indices))
 
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so it ends up at index ``dst``."""
-        n = len(self._layers)
+        n = len(self.arch.layers)
         if not 0 <= src < n:
             raise IndexError(f"no layer {src}")
         dst = max(0, min(int(dst), n - 1))
@@ -270,12 +226,25 @@ class ProjectDocument(QObject):
         old = self.layer_options(index).get(key)
         if isinstance(value, tuple):
             value = list(value)
-        if not _values_equal(old, value):
+        if not values_equal(old, value):
             self.undo_stack.push(SetLayerOptionCommand(self, index, key, value))
 
+    def fit_output_layer(self, units: int, activation: str) -> None:
+        """The last layer (a Dense) gets ``units`` and ``activation``, as one undo step: the fix the window offers
+        when the output does not fit the data (:func:`nnviz.core.compat.fit_problem`)."""
+        last = len(self.arch.layers) - 1
+        if last < 0 or self.arch.layers[last]["class_name"] != "Dense":
+            raise ValueError("only a Dense output layer is fitted to the data")
+        self.undo_stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
+        try:
+            self.set_layer_option(last, "units", int(units))
+            self.set_layer_option(last, "activation", activation)
+        finally:
+            self.undo_stack.endMacro()
+
     def set_input_shape(self, shape) -> None:
-        shape = _shape_tuple(shape)
-        if shape != self._input_shape:
+        shape = shape_tuple(shape)
+        if shape != self.arch.input_shape:
             self.undo_stack.push(SetInputShapeCommand(self, shape))
 
     # ================================================================== non-undoable state
@@ -284,8 +253,8 @@ class ProjectDocument(QObject):
         dataset, spec = self._load_dataset(spec)
         self._dataset, self._dataset_spec = dataset, spec
         self._set_extra_modified()
-        if dataset is not None and tuple(dataset.input_shape) != self._input_shape:
-            self._input_shape = tuple(dataset.input_shape)
+        if dataset is not None and tuple(dataset.input_shape) != self.arch.input_shape:
+            self.arch.input_shape = tuple(dataset.input_shape)
             self._rebuild()
         self.dataset_changed.emit()
 
@@ -293,9 +262,9 @@ class ProjectDocument(QObject):
         if isinstance(cfg, dict):
             cfg = TrainingConfig.from_dict(cfg)
         self._training_config = replace(cfg)
-        if self._model is not None:
+        if self.model is not None:
             try:
-                self._training_config.compile_model(self._model)
+                self._training_config.compile_model(self.model)
             except ValueError:
                 pass
         self._set_extra_modified()
@@ -304,18 +273,13 @@ class ProjectDocument(QObject):
     def set_weights(self, weights) -> None:
         """Replace the model's weights (a list aligned with ``model.get_weights()`` or a dict keyed by
         ``model.weight_keys()``); the model checks them."""
-        if self._model is None:
-            raise ValueError("the architecture is invalid, so there are no weights to set")
-        if isinstance(weights, dict):
-            weights = [weights[k] for k in self._model.weight_keys()]
-        self._model.set_weights(weights)
-        self._harvest()
+        self.arch.set_weights(weights)
         self._set_extra_modified()
         self.weights_changed.emit()
 
     def reinitialize_weights(self) -> None:
         """Fresh initial weights for every layer (same seed, so the same fresh weights every time)."""
-        self._weight_store.clear()
+        self.arch.weight_store.clear()
         self._rebuild(keep_weights=False)
         self._set_extra_modified()
 
@@ -354,7 +318,7 @@ class ProjectDocument(QObject):
     def to_project(self):
         """The document as an :class:`nnviz.io.project.Project`."""
         from nnviz.io.project import Project
-        weights = self.weights() if self._model is not None else None
+        weights = self.weights() if self.model is not None else None
         return Project(architecture=self.architecture_config(), training=self._training_config.to_dict(),
                        dataset=copy.deepcopy(self._dataset_spec), weights=weights or None,
                        history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta))
@@ -363,34 +327,7 @@ class ProjectDocument(QObject):
         """Replace everything with ``project``. Everything that can fail is checked first: on
         ``ValueError`` the document is left exactly as it was."""
         arch = project.architecture
-        if not isinstance(arch, dict) or not isinstance(arch.get("layers"), list):
-            raise ValueError("the architecture must be a dict with a 'layers' list")
-        entries = copy.deepcopy(arch["layers"])
-        input_shape = None
-        if entries and isinstance(entries[0], dict) and entries[0].get("class_name") == "InputLayer":
-            cfg = entries.pop(0).get("config") or {}
-            shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
-            input_shape = _shape_tuple(shape[1:] if shape is not None else cfg["shape"])
-        layers = []
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict) or entry.get("class_name") not in LAYER_CLASSES:
-                raise ValueError(f"layer entry {i} is not a known layer: {entry!r}")
-            cfg = dict(entry.get("config") or {})
-            if input_shape is None and cfg.get("input_shape"):
-                input_shape = _shape_tuple(cfg["input_shape"])
-            cfg.pop("input_shape", None)
-            layers.append({"class_name": entry["class_name"], "config": cfg})
-        # unnamed layers get the names the core would give them, so weight keys line up
-        taken: list[str] = []
-        for entry in layers:
-            name = entry["config"].get("name")
-            if not name:
-                base = _snake(entry["class_name"])
-                name, k = base, 1
-                while name in taken:
-                    name, k = f"{base}_{k}", k + 1
-                entry["config"]["name"] = name
-            taken.append(name)
+        layers, input_shape = parse_architecture(arch)
         training = TrainingConfig.from_dict(project.training or {})
         dataset, spec = self._load_dataset(project.dataset) if project.dataset else (None, None)
         if input_shape is None:
@@ -432,21 +369,12 @@ class ProjectDocument(QObject):
 
     def _replace_all(self, *, layers, input_shape, model_name, dtype, seed, dataset, dataset_spec, training,
                      history, weights, meta, path) -> None:
-        was_valid = self._valid
-        self._layers = layers
-        self._input_shape = tuple(input_shape)
-        self._model_name, self._dtype, self._seed = model_name, dtype, seed
+        was_valid = self.arch.valid
         self._dataset, self._dataset_spec = dataset, dataset_spec
         self._training_config = training
         self._history = history
         self.meta = meta
-        self._weight_store.clear()
-        self._build()
-        if weights and self._model is not None:
-            keys = self._model.weight_keys()
-            if set(keys) <= set(weights):
-                self._model.set_weights([np.asarray(weights[k]) for k in keys])
-                self._harvest()
+        self.arch.replace(layers, input_shape, model_name, dtype, seed, training, weights)
         self.undo_stack.clear()
         self._extra_modified = False
         old_path = self._path
@@ -456,109 +384,55 @@ class ProjectDocument(QObject):
         self.dataset_changed.emit()
         self.training_config_changed.emit()
         self.history_changed.emit()
-        if was_valid != self._valid:
-            self.validity_changed.emit(self._valid)
+        if was_valid != self.arch.valid:
+            self.validity_changed.emit(self.arch.valid)
         if old_path != path:
             self.path_changed.emit(path)
         self._emit_modified()
 
-    def _unique_name(self, base: str) -> str:
-        taken = {e["config"].get("name") for e in self._layers}
-        taken |= {key[0] for key in self._weight_store}  # never reuse a removed layer's name
-        return unique_name(base, taken)
-
-    def _harvest(self) -> None:
-        """Remember the current weights of every layer, keyed by name and shapes."""
-        if self._model is None:
-            return
-        for layer in self._model.layers:
-            weights = layer.get_weights()
-            self._weight_store[(layer.name, tuple(w.shape for w in weights))] = weights
-
-    def _build(self) -> None:
-        """Build the model from the layer entries; sets ``_model`` / ``_partial`` / ``_error`` / ``_valid``."""
-        model = Sequential(name=self._model_name, dtype=self._dtype, seed=self._seed)
-        model.add(Input(self._input_shape))
-        error = None
-        at = [0, None]   # the entry being added: its index and name
-
-        def layers():
-            for i, entry in enumerate(self._layers):
-                at[:] = [i, entry["config"].get("name")]
-                try:
-                    layer = LAYER_CLASSES[entry["class_name"]].from_config(dict(entry["config"]))
-                except (TypeError, ValueError) as exc:
-                    raise ArchitectureError(f"layer {i + 1} '{at[1]}' ({entry['class_name']}): {exc}", i,
-                                            at[1]) from None
-                yield layer
-
-        try:   # each layer built once; on an error the model keeps the layers before the failing one
-            model._add_all(layers())
-        except ArchitectureError as exc:
-            error = exc
-        except ValueError as exc:
-            error = ArchitectureError(str(exc), *at)
-        if error is None and not self._layers:
-            error = ArchitectureError("the network has no layers yet: drag one from the palette", -1, None)
-        if error is None:
-            for layer in model.layers:
-                key = (layer.name, tuple(layer.params[k].shape for k in layer.weight_names))
-                if key in self._weight_store:
-                    layer.set_weights(self._weight_store[key])
-            try:
-                self._training_config.compile_model(model)
-            except ValueError:
-                pass
-            self._model, self._partial = model, None
-        else:
-            self._model, self._partial = None, model
-        self._error = error
-        self._valid = error is None
-        self._harvest()
-
     def _rebuild(self, keep_weights: bool = True) -> None:
-        was_valid = self._valid
+        was_valid = self.arch.valid
         if keep_weights:
-            self._harvest()
-        self._build()
+            self.arch.harvest()
+        self.arch.build(self._training_config)
         self.architecture_changed.emit()
         self.weights_changed.emit()
-        if was_valid != self._valid:
-            self.validity_changed.emit(self._valid)
+        if was_valid != self.arch.valid:
+            self.validity_changed.emit(self.arch.valid)
 
     # mutators used by the undo commands -------------------------------------------------------
     def _insert(self, index: int, entry: dict) -> None:
-        self._layers.insert(index, copy.deepcopy(entry))
+        self.arch.insert(index, entry)
         self._rebuild()
 
     def _remove(self, index: int) -> dict:
-        entry = self._layers.pop(index)
+        entry = self.arch.remove(index)
         self._rebuild()
         return entry
 
     def _insert_many(self, items: list[tuple[int, dict]]) -> None:
-        for index, entry in sorted(items, key=lambda t: t[0]):
-            self._layers.insert(index, copy.deepcopy(entry))
+        self.arch.insert_many(items)
         self._rebuild()
 
     def _remove_many(self, indices: list[int]) -> list[tuple[int, dict]]:
-        removed = [(i, self._layers[i]) for i in sorted(indices)]
-        for i in sorted(indices, reverse=True):
-            self._layers.pop(i)
+        removed = self.arch.remove_many(indices)
         self._rebuild()
         return removed
 
     def _move(self, src: int, dst: int) -> None:
-        entry = self._layers.pop(src)
-        self._layers.insert(dst, entry)
+        self.arch.move(src, dst)
         self._rebuild()
 
     def _set_option(self, index: int, key: str, value) -> None:
-        self._layers[index]["config"][key] = copy.deepcopy(value)
+        self.arch.set_option(index, key, value)
+        self._rebuild()
+
+    def _unset_option(self, index: int, key: str) -> None:
+        self.arch.unset_option(index, key)
         self._rebuild()
 
     def _set_input_shape(self, shape: tuple[int, ...]) -> None:
-        self._input_shape = tuple(shape)
+        self.arch.input_shape = tuple(shape)
         self._rebuild()
 
     # modified state ------------------------------------------------------------------------------
@@ -575,97 +449,3 @@ class ProjectDocument(QObject):
         if now != self._last_modified:
             self._last_modified = now
             self.modified_changed.emit(now)
-
-
-# ====================================================================== undo commands
-class _DocumentCommand(QUndoCommand):
-    def __init__(self, doc: ProjectDocument, text: str):
-        super().__init__(text)
-        self.doc = doc
-
-
-class AddLayerCommand(_DocumentCommand):
-    def __init__(self, doc: ProjectDocument, index: int, entry: dict):
-        super().__init__(doc, f"Add {entry['class_name']}")
-        self.index = index
-        self.entry = copy.deepcopy(entry)
-
-    def redo(self):
-        self.doc._insert(self.index, self.entry)
-
-    def undo(self):
-        self.doc._remove(self.index)
-
-
-class RemoveLayersCommand(_DocumentCommand):
-    def __init__(self, doc: ProjectDocument, indices: list[int]):
-        names = [doc._layers[i]["config"].get("name") for i in indices]
-        text = f"Remove {names[0]}" if len(names) == 1 else f"Remove {len(names)} layers"
-        super().__init__(doc, text)
-        self.indices = list(indices)
-        self.removed: list[tuple[int, dict]] = []
-
-    def redo(self):
-        self.removed = copy.deepcopy(self.doc._remove_many(self.indices))
-
-    def undo(self):
-        self.doc._insert_many(self.removed)
-
-
-class MoveLayerCommand(_DocumentCommand):
-    """Moves one layer; consecutive moves of the same layer merge into one command."""
-
-    ID = 1001
-
-    def __init__(self, doc: ProjectDocument, src: int, dst: int):
-        super().__init__(doc, f"Move {doc._layers[src]['config'].get('name')}")
-        self.src, self.dst = src, dst
-
-    def id(self) -> int:
-        return self.ID
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, MoveLayerCommand) or other.src != self.dst:
-            return False
-        self.dst = other.dst
-        self.setObsolete(self.src == self.dst)
-        return True
-
-    def redo(self):
-        self.doc._move(self.src, self.dst)
-
-    def undo(self):
-        self.doc._move(self.dst, self.src)
-
-
-class SetLayerOptionCommand(_DocumentCommand):
-    def __init__(self, doc: ProjectDocument, index: int, key: str, value):
-        name = doc._layers[index]["config"].get("name")
-        super().__init__(doc, f"Set {key} of {name}")
-        self.index, self.key, self.value = index, key, copy.deepcopy(value)
-        config = doc._layers[index]["config"]
-        self.had_key = key in config
-        self.old = copy.deepcopy(config.get(key))
-
-    def redo(self):
-        self.doc._set_option(self.index, self.key, self.value)
-
-    def undo(self):
-        if self.had_key:
-            self.doc._set_option(self.index, self.key, self.old)
-        else:
-            self.doc._layers[self.index]["config"].pop(self.key, None)
-            self.doc._rebuild()
-
-
-class SetInputShapeCommand(_DocumentCommand):
-    def __init__(self, doc: ProjectDocument, shape: tuple[int, ...]):
-        super().__init__(doc, f"Set input shape to {', '.join(map(str, shape))}")
-        self.old = doc._input_shape
-        self.new = tuple(shape)
-
-    def redo(self):
-        self.doc._set_input_shape(self.new)
-
-    def undo(self):
-        self.doc._set_input_shape(self.old)

@@ -13,10 +13,10 @@ Extension points for the other panels (data, training, backprop, export):
   ``document`` (the ``ProjectDocument``), ``status_message(text)``;
 * ``about_to_close`` — emitted when the window really closes (stop workers there).
 
-The default layout: a left column (layer palette, data), a right column (inspector, training settings, summary,
-predict) next to the canvas, and a full-width bottom row of training plots about a third of the height. On the
-first launch ``app.build`` sizes the window to the screen (``fit_to_screen``); later launches restore the saved
-geometry and layout.
+The window's jobs live in their own modules: the docks and the default layout in :mod:`nnviz.ui.dock_layout`
+(on the first launch ``app.build`` sizes the window to the screen with ``fit_to_screen``; later launches restore
+the saved geometry and layout), the file lifecycle (new, open, save, recent, examples, autosave recovery) in
+:mod:`nnviz.ui.window_files`, the error and notice strips in :mod:`nnviz.ui.banners`.
 
 Dialogs go through small methods (``ask_save_changes``, ``ask_open_path``, ``ask_save_path``,
 ``ask_recover``, ``show_error``) so tests can replace them.
@@ -24,114 +24,28 @@ Dialogs go through small methods (``ask_save_changes``, ``ask_open_path``, ``ask
 
 from __future__ import annotations
 
-import os
-import zipfile
-import json
-
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout,
-                               QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QHeaderView, QLabel, QMainWindow,
+                               QMenu, QMessageBox, QStackedWidget, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from nnviz import __version__
+from nnviz.io.examples import EXAMPLES_DIR  # noqa: F401  (where the bundled examples are; tests open them)
 from nnviz.session.autosave import AutosaveManager
 from nnviz.session.document import ProjectDocument
 from nnviz.ui import icons, theme
+from nnviz.ui.banners import ErrorBanner, NoticeBanner
+from nnviz.ui.dock_layout import DockLayoutMixin
 from nnviz.ui.inspector import InspectorWidget
 from nnviz.ui.layer_view import LayerView
 from nnviz.ui.neuron_view import NeuronView
 from nnviz.ui.palette import LayerPalette
 from nnviz.ui.summary_dock import SummaryWidget
-
-FILE_FILTER = "nnviz projects (*.nnviz);;All files (*)"
-EXAMPLES_DIR = os.path.join(theme.RESOURCES, "examples")
-MAX_RECENT = 10
+from nnviz.ui.window_files import FILE_FILTER, MAX_RECENT, ProjectFilesMixin  # noqa: F401
 
 
-def example_files() -> list[tuple[str, str]]:
-    """``(title, path)`` of the bundled examples, ordered by their ``meta.order`` then title."""
-    out = []
-    try:
-        names = sorted(os.listdir(EXAMPLES_DIR))
-    except OSError:
-        return []
-    for name in names:
-        if not name.endswith(".nnviz"):
-            continue
-        path = os.path.join(EXAMPLES_DIR, name)
-        title, order = os.path.splitext(name)[0].replace("_", " "), 1000
-        try:
-            with zipfile.ZipFile(path) as zf:
-                meta = json.loads(zf.read("project.json").decode("utf-8")).get("meta") or {}
-            title = str(meta.get("title") or title)
-            order = int(meta.get("order", order))
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-            pass
-        out.append((order, title, path))
-    out.sort()
-    return [(t, p) for _, t, p in out]
-
-
-class ErrorBanner(QFrame):
-    """The red strip above the canvas that repeats the core's message while the network is invalid."""
-
-    show_requested = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("errorBanner")
-        self.icon = QLabel()
-        self.icon.setFixedSize(20, 20)
-        self.label = QLabel()
-        self.label.setObjectName("errorBannerText")
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.button = QPushButton("Show layer")
-        self.button.setObjectName("errorBannerButton")
-        self.button.clicked.connect(self.show_requested)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(12, 8, 12, 8)
-        lay.setSpacing(10)
-        lay.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
-        self.setVisible(False)
-
-    def set_message(self, text: str, can_show: bool) -> None:
-        self.icon.setPixmap(icons.icon("error", theme.colors()["error"]).pixmap(20, 20))
-        self.label.setText(text)
-        self.button.setVisible(can_show)
-        self.setVisible(bool(text))
-
-
-class NoticeBanner(ErrorBanner):
-    """The amber strip under the error banner: the network builds but cannot train as it is (no data set, an output
-    layer that does not fit the data), with what to do and, where there is one, a button that does it."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("noticeBanner")
-        self.label.setObjectName("noticeBannerText")
-        self.button.setObjectName("noticeBannerButton")
-        self.button.clicked.disconnect(self.show_requested)
-        self.button.clicked.connect(self._on_button_clicked)
-        self._action = None
-
-    def set_notice(self, text: str, action_text: str = "", action=None) -> None:
-        self.icon.setPixmap(icons.icon("info", theme.colors()["warning"]).pixmap(20, 20))
-        self.label.setText(text)
-        self._action = action
-        self.button.setText(action_text)
-        self.button.setVisible(bool(action_text and action))
-        self.setVisible(bool(text))
-
-    def _on_button_clicked(self) -> None:
-        if self._action is not None:
-            self._action()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
     about_to_close = Signal()
     error_shown = Signal(str)
     view_mode_changed = Signal(str)
@@ -217,50 +131,6 @@ class MainWindow(QMainWindow):
         self.set_view_mode("layers")
 
     # ================================================================== extension points
-    def add_dock(self, widget: QWidget, title: str | None = None, area=Qt.DockWidgetArea.RightDockWidgetArea,
-                 object_name: str | None = None, tabify_with: str | None = None, share: float = 1.0,
-                 min_length: int = 0, front: bool = False, visible: bool = True) -> QDockWidget:
-        """Add ``widget`` as a dock; its show/hide toggle goes into View, its place into the saved layout.
-
-        ``widget`` may also be a ready ``QDockWidget`` (its title and objectName are kept), and the area
-        may be given as the second argument: ``add_dock(dock, Qt.RightDockWidgetArea)``.
-
-        The default layout (first launch and View ▸ Reset Layout) puts the dock in ``area``, in a tab group
-        with the dock named ``tabify_with`` if given; ``share`` is its part of the area's length (the
-        height of a side column, the width of the bottom row) relative to the area's other docks (a tab
-        group counts once, with its first dock's share), but at least ``min_length`` pixels when the area has
-        room for that; ``front`` makes it the tab shown of its group;
-        ``visible=False`` keeps it hidden until asked for.
-        """
-        if isinstance(title, Qt.DockWidgetArea):
-            area, title = title, None
-        if isinstance(widget, QDockWidget):
-            dock = widget
-            title = title or dock.windowTitle() or "Panel"
-            object_name = object_name or dock.objectName()
-        else:
-            dock = QDockWidget(title or widget.windowTitle() or "Panel", self)
-            dock.setWidget(widget)
-            title = dock.windowTitle()
-        object_name = object_name or "dock" + "".join(w.capitalize() for w in title.split())
-        dock.setObjectName(object_name)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        if tabify_with and tabify_with in self.docks:
-            self.tabifyDockWidget(self.docks[tabify_with][0], dock)
-        self.docks[object_name] = (dock, area, tabify_with)
-        self._dock_hints[object_name] = {"share": float(share), "min_length": int(min_length), "front": bool(front),
-                                         "visible": bool(visible)}
-        if front:
-            dock.raise_()
-        toggle = dock.toggleViewAction()
-        toggle.setObjectName("actionToggle" + object_name[0].upper() + object_name[1:])
-        toggle.setText(title)
-        self.menu("View").insertAction(self._dock_toggles_end, toggle)
-        return dock
-
     def menu(self, path: str) -> QMenu:
         """The menu at ``path`` ("File", "File/Export", "Training"), created (before Help) if missing."""
         if path in self._menus:
@@ -498,127 +368,6 @@ class MainWindow(QMainWindow):
         else:
             self.neuron_view.fit_to_view()
 
-    # the default layout, as shares of the window: the left column (layer palette, data), the right column
-    # (inspector, settings) and the bottom row (the training plots); docks never go below their minimum size
-    LEFT_SHARE, LEFT_MAX = 0.23, 440
-    RIGHT_SHARE, RIGHT_MIN, RIGHT_MAX = 0.24, 340, 470
-    BOTTOM_SHARE, BOTTOM_MIN = 0.345, 230
-    #: below this window height the palette and the data panel take turns in the left column (tabs): stacked,
-    #: the data panel would keep about 100 px under the palette's tiles
-    SHORT_HEIGHT = 820
-
-    def reset_layout(self) -> None:
-        """Every dock back to its default place and size (as on the first launch), docked."""
-        size = self.size()
-        self._share_left_column(rearrange=False)
-        for dock, _area, _tab in self.docks.values():   # all out first: no half-built layout that needs more room
-            dock.hide()                                  # than the window has (which would grow the window)
-            dock.setFloating(False)
-            self.removeDockWidget(dock)
-        for name, (dock, area, tab_with) in self.docks.items():
-            self.addDockWidget(area, dock)
-            dock.hide()
-            if tab_with and tab_with in self.docks:
-                self.tabifyDockWidget(self.docks[tab_with][0], dock)
-        for name, (dock, _area, _tab) in self.docks.items():
-            dock.setVisible(self._dock_hints.get(name, {}).get("visible", True))
-        if self.size() != size and not self.isMaximized() and not self.isFullScreen():
-            self.resize(size)
-        self._raise_front_docks()
-        self.apply_default_sizes()
-        self.layout_reset.emit()
-
-    def _raise_front_docks(self) -> None:
-        for name, (dock, _area, _tab) in self.docks.items():
-            if self._dock_hints.get(name, {}).get("front"):
-                dock.raise_()
-
-    def _dock_groups(self, area) -> list[tuple[QDockWidget, float, int]]:
-        """The visible docks of ``area`` in the order they were added, one per tab group, with the group's share
-        and minimum length."""
-        groups: dict[str, tuple[QDockWidget, float, int]] = {}
-        for name, (dock, a, tab_with) in self.docks.items():
-            if a != area or dock.isHidden() or dock.isFloating():
-                continue
-            root = name
-            while self.docks.get(root, (None, None, None))[2] in self.docks:
-                root = self.docks[root][2]
-            if root not in groups:
-                hints = self._dock_hints.get(root, {})
-                groups[root] = (dock, hints.get("share", 1.0), hints.get("min_length", 0))
-        return list(groups.values())
-
-    @staticmethod
-    def _split(length: int, groups) -> list[int]:
-        """``length`` pixels shared out by the groups' shares, a group's minimum length first when there is room."""
-        fixed = {i: m for i, (_d, share, m) in enumerate(groups)
-                 if m and m > length * share / (sum(s for _d, s, _m in groups) or 1.0)}
-        if sum(fixed.values()) >= length:
-            fixed = {}
-        rest = length - sum(fixed.values())
-        total = sum(share for i, (_d, share, _m) in enumerate(groups) if i not in fixed) or 1.0
-        return [fixed[i] if i in fixed else max(1, int(rest * share / total))
-                for i, (_d, share, _m) in enumerate(groups)]
-
-    def apply_default_sizes(self) -> None:
-        """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
-        training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
-        self._share_left_column()
-        width, height = self.width(), self.height()
-        areas = Qt.DockWidgetArea
-        left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
-                                                             areas.BottomDockWidgetArea))
-        if left:
-            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE), self.LEFT_MAX)],
-                             Qt.Orientation.Horizontal)
-        if right:
-            self.resizeDocks([right[0][0]], [max(self.RIGHT_MIN, min(int(width * self.RIGHT_SHARE),
-                                                                      self.RIGHT_MAX))], Qt.Orientation.Horizontal)
-        if bottom:
-            self.resizeDocks([bottom[0][0]], [max(self.BOTTOM_MIN, int(height * self.BOTTOM_SHARE))],
-                             Qt.Orientation.Vertical)
-        for groups, orientation, length in ((left, Qt.Orientation.Vertical, height),
-                                            (right, Qt.Orientation.Vertical, height),
-                                            (bottom, Qt.Orientation.Horizontal, width)):
-            if len(groups) > 1:
-                self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
-
-    _size_docks = apply_default_sizes
-
-    def _share_left_column(self, rearrange: bool = True) -> None:
-        """The default layout for the window's height: palette and data panel stacked in the left column, or
-        on a short window (``SHORT_HEIGHT``) tabs of one dock, the palette in front, each with the whole column.
-        ``rearrange=False`` only records it, for Reset Layout to rebuild."""
-        if "dockData" not in self.docks or "dockPalette" not in self.docks:
-            return
-        data, area, partner = self.docks["dockData"]
-        palette = self.docks["dockPalette"][0]
-        wanted = "dockPalette" if self.height() < self.SHORT_HEIGHT else None
-        if partner == wanted:
-            return
-        self.docks["dockData"] = (data, area, wanted)   # what Reset Layout rebuilds, and how the column is sized
-        if not rearrange or data.isFloating() or palette.isFloating() or \
-                self.dockWidgetArea(data) != self.dockWidgetArea(palette):
-            return
-        if wanted:
-            self.tabifyDockWidget(palette, data)
-            palette.raise_()
-        else:   # out of the tabs, back under the palette
-            self.removeDockWidget(data)
-            self.addDockWidget(area, data)
-            data.show()
-
-    def fit_to_screen(self) -> None:
-        """The first launch: the whole available screen (maximized where a window manager does that)."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            return
-        self.setGeometry(screen.availableGeometry())
-        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
-
-    def has_saved_layout(self) -> bool:
-        return self.settings.value("window/geometry") is not None
-
     def _on_dark_theme_toggled(self, checked: bool) -> None:
         app = QApplication.instance()
         theme.apply_theme(app, "dark" if checked else "light")
@@ -707,203 +456,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.title}[*] — nnviz")
         self.setWindowModified(self.document.is_modified)
 
-    # ================================================================== files
-    def maybe_save(self) -> bool:
-        """True when it is fine to replace or close the project (saved, discarded or unmodified)."""
-        if not self.document.is_modified:
-            return True
-        answer = self.ask_save_changes()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def new_project(self) -> bool:
-        if not self.maybe_save():
-            return False
-        self.document.new()
-        self.layer_view.fit_to_view()
-        self.status_message("New project")
-        return True
-
-    def open_dialog(self) -> bool:
-        if not self.maybe_save():
-            return False
-        path = self.ask_open_path()
-        return self.open_file(path, ask=False) if path else False
-
-    def open_file(self, path: str, ask: bool = True, as_example: bool = False) -> bool:
-        """Open ``path``; on any problem show it and keep the current project. ``as_example`` opens an
-        untitled copy (Save then asks where)."""
-        if ask and not self.maybe_save():
-            return False
-        from nnviz.io.project import ProjectError, load_project
-        try:
-            project = load_project(path)
-            self.document.load_project(project, "" if as_example else os.path.abspath(path))
-        except ProjectError as exc:
-            self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
-            return False
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
-            return False
-        if not as_example:
-            self._add_recent(os.path.abspath(path))
-        self.layer_view.select_indices([])
-        self.layer_view.fit_to_view()
-        if self.neuron_view.isVisible():
-            self.neuron_view.fit_to_view()
-        self.status_message(f"Opened {self.document.title}")
-        return True
-
-    def open_example(self, path: str) -> bool:
-        return self.open_file(path, ask=True, as_example=True)
-
-    def save(self) -> bool:
-        if not self.document.path:
-            return self.save_as()
-        return self.save_to(self.document.path)
-
-    def save_as(self) -> bool:
-        path = self.ask_save_path()
-        if not path:
-            return False
-        if not path.endswith(".nnviz"):
-            path += ".nnviz"
-        return self.save_to(path)
-
-    def save_to(self, path: str) -> bool:
-        from nnviz.io.project import ProjectError, save_project
-        try:
-            save_project(path, self.document.to_project())
-        except (ProjectError, OSError, ValueError) as exc:
-            self.show_error("Cannot save the project", f"{os.path.basename(path)} was not written:\n\n{exc}")
-            return False
-        self.document.mark_saved(os.path.abspath(path))
-        self._add_recent(os.path.abspath(path))
-        self.status_message(f"Saved {os.path.basename(path)}")
-        return True
-
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def _add_recent(self, path: str) -> None:
-        files = [p for p in self.recent_files() if p != path]
-        files.insert(0, path)
-        self.settings.setValue("recent_files", files[:MAX_RECENT])
-        self._fill_recent_menu()
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.menu("File/Open Recent")
-        menu.clear()
-        files = self.recent_files()
-        for i, path in enumerate(files):
-            a = menu.addAction(f"&{i + 1}  {os.path.basename(path)}" if i < 9 else os.path.basename(path))
-            a.setObjectName(f"actionRecent{i}")
-            a.setToolTip(path)
-            a.setStatusTip(path)
-            a.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
-        if files:
-            menu.addSeparator()
-            clear = menu.addAction("Clear Recent")
-            clear.setObjectName("actionClearRecent")
-            clear.triggered.connect(self._clear_recent)
-        else:
-            empty = menu.addAction("No recent projects")
-            empty.setEnabled(False)
-
-    def _open_recent(self, path: str) -> None:
-        if not os.path.exists(path):
-            self.settings.setValue("recent_files", [p for p in self.recent_files() if p != path])
-            self._fill_recent_menu()
-            self.show_error("Cannot open the project", f"{path} no longer exists.")
-            return
-        self.open_file(path)
-
-    def _clear_recent(self) -> None:
-        self.settings.setValue("recent_files", [])
-        self._fill_recent_menu()
-
-    def _fill_examples_menu(self) -> None:
-        menu = self.menu("File/Examples")
-        menu.clear()
-        found = example_files()
-        for i, (title, path) in enumerate(found):
-            a = menu.addAction(title)
-            a.setObjectName(f"actionExample_{os.path.splitext(os.path.basename(path))[0]}")
-            a.setStatusTip(f"Open the example '{title}' as a new, untitled project")
-            a.triggered.connect(lambda _c=False, p=path: self.open_example(p))
-        if not found:
-            empty = menu.addAction("No examples installed")
-            empty.setEnabled(False)
-
-    # ================================================================== autosave recovery
-    def _on_autosave_failed(self, message: str) -> None:
-        self.status_message(f"Autosave failed: {message}")
-
-    def offer_recovery(self) -> bool:
-        """After a crash: offer the newest autosave left behind. True if one was restored."""
-        entries = self.autosave.orphans()
-        if not entries:
-            return False
-        entry = entries[0]
-        answer = self.ask_recover(entry)
-        if answer == "later":
-            return False
-        if answer != "recover":
-            for e in entries:
-                AutosaveManager.discard(e)
-            return False
-        from nnviz.io.project import ProjectError, load_project
-        try:
-            project = load_project(entry.project_path)
-            self.document.load_project(project, entry.original_path)
-        except (ProjectError, ValueError, OSError) as exc:
-            self.show_error("Cannot recover the project", f"The autosaved project cannot be opened:\n\n{exc}")
-            return False
-        self.document.mark_modified()
-        AutosaveManager.discard(entry)
-        self.layer_view.fit_to_view()
-        self.status_message("Recovered the autosaved project: save it to keep it")
-        return True
-
-    # ================================================================== dialogs (replaceable in tests)
-    def ask_save_changes(self) -> str:
-        """"save", "discard" or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
-                          f"“{self.document.title}” has unsaved changes. Save them first?",
-                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                          | QMessageBox.StandardButton.Cancel, self)
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        result = box.exec()
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(result), "cancel")
-
-    def ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), FILE_FILTER)
-        return path
-
-    def ask_save_path(self) -> str:
-        from nnviz.ui.image_export import safe_file_name
-        start = self.document.path or os.path.join(self._last_dir(),
-                                                    safe_file_name(self.document.title, "Untitled") + ".nnviz")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
-        return path
-
-    def ask_recover(self, entry) -> str:
-        """"recover", "discard" or "later"."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
-                          "nnviz did not close properly last time. An autosaved project was found:\n\n"
-                          f"{entry.describe()}\n\nRecover it?", QMessageBox.StandardButton.NoButton, self)
-        rec = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        dis = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
-        box.exec()
-        clicked = box.clickedButton()
-        return "recover" if clicked is rec else "discard" if clicked is dis else "later"
-
+    # ================================================================== messages
     def _forget_error_box(self, box) -> None:
         if self._error_box is box:  # a newer box may already have replaced this one
             self._error_box = None
@@ -921,12 +474,6 @@ class MainWindow(QMainWindow):
         self._error_box = box
         box.open()
         self.error_shown.emit(text)
-
-    def _last_dir(self) -> str:
-        if self.document.path:
-            return os.path.dirname(self.document.path)
-        files = self.recent_files()
-        return os.path.dirname(files[0]) if files else os.path.expanduser("~")
 
     def show_shortcuts(self) -> QDialog:
         dlg = QDialog(self)

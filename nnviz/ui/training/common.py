@@ -1,8 +1,8 @@
-"""What the training views share: colours, colour maps, plot styling, image mosaics and the probe model.
+"""What the training views share: colours, colour maps, plot styling and image mosaics.
 
-The views never run the worker's model: a :class:`ProbeModel` is a GUI-thread copy of the architecture
-that takes the newest snapshot's weights and runs the forward passes the views draw (decision
-boundary, activations, confusion matrix, predictions).
+The views never run the worker's model: a :class:`~nnviz.core.probe.ProbeModel` (re-exported here) is a GUI-thread
+copy of the architecture that takes the newest snapshot's weights and runs the forward passes the views draw
+(decision boundary, activations, confusion matrix, predictions).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from nnviz.core.model import Sequential
+from nnviz.core.probe import ProbeModel  # noqa: F401  (the views' copy of the model; imported from here)
 from nnviz.ui.layer_view import describe_layer as block_title
 
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1
@@ -289,56 +289,6 @@ def describe_layer(layer) -> str:
 def is_visible(widget) -> bool:
     """Shown on screen (not in a hidden tab or a closed dock)."""
     return widget.isVisible() and not widget.visibleRegion().isEmpty()
-
-
-class ProbeModel:
-    """A GUI-thread copy of the model that takes snapshot weights and runs forward passes for the views."""
-
-    def __init__(self):
-        self.model: Sequential | None = None
-        self.version = -1
-        self.changed_count = 0
-
-    def set_model(self, model: Sequential | None) -> None:
-        if model is None or not model.built:
-            self.model = None
-        else:
-            self.model = Sequential.from_config(model.get_config())
-            self.model.set_weights(model.get_weights())
-        self.version = -1
-        self.changed_count += 1
-
-    def sync(self, snapshot) -> bool:
-        """Take ``snapshot``'s weights (once per snapshot); True when they changed."""
-        if self.model is None or snapshot is None or snapshot.version == self.version:
-            return False
-        i = 0
-        weights = snapshot.weights
-        try:
-            for layer in self.model.layers:
-                for k in layer.weight_names:
-                    layer.params[k][...] = weights[i]
-                    i += 1
-        except (IndexError, ValueError):
-            return False
-        self.version = snapshot.version
-        self.changed_count += 1
-        return True
-
-    def forward_all(self, x: np.ndarray) -> list[np.ndarray]:
-        """The output of every layer for the batch ``x`` (inference mode)."""
-        outs = []
-        a = np.asarray(x, dtype=self.model.dtype)
-        for layer in self.model.layers:
-            a = layer.forward(a, training=False)
-            outs.append(a)
-        return outs
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        a = np.asarray(x, dtype=self.model.dtype)
-        for layer in self.model.layers:
-            a = layer.forward(a, training=False)
-        return a
 
 
 class Throttle:

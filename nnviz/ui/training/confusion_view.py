@@ -12,20 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from nnviz.core.confusion import confusion_matrix, predicted_classes  # noqa: F401
 from nnviz.ui.training.common import ProbeModel, Throttle, info_label, make_plot_widget, sequential_cmap
-
-
-def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
-    """``m[i, j]`` = samples of class ``i`` predicted as ``j``."""
-    idx = np.asarray(y_true, dtype=np.intp) * n_classes + np.asarray(y_pred, dtype=np.intp)
-    return np.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
-def predicted_classes(out: np.ndarray) -> np.ndarray:
-    out = np.asarray(out)
-    if out.ndim == 2 and out.shape[1] == 1:
-        return (out[:, 0] > 0.5).astype(np.intp)
-    return out.reshape(len(out), -1).argmax(axis=1)
 
 
 class ConfusionView(QWidget):

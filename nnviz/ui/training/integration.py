@@ -18,16 +18,18 @@ import time
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
+from nnviz.core.compat import fit_problem
+from nnviz.core.plane import node_thumbnails
 from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
-from nnviz.ui.training.boundary_view import BoundaryView, node_thumbnails
+from nnviz.ui.training.boundary_view import BoundaryView
 from nnviz.ui.training.common import ProbeModel, Throttle, is_visible, restyle_graphics
 from nnviz.ui.training.confusion_view import ConfusionView
 from nnviz.ui.training.controls import TrainingControls
 from nnviz.ui.training.curves import CurvesView
 from nnviz.ui.training.gradients_view import GradientsView
-from nnviz.ui.training.panel import TrainingPanel, loss_choices
+from nnviz.ui.training.panel import TrainingPanel
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.weights_view import WeightsView
 
@@ -41,28 +43,6 @@ DOCKS = [  # (attribute, objectName, title)
     ("confusion", "confusionDock", "Confusion matrix"),
     ("predict", "predictDock", "Predict"),
 ]
-
-
-def fit_problem(model, dataset) -> tuple[str, tuple | None]:
-    """``(why, fix)``: why ``model`` cannot train on ``dataset`` ("" when it can), and what would fix it:
-    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer, or None."""
-    if model is None:
-        return "the network is not valid", None
-    if dataset is None:
-        return "choose a data set", None
-    want = tuple(dataset.input_shape)
-    have = tuple(model.input_shape[1:])
-    if want != have:
-        return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
-                f"set the input shape to {want}"), ("input", want)
-    allowed, hidden, _suggested = loss_choices(model, dataset)
-    if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
-        if dataset.task == "regression":
-            fix = ("output", int(dataset.num_outputs), "linear")
-        else:
-            fix = ("output", int(dataset.num_classes), "softmax")
-        return next(iter(hidden.values())), fix
-    return "", None
 
 
 class TrainingUI(QObject):
@@ -283,24 +263,13 @@ class TrainingUI(QObject):
         if fix is not None and fix[0] == "input" and hasattr(d, "set_input_shape"):
             shape = fix[1]
             set_notice(text, f"Use input {shape}", lambda: d.set_input_shape(shape))
-        elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense":
+        elif fix is not None and fix[0] == "output" and configs and configs[-1]["class_name"] == "Dense" and \
+                hasattr(d, "fit_output_layer"):
             _kind, units, activation = fix
             set_notice(text, f"Make the last layer Dense({units}, {activation})",
-                       lambda: self._fit_output_layer(units, activation))
+                       lambda: d.fit_output_layer(units, activation))
         else:
             set_notice(text)
-
-    def _fit_output_layer(self, units: int, activation: str) -> None:
-        """The notice's fix: the last Dense layer gets ``units`` and ``activation`` (one undo step)."""
-        d = self.document
-        last = d.layer_count() - 1
-        stack = d.undo_stack
-        stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
-        try:
-            d.set_layer_option(last, "units", units)
-            d.set_layer_option(last, "activation", activation)
-        finally:
-            stack.endMacro()
 
     def _schedule_rebuild(self) -> None:
         """One edit makes the document emit several signals (architecture, weights, validity): the actions

@@ -10,8 +10,6 @@ words is typed, turned into token ids as the data set's texts are, and predicted
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
@@ -19,8 +17,9 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
+from nnviz.core.data.images import image_shape
 from nnviz.core.data.text import decode, encode, tokenize
-from nnviz.ui.training.boundary_view import is_plane_dataset, plane_features
+from nnviz.core.plane import is_plane_dataset, plane_features
 from nnviz.ui.training.common import BLUE, ORANGE, ProbeModel, Throttle, make_plot_widget
 
 MAX_FIELDS = 16
@@ -29,16 +28,7 @@ MAX_FIELDS = 16
 def drawable_shape(dataset, input_shape) -> tuple[int, int] | None:
     """(height, width) when the inputs are one-channel images (possibly flattened, or read row by row as a
     sequence by a recurrent network), else None."""
-    shape = tuple(input_shape)
-    if len(shape) == 3 and shape[2] == 1:
-        return shape[0], shape[1]
-    if len(shape) == 2 and getattr(dataset, "kind", "") == "images":
-        return shape
-    if len(shape) == 1 and getattr(dataset, "kind", "") == "images":
-        side = int(round(math.sqrt(shape[0])))
-        if side * side == shape[0]:
-            return side, side
-    return None
+    return image_shape(input_shape, getattr(dataset, "kind", ""), gray_only=True)
 
 
 class DrawingCanvas(QWidget):

@@ -1,0 +1,130 @@
+"""Which losses fit a network's output layer and a data set's targets, and what to change when none does.
+
+Pure logic (no Qt): the training panel offers the losses :func:`loss_choices` allows, with the reasons for the
+hidden ones as tool tips; the window's notice strip says :func:`fit_problem`'s reason and offers its fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CLASSIFICATION_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+                         "kl_divergence", "hinge", "squared_hinge", "categorical_hinge"]
+REGRESSION_LOSSES = ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
+                     "mean_squared_logarithmic_error", "mean_absolute_percentage_error"]
+ALL_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+              "mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "hinge", "squared_hinge",
+              "kl_divergence", "mean_squared_logarithmic_error", "mean_absolute_percentage_error",
+              "categorical_hinge"]
+
+
+def output_activation(model) -> tuple[int | None, str | None]:
+    """(units, activation name) of the model's output."""
+    if model is None or not getattr(model, "built", False) or not model.layers:
+        return None, None
+    units = int(model.output_shape[-1])
+    for layer in reversed(model.layers):
+        act = getattr(layer, "activation", None)
+        if act is not None:
+            return units, act.name
+        if layer.layer_type not in ("Dropout", "Flatten"):
+            break
+    return units, "linear"
+
+
+def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]:
+    """Losses that fit the model's output layer and the data's task and labels.
+
+    Returns ``(allowed, hidden, suggested)``: ``hidden`` maps each hidden loss to why it is hidden;
+    ``suggested`` is the best fit (None when nothing fits: then ``hidden`` says what to change).
+    """
+    units, act = output_activation(model)
+    if dataset is None or units is None:
+        return list(ALL_LOSSES), {}, None
+    hidden: dict[str, str] = {}
+    allowed: list[str] = []
+
+    def hide(names, why):
+        for n in names:
+            if n not in allowed and n not in hidden:
+                hidden[n] = why
+
+    if dataset.task == "regression":
+        t = dataset.num_outputs
+        if units != t:
+            hide(ALL_LOSSES, f"the output layer has {units} unit(s) but each sample has {t} target value(s): "
+                             f"use Dense({t}) as the last layer")
+            return [], hidden, None
+        allowed = ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh"]
+        y = dataset.y_train
+        if len(y) and float(np.min(y)) > -1:
+            allowed.append("mean_squared_logarithmic_error")
+        else:
+            hide(["mean_squared_logarithmic_error"], "the targets go down to -1 or below, where its logarithm fails")
+        hide(["mean_absolute_percentage_error"], "targets near zero make percentage errors explode")
+        hide(CLASSIFICATION_LOSSES, "it is for classification, and this data set is a regression")
+        return allowed, hidden, "mean_squared_error"
+
+    k = dataset.num_classes
+    labels = "the labels are class numbers (0, 1, …), not one-hot vectors"
+    if units == 1:
+        if k > 2:
+            hide(ALL_LOSSES, f"the output has 1 unit but the data has {k} classes: "
+                             f"use Dense({k}, activation='softmax') as the last layer")
+            return [], hidden, None
+        if act == "sigmoid":
+            allowed = ["binary_crossentropy", "mean_squared_error", "mean_absolute_error"]
+            hide(["hinge", "squared_hinge"], "hinge losses need a tanh or linear output (scores around ±1), "
+                                             "not a sigmoid")
+            suggested = "binary_crossentropy"
+        else:
+            allowed = ["hinge", "squared_hinge", "mean_squared_error", "mean_absolute_error"]
+            hide(["binary_crossentropy"], f"it needs a sigmoid output (probabilities between 0 and 1); "
+                                          f"the output activation is {act}")
+            suggested = "hinge" if act in ("tanh", "linear") else "mean_squared_error"
+        hide(["sparse_categorical_crossentropy", "categorical_crossentropy", "kl_divergence", "categorical_hinge"],
+             "it needs one output unit per class; the output has 1 unit")
+        hide(REGRESSION_LOSSES, "it is for regression targets")
+        return allowed, hidden, suggested
+    if units != k:
+        hide(ALL_LOSSES, f"the output layer has {units} units but the data has {k} classes: "
+                         f"use Dense({k}, activation='softmax') as the last layer")
+        return [], hidden, None
+    allowed = ["sparse_categorical_crossentropy"]
+    hide(["categorical_crossentropy", "kl_divergence", "categorical_hinge"], labels)
+    hide(["binary_crossentropy"], f"it is for one sigmoid output; this output has {units} units (one per class)")
+    hide(["mean_squared_error", "mean_absolute_error", "hinge", "squared_hinge"],
+         f"{labels}, so the targets do not have the output's shape")
+    hide(REGRESSION_LOSSES, "it is for regression targets")
+    return allowed, hidden, "sparse_categorical_crossentropy"
+
+
+def metrics_for(dataset) -> list[str]:
+    """The metric shown next to the loss: ``mae`` for a regression, else ``accuracy``."""
+    return ["mae"] if dataset is not None and dataset.task == "regression" else ["accuracy"]
+
+
+def output_fit(dataset) -> tuple[int, str]:
+    """``(units, activation)`` of an output layer that fits ``dataset``'s targets: one linear unit per target value
+    for a regression, one softmax unit per class otherwise."""
+    if dataset.task == "regression":
+        return int(dataset.num_outputs), "linear"
+    return int(dataset.num_classes), "softmax"
+
+
+def fit_problem(model, dataset) -> tuple[str, tuple | None]:
+    """``(why, fix)``: why ``model`` cannot train on ``dataset`` ("" when it can), and what would fix it:
+    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer, or None."""
+    if model is None:
+        return "the network is not valid", None
+    if dataset is None:
+        return "choose a data set", None
+    want = tuple(dataset.input_shape)
+    have = tuple(model.input_shape[1:])
+    if want != have:
+        return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
+                f"set the input shape to {want}"), ("input", want)
+    allowed, hidden, _suggested = loss_choices(model, dataset)
+    if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
+        return next(iter(hidden.values())), ("output", *output_fit(dataset))
+    return "", None

@@ -1,0 +1,183 @@
+"""The main window's docks: adding one (with its View toggle and its place in the default layout) and the default
+layout's proportions, which the first launch and View ▸ Reset Layout both use.
+
+The default layout: a left column (layer palette, data), a right column (inspector, training settings, summary,
+predict) next to the canvas, and a full-width bottom row of training plots about a third of the height.
+:class:`DockLayoutMixin` is mixed into :class:`~nnviz.ui.main_window.MainWindow`; it keeps ``docks`` (name →
+``(dock, area, tabify_with)``) and ``_dock_hints`` (name → share, min_length, front, visible), both created by the
+window, and emits the window's ``layout_reset``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+
+
+class DockLayoutMixin:
+    """Docks and the default layout for a ``QMainWindow`` (see the module's doc)."""
+
+    def add_dock(self, widget: QWidget, title: str | None = None, area=Qt.DockWidgetArea.RightDockWidgetArea,
+                 object_name: str | None = None, tabify_with: str | None = None, share: float = 1.0,
+                 min_length: int = 0, front: bool = False, visible: bool = True) -> QDockWidget:
+        """Add ``widget`` as a dock; its show/hide toggle goes into View, its place into the saved layout.
+
+        ``widget`` may also be a ready ``QDockWidget`` (its title and objectName are kept), and the area
+        may be given as the second argument: ``add_dock(dock, Qt.RightDockWidgetArea)``.
+
+        The default layout (first launch and View ▸ Reset Layout) puts the dock in ``area``, in a tab group
+        with the dock named ``tabify_with`` if given; ``share`` is its part of the area's length (the
+        height of a side column, the width of the bottom row) relative to the area's other docks (a tab
+        group counts once, with its first dock's share), but at least ``min_length`` pixels when the area has
+        room for that; ``front`` makes it the tab shown of its group;
+        ``visible=False`` keeps it hidden until asked for.
+        """
+        if isinstance(title, Qt.DockWidgetArea):
+            area, title = title, None
+        if isinstance(widget, QDockWidget):
+            dock = widget
+            title = title or dock.windowTitle() or "Panel"
+            object_name = object_name or dock.objectName()
+        else:
+            dock = QDockWidget(title or widget.windowTitle() or "Panel", self)
+            dock.setWidget(widget)
+            title = dock.windowTitle()
+        object_name = object_name or "dock" + "".join(w.capitalize() for w in title.split())
+        dock.setObjectName(object_name)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        if tabify_with and tabify_with in self.docks:
+            self.tabifyDockWidget(self.docks[tabify_with][0], dock)
+        self.docks[object_name] = (dock, area, tabify_with)
+        self._dock_hints[object_name] = {"share": float(share), "min_length": int(min_length), "front": bool(front),
+                                         "visible": bool(visible)}
+        if front:
+            dock.raise_()
+        toggle = dock.toggleViewAction()
+        toggle.setObjectName("actionToggle" + object_name[0].upper() + object_name[1:])
+        toggle.setText(title)
+        self.menu("View").insertAction(self._dock_toggles_end, toggle)
+        return dock
+
+    # the default layout, as shares of the window: the left column (layer palette, data), the right column
+    # (inspector, settings) and the bottom row (the training plots); docks never go below their minimum size
+    LEFT_SHARE, LEFT_MAX = 0.23, 440
+    RIGHT_SHARE, RIGHT_MIN, RIGHT_MAX = 0.24, 340, 470
+    BOTTOM_SHARE, BOTTOM_MIN = 0.345, 230
+    #: below this window height the palette and the data panel take turns in the left column (tabs): stacked,
+    #: the data panel would keep about 100 px under the palette's tiles
+    SHORT_HEIGHT = 820
+
+    def reset_layout(self) -> None:
+        """Every dock back to its default place and size (as on the first launch), docked."""
+        size = self.size()
+        self._share_left_column(rearrange=False)
+        for dock, _area, _tab in self.docks.values():   # all out first: no half-built layout that needs more room
+            dock.hide()                                  # than the window has (which would grow the window)
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+        for name, (dock, area, tab_with) in self.docks.items():
+            self.addDockWidget(area, dock)
+            dock.hide()
+            if tab_with and tab_with in self.docks:
+                self.tabifyDockWidget(self.docks[tab_with][0], dock)
+        for name, (dock, _area, _tab) in self.docks.items():
+            dock.setVisible(self._dock_hints.get(name, {}).get("visible", True))
+        if self.size() != size and not self.isMaximized() and not self.isFullScreen():
+            self.resize(size)
+        self._raise_front_docks()
+        self.apply_default_sizes()
+        self.layout_reset.emit()
+
+    def _raise_front_docks(self) -> None:
+        for name, (dock, _area, _tab) in self.docks.items():
+            if self._dock_hints.get(name, {}).get("front"):
+                dock.raise_()
+
+    def _dock_groups(self, area) -> list[tuple[QDockWidget, float, int]]:
+        """The visible docks of ``area`` in the order they were added, one per tab group, with the group's share
+        and minimum length."""
+        groups: dict[str, tuple[QDockWidget, float, int]] = {}
+        for name, (dock, a, tab_with) in self.docks.items():
+            if a != area or dock.isHidden() or dock.isFloating():
+                continue
+            root = name
+            while self.docks.get(root, (None, None, None))[2] in self.docks:
+                root = self.docks[root][2]
+            if root not in groups:
+                hints = self._dock_hints.get(root, {})
+                groups[root] = (dock, hints.get("share", 1.0), hints.get("min_length", 0))
+        return list(groups.values())
+
+    @staticmethod
+    def _split(length: int, groups) -> list[int]:
+        """``length`` pixels shared out by the groups' shares, a group's minimum length first when there is room."""
+        fixed = {i: m for i, (_d, share, m) in enumerate(groups)
+                 if m and m > length * share / (sum(s for _d, s, _m in groups) or 1.0)}
+        if sum(fixed.values()) >= length:
+            fixed = {}
+        rest = length - sum(fixed.values())
+        total = sum(share for i, (_d, share, _m) in enumerate(groups) if i not in fixed) or 1.0
+        return [fixed[i] if i in fixed else max(1, int(rest * share / total))
+                for i, (_d, share, _m) in enumerate(groups)]
+
+    def apply_default_sizes(self) -> None:
+        """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
+        training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
+        self._share_left_column()
+        width, height = self.width(), self.height()
+        areas = Qt.DockWidgetArea
+        left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
+                                                             areas.BottomDockWidgetArea))
+        if left:
+            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE), self.LEFT_MAX)],
+                             Qt.Orientation.Horizontal)
+        if right:
+            self.resizeDocks([right[0][0]], [max(self.RIGHT_MIN, min(int(width * self.RIGHT_SHARE),
+                                                                      self.RIGHT_MAX))], Qt.Orientation.Horizontal)
+        if bottom:
+            self.resizeDocks([bottom[0][0]], [max(self.BOTTOM_MIN, int(height * self.BOTTOM_SHARE))],
+                             Qt.Orientation.Vertical)
+        for groups, orientation, length in ((left, Qt.Orientation.Vertical, height),
+                                            (right, Qt.Orientation.Vertical, height),
+                                            (bottom, Qt.Orientation.Horizontal, width)):
+            if len(groups) > 1:
+                self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
+
+    _size_docks = apply_default_sizes
+
+    def _share_left_column(self, rearrange: bool = True) -> None:
+        """The default layout for the window's height: palette and data panel stacked in the left column, or
+        on a short window (``SHORT_HEIGHT``) tabs of one dock, the palette in front, each with the whole column.
+        ``rearrange=False`` only records it, for Reset Layout to rebuild."""
+        if "dockData" not in self.docks or "dockPalette" not in self.docks:
+            return
+        data, area, partner = self.docks["dockData"]
+        palette = self.docks["dockPalette"][0]
+        wanted = "dockPalette" if self.height() < self.SHORT_HEIGHT else None
+        if partner == wanted:
+            return
+        self.docks["dockData"] = (data, area, wanted)   # what Reset Layout rebuilds, and how the column is sized
+        if not rearrange or data.isFloating() or palette.isFloating() or \
+                self.dockWidgetArea(data) != self.dockWidgetArea(palette):
+            return
+        if wanted:
+            self.tabifyDockWidget(palette, data)
+            palette.raise_()
+        else:   # out of the tabs, back under the palette
+            self.removeDockWidget(data)
+            self.addDockWidget(area, data)
+            data.show()
+
+    def fit_to_screen(self) -> None:
+        """The first launch: the whole available screen (maximized where a window manager does that)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return
+        self.setGeometry(screen.availableGeometry())
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def has_saved_layout(self) -> bool:
+        return self.settings.value("window/geometry") is not None

@@ -1,0 +1,229 @@
+"""The main window's file lifecycle: New, Open, Save, Save As, Open Recent, File ▸ Examples, the unsaved-changes
+prompt and the recovery of an autosave left by a crash.
+
+:class:`ProjectFilesMixin` is mixed into :class:`~nnviz.ui.main_window.MainWindow`; it uses the window's
+``document``, ``settings``, ``autosave``, ``layer_view``, ``neuron_view``, ``menu()``, ``show_error()`` and
+``status_message()``. Its dialogs go through small methods (``ask_save_changes``, ``ask_open_path``,
+``ask_save_path``, ``ask_recover``) so tests can replace them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from nnviz.io.examples import list_examples
+from nnviz.session.autosave import AutosaveManager
+
+FILE_FILTER = "nnviz projects (*.nnviz);;All files (*)"
+MAX_RECENT = 10
+
+
+class ProjectFilesMixin:
+    """New / open / save / recent / examples / autosave recovery for a main window (see the module's doc)."""
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to replace or close the project (saved, discarded or unmodified)."""
+        if not self.document.is_modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_project(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.new()
+        self.layer_view.fit_to_view()
+        self.status_message("New project")
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path = self.ask_open_path()
+        return self.open_file(path, ask=False) if path else False
+
+    def open_file(self, path: str, ask: bool = True, as_example: bool = False) -> bool:
+        """Open ``path``; on any problem show it and keep the current project. ``as_example`` opens an
+        untitled copy (Save then asks where)."""
+        if ask and not self.maybe_save():
+            return False
+        from nnviz.io.project import ProjectError, load_project
+        try:
+            project = load_project(path)
+            self.document.load_project(project, "" if as_example else os.path.abspath(path))
+        except ProjectError as exc:
+            self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
+            return False
+        except (ValueError, TypeError, KeyError, OSError) as exc:
+            self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
+            return False
+        if not as_example:
+            self._add_recent(os.path.abspath(path))
+        self.layer_view.select_indices([])
+        self.layer_view.fit_to_view()
+        if self.neuron_view.isVisible():
+            self.neuron_view.fit_to_view()
+        self.status_message(f"Opened {self.document.title}")
+        return True
+
+    def open_example(self, path: str) -> bool:
+        return self.open_file(path, ask=True, as_example=True)
+
+    def save(self) -> bool:
+        if not self.document.path:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path = self.ask_save_path()
+        if not path:
+            return False
+        if not path.endswith(".nnviz"):
+            path += ".nnviz"
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        from nnviz.io.project import ProjectError, save_project
+        try:
+            save_project(path, self.document.to_project())
+        except (ProjectError, OSError, ValueError) as exc:
+            self.show_error("Cannot save the project", f"{os.path.basename(path)} was not written:\n\n{exc}")
+            return False
+        self.document.mark_saved(os.path.abspath(path))
+        self._add_recent(os.path.abspath(path))
+        self.status_message(f"Saved {os.path.basename(path)}")
+        return True
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str) -> None:
+        files = [p for p in self.recent_files() if p != path]
+        files.insert(0, path)
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.menu("File/Open Recent")
+        menu.clear()
+        files = self.recent_files()
+        for i, path in enumerate(files):
+            a = menu.addAction(f"&{i + 1}  {os.path.basename(path)}" if i < 9 else os.path.basename(path))
+            a.setObjectName(f"actionRecent{i}")
+            a.setToolTip(path)
+            a.setStatusTip(path)
+            a.triggered.connect(lambda _c=False, p=path: self._open_recent(p))
+        if files:
+            menu.addSeparator()
+            clear = menu.addAction("Clear Recent")
+            clear.setObjectName("actionClearRecent")
+            clear.triggered.connect(self._clear_recent)
+        else:
+            empty = menu.addAction("No recent projects")
+            empty.setEnabled(False)
+
+    def _open_recent(self, path: str) -> None:
+        if not os.path.exists(path):
+            self.settings.setValue("recent_files", [p for p in self.recent_files() if p != path])
+            self._fill_recent_menu()
+            self.show_error("Cannot open the project", f"{path} no longer exists.")
+            return
+        self.open_file(path)
+
+    def _clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self._fill_recent_menu()
+
+    def _fill_examples_menu(self) -> None:
+        menu = self.menu("File/Examples")
+        menu.clear()
+        menu.setToolTipsVisible(True)   # each example's description
+        found = list_examples()
+        for example in found:
+            a = menu.addAction(example.title)
+            a.setObjectName(f"actionExample_{example.name}")
+            tip = f"Open the example '{example.title}' as a new, untitled project"
+            a.setStatusTip(tip)
+            a.setToolTip(example.description or tip)
+            a.triggered.connect(lambda _c=False, p=example.path: self.open_example(p))
+        if not found:
+            empty = menu.addAction("No examples installed")
+            empty.setEnabled(False)
+
+    # ================================================================== autosave recovery
+    def _on_autosave_failed(self, message: str) -> None:
+        self.status_message(f"Autosave failed: {message}")
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest autosave left behind. True if one was restored."""
+        entries = self.autosave.orphans()
+        if not entries:
+            return False
+        entry = entries[0]
+        answer = self.ask_recover(entry)
+        if answer == "later":
+            return False
+        if answer != "recover":
+            for e in entries:
+                AutosaveManager.discard(e)
+            return False
+        from nnviz.io.project import ProjectError, load_project
+        try:
+            project = load_project(entry.project_path)
+            self.document.load_project(project, entry.original_path)
+        except (ProjectError, ValueError, OSError) as exc:
+            self.show_error("Cannot recover the project", f"The autosaved project cannot be opened:\n\n{exc}")
+            return False
+        self.document.mark_modified()
+        AutosaveManager.discard(entry)
+        self.layer_view.fit_to_view()
+        self.status_message("Recovered the autosaved project: save it to keep it")
+        return True
+
+    # ================================================================== dialogs (replaceable in tests)
+    def ask_save_changes(self) -> str:
+        """"save", "discard" or "cancel"."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"“{self.document.title}” has unsaved changes. Save them first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        result = box.exec()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(result), "cancel")
+
+    def ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), FILE_FILTER)
+        return path
+
+    def ask_save_path(self) -> str:
+        from nnviz.ui.image_export import safe_file_name
+        start = self.document.path or os.path.join(self._last_dir(),
+                                                    safe_file_name(self.document.title, "Untitled") + ".nnviz")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
+        return path
+
+    def ask_recover(self, entry) -> str:
+        """"recover", "discard" or "later"."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
+                          "nnviz did not close properly last time. An autosaved project was found:\n\n"
+                          f"{entry.describe()}\n\nRecover it?", QMessageBox.StandardButton.NoButton, self)
+        rec = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        dis = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        clicked = box.clickedButton()
+        return "recover" if clicked is rec else "discard" if clicked is dis else "later"
+
+    def _last_dir(self) -> str:
+        if self.document.path:
+            return os.path.dirname(self.document.path)
+        files = self.recent_files()
+        return os.path.dirname(files[0]) if files else os.path.expanduser("~")
