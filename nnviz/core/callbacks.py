@@ -373,7 +373,8 @@ class ProgbarLogger(Callback):
         elif self.verbose == 2:
             print(f"{steps}/{steps} - {elapsed:.0f}s - {format_logs(logs or {})}", file=self.out)
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss) and not getattr(self, "_warned", False):
+        if (loss is not None and not math.isfinite(loss) and not getattr(self, "_warned", False)
+                and not self.model.stop_training):  # (a callback that stopped training has said why)
             self._warned = True  # Keras trains on regardless; say once what happened and what would stop it
             opt = getattr(self.model, "optimizer", None)
             lr = getattr(opt, "learning_rate", None)
