@@ -17,6 +17,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 
 class Callback:
     """Override any of the ``on_*`` methods. Set ``self.model.stop_training = True`` to stop."""
@@ -159,6 +161,25 @@ class Divergence:
                 f"{format_learning_rate(suggest_learning_rate(lr))} instead of {format_learning_rate(lr)}.")
 
 
+def average_guess_loss(model, y) -> float:
+    """The loss of a network that always predicts the average of ``y`` (the class frequencies for a classifier):
+    the loss any training should beat, as the scale a rising loss is measured on. NaN when it does not apply."""
+    try:
+        loss, out = model.loss, tuple(model.output_shape[1:])
+        y = np.asarray(y)
+        n = len(y)
+        if loss.name == "sparse_categorical_crossentropy":
+            y = y.reshape(n).astype(np.int64)
+            mean = np.bincount(y, minlength=out[-1]) / n
+        else:
+            y = y.reshape((n,) + out).astype(model.dtype)
+            mean = y.mean(axis=0)
+        value = float(loss(y, np.broadcast_to(mean.astype(model.dtype), (n,) + out)))
+    except Exception:  # noqa: BLE001 - a loss or labels this does not fit: no floor, the starting loss alone
+        return float("nan")
+    return value if math.isfinite(value) else float("nan")
+
+
 def weights_are_finite(model) -> bool:
     """True when every weight of ``model`` is finite (one sum per array: NaN and infinity both survive a sum)."""
     try:
@@ -181,7 +202,9 @@ class DivergenceGuard(Callback):
     after it is the user's choice.
 
     The starting loss is measured on ``reference`` (``(x, y)``, at most ``REFERENCE_SAMPLES`` of them) when
-    training begins, else taken from the first batch (its loss is computed before the first update). Once it is
+    training begins, else taken from the first batch (its loss is computed before the first update). With
+    reference data the line is never below the loss of always guessing the average (:func:`average_guess_loss`):
+    training on from well-trained weights wobbles far above their tiny loss without diverging. Once it is
     known, later ``fit`` calls with the same guard compare with it too; :meth:`reset` forgets it (new weights)
     and :meth:`rearm` forgets only the epochs counted so far (a new learning rate).
 
@@ -198,6 +221,7 @@ class DivergenceGuard(Callback):
         self.on_diverged = on_diverged
         self.divergence: Divergence | None = None
         self.start_loss = float("nan")
+        self.average_loss = float("nan")
         self._good = None
         self._epoch = 0
         self._since_check = 0
@@ -236,7 +260,15 @@ class DivergenceGuard(Callback):
         except Exception:  # noqa: BLE001 - no reference, no rising-loss check; fit itself says what does not fit
             return float("nan")
         self.start_loss = float(logs.get("loss", float("nan")))
+        self.average_loss = average_guess_loss(self.model, y[:n])
         return self.start_loss
+
+    @property
+    def rising_reference(self) -> float:
+        """What a rising loss is compared with: the starting loss, but never less than the loss of always guessing
+        the average (when known), so a well-trained network's small wobbles are no divergence."""
+        start, floor = self.start_loss, self.average_loss
+        return max(start, floor) if math.isfinite(floor) else start
 
     def checkpoint(self, batch: int | None = None) -> bool:
         """Check the weights: finite, they become the state a divergence restores (True); otherwise diverge."""
@@ -277,17 +309,21 @@ class DivergenceGuard(Callback):
     def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
         start = self.start_loss
-        if loss is None or not math.isfinite(loss) or not math.isfinite(start) or start <= 0 or not self._rising_armed:
+        ref = self.rising_reference
+        if loss is None or not math.isfinite(loss) or not math.isfinite(ref) or ref <= 0 or not self._rising_armed:
             return
         above = self._above
-        above.append(loss > RISING_FACTOR * start)
+        above.append(loss > RISING_FACTOR * ref)
         in_a_row = len(above) >= RISING_EPOCHS and all(list(above)[-RISING_EPOCHS:])
         if not in_a_row and sum(above) < OSCILLATING_EPOCHS:
             return
         how = "for %d epochs in a row" % RISING_EPOCHS if in_a_row else \
             "in %d of the last %d epochs" % (sum(above), len(above))
-        self._diverge("rising", f"the loss rose to {loss:.3g} after epoch {epoch + 1}, against {start:.3g} when "
-                                f"training started (above {RISING_FACTOR:g} times that {how})")
+        against = f"against {start:.3g} when training started"
+        if ref > start:
+            against += f" and {ref:.3g} for always guessing the average"
+        self._diverge("rising", f"the loss rose to {loss:.3g} after epoch {epoch + 1}, {against} (above "
+                                f"{RISING_FACTOR:g} times that {how})")
 
     def _diverge(self, kind: str, what: str) -> None:
         from nnviz.core.state import restore_state

@@ -181,3 +181,36 @@ def test_learning_rate_limits_in_the_message_are_the_real_ones():
 def test_suggested_learning_rate_is_a_tenth_rounded():
     assert suggest_learning_rate(10) == 1 and suggest_learning_rate(0.03) == pytest.approx(0.003)
     assert suggest_learning_rate(1e6) == 1e5 and suggest_learning_rate(0.0047) == pytest.approx(0.0005)
+
+
+def test_training_on_from_well_trained_weights_is_measured_against_guessing_the_average(xor):
+    """A trained XOR's loss is ~0.01: Adam's wobbles took it 5 times that for 3 epochs and the CLI stopped a healthy
+    run. The line is never below 1.5 times the loss of always guessing the average; a wild rate still crosses it."""
+    model, config = xor_example("adam", 0.03)
+    ds = catalog.load("xor", n_points=500, noise=0.0, train_ratio=50.0, seed=0)
+    fit(model, ds, config, epochs=60)
+    for _ in range(2):
+        guard = DivergenceGuard(reference=(ds.x_train, ds.y_train), verbose=0)
+        fit(model, ds, config, epochs=60, callbacks=[guard])
+        assert guard.divergence is None and guard.start_loss < 0.1
+        assert guard.average_loss == pytest.approx(np.log(2), abs=0.01)      # balanced classes: ln 2
+    model.optimizer = SGD(10.0)
+    guard = DivergenceGuard(reference=(ds.x_train, ds.y_train), verbose=0)
+    fit(model, ds, dataclasses.replace(config, optimizer="sgd", learning_rate=10.0), epochs=40, callbacks=[guard])
+    assert guard.divergence is not None and guard.divergence.kind == "rising"
+    assert "for always guessing the average" in guard.divergence.message()
+
+
+def test_the_average_guess_loss_per_kind_of_loss():
+    from nnviz.core.callbacks import average_guess_loss
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(3.0, 2.0, size=(400, 1)).astype(np.float32)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    assert average_guess_loss(model, y) == pytest.approx(float(y.var()), rel=1e-4)
+    labels = np.repeat(np.arange(4), 50)
+    model = Sequential([Dense(4, activation="softmax", input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert average_guess_loss(model, labels) == pytest.approx(np.log(4), rel=1e-4)
+    assert np.isnan(average_guess_loss(model, np.zeros((3, 7))))              # labels it cannot read: no floor
