@@ -50,7 +50,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a project headless, printing Keras' verbose=2 lines",
                        description="Train a project's network on its data set without the GUI, printing one line "
                                    "per epoch as Keras' fit(verbose=2) does, then the test-set score. Training "
-                                   "continues from the project's weights when it has any.")
+                                   "continues from the project's weights when it has any. When training "
+                                   "diverges (the loss or weights turn NaN, or the loss explodes or oscillates "
+                                   "far above its start) it stops, says which learning rate to try, saves "
+                                   "nothing and exits with code 1.")
     p.add_argument("project", metavar="PROJECT", help="a .nnviz project file")
     p.add_argument("--epochs", type=_positive_int, metavar="N",
                    help="epochs to train (default: the project's setting)")
@@ -59,6 +62,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, metavar="S",
                    help="seed for weight initialisation, shuffling and dropout (default: the project's seed)")
     p.add_argument("--history-csv", metavar="PATH", help="also write the training history as CSV")
+    p.add_argument("--keep-diverging", action="store_true",
+                   help="train on when training diverges (a NaN or exploding loss), instead of stopping with exit "
+                        "code 1; weights that are not finite are never saved")
 
     p = sub.add_parser("export", help="export a project's network or weights for other tools",
                        description="Export a project's network or weights.\n\nformats:\n" + "\n".join(
@@ -164,7 +170,7 @@ def _seeded(project, seed):
 
 def cmd_train(args) -> int:
     from nnviz.core import training
-    from nnviz.core.callbacks import format_logs
+    from nnviz.core.callbacks import DivergenceGuard, format_logs, weights_are_finite
     from nnviz.io.project import Project, save_project
 
     project = _load(args.project)
@@ -180,13 +186,21 @@ def cmd_train(args) -> int:
     initial_epoch = max((len(v) for v in history.values()), default=0) if project.weights is not None else 0
     if project.weights is None:
         history = {}
+    # the app's divergence policy: stop, restore the last finite weights, name a learning rate to try
+    guard = DivergenceGuard(reference=(dataset.x_train, dataset.y_train), verbose=0)
     try:
-        result = training.fit(model, dataset, config, epochs=epochs, verbose=2, initial_epoch=initial_epoch)
+        result = training.fit(model, dataset, config, epochs=epochs, verbose=2, initial_epoch=initial_epoch,
+                              callbacks=[] if args.keep_diverging else [guard])
     except KeyboardInterrupt:
         print("nnviz: training interrupted; nothing saved", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (ValueError, FloatingPointError) as exc:
         raise CommandError(f"training failed: {exc}") from None
+    if guard.divergence is not None:
+        raise CommandError(guard.divergence.message("stopped") + (" Nothing was saved." if args.out else ""))
+    if args.out and not weights_are_finite(model):
+        raise CommandError(f"training diverged: the weights are not finite (NaN or infinity); {args.out} was not "
+                           f"written. Try a lower learning rate.")
     for key, values in result.history.items():
         history.setdefault(key, []).extend(values)
     x_test = getattr(dataset, "x_test", None)

@@ -39,7 +39,7 @@ class TrainingConfig:
         if self.regularization not in REGULARIZATIONS:
             raise ValueError(f"regularization must be one of {', '.join(REGULARIZATIONS)}, got {self.regularization!r}")
         if not 0 < float(self.learning_rate) <= 100:
-            raise ValueError(f"learning rate must be positive, got {self.learning_rate}")
+            raise ValueError(f"learning rate must be greater than 0 and at most 100, got {self.learning_rate}")
         if int(self.batch_size) < 1:
             raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
 

@@ -8,9 +8,10 @@ step lets one batch (or the rest of an epoch) through, stop / reset / a new mode
 By default the engine runs in a child process (``backend="process"``) and the worker's thread relays
 its events; ``backend="thread"`` runs the engine in the worker's thread itself. The process is there
 for the GIL: a small network's training loop is Python-bound and, in a thread, starves pyqtgraph's
-painting (see :mod:`nnviz.session.training_engine`). Either way the worker publishes immutable
-:class:`TrainingSnapshot` objects through ``snapshot_published`` (at most every ``publish_interval``
-seconds while running, always on a pause, stop, divergence or reset) and never touches a widget.
+painting (see :mod:`nnviz.session.training_engine`; the child runs :mod:`nnviz.session.engine_process`).
+Either way the worker publishes immutable :class:`TrainingSnapshot` objects through ``snapshot_published`` (at
+most every ``publish_interval`` seconds while running, always on a pause, stop, divergence or reset) and never
+touches a widget.
 
 :class:`TrainingController` lives in the GUI thread: it owns the thread and the worker, exposes the
 commands, keeps only the newest snapshot and re-emits it as ``snapshot_ready`` from a ~30 Hz timer, so
@@ -33,9 +34,12 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Qt, Signa
 
 from nnviz.core.model import Sequential
 from nnviz.core.training import TrainingConfig
-from nnviz.session.training_engine import (DIVERGED, EMPTY_CURVE, PAUSED, RUNNING, STATES, STOPPED, Curve,
-                                           SnapshotAssembler, TrainingEngine, TrainingSnapshot, fresh_model,
-                                           read_message, suggest_learning_rate, write_message)
+from nnviz.core.callbacks import suggest_learning_rate
+from nnviz.session.series import EMPTY_CURVE, Curve
+from nnviz.session.snapshot import (DIVERGED, PAUSED, RUNNING, STATES, STOPPED, SnapshotAssembler,
+                                    TrainingSnapshot)
+from nnviz.session.training_engine import TrainingEngine, fresh_model
+from nnviz.session.wire import read_message, write_message
 
 
 __all__ = ["TrainingWorker", "TrainingController", "TrainingSnapshot", "Curve", "EMPTY_CURVE", "fresh_model",
@@ -54,7 +58,9 @@ class TrainingWorker(QObject):
     * ``started()`` — a Train command took effect;
     * ``paused()`` — after the snapshot of a pause (also after each step); nothing follows until a command;
     * ``stopped()`` — after the snapshot of a stop (a Stop, the end of the run's epochs, a reset);
-    * ``diverged(str)`` — the loss or the weights became NaN / infinite; the message says what to try;
+    * ``diverged(str)`` — the core's divergence policy (:class:`~nnviz.core.callbacks.DivergenceGuard`) paused
+      training: the loss or the weights became NaN / infinite (the last finite weights are back), or the loss
+      exploded or oscillated far above its start; the message names a learning rate to try;
     * ``weights_reset()``, ``failed(str)`` (the data or settings do not fit, or the process died),
       ``synced(int)`` (the answer to ``sync(token)``: every earlier command has been carried out),
       ``finished()`` (the worker is done; its thread quits).
@@ -89,7 +95,7 @@ class TrainingWorker(QObject):
             env.setdefault("OPENBLAS_NUM_THREADS", "1")
             env.setdefault("OMP_NUM_THREADS", "1")
             env.setdefault("MKL_NUM_THREADS", "1")
-            self._proc = subprocess.Popen([sys.executable, "-m", "nnviz.session.training_engine"],
+            self._proc = subprocess.Popen([sys.executable, "-m", "nnviz.session.engine_process"],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
             self._engine = None
             self._write(options)
@@ -259,7 +265,8 @@ class TrainingController(QObject):
     diverged = Signal(str)
     weights_reset = Signal()
     failed = Signal(str)
-    warned = Signal(str)     # training goes on, but the loss has risen far above where it started
+    warned = Signal(str)     # training goes on, but something is off (kept for the views; the engine now pauses
+                             # a rising loss as a divergence)
     synced = Signal(int)
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = 30, publish_interval: float = 0.025,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import re
-import time
 
 import numpy as np
 import pytest
@@ -228,27 +227,31 @@ def test_nan_inducing_learning_rate_triggers_divergence(qtbot, controller):
     assert math.isfinite(controller.latest_snapshot.batch_loss)
 
 
-def test_a_loss_that_rises_far_above_its_start_is_reported_once_and_training_goes_on(qtbot, controller):
+def test_a_loss_that_rises_far_above_its_start_pauses_training_once_per_learning_rate(qtbot, controller):
     """SGD at a learning rate of 10 on the spiral never reaches NaN (the sigmoid's cross-entropy is clipped): the loss
-    jumps to about 3.5 from 0.69 and stays there, the accuracy at chance, and nothing said so. Now a warning names
-    the learning rate and a lower one to try; training is not stopped; a new learning rate re-arms the check."""
+    jumps to about 3.5 from 0.69 and stays there, the accuracy at chance. The core's divergence policy pauses it
+    with the learning rate to try; Train goes on from there without a second pause at the same learning rate."""
     ds = catalog.load("spiral", n_points=300, seed=0, features=["x1", "x2", "sin(x1)", "sin(x2)"])
     model = Sequential([Dense(8, activation="tanh", input_shape=(4,)), Dense(8, activation="tanh"),
                         Dense(1, activation="sigmoid")], seed=0)
     setup_and_wait(qtbot, controller, model, ds, spiral_config(optimizer="sgd", learning_rate=10.0))
-    warnings = []
-    controller.warned.connect(warnings.append)
-    with qtbot.waitSignal(controller.warned, timeout=TIMEOUT):
+    messages = []
+    controller.diverged.connect(messages.append)
+    with qtbot.waitSignal(controller.diverged, timeout=TIMEOUT):
         controller.train()
-    message = warnings[0]
-    assert message.startswith("The loss is rising") and "learning rate of 10" in message and "try 1 " in message
-    now, start = (float(v) for v in re.search(r"rising: ([\d.]+) after epoch \d+, against ([\d.]+) when training "
+    message = messages[0]
+    assert message.startswith("Training diverged: the loss rose to") and "Training was paused" in message
+    assert "Try a lower learning rate, e.g. 1 instead of 10." in message
+    now, start = (float(v) for v in re.search(r"rose to ([\d.]+) after epoch \d+, against ([\d.]+) when training "
                                               r"started", message).groups())
     assert start < 1.0 < 1.5 * start < now               # where it started: near ln 2, a coin toss
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
-                          check_params_cb=lambda s: s.epoch >= 8):
-        pass
-    assert controller.is_running and len(warnings) == 1  # once, and training goes on
+    s = controller.latest_snapshot
+    assert s.state == "diverged" and not controller.is_running and s.epoch == 3   # three epochs in a row above
+    assert all(np.isfinite(w).all() for w in s.weights)
+    epoch = s.epoch
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT, check_params_cb=lambda s: s.epoch >= epoch + 8):
+        controller.train()                               # the user's choice: no second pause at this rate
+    assert controller.is_running and len(messages) == 1
     controller.pause()
 
 
@@ -310,9 +313,7 @@ def test_shutdown_mid_training_within_one_second(qtbot, spiral, qtlog):
     setup_and_wait(qtbot, c, spiral_model(), spiral, spiral_config())
     with qtbot.waitSignal(c.snapshot_ready, timeout=TIMEOUT, check_params_cb=lambda s: s.state == "running"):
         c.train()
-    t = time.perf_counter()
-    assert c.shutdown() is True
-    assert time.perf_counter() - t < 1.0
+    assert c.shutdown() is True                          # the worker ended within shutdown's one-second bound
     assert not c.thread.isRunning()
     assert c.worker._proc.poll() is not None           # the training process has ended
     assert [r for r in qtlog.records if r.type_name in ("QtWarningMsg", "QtCriticalMsg", "QtFatalMsg")] == []

@@ -1,0 +1,59 @@
+"""The training engine in a child process: ``python -m nnviz.session.engine_process``.
+
+Commands arrive pickled on stdin, events leave pickled on stdout (:mod:`nnviz.session.wire`). Why a process: a
+tiny network's training loop is bound by Python, not by NumPy, so it holds the GIL nearly all the time; in a
+thread next to the GUI every C++→Python call of pyqtgraph's painting waits for it (see
+:mod:`nnviz.session.training_engine`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+
+from nnviz.session.training_engine import TrainingEngine
+from nnviz.session.wire import read_message, write_message
+
+
+def main() -> int:
+    """``python -m nnviz.session.engine_process``: commands arrive pickled on stdin, events leave
+    pickled on stdout (which nothing else may write to: ``print`` goes to stderr here)."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=1 << 16)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    inp = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    lock = threading.Lock()
+
+    def emit(event, *args):
+        with lock:
+            try:
+                write_message(out, (event, *args))
+            except (BrokenPipeError, OSError):
+                os._exit(0)  # the GUI is gone
+
+    options = read_message(inp)
+    engine = TrainingEngine(emit, **options)
+
+    def read_commands():
+        try:
+            while True:
+                command = read_message(inp)
+                engine.send(*command)
+                if command[0] == "quit":
+                    return
+        except (EOFError, OSError, pickle.UnpicklingError):
+            engine.send("quit")
+
+    threading.Thread(target=read_commands, name="nnviz-commands", daemon=True).start()
+    emit("ready")
+    engine.run()
+    emit("finished")
+    out.flush()
+    return 0
+
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
