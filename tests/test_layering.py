@@ -30,7 +30,8 @@ FORBIDDEN_PACKAGES = {
     "session": {"PySide6.QtWidgets", "pyqtgraph"},
 }
 #: session modules that are Qt-free by design (the document's architecture and weight store, the training engine)
-QT_FREE = {"nnviz.session.architecture", "nnviz.session.training_engine"}
+QT_FREE = {"nnviz.session.architecture", "nnviz.session.training_engine", "nnviz.session.series",
+           "nnviz.session.snapshot", "nnviz.session.wire", "nnviz.session.engine_process"}
 #: the named exceptions: (module, enclosing function, imported module prefix)
 ALLOWED = {
     ("nnviz.core.model", "Sequential.save_weights", "nnviz.io"),
