@@ -7,9 +7,10 @@
     stepper.apply()                            # at the end: exactly what train_on_batch does
 
 Everything shown comes from a :class:`~nnviz.core.trace.BackpropTrace` of the model on one sample: the
-stepper computes nothing itself. What is stepped (model, sample, granularity, trace, position, the worked
-example) is a :class:`~nnviz.session.stepper_session.StepperSession`; this panel shows it. What is on screen is a function of ``(trace, index)`` only, so going
-back and forth always shows the same view.
+stepper computes nothing itself. What is on screen is a function of ``(trace, index)`` only, so going
+back and forth always shows the same view. What is stepped (model, sample, granularity, trace, position,
+the worked example) is a :class:`~nnviz.session.stepper_session.StepperSession`; this panel shows it, with
+its control bar (``controls``), its views (``step_view``) and its playback (``playback``).
 
 Signals: ``step_changed(int)``, ``trace_changed()``, ``update_applied(AppliedUpdate)`` (after Apply: the
 model's weights and optimizer are where ``train_on_batch`` would have put them), ``update_discarded()``,
@@ -22,22 +23,18 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
-                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from nnviz.core.trace import GRANULARITIES, PHASES, StaleTraceError, WeightUpdate, format_number
+from nnviz.core.trace import GRANULARITIES, PHASES, StaleTraceError, format_number
 from nnviz.session.stepper_session import (UNIT_STEP_DEFAULT_LIMIT, UNIT_STEP_LIMIT, AppliedUpdate,  # noqa: F401
                                            StepperSession, model_target, unit_step_count)
 from nnviz.ui import theme
-from nnviz.ui.stepper.diagram import DiagramPanel
-from nnviz.ui.stepper.flow_layout import FlowLayout
-from nnviz.ui.stepper.formula_view import FormulaView, phase_color
+from nnviz.ui.stepper.controls import GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls  # noqa: F401
+from nnviz.ui.stepper.formula_view import phase_color
 from nnviz.ui.stepper.playback import SPEEDS, Playback  # noqa: F401
 from nnviz.ui.stepper.sample_fields import MAX_FIELDS, SampleFields  # noqa: F401
-from nnviz.ui.stepper.value_table import QUANTITIES, ValueTable
+from nnviz.ui.stepper.step_view import StepView
 
-GRANULARITY_LABELS = {"unit": "Unit by unit", "layer": "Layer by layer", "phase": "Phase by phase"}
-PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
 SOURCE_LABELS = {"train": "Training set", "test": "Test set", "typed": "Typed in", "example": "Worked example"}
 
 
@@ -61,7 +58,6 @@ class StepperWidget(QWidget):
         self._dirty = False
         self.lazy = False                # True: recompute only while visible (the main window's dock)
         self._splitter_sized = False
-        self._sized_rows = -1
         self._message = ""
         self._build_ui()
         self._update_controls()
@@ -84,120 +80,34 @@ class StepperWidget(QWidget):
         bl.addWidget(self.back_button)
         self.banner.setVisible(False)
 
-        # ---- sample row
-        self.source_combo = QComboBox(self)
-        self.source_combo.setObjectName("sampleSourceCombo")
-        self.source_combo.setToolTip("Where the sample comes from")
-        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.source_combo.activated.connect(self._on_source_combo_activated)
-        self.sample_spin = QSpinBox(self)
-        self.sample_spin.setObjectName("sampleSpin")
-        self.sample_spin.setPrefix("#")
-        self.sample_spin.setKeyboardTracking(False)
-        self.sample_spin.setToolTip("Which sample of the set (0 is the first)")
-        self.sample_spin.valueChanged.connect(self._on_sample_spin_value_changed)
-        self.sample_fields = SampleFields(self)
-        self.sample_fields.edited.connect(self._on_sample_fields_edited)
-        self.granularity_combo = QComboBox(self)
-        self.granularity_combo.setObjectName("granularityCombo")
-        for g in GRANULARITIES:
-            self.granularity_combo.addItem(GRANULARITY_LABELS[g], g)
-        self.granularity_combo.setToolTip("How much each step covers: one unit (or weight), one layer, or a "
-                                          "whole phase")
-        self.granularity_combo.activated.connect(self._on_granularity_combo_activated)
-        self.sample_group = self._group("sampleGroup", self._caption("Sample"), self.source_combo, self.sample_spin,
-                                        8, self.sample_fields)
-        self.steps_group = self._group("stepsGroup", self._caption("Steps"), self.granularity_combo)
-
-        # ---- navigation row
-        self.prev_button = QPushButton("◀  Previous", self)
-        self.prev_button.setObjectName("previousButton")
-        self.prev_button.setToolTip("Previous step (←)")
-        self.prev_button.clicked.connect(self.previous)
-        self.next_button = QPushButton("Next  ▶", self)
-        self.next_button.setObjectName("nextButton")
-        self.next_button.setToolTip("Next step (→)")
-        self.next_button.clicked.connect(self.next)
-        self.playback = Playback(self)
-        self.playback.toggled.connect(self._on_playback_toggled)
-        self.playback.ticked.connect(self._on_playback_ticked)
+        # ---- the control bar
+        self.controls = StepperControls(self)
+        for name in PARTS:
+            setattr(self, name, getattr(self.controls, name))
         self.play_button, self.speed_slider, self.speed_label = (self.playback.play_button, self.playback.speed_slider,
                                                                  self.playback.speed_label)
         self.play_timer = self.playback.timer
-        self.phase_group = QButtonGroup(self)
-        self.phase_group.setExclusive(True)
-        self.phase_buttons: dict[str, QToolButton] = {}
-        phase_bar = QHBoxLayout()
-        phase_bar.setSpacing(0)
-        for phase in PHASES:
-            b = QToolButton(self)
-            b.setObjectName("phase" + phase.capitalize() + "Button")
-            b.setText(PHASE_LABELS[phase])
-            b.setCheckable(True)
-            b.setToolTip(f"Jump to the start of the {PHASE_LABELS[phase].lower()} phase")
+        self.source_combo.activated.connect(self._on_source_combo_activated)
+        self.sample_spin.valueChanged.connect(self._on_sample_spin_value_changed)
+        self.sample_fields.edited.connect(self._on_sample_fields_edited)
+        self.granularity_combo.activated.connect(self._on_granularity_combo_activated)
+        self.prev_button.clicked.connect(self.previous)
+        self.next_button.clicked.connect(self.next)
+        self.playback.toggled.connect(self._on_playback_toggled)
+        self.playback.ticked.connect(self._on_playback_ticked)
+        for phase, b in self.phase_buttons.items():
             b.clicked.connect(lambda _checked=False, p=phase: self.jump_to_phase(p))
-            self.phase_group.addButton(b)
-            self.phase_buttons[phase] = b
-            phase_bar.addWidget(b)
-        self.position_label = QLabel(self)
-        self.position_label.setObjectName("positionLabel")
-        self.position_label.setMinimumWidth(92)
-        self.position_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.apply_button = QPushButton("✔ Apply update", self)
-        self.apply_button.setObjectName("applyButton")
-        self.apply_button.setToolTip("Do this training step on the model: its weights (and optimizer) become what "
-                                     "train_on_batch would make them")
         self.apply_button.clicked.connect(self.apply)
-        self.discard_button = QPushButton("Discard", self)
-        self.discard_button.setObjectName("discardButton")
-        self.discard_button.setToolTip("Leave the model as it is and start this step over")
         self.discard_button.clicked.connect(self.discard)
-        self.nav_group = self._group("navGroup", self.prev_button, self.next_button, self.position_label)
-        self.play_group = self._group("playGroup", self.play_button, self.speed_slider, self.speed_label)
-        self.jump_group = self._group("jumpGroup", self._caption("Jump to"), phase_bar)
-        self.apply_group = self._group("applyGroup", self.discard_button, self.apply_button)
-        controls = FlowLayout(h_spacing=18, v_spacing=6)
-        controls.addWidget(self.sample_group)
-        controls.addWidget(self.steps_group, right=True)
-        controls.addBreak()
-        for g in (self.nav_group, self.play_group, self.jump_group):
-            controls.addWidget(g)
-        controls.addWidget(self.apply_group, right=True)
+        controls = self.controls.layout
+
 
         # ---- the views
-        self.diagram_panel = DiagramPanel(self)
-        self.diagram = self.diagram_panel.diagram
-        self.formula = FormulaView(self)
+        self.step_view = self.splitter = StepView(self)
+        self.diagram_panel, self.diagram = self.step_view.diagram_panel, self.step_view.diagram
+        self.formula, self.table, self.explanation = self.step_view.formula, self.step_view.table, \
+            self.step_view.explanation
         self.formula.number_hovered.connect(self.number_hovered)
-        self.table = ValueTable(self)
-        self.table_title = QLabel("Every unit's values so far", self)
-        self.table_title.setObjectName("tableTitle")
-        table_box = QWidget(self)
-        tl = QVBoxLayout(table_box)
-        tl.setContentsMargins(0, 4, 0, 0)
-        tl.setSpacing(2)
-        tl.addWidget(self.table_title)
-        tl.addWidget(self.table, 1)
-        self.explanation = QTextBrowser(self)
-        self.explanation.setObjectName("explanationBrowser")
-        self.explanation.setOpenExternalLinks(True)
-        self.explanation.setVisible(False)
-        right = self.right_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        right.setObjectName("stepperRightSplitter")
-        right.addWidget(self.formula)
-        right.addWidget(table_box)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setChildrenCollapsible(False)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("stepperSplitter")
-        self.splitter.addWidget(self.diagram_panel)
-        self.splitter.addWidget(right)
-        self.splitter.addWidget(self.explanation)
-        self.splitter.setStretchFactor(0, 9)
-        self.splitter.setStretchFactor(1, 11)
-        self.splitter.setStretchFactor(2, 7)
-        self.splitter.setChildrenCollapsible(False)
 
         self.status = QLabel(self)
         self.status.setObjectName("stepperStatus")
@@ -218,27 +128,6 @@ class StepperWidget(QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(slot)
         self._apply_style()
-
-    def _group(self, name: str, *items) -> QWidget:
-        """A row of controls that stays together when the control bar wraps."""
-        box = QWidget(self)
-        box.setObjectName(name)
-        lay = QHBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(6)
-        for item in items:
-            if isinstance(item, int):
-                lay.addSpacing(item)
-            elif isinstance(item, QWidget):
-                lay.addWidget(item)
-            else:
-                lay.addLayout(item)
-        return box
-
-    def _caption(self, text: str) -> QLabel:
-        label = QLabel(text, self)
-        label.setProperty("caption", True)
-        return label
 
     def _apply_style(self) -> None:
         c = theme.colors()
@@ -435,9 +324,8 @@ class StepperWidget(QWidget):
         ex = example if example is not None else worked_example()
         self.session.enter_example(ex)
         self._hide_status()   # ("Update discarded", "Update applied": about the network before, not this one)
-        self.explanation.setMarkdown(ex.explanation)
-        self.explanation.setVisible(True)
-        self._size_splitter()
+        self.step_view.set_explanation(ex.explanation)
+        self.step_view.size_parts()
         self.banner_label.setText(f"<b>Worked example:</b> {ex.title} — every number can be checked by hand.")
         self.banner.setVisible(True)
         self.back_button.setVisible(self.session.can_go_back)
@@ -462,7 +350,7 @@ class StepperWidget(QWidget):
 
     def _hide_example(self) -> None:
         """The worked example's banner and explanation go."""
-        self.explanation.setVisible(False)
+        self.step_view.set_explanation(None)
         self.banner.setVisible(False)
 
     def set_user_model(self, model, dataset=None) -> None:
@@ -566,86 +454,20 @@ class StepperWidget(QWidget):
 
     def _show_trace(self, message: str = "") -> None:
         self._message = message
-        self.diagram.set_trace(self.trace, self.feature_names)
-        if self.trace is None:
-            self.formula.set_step(None, message)
-            self.table.set_rows([])
-            self.highlight_changed.emit((), ())
-            self._update_controls()
-            return
-        self._show_step()
-        if self.table.rowCount() != self._sized_rows:
-            self._size_right_splitter()
-
-    def _size_right_splitter(self) -> None:
-        """The table as tall as its rows (at most half the height); the formula gets the rest."""
-        total = self.right_splitter.height()
-        if total < 100:
-            return
-        self._sized_rows = self.table.rowCount()
-        header = max(self.table.horizontalHeader().height(), self.table.horizontalHeader().sizeHint().height())
-        want = (header + self.table.verticalHeader().defaultSectionSize() * self._sized_rows
-                + 2 * self.table.frameWidth() + self.table_title.sizeHint().height() + 12)
-        table = min(max(want, 120), total // 2)
-        self.right_splitter.setSizes([total - table, table])
+        shown = self.step_view.show_trace(self.trace, self.index, self.feature_names, message)
+        self._step_shown(shown)
 
     def _show_step(self) -> None:
-        trace, i = self.trace, self.index
-        step = trace[i]
-        self.formula.set_step(step)
-        rows = trace.summary_table(i)
-        before = trace.summary_table(i - 1)
-        fresh = frozenset((r.layer, r.unit, q) for r, p in zip(rows, before) for q in QUANTITIES
-                          if getattr(r, q) is not None and getattr(p, q) is None)
-        units_by_layer = {}
-        for r in rows:
-            units_by_layer.setdefault(r.layer, []).append(r.unit)
-        current = set()
-        for n in step.highlights.nodes:
-            if n.role == "current":
-                current.update((n.layer, u) for u in (units_by_layer.get(n.layer, []) if n.unit is None else [n.unit]))
-        self.table.set_rows(rows, fresh, frozenset(current))
-        self.diagram.set_values(rows)
-        labels = {}
-        if isinstance(step, WeightUpdate) and step.k is not None:      # the weight's old and new value
-            old, new = format_number(step.old, 3), format_number(step.new, 3)
-            labels[(step.layer_index, step.j, step.k)] = f"{old} → {new}"
-        self.diagram.highlight(step.highlights.nodes, step.highlights.edges, labels)
-        self.highlight_changed.emit(tuple(step.highlights.nodes), tuple(step.highlights.edges))
+        self._step_shown(self.step_view.show_step(self.trace, self.index))
+
+    def _step_shown(self, highlights) -> None:
+        self.highlight_changed.emit(*highlights)
         self._update_controls()
-        self.step_changed.emit(i)
+        if self.trace is not None:
+            self.step_changed.emit(self.index)
 
     def _update_controls(self) -> None:
-        has = self.trace is not None and len(self.trace) > 0
-        n = len(self.trace) if has else 0
-        self.prev_button.setEnabled(has and self.index > 0)
-        self.next_button.setEnabled(has and self.index < n - 1)
-        self.play_button.setEnabled(has)
-        for phase, b in self.phase_buttons.items():
-            try:
-                ok = has and self.trace.phase_start(phase) >= 0
-            except ValueError:
-                ok = False
-            b.setEnabled(ok)
-        step = self.current_step
-        if step is not None:
-            self.phase_buttons[step.phase].setChecked(True)
-        else:
-            self.phase_group.setExclusive(False)
-            for b in self.phase_buttons.values():
-                b.setChecked(False)
-            self.phase_group.setExclusive(True)
-        self.position_label.setText(f"Step {self.index + 1} of {n}" if has else "No steps")
-        at_end = has and self.index == n - 1
-        self.apply_button.setEnabled(at_end)
-        self.discard_button.setEnabled(has and self.index > 0)
-        self.apply_button.setToolTip(
-            "Do this training step on the model: its weights (and optimizer) become what train_on_batch would "
-            "make them" if at_end else "Available at the last step, once the whole pass has been stepped through "
-                                       "(or press End)")
-        for w in (self.source_combo, self.granularity_combo):
-            w.setEnabled(self.model is not None)
-        self.granularity_combo.setCurrentIndex(GRANULARITIES.index(self.session.granularity))
+        self.controls.update_from(self.session)
 
     def _show_status(self, text: str, warn: bool = False) -> None:
         c = theme.colors()
@@ -724,32 +546,21 @@ class StepperWidget(QWidget):
             return
         event.accept()
 
-    def _size_splitter(self) -> None:
-        """Diagram : formula and table : explanation as 9 : 11 : 7 of the width (the explanation only
-        while it is shown); below 860 pixels the diagram goes on top of the rest."""
-        vertical = self.splitter.orientation() == Qt.Orientation.Vertical
-        total = max(self.splitter.height() if vertical else self.splitter.width(), 300)
-        parts = [9, 11, 7 if self.explanation.isVisibleTo(self) else 0]
-        self.splitter.setSizes([int(total * p / sum(parts)) for p in parts])
-        self._size_right_splitter()
-
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        orientation = Qt.Orientation.Vertical if self.width() < 860 else Qt.Orientation.Horizontal
-        if orientation != self.splitter.orientation():
-            self.splitter.setOrientation(orientation)
+        if self.step_view.fit_width(self.width()):
             self._splitter_sized = False
         if not self._splitter_sized and self.isVisible():
             self._splitter_sized = True
-            self._size_splitter()
+            self.step_view.size_parts()
         elif self.isVisible():
-            self._size_right_splitter()
+            self.step_view.size_table()
 
     def showEvent(self, event):
         super().showEvent(event)
         if not self._splitter_sized:
             self._splitter_sized = True
-            self._size_splitter()
+            self.step_view.size_parts()
         if self._dirty:
             self.rebuild(keep_index=True)
 
