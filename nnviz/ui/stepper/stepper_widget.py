@@ -149,35 +149,38 @@ class StepperWidget(QWidget):
             + phase_css)
 
     # ================================================================== the session's state
-    # (the widget shows a StepperSession; these read and write it under the names the panel always had)
-    def _session_attr(name: str, doc: str = ""):
-        return property(lambda self: getattr(self.session, name),
-                        lambda self, value: setattr(self.session, name, value), doc=doc)
+    # (the panel shows a StepperSession; these read and write it under the names the panel always had)
+    def _delegate(owner: str, name: str, writable: bool = True, doc: str = ""):
+        def get(self):
+            return getattr(getattr(self, owner), name)
 
-    model = _session_attr("model")
-    dataset = _session_attr("dataset")
-    trace = _session_attr("trace")
-    index = _session_attr("index")
-    mode = _session_attr("mode", '"model" (a network of the user\'s) or "example" (the worked example)')
-    example = _session_attr("example")
-    feature_names = _session_attr("feature_names")
-    class_names = _session_attr("class_names")
-    applied_count = _session_attr("applied_count")
-    _x = _session_attr("x")
-    _y = _session_attr("y")
-    del _session_attr
+        def put(self, value):
+            setattr(getattr(self, owner), name, value)
 
-    @property
-    def input_edits(self) -> list:
-        return self.sample_fields.input_edits
+        return property(get, put if writable else None, doc=doc)
 
-    @property
-    def target_edits(self) -> list:
-        return self.sample_fields.target_edits
-
-    @property
-    def target_combo(self):
-        return self.sample_fields.target_combo
+    model = _delegate("session", "model")
+    dataset = _delegate("session", "dataset")
+    trace = _delegate("session", "trace")
+    index = _delegate("session", "index")
+    mode = _delegate("session", "mode", doc='"model" (a network of the user\'s) or "example" (the worked example)')
+    example = _delegate("session", "example")
+    feature_names = _delegate("session", "feature_names")
+    class_names = _delegate("session", "class_names")
+    applied_count = _delegate("session", "applied_count")
+    _x = _delegate("session", "x")
+    _y = _delegate("session", "y")
+    source = _delegate("session", "source", writable=False)
+    granularity = _delegate("session", "granularity", writable=False)
+    current_step = _delegate("session", "current_step", writable=False)
+    step_count = _delegate("session", "step_count", writable=False)
+    at_end = _delegate("session", "at_end", writable=False)
+    input_edits = _delegate("sample_fields", "input_edits", writable=False)
+    target_edits = _delegate("sample_fields", "target_edits", writable=False)
+    target_combo = _delegate("sample_fields", "target_combo", writable=False)
+    is_playing = _delegate("playback", "is_playing", writable=False)
+    speed = _delegate("playback", "speed", writable=False)
+    del _delegate
 
     # ================================================================== public API
     def set_model(self, model, dataset=None, feature_names=None, class_names=None) -> None:
@@ -202,10 +205,6 @@ class StepperWidget(QWidget):
         """Sample ``index`` of the ``"train"`` or ``"test"`` split."""
         self._choose_sample(source, index)
 
-    @property
-    def granularity(self) -> str:
-        return self.session.granularity
-
     def set_granularity(self, granularity: str) -> None:
         had_trace = self.trace is not None
         self.session.set_granularity(granularity)
@@ -222,22 +221,6 @@ class StepperWidget(QWidget):
     @property
     def y(self):
         return None if self._y is None else self._y.copy()
-
-    @property
-    def source(self) -> str:
-        return self.session.source
-
-    @property
-    def current_step(self):
-        return self.session.current_step
-
-    @property
-    def step_count(self) -> int:
-        return self.session.step_count
-
-    @property
-    def at_end(self) -> bool:
-        return self.session.at_end
 
     def next(self) -> None:
         if self.trace is not None and self.index < len(self.trace) - 1:
@@ -264,10 +247,6 @@ class StepperWidget(QWidget):
             self._go(start)
 
     # play ---------------------------------------------------------------
-    @property
-    def is_playing(self) -> bool:
-        return self.playback.is_playing
-
     def play(self) -> None:
         if self.trace is None:
             return
@@ -280,10 +259,6 @@ class StepperWidget(QWidget):
 
     def set_speed(self, steps_per_second: float) -> None:
         self.playback.set_speed(steps_per_second)
-
-    @property
-    def speed(self) -> float:
-        return self.playback.speed
 
     # apply / discard -------------------------------------------------------
     def apply(self) -> float | None:
