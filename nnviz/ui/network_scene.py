@@ -137,7 +137,13 @@ class NodeItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         r = self._shape_rect().adjusted(-6, -6, 6, 6)
-        return r.adjusted(-30, 0, 30, 16) if self.style.shape == "circle" and not self.block else r
+        return r.adjusted(-30, 0, 30, 16) if self.style.shape == "circle" and not self.block else r   # (+ δ)
+
+    def shape(self) -> QPainterPath:
+        """Hover and tool tips on the unit itself, not on the room its δ takes."""
+        path = QPainterPath()
+        path.addRect(self._shape_rect().adjusted(-4, -4, 4, 4))
+        return path
 
     def _draw_shape(self, painter: QPainter, r: QRectF) -> None:
         if self.block:
