@@ -14,127 +14,29 @@ Hooks for the training and backprop views:
   over the input plane); ``{}`` clears them;
 * ``highlight(nodes, edges)`` / ``clear_highlight()`` — emphasise some nodes and edges, dim the rest.
 
-Node ids are ``("input", k)`` for the source column and ``(layer_index, j)`` for unit ``j`` of
-``model.layers[layer_index]``; edge ids are ``(layer_index, k, j)`` for ``kernel[k, j]`` of that layer.
+Ids are the course's, as in the backprop stepper and :mod:`nnviz.core.trace` (see
+:mod:`nnviz.ui.network_scene`): node ``(l, j)`` is unit j of layer l (``model.layers[l − 1]``; 0 is the
+input), edge ``(l, j, k)`` the weight ``w_jk^(l)`` = ``kernel[k, j]`` of layer l. The source column is
+the output of the layer feeding the first Dense layer (layer 0 when that is the data); a column also
+stands for the element-wise layers after its Dense layer (Dropout, Activation...), so their highlights
+land on it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import (QGraphicsObject, QGraphicsPathItem, QGraphicsScene,
-                               QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QLabel, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QGraphicsView, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from nnviz.core.trace import format_number
 from nnviz.ui import icons, theme
+from nnviz.ui.network_scene import (MAX_NODES, ROLE_LABELS, Column, EdgeItem, NetworkScene, NodeItem,  # noqa: F401
+                                    SceneStyle, fit_view, role_color)
 
-MAX_NODES = 8
-NODE = 30.0
-ROW = 44.0
-COL = 190.0
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.4g}"
-
-
-class NodeItem(QGraphicsObject):
-    """One unit: a rounded square (room for a thumbnail), with a label on the left for inputs."""
-
-    def __init__(self, node_id, label: str = "", more: int = 0):
-        super().__init__()
-        self.node_id = node_id
-        self.label = label
-        self.more = more           # > 0: the "+N more" marker
-        self.thumbnail: QImage | None = None
-        self.highlighted = False
-        self.bias: float | None = None
-        self.setAcceptHoverEvents(True)
-
-    def boundingRect(self) -> QRectF:
-        if self.more:
-            return QRectF(-NODE, -12, 2 * NODE, 24)
-        return QRectF(-NODE / 2 - 3, -NODE / 2 - 3, NODE + 6, NODE + 6)
-
-    def paint(self, painter: QPainter, option, widget=None):
-        c = theme.colors()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.more:
-            painter.setPen(QColor(c["muted"]))
-            f = QFont(painter.font())
-            f.setPointSizeF(8.5)
-            painter.setFont(f)
-            painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, f"+{self.more} more")
-            return
-        r = QRectF(-NODE / 2, -NODE / 2, NODE, NODE)
-        fill = QColor(c["node"])
-        painter.setBrush(fill)
-        pen = QPen(QColor(c["accent"] if self.highlighted else c["node_border"]), 2.4 if self.highlighted else 1.2)
-        painter.setPen(pen)
-        painter.drawRoundedRect(r, 6, 6)
-        if self.thumbnail is not None:
-            clip = QPainterPath()
-            clip.addRoundedRect(r.adjusted(1.5, 1.5, -1.5, -1.5), 5, 5)
-            painter.save()
-            painter.setClipPath(clip)
-            painter.drawImage(r, self.thumbnail)
-            painter.restore()
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(r, 6, 6)
-        elif self.bias is not None:
-            # the bias as a small coloured dot: sign by colour, size by magnitude
-            b = self.bias
-            col = QColor(c["positive"] if b >= 0 else c["negative"])
-            rad = 2.0 + 5.0 * min(abs(b), 1.0)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(col)
-            painter.drawEllipse(QPointF(0, 0), rad, rad)
-
-
-class EdgeItem(QGraphicsPathItem):
-    """A weight; hovering anywhere within a few pixels of the curve shows its value."""
-
-    def __init__(self, edge_id, path: QPainterPath):
-        super().__init__(path)
-        self.edge_id = edge_id
-        self.value = 0.0
-        self.setAcceptHoverEvents(True)
-        self.setZValue(-1)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(7)
-        self._shape = stroker.createStroke(path)
-
-    def shape(self) -> QPainterPath:
-        return self._shape
-
-    def hoverEnterEvent(self, event):
-        pen = self.pen()
-        self._saved_pen = QPen(pen)
-        pen.setWidthF(pen.widthF() + 2)
-        self.setPen(pen)
-        self.setZValue(5)
-        super().hoverEnterEvent(event)
-
-    def hoverLeaveEvent(self, event):
-        if getattr(self, "_saved_pen", None) is not None:
-            self.setPen(self._saved_pen)
-            self._saved_pen = None
-        self.setZValue(-1)
-        super().hoverLeaveEvent(event)
-
-
-class NeuronScene(QGraphicsScene):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.nodes: dict[object, NodeItem] = {}
-        self.edges: dict[tuple, EdgeItem] = {}
-        self.columns: list[dict] = []
-        self.message = ""
-        self.max_abs = 0.0
-
-    def drawBackground(self, painter, rect):
-        painter.fillRect(rect, QColor(theme.colors()["canvas"]))
+#: rounded squares with room for a thumbnail, S-curved edges
+NEURON_STYLE = SceneStyle(shape="square", size=30.0, row=44.0, col=190.0, curved=True, edge_width=(0.6, 5.4),
+                          edge_alpha=(70, 185), dim_nodes=0.3, dim_edges=0.12, title_pt=10.0, max_zoom=1.4)
 
 
 class NeuronView(QWidget):
@@ -146,7 +48,7 @@ class NeuronView(QWidget):
         super().__init__(parent)
         self.setObjectName("neuronView")
         self.document = document
-        self.neuron_scene = NeuronScene(self)
+        self.neuron_scene = NetworkScene(NEURON_STYLE, self)
         self.view = QGraphicsView(self.neuron_scene, self)
         self.view.setObjectName("neuronCanvas")
         self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
@@ -182,7 +84,7 @@ class NeuronView(QWidget):
         layout.addWidget(self.view, 1)
         self._weights: dict[str, np.ndarray] = {}
         self._thumbnails: dict = {}
-        self._highlight: tuple[set, set] | None = None
+        self._highlight: tuple[tuple, tuple] | None = None
         self._zoom = 1.0
         self._needs_fit = True
         document.architecture_changed.connect(self._on_document_architecture_changed)
@@ -211,10 +113,9 @@ class NeuronView(QWidget):
             images = {}
         if not isinstance(images, dict):
             by_node = {}
-            for col, arrays in zip(self.neuron_scene.columns, images):
-                li = col["layer_index"]
-                for k in range(min(col["shown"], len(arrays))):
-                    by_node[("input", k) if li is None else (li, k)] = np.asarray(arrays[k])[::-1]
+            for col, arrays in zip(self.neuron_scene.column_list, images):
+                for k in range(min(col.shown, len(arrays))):
+                    by_node[(col.layer, k)] = np.asarray(arrays[k])[::-1]
             images = by_node
         self._thumbnails = {k: (v if isinstance(v, QImage) else self._array_image(v)) for k, v in images.items()}
         for node_id, node in self.neuron_scene.nodes.items():
@@ -237,7 +138,9 @@ class NeuronView(QWidget):
         return QImage(rgb.data, wd, h, 3 * wd, QImage.Format.Format_RGB888).copy()
 
     def highlight(self, nodes, edges) -> None:
-        self._highlight = (set(nodes or ()), set(edges or ()))
+        """Emphasise ``nodes`` (``(l, j)`` or the trace's ``(l, j, role)``; j None = the whole layer) and
+        ``edges`` (``(l, j, k)`` or ``(l, j, k, role)``), in their role's colour; the rest is dimmed."""
+        self._highlight = (tuple(nodes or ()), tuple(edges or ()))
         self._apply_highlight()
 
     def clear_highlight(self) -> None:
@@ -257,19 +160,14 @@ class NeuronView(QWidget):
         return list(self.neuron_scene.edges)
 
     def columns(self) -> list[dict]:
-        """Per column: ``layer_index`` (None for the source), ``title``, ``units``, ``shown``."""
-        return [dict(c) for c in self.neuron_scene.columns]
+        """Per column: ``layer`` (the course's l), ``layer_index`` (into ``model.layers``; None for the
+        source), ``title``, ``subtitle``, ``units``, ``shown``."""
+        return self.neuron_scene.columns
 
     def fit_to_view(self) -> None:
-        rect = self.neuron_scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
-        vp = self.view.viewport().rect()
-        if rect.isEmpty() or vp.isEmpty():
-            return
-        zoom = min(vp.width() / rect.width(), vp.height() / rect.height(), 1.4)
-        self.view.resetTransform()
-        self.view.scale(zoom, zoom)
-        self._zoom = zoom
-        self.view.centerOn(rect.center())
+        zoom = fit_view(self.view, self.neuron_scene.content_rect.adjusted(-30, -30, 30, 30), NEURON_STYLE.max_zoom)
+        if zoom:
+            self._zoom = zoom
 
     # ================================================================== building
     def _dense_part(self, model):
@@ -287,111 +185,59 @@ class NeuronView(QWidget):
             return None
         return start, dense
 
+    def _columns(self, model, start: int, dense: list[int]) -> list[Column]:
+        """The source column, then one per Dense layer, numbered as the course (l = model index + 1)."""
+        layers = model.layers
+        n_in = layers[dense[0]].input_shape[0]
+        if start == 0:
+            names = self.document.feature_names() or [f"x{k + 1}" for k in range(n_in)]
+            title, subtitle = "Input", f"{n_in} feature{'s' if n_in != 1 else ''}"
+        else:
+            src = layers[dense[0] - 1]
+            names = [f"{src.name}[{k}]" for k in range(n_in)]
+            title, subtitle = src.name, f"{n_in:,} values"
+        # the source column is the output of layer dense[0] (model.layers[dense[0] - 1], or the data when 0);
+        # the vectors of the same width before it (the inputs under a Dropout) show on it too
+        def shape(l):
+            return tuple(model.input_shape[1:]) if l == 0 else tuple(layers[l - 1].output_shape[1:])
+
+        cols = [Column(dense[0], title, subtitle, units=n_in, names=names, extra={"layer_index": None},
+                       covers=tuple(l for l in range(start, dense[0]) if shape(l) == (n_in,)))]
+        prev = start
+        for i, end in zip(dense, dense[1:] + [len(layers)]):
+            layer = layers[i]
+            extras = [l for l in layers[prev:i] if l.layer_type != "Dense"]
+            sub = f"{layer.units} unit{'s' if layer.units != 1 else ''} · {layer.activation.name}"
+            if extras:
+                sub += " · after " + ", ".join(l.layer_type.lower() for l in extras)
+            covers = []       # the element-wise layers right after it (Dropout, Activation...): the same units
+            for l in range(i + 2, end + 1):
+                if shape(l) != (layer.units,):
+                    break
+                covers.append(l)
+            cols.append(Column(i + 1, layer.name, sub, units=layer.units, weighted=True, layer_name=layer.name,
+                               activation=layer.activation.name, covers=tuple(covers), extra={"layer_index": i}))
+            prev = i + 1
+        return cols
+
     def _rebuild(self) -> None:
         scene = self.neuron_scene
-        scene.clear()
-        scene.nodes, scene.edges, scene.columns = {}, {}, []
         model = self.document.model
         self._weights = {}
         if model is None:
-            self._show_message("The architecture is invalid.\nFix it in the layer view to see the neurons.")
+            scene.show_message("The architecture is invalid.\nFix it in the layer view to see the neurons.")
             self._update_legend()
             return
         part = self._dense_part(model)
         if part is None:
-            self._show_message("This network has no Dense layers on vector inputs to draw as neurons.\n"
+            scene.show_message("This network has no Dense layers on vector inputs to draw as neurons.\n"
                                "Switch to the layer view to see all of its layers.")
             self._update_legend()
             return
-        start, dense = part
-        layers = model.layers
-        c = theme.colors()
-        # source column
-        n_in = layers[dense[0]].input_shape[0]
-        if start == 0:
-            names = self.document.feature_names() or [f"x{k + 1}" for k in range(n_in)]
-            title = "Input"
-            subtitle = f"{n_in} feature{'s' if n_in != 1 else ''}"
-        else:
-            src = layers[dense[0] - 1]
-            names = [f"{src.name}[{k}]" for k in range(n_in)]
-            title = src.name
-            subtitle = f"{n_in:,} values"
-        cols = [{"layer_index": None, "title": title, "subtitle": subtitle, "units": n_in, "names": names}]
-        for i in dense:
-            layer = layers[i]
-            extras = [l for l in layers[cols[-1]["layer_index"] + 1 if cols[-1]["layer_index"] is not None else start:i]
-                      if l.layer_type != "Dense"]
-            sub = f"{layer.units} unit{'s' if layer.units != 1 else ''} · {layer.activation.name}"
-            if extras:
-                sub += " · after " + ", ".join(l.layer_type.lower() for l in extras)
-            cols.append({"layer_index": i, "title": layer.name, "subtitle": sub, "units": layer.units,
-                         "names": None})
-        positions: list[list[QPointF]] = []
-        max_shown = max(min(col["units"], MAX_NODES) for col in cols)
-        for ci, col in enumerate(cols):
-            shown = min(col["units"], MAX_NODES)
-            col["shown"] = shown
-            x = ci * COL
-            top = (max_shown - shown) * ROW / 2
-            pts = []
-            for k in range(shown):
-                y = top + k * ROW
-                node_id = ("input", k) if col["layer_index"] is None else (col["layer_index"], k)
-                node = NodeItem(node_id, col["names"][k] if col["names"] else "")
-                node.setPos(x, y)
-                scene.addItem(node)
-                scene.nodes[node_id] = node
-                node.thumbnail = self._thumbnails.get(node_id)
-                if col["names"]:
-                    label = QGraphicsSimpleTextItem(col["names"][k])
-                    f = QFont()
-                    f.setPointSizeF(9.5)
-                    label.setFont(f)
-                    label.setBrush(QColor(c["text"]))
-                    br = label.boundingRect()
-                    label.setPos(x - NODE / 2 - 8 - br.width(), y - br.height() / 2)
-                    scene.addItem(label)
-                pts.append(QPointF(x, y))
-            if col["units"] > shown:
-                more = NodeItem(("more", ci), more=col["units"] - shown)
-                more.setPos(x, top + shown * ROW - ROW / 2 + 14)
-                more.setToolTip(f"{col['units'] - shown:,} more units are not drawn")
-                scene.addItem(more)
-            positions.append(pts)
-            # header
-            t = QGraphicsSimpleTextItem(col["title"])
-            f = QFont()
-            f.setPointSizeF(10)
-            f.setBold(True)
-            t.setFont(f)
-            t.setBrush(QColor(c["text"]))
-            br = t.boundingRect()
-            t.setPos(x - br.width() / 2, -NODE / 2 - 46)
-            scene.addItem(t)
-            s = QGraphicsSimpleTextItem(col["subtitle"])
-            f2 = QFont()
-            f2.setPointSizeF(8.5)
-            s.setFont(f2)
-            s.setBrush(QColor(c["muted"]))
-            br = s.boundingRect()
-            s.setPos(x - br.width() / 2, -NODE / 2 - 26)
-            scene.addItem(s)
-        # edges
-        for ci in range(1, len(cols)):
-            li = cols[ci]["layer_index"]
-            for k, p0 in enumerate(positions[ci - 1]):
-                for j, p1 in enumerate(positions[ci]):
-                    a = QPointF(p0.x() + NODE / 2 + 1, p0.y())
-                    b = QPointF(p1.x() - NODE / 2 - 1, p1.y())
-                    path = QPainterPath(a)
-                    dx = (b.x() - a.x()) * 0.45
-                    path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
-                    edge = EdgeItem((li, k, j), path)
-                    scene.addItem(edge)
-                    scene.edges[(li, k, j)] = edge
-        scene.columns = [{k: v for k, v in col.items() if k != "names"} for col in cols]
-        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-1500, -1000, 1500, 1000))
+        scene.build(self._columns(model, *part))
+        for node_id, node in scene.nodes.items():
+            node.thumbnail = self._thumbnails.get(node_id)
+        scene.setSceneRect(scene.content_rect.adjusted(-1500, -1000, 1500, 1000))   # room to pan
         self._weights = self.document.weights()
         self._apply_weights()
         self._apply_highlight()
@@ -400,89 +246,24 @@ class NeuronView(QWidget):
             self.fit_to_view()
             self._needs_fit = False
 
-    def _show_message(self, text: str) -> None:
-        t = QGraphicsSimpleTextItem(text)
-        f = QFont()
-        f.setPointSizeF(11)
-        t.setFont(f)
-        t.setBrush(QColor(theme.colors()["muted"]))
-        self.neuron_scene.addItem(t)
-        self.neuron_scene.message = text
-        self.neuron_scene.setSceneRect(t.boundingRect().adjusted(-40, -40, 40, 40))
-
     def _apply_weights(self) -> None:
         scene = self.neuron_scene
         model = self.document.model
         if model is None or not scene.edges:
             return
-        c = theme.colors()
         kernels = {}
-        for li in {e[0] for e in scene.edges}:
-            name = model.layers[li].name
-            kernel = self._weights.get(f"{name}/kernel")
-            bias = self._weights.get(f"{name}/bias")
-            kernels[li] = (kernel, bias, name)
-        shown = [abs(float(kernels[li][0][k, j])) for (li, k, j) in scene.edges if kernels[li][0] is not None]
-        max_abs = max(shown) if shown else 0.0
-        scene.max_abs = max_abs
-        pos, neg = QColor(c["positive"]), QColor(c["negative"])
-        # what feeds each drawn Dense layer: the source column's names, or the previous Dense layer's units
-        sources = {}
-        for ci in range(1, len(scene.columns)):
-            prev = scene.columns[ci - 1]
-            li = scene.columns[ci]["layer_index"]
-            if prev["layer_index"] is None:
-                names = [scene.nodes[("input", k)].label for k in range(prev["shown"])]
-                sources[li] = lambda k, names=names: names[k] if k < len(names) and names[k] else f"input {k + 1}"
-            else:
-                pname = model.layers[prev["layer_index"]].name
-                sources[li] = lambda k, pname=pname: f"{pname} unit {k + 1}"
-        for (li, k, j), edge in scene.edges.items():
-            kernel, _, name = kernels[li]
-            w = float(kernel[k, j]) if kernel is not None else 0.0
-            edge.value = w
-            t = abs(w) / max_abs if max_abs > 0 else 0.0
-            col = QColor(pos if w >= 0 else neg)
-            col.setAlpha(int(70 + 185 * t))
-            pen = QPen(col, 0.6 + 5.4 * t)
-            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-            edge.setPen(pen)
-            edge._saved_pen = None
-            src_label = sources.get(li, lambda k: f"a_{k + 1}")(k)
-            edge.setToolTip(f"<b>w<sub>{j + 1},{k + 1}</sub> = {_fmt(w)}</b><br>{name} kernel[{k}, {j}]"
-                            f"<br>from {src_label} to unit {j + 1}<br>full: {w!r}")
-        for li, (kernel, bias, name) in kernels.items():
-            layer = model.layers[li]
-            for j in range(layer.units):
-                node = scene.nodes.get((li, j))
-                if node is None:
-                    continue
-                b = float(bias[j]) if bias is not None else None
-                node.bias = b
-                tip = f"<b>{name} · unit {j + 1}</b><br>activation {layer.activation.name}"
-                if b is not None:
-                    tip += f"<br>bias b<sub>{j + 1}</sub> = {_fmt(b)}"
-                if kernel is not None:
-                    col = kernel[:, j]
-                    tip += f"<br>{len(col)} incoming weights, |w| max {_fmt(float(np.abs(col).max()))}"
-                node.setToolTip(tip)
-                node.update()
-        first = scene.columns[0] if scene.columns else None
-        if first is not None and first["layer_index"] is None:
-            for k in range(first["shown"]):
-                node = scene.nodes[("input", k)]
-                node.setToolTip(f"<b>{node.label}</b><br>input {k + 1} of {first['units']}")
+        for col in scene.column_list[1:]:
+            name = model.layers[col.layer - 1].name
+            kernels[col.layer] = (self._weights.get(f"{name}/kernel"), self._weights.get(f"{name}/bias"))
+        scene.set_weights(kernels)
         self._update_legend()
 
     def _apply_highlight(self) -> None:
-        scene = self.neuron_scene
-        hl = self._highlight
-        for node_id, node in scene.nodes.items():
-            node.highlighted = hl is not None and node_id in hl[0]
-            node.setOpacity(1.0 if hl is None or node_id in hl[0] else 0.3)
-            node.update()
-        for edge_id, edge in scene.edges.items():
-            edge.setOpacity(1.0 if hl is None or edge_id in hl[1] else 0.12)
+        if self._highlight is None:
+            self.neuron_scene.clear_highlight()
+        else:
+            self.neuron_scene.highlight(*self._highlight)
+        self._update_legend()
 
     def _update_legend(self) -> None:
         c = theme.colors()
@@ -490,10 +271,21 @@ class NeuronView(QWidget):
             f"<span style='color:{c['muted']}'>Weights</span> &nbsp;"
             f"<span style='color:{c['positive']}; font-weight:bold'>━━ positive</span> &nbsp; "
             f"<span style='color:{c['negative']}; font-weight:bold'>━━ negative</span> &nbsp; "
-            f"<span style='color:{c['muted']}'>thicker = larger |w| · dot = bias · hover for values</span>")
+            f"<span style='color:{c['muted']}'>thicker = larger |w| · dot = bias · hover for values</span>"
+            + self._roles_legend())
         if self.neuron_scene.edges:
             self.legend.setToolTip(f"Edge widths are relative to the largest |w| drawn: "
-                                   f"{_fmt(self.neuron_scene.max_abs)}")
+                                   f"{format_number(self.neuron_scene.max_abs)}")
+
+    def _roles_legend(self) -> str:
+        """While the stepper's step is mirrored here: what its colours mean (as in the stepper's legend)."""
+        roles = {role for _, role in self.neuron_scene.highlighted()[0]}
+        shown = [(r, label) for r, label in ROLE_LABELS.items() if r in roles]
+        if not shown:
+            return ""
+        dot = "<span style='color:{}'>●</span>&nbsp;{}"
+        return "<br>Backprop step: &nbsp;" + " &nbsp; ".join(dot.format(role_color(r).name(), label)
+                                                            for r, label in shown)
 
     # ================================================================== slots and events
     def _on_document_architecture_changed(self) -> None:

@@ -381,26 +381,27 @@ def test_neuron_view_draws_units_and_signed_weighted_edges(main_window, qtbot):
     assert w.view_mode() == "neurons" and w.neuron_view.isVisible()
     nv = w.neuron_view
     assert [c["units"] for c in nv.columns()] == [2, 4, 4, 2]
-    assert nv.node_item(("input", 0)).label == "x₁" and nv.node_item(("input", 1)).label == "x₂"
+    assert nv.node_item((0, 0)).label == "x₁" and nv.node_item((0, 1)).label == "x₂"
     assert len(nv.edge_ids()) == 2 * 4 + 4 * 4 + 4 * 2
     weights = w.document.model.get_weights()
     weights[0][:] = 0.1
     weights[0][0, 0] = 2.0
     weights[0][1, 0] = -1.0
     w.document.set_weights(weights)                     # the view follows weights_changed
-    pos_edge, neg_edge, small = nv.edge_item((0, 0, 0)), nv.edge_item((0, 1, 0)), nv.edge_item((0, 0, 1))
+    pos_edge, neg_edge, small = nv.edge_item((1, 0, 0)), nv.edge_item((1, 0, 1)), nv.edge_item((1, 1, 0))
     colors = theme.colors()
     assert pos_edge.pen().color().rgb() == QColor(colors["positive"]).rgb()
     assert neg_edge.pen().color().rgb() == QColor(colors["negative"]).rgb()
     assert pos_edge.pen().widthF() > neg_edge.pen().widthF() > small.pen().widthF()
     assert "= 2</b>" in pos_edge.toolTip() and "x₁" in pos_edge.toolTip()
     assert "= -1</b>" in neg_edge.toolTip()
-    assert "bias" in nv.node_item((0, 0)).toolTip()
+    assert "w<sub>00</sub><sup>(1)</sup>" in pos_edge.toolTip()      # the stepper's name: w_jk^(l)
+    assert "bias" in nv.node_item((1, 0)).toolTip()
     assert "positive" in nv.legend.text() and "negative" in nv.legend.text()
     # the live hook for training snapshots recolours without touching the document
     snapshot = [np.negative(a) for a in weights]
     nv.set_weights(snapshot)
-    assert nv.edge_item((0, 0, 0)).pen().color().rgb() == QColor(colors["negative"]).rgb()
+    assert nv.edge_item((1, 0, 0)).pen().color().rgb() == QColor(colors["negative"]).rgb()
     assert w.document.model.get_weights()[0][0, 0] == 2.0
 
 
@@ -413,34 +414,34 @@ def test_neuron_view_shows_the_first_units_and_plus_n_more(make_main_window, qtb
     assert first["units"] == 64 and first["shown"] == 8
     more = [i for i in nv.neuron_scene.items() if getattr(i, "more", 0)]
     assert any(i.more == 56 for i in more)
-    assert all(k < 8 and j < 8 for (_, k, j) in nv.edge_ids())
+    assert all(k < 8 and j < 8 for (_, j, k) in nv.edge_ids())
 
 
 def test_neuron_view_hooks_highlight_and_thumbnails(main_window):
     from PySide6.QtGui import QImage
     nv = main_window.neuron_view
-    nv.highlight(nodes=[(0, 1)], edges=[(0, 0, 1)])
-    assert nv.node_item((0, 1)).opacity() == 1.0 and nv.node_item((0, 0)).opacity() < 1.0
-    assert nv.edge_item((0, 0, 1)).opacity() == 1.0 and nv.edge_item((0, 1, 1)).opacity() < 0.5
+    nv.highlight(nodes=[(1, 1)], edges=[(1, 1, 0)])
+    assert nv.node_item((1, 1)).opacity() == 1.0 and nv.node_item((1, 0)).opacity() < 1.0
+    assert nv.edge_item((1, 1, 0)).opacity() == 1.0 and nv.edge_item((1, 1, 1)).opacity() < 0.5
     nv.clear_highlight()
-    assert nv.node_item((0, 0)).opacity() == 1.0
+    assert nv.node_item((1, 0)).opacity() == 1.0
     img = QImage(8, 8, QImage.Format.Format_RGB32)
     img.fill(QColor("red"))
-    nv.set_node_thumbnails({(0, 2): img})
-    assert nv.node_item((0, 2)).thumbnail is img and nv.node_item((0, 1)).thumbnail is None
+    nv.set_node_thumbnails({(1, 2): img})
+    assert nv.node_item((1, 2)).thumbnail is img and nv.node_item((1, 1)).thumbnail is None
     # the decision-boundary view's form: one (units, r, r) array per column, row 0 at the bottom
     plane = np.zeros((2, 6, 6))
     plane[0, 0, :] = -1.0          # input x1: negative along the bottom row
     plane[0, 5, :] = 1.0           # positive along the top row
     columns = [plane] + [np.ones((c["units"], 6, 6)) for c in nv.columns()[1:]]
     nv.set_node_thumbnails(columns)
-    thumb = nv.node_item(("input", 0)).thumbnail
+    thumb = nv.node_item((0, 0)).thumbnail
     c = theme.colors()
     assert thumb.pixelColor(0, 0).rgb() == QColor(c["positive"]).rgb()    # top of the image = top of the plane
     assert thumb.pixelColor(0, 5).rgb() == QColor(c["negative"]).rgb()
-    assert nv.node_item((2, 1)).thumbnail is not None
+    assert nv.node_item((3, 1)).thumbnail is not None
     nv.set_node_thumbnails(None)
-    assert nv.node_item(("input", 0)).thumbnail is None
+    assert nv.node_item((0, 0)).thumbnail is None
 
 
 def test_neuron_view_of_a_cnn_shows_its_dense_tail(make_main_window):

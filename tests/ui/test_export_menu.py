@@ -313,8 +313,8 @@ def test_import_weights_sets_them_on_the_document(window, qtbot, monkeypatch, tm
     view = window.neuron_view
     kernel = doc.model.layers[0].params["kernel"]
     k, j = np.unravel_index(np.argmax(np.abs(kernel)), kernel.shape)
-    widths = {e: view.edge_item(e).pen().widthF() for e in view.edge_ids() if e[0] == 0}
-    assert max(widths, key=widths.get) == (0, int(k), int(j))
+    widths = {e: view.edge_item(e).pen().widthF() for e in view.edge_ids() if e[0] == 1}
+    assert max(widths, key=widths.get) == (1, int(j), int(k))
 
 
 def test_import_of_a_mismatched_file_is_refused_with_the_shapes(window, qtbot, monkeypatch, tmp_path):

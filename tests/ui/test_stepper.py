@@ -562,7 +562,9 @@ def test_main_window_mode_action_and_dock(make_main_window, qtbot):
     step = stepper.current_step
     nodes = {n for n in view.node_ids() if view.node_item(n).highlighted}
     L = len(w.document.model.layers)
-    assert {(L - 1, n.unit) for n in step.highlights.nodes if n.layer == L and n.unit is not None} <= nodes
+    assert {(n.layer, n.unit) for n in step.highlights.nodes if n.unit is not None} <= nodes   # the same ids
+    assert {(e.layer, e.j, e.k) for e in step.highlights.edges} <= set(view.edge_ids())
+    assert all(view.node_item((n.layer, n.unit)).role == n.role for n in step.highlights.nodes if n.unit is not None)
     ui.dock.hide()
     assert not any(view.node_item(n).highlighted for n in view.node_ids())
 

@@ -8,9 +8,9 @@
   settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
 * Apply writes the new weights back with ``document.set_weights`` and appends the model's loss (and
   metrics) after the step to the history, so it shows in the loss curve; it is refused while training runs.
-* Each step's highlights are mirrored on the main window's neuron view (``highlight(nodes, edges)``),
-  translated from the trace's numbering (layer l = ``model.layers[l − 1]``, 0 = the input) to the view's
-  ids; they are cleared when the dock closes.
+* Each step's highlights are mirrored on the main window's neuron view (``highlight(nodes, edges)``):
+  both speak the trace's numbering (layer l = ``model.layers[l − 1]``, 0 = the input; ``w_jk^(l)``), so
+  they pass as they are; they are cleared when the dock closes.
 * File ▸ Examples gets "Backpropagation by hand" (``actionWorkedExample``): the stepper on the bundled
   worked example, with its explanation; the document is left alone.
 """
@@ -28,52 +28,6 @@ DOCK_NAME = "dockStepper"
 DOCK_TITLE = "Backprop stepper"
 
 
-class NeuronViewHighlighter:
-    """Adapter: the trace's ``NodeHighlight`` / ``EdgeHighlight`` onto the shared neuron view's ids
-    (``("input", k)`` for its source column, ``(layer_index, j)`` with 0-based layer indices, edges
-    ``(layer_index, k, j)``)."""
-
-    def __init__(self, view):
-        self.view = view
-
-    def _source_layer(self) -> int | None:
-        """The trace layer (1-based) whose output is the view's source column (0 = the data)."""
-        cols = self.view.columns() if hasattr(self.view, "columns") else []
-        if len(cols) < 2 or cols[1].get("layer_index") is None:
-            return None
-        return int(cols[1]["layer_index"])   # model.layers[i0] is drawn first; its input is trace layer i0
-
-    def translate(self, nodes, edges):
-        src = self._source_layer()
-        if src is None:
-            return set(), set()
-        known_nodes = set(self.view.node_ids())
-        known_edges = set(self.view.edge_ids())
-        out_nodes, out_edges = set(), set()
-        for n in nodes or ():
-            layer, unit = n[0], n[1]
-            if layer == src:
-                ids = [i for i in known_nodes if i[0] == "input"] if unit is None else [("input", unit)]
-            else:
-                ids = [i for i in known_nodes if i[0] == layer - 1] if unit is None else [(layer - 1, unit)]
-            out_nodes.update(i for i in ids if i in known_nodes)
-        for e in edges or ():
-            eid = (e[0] - 1, e[2], e[1])
-            if eid in known_edges:
-                out_edges.add(eid)
-        return out_nodes, out_edges
-
-    def highlight(self, nodes, edges) -> None:
-        n, e = self.translate(nodes, edges)
-        self.view.highlight(n, e)
-
-    def clear_highlight(self) -> None:
-        if hasattr(self.view, "clear_highlight"):
-            self.view.clear_highlight()
-        else:
-            self.view.highlight(set(), set())
-
-
 class StepperUI(QObject):
     """What :func:`attach_stepper` puts on the window (``window.stepper_ui``)."""
 
@@ -88,8 +42,7 @@ class StepperUI(QObject):
         self._writing = False
         self._placed = False
         view = getattr(window, "neuron_view", None)
-        self.neuron_highlighter = NeuronViewHighlighter(view) if view is not None and hasattr(view, "highlight") \
-            else None
+        self.neuron_view = view if view is not None and hasattr(view, "highlight") else None
 
         add = getattr(window, "add_dock", None)
         if add is not None:
@@ -275,7 +228,7 @@ class StepperUI(QObject):
                      f"before the step, {format_number(logs.get('loss', update.loss))} on the training data after it.")
 
     def _on_stepper_highlight_changed(self, nodes, edges) -> None:
-        h = self.neuron_highlighter
+        h = self.neuron_view
         if h is None:
             return
         if self.stepper.mode != "model" or self.stepper.model is not self.document.model or not self.dock.isVisible() \
@@ -292,8 +245,8 @@ class StepperUI(QObject):
                 self._on_stepper_highlight_changed(step.highlights.nodes, step.highlights.edges)
         else:
             self.stepper.pause()
-            if self.neuron_highlighter is not None:
-                self.neuron_highlighter.clear_highlight()
+            if self.neuron_view is not None:
+                self.neuron_view.clear_highlight()
 
 
 def worked_example_action(window: QMainWindow, ui: StepperUI) -> QAction:

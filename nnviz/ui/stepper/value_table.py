@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from nnviz.core.trace import format_number
 from nnviz.ui import theme
-from nnviz.ui.stepper.diagram import role_color
+from nnviz.ui.network_scene import role_color
 
 COLUMNS = ("Layer", "Unit", "z", "a", "∂C/∂a", "δ = ∂C/∂z")
 QUANTITIES = ("z", "a", "d_a", "delta")

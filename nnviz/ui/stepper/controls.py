@@ -1,0 +1,153 @@
+"""The stepper's control bar: the sample, the granularity, navigation, playback, phases, Apply and Discard.
+
+Two rows that wrap as groups when the panel is narrow (:class:`~nnviz.ui.stepper.flow_layout.FlowLayout`).
+The widgets are the panel's children; the panel connects them to its slots and calls
+:meth:`StepperControls.update_from` with its session after every change.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QWidget
+
+from nnviz.core.trace import GRANULARITIES, PHASES
+from nnviz.ui.stepper.flow_layout import FlowLayout
+from nnviz.ui.stepper.playback import Playback
+from nnviz.ui.stepper.sample_fields import SampleFields
+
+GRANULARITY_LABELS = {"unit": "Unit by unit", "layer": "Layer by layer", "phase": "Phase by phase"}
+PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
+
+#: the controls the panel shows under these names
+PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "steps_group",
+         "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
+         "discard_button", "nav_group", "play_group", "jump_group", "apply_group")
+
+
+class StepperControls(QObject):
+    """Builds the control bar on ``panel``; ``layout`` is its wrapping layout."""
+
+    def __init__(self, panel: QWidget):
+        super().__init__(panel)
+        # ---- sample row
+        self.source_combo = QComboBox(panel)
+        self.source_combo.setObjectName("sampleSourceCombo")
+        self.source_combo.setToolTip("Where the sample comes from")
+        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.sample_spin = QSpinBox(panel)
+        self.sample_spin.setObjectName("sampleSpin")
+        self.sample_spin.setPrefix("#")
+        self.sample_spin.setKeyboardTracking(False)
+        self.sample_spin.setToolTip("Which sample of the set (0 is the first)")
+        self.sample_fields = SampleFields(panel)
+        self.granularity_combo = QComboBox(panel)
+        self.granularity_combo.setObjectName("granularityCombo")
+        for g in GRANULARITIES:
+            self.granularity_combo.addItem(GRANULARITY_LABELS[g], g)
+        self.granularity_combo.setToolTip("How much each step covers: one unit (or weight), one layer, or a "
+                                          "whole phase")
+        self.sample_group = self._group(panel, "sampleGroup", self._caption(panel, "Sample"), self.source_combo,
+                                        self.sample_spin, 8, self.sample_fields)
+        self.steps_group = self._group(panel, "stepsGroup", self._caption(panel, "Steps"), self.granularity_combo)
+
+        # ---- navigation row
+        self.prev_button = QPushButton("◀  Previous", panel)
+        self.prev_button.setObjectName("previousButton")
+        self.prev_button.setToolTip("Previous step (←)")
+        self.next_button = QPushButton("Next  ▶", panel)
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setToolTip("Next step (→)")
+        self.playback = Playback(panel)
+        self.phase_group = QButtonGroup(panel)
+        self.phase_group.setExclusive(True)
+        self.phase_buttons: dict[str, QToolButton] = {}
+        phase_bar = QHBoxLayout()
+        phase_bar.setSpacing(0)
+        for phase in PHASES:
+            b = QToolButton(panel)
+            b.setObjectName("phase" + phase.capitalize() + "Button")
+            b.setText(PHASE_LABELS[phase])
+            b.setCheckable(True)
+            b.setToolTip(f"Jump to the start of the {PHASE_LABELS[phase].lower()} phase")
+            self.phase_group.addButton(b)
+            self.phase_buttons[phase] = b
+            phase_bar.addWidget(b)
+        self.position_label = QLabel(panel)
+        self.position_label.setObjectName("positionLabel")
+        self.position_label.setMinimumWidth(92)
+        self.position_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.apply_button = QPushButton("✔ Apply update", panel)
+        self.apply_button.setObjectName("applyButton")
+        self.apply_button.setToolTip("Do this training step on the model: its weights (and optimizer) become what "
+                                     "train_on_batch would make them")
+        self.discard_button = QPushButton("Discard", panel)
+        self.discard_button.setObjectName("discardButton")
+        self.discard_button.setToolTip("Leave the model as it is and start this step over")
+        self.nav_group = self._group(panel, "navGroup", self.prev_button, self.next_button, self.position_label)
+        self.play_group = self._group(panel, "playGroup", self.playback.play_button, self.playback.speed_slider,
+                                     self.playback.speed_label)
+        self.jump_group = self._group(panel, "jumpGroup", self._caption(panel, "Jump to"), phase_bar)
+        self.apply_group = self._group(panel, "applyGroup", self.discard_button, self.apply_button)
+        self.layout = controls = FlowLayout(h_spacing=18, v_spacing=6)
+        controls.addWidget(self.sample_group)
+        controls.addWidget(self.steps_group, right=True)
+        controls.addBreak()
+        for g in (self.nav_group, self.play_group, self.jump_group):
+            controls.addWidget(g)
+        controls.addWidget(self.apply_group, right=True)
+
+    @staticmethod
+    def _group(panel, name: str, *items) -> QWidget:
+        """A row of controls that stays together when the control bar wraps."""
+        box = QWidget(panel)
+        box.setObjectName(name)
+        lay = QHBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        for item in items:
+            if isinstance(item, int):
+                lay.addSpacing(item)
+            elif isinstance(item, QWidget):
+                lay.addWidget(item)
+            else:
+                lay.addLayout(item)
+        return box
+
+    @staticmethod
+    def _caption(panel, text: str) -> QLabel:
+        label = QLabel(text, panel)
+        label.setProperty("caption", True)
+        return label
+
+    def update_from(self, session) -> None:
+        """Enable what the session allows: stepping within the trace, Apply at its end, the phases it has."""
+        has = session.trace is not None and len(session.trace) > 0
+        n = len(session.trace) if has else 0
+        self.prev_button.setEnabled(has and session.index > 0)
+        self.next_button.setEnabled(has and session.index < n - 1)
+        self.playback.play_button.setEnabled(has)
+        for phase, b in self.phase_buttons.items():
+            try:
+                ok = has and session.trace.phase_start(phase) >= 0
+            except ValueError:
+                ok = False
+            b.setEnabled(ok)
+        step = session.current_step
+        if step is not None:
+            self.phase_buttons[step.phase].setChecked(True)
+        else:
+            self.phase_group.setExclusive(False)
+            for b in self.phase_buttons.values():
+                b.setChecked(False)
+            self.phase_group.setExclusive(True)
+        self.position_label.setText(f"Step {session.index + 1} of {n}" if has else "No steps")
+        at_end = has and session.index == n - 1
+        self.apply_button.setEnabled(at_end)
+        self.discard_button.setEnabled(has and session.index > 0)
+        self.apply_button.setToolTip(
+            "Do this training step on the model: its weights (and optimizer) become what train_on_batch would "
+            "make them" if at_end else "Available at the last step, once the whole pass has been stepped through "
+                                       "(or press End)")
+        for w in (self.source_combo, self.granularity_combo):
+            w.setEnabled(session.model is not None)
+        self.granularity_combo.setCurrentIndex(GRANULARITIES.index(session.granularity))

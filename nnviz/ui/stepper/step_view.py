@@ -1,0 +1,130 @@
+"""What the stepper shows of one step: the diagram, the formula, the table of values, the explanation.
+
+:class:`StepView` is the stepper's splitter; what it shows is a function of ``(trace, index)`` only, so
+going back and forth always shows the same view.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+
+from nnviz.core.trace import WeightUpdate, format_number
+from nnviz.ui.stepper.diagram import DiagramPanel
+from nnviz.ui.stepper.formula_view import FormulaView
+from nnviz.ui.stepper.value_table import QUANTITIES, ValueTable
+
+#: below this width the diagram goes on top of the rest
+VERTICAL_BELOW = 860
+
+
+class StepView(QSplitter):
+    """The diagram (left), the formula over the table (middle) and the worked example's explanation (right,
+    while it is shown)."""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setObjectName("stepperSplitter")
+        self.diagram_panel = DiagramPanel(self)
+        self.diagram = self.diagram_panel.diagram
+        self.formula = FormulaView(self)
+        self.table = ValueTable(self)
+        self.table_title = QLabel("Every unit's values so far", self)
+        self.table_title.setObjectName("tableTitle")
+        table_box = QWidget(self)
+        tl = QVBoxLayout(table_box)
+        tl.setContentsMargins(0, 4, 0, 0)
+        tl.setSpacing(2)
+        tl.addWidget(self.table_title)
+        tl.addWidget(self.table, 1)
+        self.explanation = QTextBrowser(self)
+        self.explanation.setObjectName("explanationBrowser")
+        self.explanation.setOpenExternalLinks(True)
+        self.explanation.setVisible(False)
+        right = self.right_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        right.setObjectName("stepperRightSplitter")
+        right.addWidget(self.formula)
+        right.addWidget(table_box)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setChildrenCollapsible(False)
+        self.addWidget(self.diagram_panel)
+        self.addWidget(right)
+        self.addWidget(self.explanation)
+        self.setStretchFactor(0, 9)
+        self.setStretchFactor(1, 11)
+        self.setStretchFactor(2, 7)
+        self.setChildrenCollapsible(False)
+        self._sized_rows = -1
+
+    def show_trace(self, trace, index: int, feature_names=None, message: str = ""):
+        """Draw ``trace``'s network and show step ``index`` (or ``message`` when there is no trace);
+        returns the step's highlights ``(nodes, edges)``."""
+        self.diagram.set_trace(trace, feature_names)
+        if trace is None:
+            self.formula.set_step(None, message)
+            self.table.set_rows([])
+            return (), ()
+        shown = self.show_step(trace, index)
+        if self.table.rowCount() != self._sized_rows:
+            self.size_table()
+        return shown
+
+    def show_step(self, trace, i: int):
+        """Step ``i`` of ``trace``: its formula, the values known so far, its highlights on the diagram;
+        returns the highlights ``(nodes, edges)``."""
+        step = trace[i]
+        self.formula.set_step(step)
+        rows = trace.summary_table(i)
+        before = trace.summary_table(i - 1)
+        fresh = frozenset((r.layer, r.unit, q) for r, p in zip(rows, before) for q in QUANTITIES
+                          if getattr(r, q) is not None and getattr(p, q) is None)
+        units_by_layer = {}
+        for r in rows:
+            units_by_layer.setdefault(r.layer, []).append(r.unit)
+        current = set()
+        for n in step.highlights.nodes:
+            if n.role == "current":
+                current.update((n.layer, u) for u in (units_by_layer.get(n.layer, []) if n.unit is None else [n.unit]))
+        self.table.set_rows(rows, fresh, frozenset(current))
+        self.diagram.set_values(rows)
+        labels = {}
+        if isinstance(step, WeightUpdate) and step.k is not None:      # the weight's old and new value
+            old, new = format_number(step.old, 3), format_number(step.new, 3)
+            labels[(step.layer_index, step.j, step.k)] = f"{old} → {new}"
+        self.diagram.highlight(step.highlights.nodes, step.highlights.edges, labels)
+        return tuple(step.highlights.nodes), tuple(step.highlights.edges)
+
+    def set_explanation(self, markdown: str | None) -> None:
+        """Show the worked example's explanation beside the rest (None hides it)."""
+        if markdown is not None:
+            self.explanation.setMarkdown(markdown)
+        self.explanation.setVisible(markdown is not None)
+
+    def fit_width(self, width: int) -> bool:
+        """Diagram beside the rest, or on top of it below ``VERTICAL_BELOW`` pixels; True when that changed."""
+        orientation = Qt.Orientation.Vertical if width < VERTICAL_BELOW else Qt.Orientation.Horizontal
+        if orientation == self.orientation():
+            return False
+        self.setOrientation(orientation)
+        return True
+
+    def size_parts(self) -> None:
+        """Diagram : formula and table : explanation as 9 : 11 : 7 (the explanation only while it is shown)."""
+        vertical = self.orientation() == Qt.Orientation.Vertical
+        total = max(self.height() if vertical else self.width(), 300)
+        parts = [9, 11, 7 if self.explanation.isVisibleTo(self) else 0]
+        self.setSizes([int(total * p / sum(parts)) for p in parts])
+        self.size_table()
+
+    def size_table(self) -> None:
+        """The table as tall as its rows (at most half the height); the formula gets the rest."""
+        total = self.right_splitter.height()
+        if total < 100:
+            return
+        self._sized_rows = self.table.rowCount()
+        header = max(self.table.horizontalHeader().height(), self.table.horizontalHeader().sizeHint().height())
+        want = (header + self.table.verticalHeader().defaultSectionSize() * self._sized_rows
+                + 2 * self.table.frameWidth() + self.table_title.sizeHint().height() + 12)
+        table = min(max(want, 120), total // 2)
+        self.right_splitter.setSizes([total - table, table])
