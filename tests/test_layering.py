@@ -31,7 +31,8 @@ FORBIDDEN_PACKAGES = {
 }
 #: session modules that are Qt-free by design (the document's architecture and weight store, the training engine)
 QT_FREE = {"nnviz.session.architecture", "nnviz.session.training_engine", "nnviz.session.series",
-           "nnviz.session.snapshot", "nnviz.session.wire", "nnviz.session.engine_process"}
+           "nnviz.session.snapshot", "nnviz.session.wire", "nnviz.session.engine_process",
+           "nnviz.session.stepper_session"}
 #: the named exceptions: (module, enclosing function, imported module prefix)
 ALLOWED = {
     ("nnviz.core.model", "Sequential.save_weights", "nnviz.io"),
