@@ -22,6 +22,7 @@ The palette, the inspector, the document and the layer view read it; Qt-free (Nu
 from __future__ import annotations
 
 import copy
+import inspect
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -102,9 +103,23 @@ class LayerSpec:
         """The block title for a layer with these settings: "Dense 16 · relu", "Flatten"."""
         if self.title is None:
             return self.class_name
+        options = {**constructor_defaults(self.layer_class), **options}
         if callable(self.title):
-            return self.title(dict(options))
+            return self.title(options)
         return string.Formatter().vformat(self.title, (), _Shown(options))
+
+
+def constructor_defaults(cls) -> dict:
+    """The keyword defaults of ``cls.__init__`` and its bases' (``Dense`` -> ``{"activation": None, ...}``)."""
+    out: dict = {}
+    for c in reversed(getattr(cls, "__mro__", ())):
+        if "__init__" in c.__dict__ and c is not object:
+            try:
+                params = inspect.signature(c.__dict__["__init__"]).parameters.values()
+            except (TypeError, ValueError):
+                continue
+            out.update({p.name: p.default for p in params if p.default is not inspect.Parameter.empty})
+    return out
 
 
 class _Shown(dict):
