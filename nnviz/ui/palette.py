@@ -18,7 +18,7 @@ from nnviz.ui import icons, theme
 from nnviz.ui.layer_view import LAYER_MIME
 
 COLUMNS = 2          # tiles per row: the layer types fit the left column without scrolling
-TILE_HEIGHT = 34
+TILE_HEIGHT = 32
 ICON_BOX = 26
 
 
@@ -73,6 +73,9 @@ class _PaletteDelegate(QStyledItemDelegate):
         f.setBold(True)
         fm = QFontMetrics(f)
         lines = _split_name(layer_type, lambda t: fm.horizontalAdvance(t) <= text_rect.width())
+        if len(lines) > 1 and 2 * fm.height() > text_rect.height() - 2:
+            # two lines in a tile sized for the whole catalog: a slightly smaller font keeps both inside it
+            f.setPointSizeF(f.pointSizeF() * (text_rect.height() - 2) / (2 * fm.height()))
         painter.setFont(f)
         painter.setPen(QColor(c["text"]))
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "\n".join(lines))
