@@ -142,3 +142,25 @@ def test_a_layer_without_a_look_of_its_own_takes_its_categorys(monkeypatch):
     monkeypatch.delitem(theme.LAYER_LOOKS, "LSTM")
     assert theme.layer_look("LSTM") == theme.CATEGORY_LOOKS["recurrent"]
     assert theme.layer_look("NoSuchLayer")[0] == "dense"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_stepper_steps_through_a_network_holding_the_layer(qtbot, name):
+    from nnviz.ui.stepper import StepperWidget
+    from tests.layer_hosts import batch, host_model
+
+    stepper = StepperWidget()
+    qtbot.addWidget(stepper)
+    stepper.resize(1280, 720)
+    model = host_model(name, dtype="float32")
+    x, y = batch(name, n=1)
+    stepper.set_model(model)
+    stepper.set_sample(x[0], y[0])
+    l = index_in_host(name) + 1
+    titles = []
+    for i in range(stepper.step_count):          # every step shows, none fails to draw
+        stepper.go_to(i)
+        if stepper.current_step.layer_index == l:
+            titles.append(stepper.current_step.title)
+    assert any(t.startswith("Forward") for t in titles) and any(t.startswith("Backward") for t in titles), titles
+    assert not stepper.grab().isNull()
