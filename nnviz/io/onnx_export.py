@@ -17,8 +17,9 @@ How each layer becomes ONNX operators:
   channels last (Dense, Flatten, softmax, the output). Flatten therefore flattens in Keras' (h, w, c)
   order;
 * Embedding — ``Cast`` of the (float) token ids to int64, then ``Gather`` from the embeddings table;
-* Flatten — ``Flatten(axis=1)``; Dropout — ``Identity`` (inference); BatchNormalization — the ONNX
-  ``BatchNormalization`` operator with the moving statistics (inference mode);
+* Flatten — ``Flatten(axis=1)``; Reshape — ``Reshape`` to (batch, *output shape); Dropout — ``Identity``
+  (inference); BatchNormalization — the ONNX ``BatchNormalization`` operator with the moving statistics
+  (inference mode);
 * SimpleRNN / LSTM / GRU — ONNX's ``RNN`` / ``LSTM`` / ``GRU`` operators on time-major data (a
   ``Transpose`` in, and out again for ``return_sequences``), the kernels transposed to ONNX's
   (gates·units, inputs) with the gates reordered (Keras' LSTM i, f, c, o is ONNX's i, o, f, c; the GRU's
@@ -35,7 +36,7 @@ import os
 import numpy as np
 
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                               Embedding, Flatten, MaxPooling2D, SimpleRNN)
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
 
 DEFAULT_OPSET = 17
@@ -241,6 +242,15 @@ def _flatten(g: _Graph, layer, p: str) -> None:
     g.rank = 2
 
 
+def _reshape(g: _Graph, layer, p: str) -> None:
+    """Keras' Reshape: ONNX's, to the batch (0: kept) and the layer's output shape, on channels-last data."""
+    g.to_channels_last(p)
+    out = layer.output_shape[1:]
+    shape = g.const(f"{p}/shape", np.array([0, *out], np.int64))
+    g.tensor = g.node("Reshape", [g.tensor, shape], f"{p}/reshape")
+    g.rank = 1 + len(out)
+
+
 def _dropout(g: _Graph, layer, p: str) -> None:
     g.apply("Identity", f"{p}/identity")
 
@@ -261,7 +271,7 @@ def _embedding(g: _Graph, layer, p: str) -> None:
 EXPORTERS = {
     Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("MaxPool"),
     AveragePooling2D: _pooling("AveragePool", count_include_pad=0), BatchNormalization: _batch_normalization,
-    Flatten: _flatten, Dropout: _dropout, Activation: _activation_layer, Embedding: _embedding,
+    Flatten: _flatten, Reshape: _reshape, Dropout: _dropout, Activation: _activation_layer, Embedding: _embedding,
     SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent,
 }
 

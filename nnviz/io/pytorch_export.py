@@ -30,7 +30,7 @@ import textwrap
 import numpy as np
 
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                               Embedding, Flatten, MaxPooling2D, SimpleRNN)
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
 
 _PRELUDE = '''\
@@ -308,6 +308,11 @@ def _flatten(layer, name, dtype):
     return "nn.Flatten()", {}, None   # on channels-last data: Keras' (h, w, c) order
 
 
+def _reshape(layer, name, dtype):
+    """Keras' Reshape on channels-last data: row-major, like torch's reshape of each sample."""
+    return f"nn.Sequential(nn.Flatten(), nn.Unflatten(1, {tuple(layer.output_shape[1:])}))", {}, None
+
+
 def _dropout(layer, name, dtype):
     return f"nn.Dropout({layer.rate})", {}, None
 
@@ -337,7 +342,7 @@ def _recurrent_layer(layer, name, dtype):
 #: layer class -> the function that writes its PyTorch module
 EXPORTERS = {
     Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("ChannelsLastMaxPool2d"),
-    AveragePooling2D: _pooling("ChannelsLastAvgPool2d"), Flatten: _flatten, Dropout: _dropout,
+    AveragePooling2D: _pooling("ChannelsLastAvgPool2d"), Flatten: _flatten, Reshape: _reshape, Dropout: _dropout,
     Activation: _activation_layer, BatchNormalization: _batch_normalization, Embedding: _embedding,
     SimpleRNN: _recurrent_layer, LSTM: _recurrent_layer, GRU: _recurrent_layer,
 }

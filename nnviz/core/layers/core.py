@@ -255,3 +255,53 @@ class Embedding(Layer):
         config.update(input_dim=self.input_dim, output_dim=self.output_dim,
                       embeddings_initializer=self.embeddings_initializer.get_config())
         return config
+
+
+class Reshape(Layer):
+    """Keras' ``Reshape(target_shape)``: each sample's values, in row-major order, laid out in ``target_shape``
+    (without the batch axis). One entry may be −1: it takes the size that keeps the number of values.
+    ``(None, 12) -> Reshape((3, -1)) -> (None, 3, 4)``; no weights; backward reshapes the gradient back."""
+
+    catalog = LayerSpec(
+        category="reshaping", order=55, summary="Lay values out in a new shape",
+        description="Lays each sample's values, in order, out in the target shape: (12,) → (3, 4), or an image "
+                    "(8, 8, 1) → (8, 8) to read it row by row with a recurrent layer. One entry may be −1: it takes "
+                    "the size that keeps the number of values. No weights.",
+        defaults={"target_shape": [-1]},
+        options=(OptionSpec("target_shape", "shape", "Target shape",
+                            "Shape of each sample after reshaping, without the batch axis, e.g. 8, 8 or 4, -1 "
+                            "(−1: the size that keeps the number of values)", minimum=-1),),
+        title=lambda o: f"Reshape → {tuple(o.get('target_shape') or ())}")
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        dims = tuple(target_shape.tolist() if isinstance(target_shape, np.ndarray) else target_shape) \
+            if isinstance(target_shape, (list, tuple, np.ndarray)) else (target_shape,)
+        if (not dims or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and (d > 0 or d == -1)
+                                for d in dims) or dims.count(-1) > 1):
+            raise ValueError(f"Reshape(target_shape={target_shape!r}): target_shape must be a tuple of positive "
+                             f"integers, one of which may be -1")
+        self.target_shape = tuple(int(d) for d in dims)
+
+    def compute_output_shape(self, input_shape):
+        size = int(math.prod(input_shape))
+        known = int(math.prod(d for d in self.target_shape if d != -1))
+        if -1 in self.target_shape and size % known == 0:
+            return tuple(size // known if d == -1 else d for d in self.target_shape)
+        if known != size or -1 in self.target_shape:
+            raise ValueError(f"Reshape cannot lay the {size} values of an input {tuple(input_shape)} out as "
+                             f"{self.target_shape}" + (f" ({known} values)" if -1 not in self.target_shape else
+                                                       f" ({size} is not a multiple of {known})"))
+        return self.target_shape
+
+    def forward(self, x, training=False):
+        self.cache["shape"] = x.shape
+        return x.reshape((x.shape[0], *self.compute_output_shape(x.shape[1:])))
+
+    def backward(self, d_out):
+        return d_out.reshape(self.cache["shape"])
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = list(self.target_shape)
+        return config
