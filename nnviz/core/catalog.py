@@ -231,6 +231,16 @@ class _LayerClasses(Mapping):
 LAYER_CLASSES: Mapping[str, type] = _LayerClasses()
 
 
+def exporter_for(table: dict, layer, fmt: str):
+    """The entry of an exporter ``table`` (layer class -> function) for ``layer``'s class or its nearest base
+    class; a ``ValueError`` saying "cannot export LAYER to FMT" when the table has none."""
+    for cls in type(layer).__mro__:
+        if cls in table:
+            return table[cls]
+    raise ValueError(f"cannot export {type(layer).__name__} to {fmt}: layer '{getattr(layer, 'name', '?')}' has no "
+                     f"{fmt} exporter")
+
+
 def layer_types() -> tuple[str, ...]:
     """The class names of every registered layer, in palette order (what the document calls LAYER_TYPES)."""
     return tuple(CATALOG)

@@ -35,6 +35,7 @@ import os
 
 import numpy as np
 
+from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
@@ -278,11 +279,7 @@ EXPORTERS = {
 
 def exporter_for(layer):
     """The ONNX exporter of ``layer``'s class (or of the nearest base class that has one)."""
-    for cls in type(layer).__mro__:
-        if cls in EXPORTERS:
-            return EXPORTERS[cls]
-    raise ValueError(f"cannot export {layer.layer_type} to ONNX: layer '{layer.name}' has no ONNX exporter "
-                     f"(nnviz.io.onnx_export.EXPORTERS)")
+    return catalog_exporter_for(EXPORTERS, layer, "ONNX")
 
 
 def build_onnx(model, opset: int = DEFAULT_OPSET):

@@ -29,6 +29,7 @@ import textwrap
 
 import numpy as np
 
+from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
@@ -350,11 +351,7 @@ EXPORTERS = {
 
 def exporter_for(layer):
     """The PyTorch exporter of ``layer``'s class (or of the nearest base class that has one)."""
-    for cls in type(layer).__mro__:
-        if cls in EXPORTERS:
-            return EXPORTERS[cls]
-    raise ValueError(f"cannot export {layer.layer_type} to PyTorch: layer '{layer.name}' has no PyTorch exporter "
-                     f"(nnviz.io.pytorch_export.EXPORTERS)")
+    return catalog_exporter_for(EXPORTERS, layer, "PyTorch")
 
 
 def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
