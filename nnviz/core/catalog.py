@@ -125,9 +125,6 @@ def constructor_defaults(cls) -> dict:
 class _Shown(dict):
     """Option values as a reader sees them, for ``str.format``: pairs ``3×3``, activations by name, floats ``:g``."""
 
-    def __missing__(self, key):
-        return "?"
-
     def __getitem__(self, key):
         if key not in self:
             return "?"

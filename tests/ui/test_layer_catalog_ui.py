@@ -164,3 +164,21 @@ def test_the_stepper_steps_through_a_network_holding_the_layer(qtbot, name):
             titles.append(stepper.current_step.title)
     assert any(t.startswith("Forward") for t in titles) and any(t.startswith("Backward") for t in titles), titles
     assert not stepper.grab().isNull()
+
+
+def test_a_target_shape_that_cannot_fit_is_explained_and_undone(editor, qtbot):
+    document, inspector = editor
+    index = host_document(document, "Reshape")            # input (6,), Reshape((-1,))
+    inspector.set_selection([index])
+    field = inspector.editors["target_shape"]
+    assert field.text() == "-1"
+    field.selectAll()
+    qtbot.keyClicks(field, "4, x-1")                       # the field takes integers and commas only
+    assert field.text() == "4, -1"
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert not document.is_valid and document.error.layer_index == index
+    assert inspector.error_label.isVisibleTo(inspector)
+    assert "6 is not a multiple of 4" in inspector.error_label.text()
+    document.undo_stack.undo()
+    assert document.is_valid and document.layer_options(index)["target_shape"] == [-1]
+    assert field.text() == "-1"
