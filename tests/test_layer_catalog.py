@@ -41,6 +41,11 @@ def test_catalog_keeps_todays_palette_order_and_defaults():
     assert [n for n in CATALOG if n in TODAYS_LAYER_TYPES] == list(TODAYS_LAYER_TYPES)
     for name, options in TODAYS_DEFAULT_OPTIONS.items():
         assert CATALOG[name].defaults == options, name
+    with pytest.raises(TypeError):                     # no caller changes what the next new layer starts with
+        CATALOG["Dense"].defaults["units"] = 1
+    config = CATALOG["Conv2D"].default_config()
+    config["kernel_size"][0] = 9
+    assert CATALOG["Conv2D"].default_config()["kernel_size"] == [3, 3]
 
 
 def test_the_documents_tables_are_the_catalogs():

@@ -26,6 +26,7 @@ import inspect
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Callable
 
 #: option kinds the inspector has an editor for
@@ -76,7 +77,7 @@ class LayerSpec:
     summary: str
     description: str
     order: float = 1000.0
-    defaults: dict = field(default_factory=dict)
+    defaults: Mapping = field(default_factory=dict)
     options: tuple[OptionSpec, ...] = ()
     title: str | Callable[[dict], str] | None = None
     class_name: str = ""
@@ -88,6 +89,8 @@ class LayerSpec:
         keys = [o.key for o in self.options]
         if len(set(keys)) != len(keys):
             raise ValueError(f"options repeat a key: {keys}")
+        # read-only, so no caller changes what the next layer starts with (default_config() gives a copy)
+        object.__setattr__(self, "defaults", MappingProxyType(copy.deepcopy(dict(self.defaults))))
 
     def default_config(self) -> dict:
         """A fresh copy of ``defaults`` (the config a newly added layer gets)."""
