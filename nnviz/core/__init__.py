@@ -9,15 +9,14 @@ NumPy and the standard library only: no Qt is imported here or below.
 
 from nnviz.core import activations, initializers, losses, metrics, optimizers, regularizers
 from nnviz.core.callbacks import Callback, History, LambdaCallback, ProgbarLogger, TerminateOnNaN
-from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                               Embedding, Flatten, Input, Layer, MaxPooling2D, SimpleRNN)
+from nnviz.core.layers import *  # noqa: F403  (Input, Layer and every registered layer class: Dense, Conv2D, ...)
+from nnviz.core.layers import __all__ as _layer_names
 from nnviz.core.model import ArchitectureError, Sequential
 from nnviz.core.optimizers import SGD, Adagrad, Adam, RMSprop
 from nnviz.core.regularizers import L1, L1L2, L2
 
 __all__ = [
-    "Sequential", "ArchitectureError", "Input", "Layer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-    "Flatten", "Dropout", "Activation", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU", "SGD", "Adam", "RMSprop",
+    "Sequential", "ArchitectureError", *(n for n in _layer_names if n != "LAYER_CLASSES"), "SGD", "Adam", "RMSprop",
     "Adagrad", "L1", "L2", "L1L2", "Callback", "History", "LambdaCallback", "ProgbarLogger", "TerminateOnNaN", "activations",
     "initializers", "losses", "metrics", "optimizers", "regularizers",
 ]

@@ -810,6 +810,7 @@ class LayerBackward(Step):
                    "MaxPooling2D": [_T("each window's gradient to its maximum")],
                    "AveragePooling2D": [_T("each window's gradient shared evenly by its cells")],
                    "Flatten": [_T("reshaped to "), _T(_shape_text(self.d_input.shape[1:]))],
+                   "Reshape": [_T("reshaped to "), _T(_shape_text(self.d_input.shape[1:]))],
                    "Dropout": [_S("m", "", _L(l)), _O(" ⊙ "), *dA],
                    "BatchNormalization": [_T("through x̂ and the batch statistics")],
                    "Activation": [*dA, _O(" ⊙ "), _S("g′", "", _L(l)), _O("("), _S("a", "", _L(l - 1)), _O(")")]}
@@ -1326,6 +1327,7 @@ class _TraceData:
             "MaxPooling2D": "a^(l) = max of a^(l−1) over each window",
             "AveragePooling2D": "a^(l) = mean of a^(l−1) over each window",
             "Flatten": "a^(l) = a^(l−1) as one vector per sample",
+            "Reshape": "a^(l) = a^(l−1) laid out in the target shape",
             "Dropout": "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)",
             "BatchNormalization": "x̂ = (a^(l−1) − μ_B)/√(σ_B² + ε);  a^(l) = γ·x̂ + β",
             "Activation": "a^(l) = g^(l)(a^(l−1))",
@@ -1513,6 +1515,7 @@ class _TraceData:
                 "MaxPooling2D": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) at each window's maximum, 0 elsewhere",
                 "AveragePooling2D": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) / (cells per window), to every cell of the window",
                 "Flatten": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) reshaped",
+                "Reshape": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) reshaped",
                 "Dropout": "∂C_0/∂a^(l−1) = m ⊙ ∂C_0/∂a^(l)",
                 "BatchNormalization": "∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
                                       "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))",
@@ -1790,7 +1793,7 @@ class BackpropTrace:
             for j in range(data.x.shape[1]):
                 rows.append(UnitRow(0, j, "input", None, float(data.x[sample, j]), None, None))
         for r in data.records:
-            if r.output.ndim != 2 or r.layer_type == "Flatten":
+            if r.output.ndim != 2 or r.layer_type in ("Flatten", "Reshape"):
                 continue
             for j in range(r.output.shape[1]):
                 rows.append(UnitRow(r.index, j, r.name, known.get((r.index, j, "z")), known.get((r.index, j, "a")),

@@ -37,6 +37,8 @@ import zipfile
 
 import numpy as np
 
+from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
+                               Embedding, Flatten, MaxPooling2D, SimpleRNN)
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
 from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
@@ -309,62 +311,108 @@ def _activation(act) -> str:
     return config
 
 
+# ---------------------------------------------------------------------------- one function per layer class
+# each returns the layer's own settings in Keras 3's config (name, trainable and dtype are added for all)
+
+
+def _dense(layer) -> dict:
+    return dict(units=layer.units, activation=_activation(layer.activation), use_bias=layer.use_bias,
+                kernel_initializer=_initializer(layer.kernel_initializer),
+                bias_initializer=_initializer(layer.bias_initializer),
+                kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
+                kernel_constraint=None, bias_constraint=None)
+
+
+def _conv2d(layer) -> dict:
+    return dict(filters=layer.filters, kernel_size=list(layer.kernel_size), strides=list(layer.strides),
+                padding=layer.padding, data_format="channels_last", dilation_rate=[1, 1], groups=1,
+                activation=_activation(layer.activation), use_bias=layer.use_bias,
+                kernel_initializer=_initializer(layer.kernel_initializer),
+                bias_initializer=_initializer(layer.bias_initializer),
+                kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
+                activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
+
+
+def _pooling(layer) -> dict:
+    return dict(pool_size=list(layer.pool_size), padding=layer.padding, strides=list(layer.strides),
+                data_format="channels_last")
+
+
+def _flatten(layer) -> dict:
+    return dict(data_format="channels_last")
+
+
+def _dropout(layer) -> dict:
+    return dict(rate=layer.rate, seed=layer.seed, noise_shape=None)
+
+
+def _activation_layer(layer) -> dict:
+    return dict(activation=_activation(layer.activation))
+
+
+def _batch_normalization(layer) -> dict:
+    return dict(axis=-1, momentum=layer.momentum, epsilon=layer.epsilon, center=layer.center,
+                scale=layer.scale, beta_initializer=_initializer(layer.beta_initializer),
+                gamma_initializer=_initializer(layer.gamma_initializer),
+                moving_mean_initializer=_initializer(layer.moving_mean_initializer),
+                moving_variance_initializer=_initializer(layer.moving_variance_initializer),
+                beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                synchronized=False)
+
+
+def _embedding(layer) -> dict:
+    return dict(input_dim=layer.input_dim, output_dim=layer.output_dim,
+                embeddings_initializer=_initializer(layer.embeddings_initializer), embeddings_regularizer=None,
+                activity_regularizer=None, embeddings_constraint=None, mask_zero=False)
+
+
+def _recurrent(layer) -> dict:
+    cfg = dict(return_sequences=layer.return_sequences, return_state=False, go_backwards=False,
+               stateful=False, unroll=False, zero_output_for_mask=False, units=layer.units,
+               activation=_activation(layer.activation), use_bias=layer.use_bias,
+               kernel_initializer=_initializer(layer.kernel_initializer),
+               recurrent_initializer=_initializer(layer.recurrent_initializer),
+               bias_initializer=_initializer(layer.bias_initializer),
+               kernel_regularizer=_regularizer(layer.kernel_regularizer), recurrent_regularizer=None,
+               bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+               recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None)
+    if layer.layer_type == "LSTM":
+        cfg.update(recurrent_activation=_activation(layer.recurrent_activation),
+                   unit_forget_bias=layer.unit_forget_bias)
+    elif layer.layer_type == "GRU":
+        cfg.update(recurrent_activation=_activation(layer.recurrent_activation), reset_after=True)
+    return cfg
+
+
+#: layer class -> the function giving its Keras 3 config
+EXPORTERS = {
+    Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling, AveragePooling2D: _pooling, Flatten: _flatten,
+    Dropout: _dropout, Activation: _activation_layer, BatchNormalization: _batch_normalization,
+    Embedding: _embedding, SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent,
+}
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _same_named_config(layer) -> dict:
+    """A layer without an entry in ``EXPORTERS`` whose settings are plain numbers, strings and lists: the core
+    speaks Keras' vocabulary, so its own config is Keras' (``Reshape(target_shape)``)."""
+    own = {k: v for k, v in layer.get_config().items() if k not in ("name", "trainable", "input_shape")}
+    if not all(_plain(v) for v in own.values()):
+        raise ValueError(f"cannot export {layer.layer_type} to Keras: layer '{layer.name}' has settings Keras "
+                         f"serializes differently and no Keras exporter (nnviz.io.keras_export.EXPORTERS)")
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}
+
+
 def layer_config(layer, dtype: str, input_shape) -> dict:
     """One layer in Keras 3's serialization format (what ``keras.layers.deserialize`` takes)."""
     kind = layer.layer_type
     cfg: dict = {"name": layer.name, "trainable": bool(layer.trainable), "dtype": _dtype_policy(dtype)}
-    if kind == "Dense":
-        cfg.update(units=layer.units, activation=_activation(layer.activation), use_bias=layer.use_bias,
-                   kernel_initializer=_initializer(layer.kernel_initializer),
-                   bias_initializer=_initializer(layer.bias_initializer),
-                   kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
-                   kernel_constraint=None, bias_constraint=None)
-    elif kind == "Conv2D":
-        cfg.update(filters=layer.filters, kernel_size=list(layer.kernel_size), strides=list(layer.strides),
-                   padding=layer.padding, data_format="channels_last", dilation_rate=[1, 1], groups=1,
-                   activation=_activation(layer.activation), use_bias=layer.use_bias,
-                   kernel_initializer=_initializer(layer.kernel_initializer),
-                   bias_initializer=_initializer(layer.bias_initializer),
-                   kernel_regularizer=_regularizer(layer.kernel_regularizer), bias_regularizer=None,
-                   activity_regularizer=None, kernel_constraint=None, bias_constraint=None)
-    elif kind in ("MaxPooling2D", "AveragePooling2D"):
-        cfg.update(pool_size=list(layer.pool_size), padding=layer.padding, strides=list(layer.strides),
-                   data_format="channels_last")
-    elif kind == "Flatten":
-        cfg.update(data_format="channels_last")
-    elif kind == "Dropout":
-        cfg.update(rate=layer.rate, seed=layer.seed, noise_shape=None)
-    elif kind == "Activation":
-        cfg.update(activation=_activation(layer.activation))
-    elif kind == "BatchNormalization":
-        cfg.update(axis=-1, momentum=layer.momentum, epsilon=layer.epsilon, center=layer.center,
-                   scale=layer.scale, beta_initializer=_initializer(layer.beta_initializer),
-                   gamma_initializer=_initializer(layer.gamma_initializer),
-                   moving_mean_initializer=_initializer(layer.moving_mean_initializer),
-                   moving_variance_initializer=_initializer(layer.moving_variance_initializer),
-                   beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                   synchronized=False)
-    elif kind == "Embedding":
-        cfg.update(input_dim=layer.input_dim, output_dim=layer.output_dim,
-                   embeddings_initializer=_initializer(layer.embeddings_initializer), embeddings_regularizer=None,
-                   activity_regularizer=None, embeddings_constraint=None, mask_zero=False)
-    elif kind in RECURRENT:
-        cfg.update(return_sequences=layer.return_sequences, return_state=False, go_backwards=False,
-                   stateful=False, unroll=False, zero_output_for_mask=False, units=layer.units,
-                   activation=_activation(layer.activation), use_bias=layer.use_bias,
-                   kernel_initializer=_initializer(layer.kernel_initializer),
-                   recurrent_initializer=_initializer(layer.recurrent_initializer),
-                   bias_initializer=_initializer(layer.bias_initializer),
-                   kernel_regularizer=_regularizer(layer.kernel_regularizer), recurrent_regularizer=None,
-                   bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                   recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None)
-        if kind == "LSTM":
-            cfg.update(recurrent_activation=_activation(layer.recurrent_activation),
-                       unit_forget_bias=layer.unit_forget_bias)
-        elif kind == "GRU":
-            cfg.update(recurrent_activation=_activation(layer.recurrent_activation), reset_after=True)
-    else:  # pragma: no cover - every core layer is handled above
-        raise ValueError(f"layer type {kind} cannot be exported to Keras")
+    cfg.update(EXPORTERS[type(layer)](layer) if type(layer) in EXPORTERS else _same_named_config(layer))
     out = _serialized("keras.layers", kind, cfg)
     out["build_config"] = {"input_shape": [None, *input_shape]}
     return out

@@ -17,8 +17,9 @@ How each layer becomes ONNX operators:
   channels last (Dense, Flatten, softmax, the output). Flatten therefore flattens in Keras' (h, w, c)
   order;
 * Embedding — ``Cast`` of the (float) token ids to int64, then ``Gather`` from the embeddings table;
-* Flatten — ``Flatten(axis=1)``; Dropout — ``Identity`` (inference); BatchNormalization — the ONNX
-  ``BatchNormalization`` operator with the moving statistics (inference mode);
+* Flatten — ``Flatten(axis=1)``; Reshape — ``Reshape`` to (batch, *output shape); Dropout — ``Identity``
+  (inference); BatchNormalization — the ONNX ``BatchNormalization`` operator with the moving statistics
+  (inference mode);
 * SimpleRNN / LSTM / GRU — ONNX's ``RNN`` / ``LSTM`` / ``GRU`` operators on time-major data (a
   ``Transpose`` in, and out again for ``return_sequences``), the kernels transposed to ONNX's
   (gates·units, inputs) with the gates reordered (Keras' LSTM i, f, c, o is ONNX's i, o, f, c; the GRU's
@@ -34,6 +35,9 @@ import os
 
 import numpy as np
 
+from nnviz.core.catalog import exporter_for as catalog_exporter_for
+from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
 
 DEFAULT_OPSET = 17
@@ -185,6 +189,99 @@ def _pads(layer, h: int, w: int) -> list[int]:
     return [int(pt), int(pl), int(pb), int(pr)]
 
 
+# ---------------------------------------------------------------------------- one function per layer class
+# each takes the graph, the layer and its name prefix, and appends the layer's operators after g.tensor
+
+
+def _dense(g: _Graph, layer, p: str) -> None:
+    g.to_channels_last(p)
+    kernel = g.const(f"{p}/kernel", layer.params["kernel"].astype(np.float32))
+    g.tensor = g.node("MatMul", [g.tensor, kernel], f"{p}/matmul")
+    if layer.use_bias:
+        bias = g.const(f"{p}/bias", layer.params["bias"].astype(np.float32))
+        g.tensor = g.node("Add", [g.tensor, bias], f"{p}/add")
+    _activation(g, layer.activation, p)
+
+
+def _conv2d(g: _Graph, layer, p: str) -> None:
+    g.to_channels_first(p)
+    h, w, _ = layer.input_shape
+    kernel = g.const(f"{p}/kernel", layer.params["kernel"].astype(np.float32).transpose(3, 2, 0, 1))
+    inputs = [g.tensor, kernel]
+    if layer.use_bias:
+        inputs.append(g.const(f"{p}/bias", layer.params["bias"].astype(np.float32)))
+    g.tensor = g.node("Conv", inputs, f"{p}/conv", kernel_shape=list(layer.kernel_size),
+                      strides=list(layer.strides), pads=_pads(layer, h, w), dilations=[1, 1], group=1)
+    _activation(g, layer.activation, p)
+
+
+def _pooling(op: str, **extra):
+    def export(g: _Graph, layer, p: str) -> None:
+        g.to_channels_first(p)
+        h, w, _ = layer.input_shape
+        g.apply(op, f"{p}/{'max_pool' if op == 'MaxPool' else 'average_pool'}", kernel_shape=list(layer.pool_size),
+                strides=list(layer.strides), pads=_pads(layer, h, w), **extra)
+    return export
+
+
+def _batch_normalization(g: _Graph, layer, p: str) -> None:
+    f32, params = np.float32, layer.params
+    if g.rank > 2:
+        g.to_channels_first(p)
+    c = layer.input_shape[-1]
+    gamma = params["gamma"] if layer.scale else np.ones(c)
+    beta = params["beta"] if layer.center else np.zeros(c)
+    inputs = [g.tensor, g.const(f"{p}/gamma", np.asarray(gamma, f32)), g.const(f"{p}/beta", np.asarray(beta, f32)),
+              g.const(f"{p}/moving_mean", params["moving_mean"].astype(f32)),
+              g.const(f"{p}/moving_variance", params["moving_variance"].astype(f32))]
+    g.tensor = g.node("BatchNormalization", inputs, f"{p}/batch_norm", epsilon=float(layer.epsilon))
+
+
+def _flatten(g: _Graph, layer, p: str) -> None:
+    g.to_channels_last(p)
+    g.apply("Flatten", f"{p}/flatten", axis=1)
+    g.rank = 2
+
+
+def _reshape(g: _Graph, layer, p: str) -> None:
+    """Keras' Reshape: ONNX's, to the batch (0: kept) and the layer's output shape, on channels-last data."""
+    g.to_channels_last(p)
+    out = layer.output_shape[1:]
+    shape = g.const(f"{p}/shape", np.array([0, *out], np.int64))
+    g.tensor = g.node("Reshape", [g.tensor, shape], f"{p}/reshape")
+    g.rank = 1 + len(out)
+
+
+def _dropout(g: _Graph, layer, p: str) -> None:
+    g.apply("Identity", f"{p}/identity")
+
+
+def _activation_layer(g: _Graph, layer, p: str) -> None:
+    _activation(g, layer.activation, p)
+
+
+def _embedding(g: _Graph, layer, p: str) -> None:
+    """Token ids arrive as floats (like Keras' default Input): cast, then look up."""
+    ids = g.node("Cast", [g.tensor], f"{p}/ids", to=g.onnx.TensorProto.INT64)
+    table = g.const(f"{p}/embeddings", layer.params["embeddings"].astype(np.float32))
+    g.tensor = g.node("Gather", [table, ids], f"{p}/gather", axis=0)
+    g.rank += 1
+
+
+#: layer class -> the function that appends its ONNX operators
+EXPORTERS = {
+    Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("MaxPool"),
+    AveragePooling2D: _pooling("AveragePool", count_include_pad=0), BatchNormalization: _batch_normalization,
+    Flatten: _flatten, Reshape: _reshape, Dropout: _dropout, Activation: _activation_layer, Embedding: _embedding,
+    SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent,
+}
+
+
+def exporter_for(layer):
+    """The ONNX exporter of ``layer``'s class (or of the nearest base class that has one)."""
+    return catalog_exporter_for(EXPORTERS, layer, "ONNX")
+
+
 def build_onnx(model, opset: int = DEFAULT_OPSET):
     """The ``onnx.ModelProto`` for ``model`` (checked with ``onnx.checker``)."""
     onnx = _require_onnx()
@@ -198,68 +295,13 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
     if opset > newest:
         raise ValueError(f"ONNX export supports opsets up to {newest}, the newest the installed onnx "
                          f"{onnx.__version__} knows; got {opset}")
-    f32 = np.float32
     input_shape = tuple(model.input_shape[1:])
+    for layer in model.layers:
+        exporter_for(layer)   # a layer ONNX cannot express fails before any work
     g = _Graph(onnx, len(input_shape) + 1)
     g.names.update({"input", "output"})
     for layer in model.layers:
-        p = layer.name
-        kind = layer.layer_type
-        params = layer.params
-        in_shape = layer.input_shape
-        if kind == "Dense":
-            g.to_channels_last(p)
-            kernel = g.const(f"{p}/kernel", params["kernel"].astype(f32))
-            g.tensor = g.node("MatMul", [g.tensor, kernel], f"{p}/matmul")
-            if layer.use_bias:
-                bias = g.const(f"{p}/bias", params["bias"].astype(f32))
-                g.tensor = g.node("Add", [g.tensor, bias], f"{p}/add")
-            _activation(g, layer.activation, p)
-        elif kind == "Conv2D":
-            g.to_channels_first(p)
-            h, w, _ = in_shape
-            kernel = g.const(f"{p}/kernel", params["kernel"].astype(f32).transpose(3, 2, 0, 1))
-            inputs = [g.tensor, kernel]
-            if layer.use_bias:
-                inputs.append(g.const(f"{p}/bias", params["bias"].astype(f32)))
-            g.tensor = g.node("Conv", inputs, f"{p}/conv", kernel_shape=list(layer.kernel_size),
-                              strides=list(layer.strides), pads=_pads(layer, h, w), dilations=[1, 1], group=1)
-            _activation(g, layer.activation, p)
-        elif kind in ("MaxPooling2D", "AveragePooling2D"):
-            g.to_channels_first(p)
-            h, w, _ = in_shape
-            attrs = dict(kernel_shape=list(layer.pool_size), strides=list(layer.strides), pads=_pads(layer, h, w))
-            if kind == "MaxPooling2D":
-                g.apply("MaxPool", f"{p}/max_pool", **attrs)
-            else:
-                g.apply("AveragePool", f"{p}/average_pool", count_include_pad=0, **attrs)
-        elif kind == "BatchNormalization":
-            if g.rank > 2:
-                g.to_channels_first(p)
-            c = in_shape[-1]
-            gamma = params["gamma"] if layer.scale else np.ones(c)
-            beta = params["beta"] if layer.center else np.zeros(c)
-            inputs = [g.tensor, g.const(f"{p}/gamma", np.asarray(gamma, f32)), g.const(f"{p}/beta", np.asarray(beta, f32)),
-                      g.const(f"{p}/moving_mean", params["moving_mean"].astype(f32)),
-                      g.const(f"{p}/moving_variance", params["moving_variance"].astype(f32))]
-            g.tensor = g.node("BatchNormalization", inputs, f"{p}/batch_norm", epsilon=float(layer.epsilon))
-        elif kind == "Flatten":
-            g.to_channels_last(p)
-            g.apply("Flatten", f"{p}/flatten", axis=1)
-            g.rank = 2
-        elif kind == "Dropout":
-            g.apply("Identity", f"{p}/identity")
-        elif kind == "Activation":
-            _activation(g, layer.activation, p)
-        elif kind in ("SimpleRNN", "LSTM", "GRU"):
-            _recurrent(g, layer, p)
-        elif kind == "Embedding":   # token ids arrive as floats (like Keras' default Input): cast, then look up
-            ids = g.node("Cast", [g.tensor], f"{p}/ids", to=onnx.TensorProto.INT64)
-            table = g.const(f"{p}/embeddings", params["embeddings"].astype(f32))
-            g.tensor = g.node("Gather", [table, ids], f"{p}/gather", axis=0)
-            g.rank += 1
-        else:  # pragma: no cover - every core layer is handled above
-            raise ValueError(f"layer type {kind} has no ONNX export")
+        exporter_for(layer)(g, layer, layer.name)
     g.to_channels_last("output")
     if g.nodes and g.nodes[-1].output[0] == g.tensor:
         g.nodes[-1].output[0] = "output"

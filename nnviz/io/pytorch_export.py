@@ -29,6 +29,9 @@ import textwrap
 
 import numpy as np
 
+from nnviz.core.catalog import exporter_for as catalog_exporter_for
+from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
 
 _PRELUDE = '''\
@@ -272,55 +275,95 @@ def _pads(layer, h: int, w: int) -> tuple[int, int, int, int]:
     return (int(pl), int(pr), int(pt), int(pb))
 
 
+# ---------------------------------------------------------------------------- one function per layer class
+# each takes the layer, its submodule name and the model's dtype and returns (constructor code, state dict in
+# PyTorch's names and layouts, activation to append as its own module or None)
+
+
+def _dense(layer, name, dtype):
+    p = layer.params
+    state = {f"{name}.weight": p["kernel"].T}                  # torch keeps (out, in)
+    if layer.use_bias:
+        state[f"{name}.bias"] = p["bias"]
+    return f"nn.Linear({layer.input_shape[-1]}, {layer.units}, bias={layer.use_bias})", state, layer.activation
+
+
+def _conv2d(layer, name, dtype):
+    p = layer.params
+    h, w, c = layer.input_shape
+    state = {f"{name}.conv.weight": p["kernel"].transpose(3, 2, 0, 1)}  # (kh, kw, in, out) -> (out, in, kh, kw)
+    if layer.use_bias:
+        state[f"{name}.conv.bias"] = p["bias"]
+    return (f"ChannelsLastConv2d({c}, {layer.filters}, {tuple(layer.kernel_size)}, {tuple(layer.strides)}, "
+            f"{_pads(layer, h, w)}, bias={layer.use_bias})", state, layer.activation)
+
+
+def _pooling(cls: str):
+    def export(layer, name, dtype):
+        h, w, _ = layer.input_shape
+        return f"{cls}({tuple(layer.pool_size)}, {tuple(layer.strides)}, {_pads(layer, h, w)})", {}, None
+    return export
+
+
+def _flatten(layer, name, dtype):
+    return "nn.Flatten()", {}, None   # on channels-last data: Keras' (h, w, c) order
+
+
+def _reshape(layer, name, dtype):
+    """Keras' Reshape on channels-last data: row-major, like torch's reshape of each sample."""
+    return f"nn.Sequential(nn.Flatten(), nn.Unflatten(1, {tuple(layer.output_shape[1:])}))", {}, None
+
+
+def _dropout(layer, name, dtype):
+    return f"nn.Dropout({layer.rate})", {}, None
+
+
+def _activation_layer(layer, name, dtype):
+    return _activation_code(layer.activation) or "nn.Identity()", {}, None
+
+
+def _batch_normalization(layer, name, dtype):
+    p, c = layer.params, layer.input_shape[-1]
+    state = {f"{name}.weight": p["gamma"] if layer.scale else np.ones(c, dtype),
+             f"{name}.bias": p["beta"] if layer.center else np.zeros(c, dtype),
+             f"{name}.running_mean": p["moving_mean"], f"{name}.running_var": p["moving_variance"]}
+    return f"ChannelsLastBatchNorm({c}, momentum={layer.momentum}, epsilon={layer.epsilon})", state, None
+
+
+def _embedding(layer, name, dtype):
+    code = f"TokenEmbedding({layer.input_dim}, {layer.output_dim})"
+    return code, {f"{name}.weight": layer.params["embeddings"]}, None
+
+
+def _recurrent_layer(layer, name, dtype):
+    code, state = _recurrent(layer, name, layer.input_shape[-1])
+    return code, state, None
+
+
+#: layer class -> the function that writes its PyTorch module
+EXPORTERS = {
+    Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("ChannelsLastMaxPool2d"),
+    AveragePooling2D: _pooling("ChannelsLastAvgPool2d"), Flatten: _flatten, Reshape: _reshape, Dropout: _dropout,
+    Activation: _activation_layer, BatchNormalization: _batch_normalization, Embedding: _embedding,
+    SimpleRNN: _recurrent_layer, LSTM: _recurrent_layer, GRU: _recurrent_layer,
+}
+
+
+def exporter_for(layer):
+    """The PyTorch exporter of ``layer``'s class (or of the nearest base class that has one)."""
+    return catalog_exporter_for(EXPORTERS, layer, "PyTorch")
+
+
 def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
     """``[(module name, constructor code)]`` and the state dict (PyTorch names and layouts) for ``model``."""
     modules: list[tuple[str, str]] = []
     state: dict[str, np.ndarray] = {}
     names = _ModuleNames()
     for layer in model.layers:
-        name, kind, p = names.take(layer.name), layer.layer_type, layer.params
-        in_shape = layer.input_shape
-        act = None
-        if kind == "Dense":
-            modules.append((name, f"nn.Linear({in_shape[-1]}, {layer.units}, bias={layer.use_bias})"))
-            state[f"{name}.weight"] = p["kernel"].T                  # torch keeps (out, in)
-            if layer.use_bias:
-                state[f"{name}.bias"] = p["bias"]
-            act = layer.activation
-        elif kind == "Conv2D":
-            h, w, c = in_shape
-            modules.append((name, f"ChannelsLastConv2d({c}, {layer.filters}, {tuple(layer.kernel_size)}, "
-                                  f"{tuple(layer.strides)}, {_pads(layer, h, w)}, bias={layer.use_bias})"))
-            state[f"{name}.conv.weight"] = p["kernel"].transpose(3, 2, 0, 1)  # (kh, kw, in, out) -> (out, in, kh, kw)
-            if layer.use_bias:
-                state[f"{name}.conv.bias"] = p["bias"]
-            act = layer.activation
-        elif kind in ("MaxPooling2D", "AveragePooling2D"):
-            h, w, _ = in_shape
-            cls = "ChannelsLastMaxPool2d" if kind == "MaxPooling2D" else "ChannelsLastAvgPool2d"
-            modules.append((name, f"{cls}({tuple(layer.pool_size)}, {tuple(layer.strides)}, {_pads(layer, h, w)})"))
-        elif kind == "Flatten":
-            modules.append((name, "nn.Flatten()"))  # on channels-last data: Keras' (h, w, c) order
-        elif kind == "Dropout":
-            modules.append((name, f"nn.Dropout({layer.rate})"))
-        elif kind == "Activation":
-            modules.append((name, _activation_code(layer.activation) or "nn.Identity()"))
-        elif kind == "BatchNormalization":
-            c = in_shape[-1]
-            modules.append((name, f"ChannelsLastBatchNorm({c}, momentum={layer.momentum}, epsilon={layer.epsilon})"))
-            state[f"{name}.weight"] = p["gamma"] if layer.scale else np.ones(c, model.dtype)
-            state[f"{name}.bias"] = p["beta"] if layer.center else np.zeros(c, model.dtype)
-            state[f"{name}.running_mean"] = p["moving_mean"]
-            state[f"{name}.running_var"] = p["moving_variance"]
-        elif kind == "Embedding":
-            modules.append((name, f"TokenEmbedding({layer.input_dim}, {layer.output_dim})"))
-            state[f"{name}.weight"] = p["embeddings"]
-        elif kind in ("SimpleRNN", "LSTM", "GRU"):
-            code, weights = _recurrent(layer, name, in_shape[-1])
-            modules.append((name, code))
-            state.update(weights)
-        else:  # pragma: no cover - every core layer is handled above
-            raise ValueError(f"layer type {kind} has no PyTorch export")
+        name = names.take(layer.name)
+        code, weights, act = exporter_for(layer)(layer, name, model.dtype)
+        modules.append((name, code))
+        state.update(weights)
         if act is not None:
             code = _activation_code(act)
             if code is not None:

@@ -24,6 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from nnviz.core.catalog import default_options, layer_types
 from nnviz.core.layers import LAYER_CLASSES
 from nnviz.core.model import ArchitectureError, Sequential, _snake
 from nnviz.core.training import TrainingConfig
@@ -31,25 +32,10 @@ from nnviz.session.architecture import Architecture, parse_architecture, shape_t
 from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
                                     SetInputShapeCommand, SetLayerOptionCommand)
 
-#: the layer types the editor offers, in palette order
-LAYER_TYPES = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
-               "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU")
-
-#: settings a freshly added layer starts with
-DEFAULT_OPTIONS = {
-    "Dense": {"units": 16, "activation": "relu"},
-    "Conv2D": {"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
-    "MaxPooling2D": {"pool_size": [2, 2]},
-    "AveragePooling2D": {"pool_size": [2, 2]},
-    "Flatten": {},
-    "Dropout": {"rate": 0.2},
-    "Activation": {"activation": "relu"},
-    "BatchNormalization": {},
-    "Embedding": {"input_dim": 100, "output_dim": 8},
-    "SimpleRNN": {"units": 16},
-    "LSTM": {"units": 16},
-    "GRU": {"units": 16},
-}
+#: the layer types the editor offers, in palette order, and the settings a freshly added layer starts with:
+#: both said once, by each layer class in the core's catalog
+LAYER_TYPES = layer_types()
+DEFAULT_OPTIONS = default_options()
 
 DEFAULT_DATASET = {"name": "circle", "params": {}}
 DEFAULT_LAYERS = (("Dense", {"units": 4, "activation": "tanh"}),

@@ -16,15 +16,6 @@ from nnviz.ui import theme
 
 ICON_DIR = os.path.join(theme.RESOURCES, "icons")
 
-#: palette/layer type -> icon file name
-LAYER_ICONS = {
-    "Input": "input", "Dense": "dense", "Conv2D": "conv2d", "MaxPooling2D": "maxpooling2d",
-    "AveragePooling2D": "averagepooling2d", "Flatten": "flatten", "Dropout": "dropout",
-    "Activation": "activation", "BatchNormalization": "batchnormalization", "Embedding": "embedding", "SimpleRNN": "simplernn",
-    "LSTM": "lstm", "GRU": "gru",
-}
-
-
 @lru_cache(maxsize=None)
 def _svg_text(name: str) -> str:
     path = os.path.join(ICON_DIR, name + ".svg")
@@ -72,13 +63,13 @@ def icon(name: str, color: str | QColor | None = None) -> QIcon:
 
 def layer_icon(layer_type: str) -> QIcon:
     """A layer type's icon in its type colour."""
-    c = theme.type_color(layer_type).name()
-    return _icon(LAYER_ICONS.get(layer_type, "dense"), c, c, theme.current_name())
+    name, c = theme.layer_look(layer_type)
+    return _icon(name, c, c, theme.current_name())
 
 
 def layer_image(layer_type: str, size: int) -> QImage:
-    c = theme.type_color(layer_type).name()
-    return _render(LAYER_ICONS.get(layer_type, "dense"), c, size, c)
+    name, c = theme.layer_look(layer_type)
+    return _render(name, c, size, c)
 
 
 def image(name: str, size: int, color: str | None = None) -> QImage:

@@ -1,69 +1,30 @@
 """The inspector: typed editors for the selected layer's settings (or the input shape).
 
+Which settings a layer type has, their labels, ranges, choices and tool tips come from the core's layer catalog
+(``nnviz.core.catalog``: ``spec_for(layer_type).options``); this module has one editor per option *kind*.
 Every change goes to the document as one undo command (``set_layer_option`` / ``set_input_shape``).
 Spin boxes commit on Enter, focus change or an arrow step (no keyboard tracking), so typing "128"
-is one edit, not three. Choices come from the core: activation names from
-``nnviz.core.activations.NAMES``, paddings from ``nnviz.core.layers.conv.PADDINGS``.
+is one edit, not three; a shape field ("7, 7, 1") commits on Enter or focus change. Activation names come from
+``nnviz.core.activations.NAMES``.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QLineEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from nnviz.core.activations import NAMES as ACTIVATIONS
+from nnviz.core.catalog import CATALOG, OptionSpec, activation_text
 from nnviz.core.layers.base import shape_str
-from nnviz.core.layers.conv import PADDINGS
 from nnviz.ui import icons, theme
-from nnviz.ui.layer_view import activation_text, describe_layer
-from nnviz.ui.palette import DESCRIPTIONS
+from nnviz.ui.layer_view import describe_layer
 
-def _recurrent_specs(gated: bool) -> list[tuple]:
-    """SimpleRNN, LSTM and GRU share their settings; the gated two add the gates' activation."""
-    gate = [("recurrent_activation", "activation", "Gate activation", None,
-             "σ applied to the gates (sigmoid in Keras)")] if gated else []
-    return [("units", "int", "Units", (1, 1024), "Size of the state h: number of recurrent units"),
-            ("activation", "activation", "Activation", None, "g applied to the state (tanh in Keras)"), *gate,
-            ("return_sequences", "bool", "Return sequences", None,
-             "Output every time step's state (to stack another recurrent layer) instead of the last one"),
-            ("use_bias", "bool", "Use bias", None, "Add learned biases")]
-
-
-# key, kind, label, extra (min, max, step, decimals), tooltip
-OPTION_SPECS: dict[str, list[tuple]] = {
-    "Dense": [("units", "int", "Units", (1, 4096), "Number of neurons in the layer"),
-              ("activation", "activation", "Activation", None, "g(z) applied to each unit's weighted sum"),
-              ("use_bias", "bool", "Use bias", None, "Add a learned bias b_j to each unit")],
-    "Conv2D": [("filters", "int", "Filters", (1, 1024), "Number of filters = output channels"),
-               ("kernel_size", "pair", "Kernel size", (1, 15), "Height × width of each filter"),
-               ("strides", "pair", "Strides", (1, 8), "Step of the filter window (vertical × horizontal)"),
-               ("padding", "padding", "Padding", None, "'valid': no padding (output shrinks); "
-                                                        "'same': zero padding keeps height and width (at stride 1)"),
-               ("activation", "activation", "Activation", None, "g(z) applied to each output value"),
-               ("use_bias", "bool", "Use bias", None, "Add a learned bias per filter")],
-    "MaxPooling2D": [("pool_size", "pair", "Pool size", (1, 8), "Window height × width"),
-                     ("strides", "pair", "Strides", (1, 8), "Step of the window (defaults to the pool size)"),
-                     ("padding", "padding", "Padding", None, "'valid' drops incomplete windows; 'same' keeps them")],
-    "AveragePooling2D": [("pool_size", "pair", "Pool size", (1, 8), "Window height × width"),
-                         ("strides", "pair", "Strides", (1, 8), "Step of the window (defaults to the pool size)"),
-                         ("padding", "padding", "Padding", None, "'valid' drops incomplete windows; 'same' keeps them")],
-    "Flatten": [],
-    "Dropout": [("rate", "float", "Rate", (0.0, 0.95, 0.05, 2), "Fraction of inputs set to zero in each training step")],
-    "Activation": [("activation", "activation", "Activation", None, "The function applied to every value")],
-    "BatchNormalization": [("momentum", "float", "Momentum", (0.0, 0.9999, 0.01, 4),
-                            "How slowly the moving mean and variance follow the batches"),
-                           ("epsilon", "float", "Epsilon", (1e-6, 1.0, 0.0001, 6),
-                            "Added to the variance to avoid dividing by zero"),
-                           ("center", "bool", "Center (β)", None, "Learn a shift β per channel"),
-                           ("scale", "bool", "Scale (γ)", None, "Learn a scale γ per channel")],
-    "Embedding": [("input_dim", "int", "Vocabulary size", (1, 100000),
-                   "Number of different token ids: ids run 0 … size − 1"),
-                  ("output_dim", "int", "Vector size", (1, 1024), "Length of the learned vector of each token")],
-    **{kind: _recurrent_specs(gated=kind != "SimpleRNN") for kind in ("SimpleRNN", "LSTM", "GRU")},
-}
+#: a shape typed as integers separated by commas ("7, 7, 1", "-1"), optionally in brackets
+_SHAPE_TEXT = QRegularExpression(r"^\s*[\[(]?\s*-?\d+(\s*,\s*-?\d+)*\s*,?\s*[\])]?\s*$")
 
 
 def _spin(lo: int, hi: int) -> QSpinBox:
@@ -235,7 +196,8 @@ class InspectorWidget(QWidget):
             return
         self.title_label.setText(describe_layer(layer_type, options))
         self.name_label.setText(f"{name} · {layer_type}")
-        self.description.setText(DESCRIPTIONS.get(layer_type, ""))
+        spec = CATALOG.get(layer_type)
+        self.description.setText(spec.description if spec is not None else "")
         for k, setter in self._setters.items():
             setter(options.get(k))
         info = doc.layer_info()[idx]
@@ -275,24 +237,29 @@ class InspectorWidget(QWidget):
         if layer_type == "Input":
             self._build_input_form()
             return
-        for key, kind, label, extra, tip in OPTION_SPECS.get(layer_type, []):
-            editor, setter = self._make_editor(key, kind, extra)
-            editor.setObjectName(f"edit_{key}")
-            editor.setToolTip(tip)
-            lab = QLabel(label)
-            lab.setToolTip(tip)
+        spec = CATALOG.get(layer_type)
+        options = spec.options if spec is not None else ()
+        for option in options:
+            editor, setter = self._make_editor(option)
+            editor.setObjectName(f"edit_{option.key}")
+            editor.setToolTip(option.tooltip)
+            lab = QLabel(option.label)
+            lab.setToolTip(option.tooltip)
             self.form.addRow(lab, editor)
-            self.editors[key] = editor
-            self._setters[key] = setter
-        if not OPTION_SPECS.get(layer_type):
+            self.editors[option.key] = editor
+            self._setters[option.key] = setter
+        if not options:
             note = QLabel("This layer has no settings.")
             note.setObjectName("inspectorPlaceholder")
             self.form.addRow(note)
 
-    def _make_editor(self, key: str, kind: str, extra):
+    def _make_editor(self, option: OptionSpec):
+        """The editor widget for one catalog option and a ``setter(value)`` that shows a value without committing."""
+        key, kind = option.key, option.kind
         commit = lambda value, key=key: self._commit(key, value)  # noqa: E731
         if kind == "int":
-            w = _spin(*extra)
+            w = _spin(int(option.minimum if option.minimum is not None else 0),
+                      int(option.maximum if option.maximum is not None else 1_000_000))
             w.valueChanged.connect(commit)
 
             def setter(v, w=w):
@@ -301,7 +268,10 @@ class InspectorWidget(QWidget):
                 w.blockSignals(False)
             return w, setter
         if kind == "float":
-            lo, hi, step, decimals = extra
+            lo = float(option.minimum if option.minimum is not None else 0.0)
+            hi = float(option.maximum if option.maximum is not None else 1e9)
+            step = float(option.step if option.step is not None else 0.1)
+            decimals = int(option.decimals if option.decimals is not None else 3)
             w = QDoubleSpinBox()
             w.setRange(lo, hi)
             w.setSingleStep(step)
@@ -314,9 +284,9 @@ class InspectorWidget(QWidget):
                 w.setValue(float(v) if v is not None else lo)
                 w.blockSignals(False)
             return w, setter
-        if kind in ("activation", "padding"):
+        if kind in ("activation", "choice"):
             w = QComboBox()
-            w.addItems(list(ACTIVATIONS) if kind == "activation" else list(PADDINGS))
+            w.addItems(list(ACTIVATIONS) if kind == "activation" else list(option.choices))
             # an item added for a setting the list lacks (an activation with its own slope) carries the setting
             w.activated.connect(lambda i, w=w, key=key: self._commit(
                 key, w.itemText(i) if w.itemData(i) is None else w.itemData(i)))
@@ -341,11 +311,32 @@ class InspectorWidget(QWidget):
                 w.blockSignals(False)
             return w, setter
         if kind == "pair":
-            w = _PairEditor(*extra)
+            w = _PairEditor(int(option.minimum if option.minimum is not None else 1),
+                            int(option.maximum if option.maximum is not None else 64))
             w.a.valueChanged.connect(lambda _v, w=w, key=key: self._commit(key, w.value()))
             w.b.valueChanged.connect(lambda _v, w=w, key=key: self._commit(key, w.value()))
             return w, w.set_value
-        raise ValueError(kind)
+        if kind == "shape":
+            w = QLineEdit()
+            w.setValidator(QRegularExpressionValidator(_SHAPE_TEXT, w))
+            w.setPlaceholderText("e.g. 7, 7, 1")
+
+            def commit_shape(w=w, key=key):
+                if not w.isModified():
+                    return
+                w.setModified(False)
+                digits = w.text().strip().strip("[]()").replace(" ", "")
+                self._commit(key, [int(v) for v in digits.split(",") if v])
+
+            w.editingFinished.connect(commit_shape)
+
+            def setter(v, w=w):
+                w.blockSignals(True)
+                w.setText("" if v is None else ", ".join(str(int(d)) for d in v))
+                w.setModified(False)
+                w.blockSignals(False)
+            return w, setter
+        raise ValueError(f"the inspector has no editor for options of kind {kind!r}")
 
     def _build_input_form(self) -> None:
         kind = QComboBox()

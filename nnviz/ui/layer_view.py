@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QGraphicsScene,
                                QGraphicsView)
 
+from nnviz.core.catalog import CATALOG, activation_text  # noqa: F401  (activation_text: imported from here too)
 from nnviz.core.layers.base import shape_str
 from nnviz.ui import icons, theme
 
@@ -26,58 +27,10 @@ GAP = 30.0
 STEP = BLOCK_H + GAP
 
 
-def _pair(v) -> tuple[int, int]:
-    if isinstance(v, (list, tuple)) and len(v) == 2:
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
-
-
-def activation_text(value) -> str:
-    """An activation setting as a reader sees it: ``relu``, or ``leaky_relu (negative_slope 0.05)`` for one with
-    settings of its own (the ``{"class_name", "config"}`` form)."""
-    if isinstance(value, dict):
-        settings = ", ".join(f"{k} {v:g}" if isinstance(v, (int, float)) else f"{k} {v}"
-                             for k, v in (value.get("config") or {}).items())
-        return f"{value.get('class_name', '?')}" + (f" ({settings})" if settings else "")
-    return "linear" if value is None else str(value)
-
-
 def describe_layer(class_name: str, options: dict) -> str:
-    """The block title: "Dense 16 · relu", "Conv2D 32 3×3 same · relu", "MaxPooling2D 2×2"."""
-    o = options
-    if class_name == "Dense":
-        return f"Dense {o.get('units', '?')} · {activation_text(o.get('activation', 'linear'))}"
-    if class_name == "Conv2D":
-        kh, kw = _pair(o.get("kernel_size", 3))
-        text = f"Conv2D {o.get('filters', '?')} {kh}×{kw} {o.get('padding', 'valid')}"
-        s = _pair(o.get("strides", 1))
-        if s != (1, 1):
-            text += f" /{s[0]}" if s[0] == s[1] else f" /{s[0]}×{s[1]}"
-        act = activation_text(o.get("activation", "linear"))
-        return text + (f" · {act}" if act != "linear" else "")
-    if class_name in ("MaxPooling2D", "AveragePooling2D"):
-        ph, pw = _pair(o.get("pool_size", 2))
-        text = f"{class_name} {ph}×{pw}"
-        s = o.get("strides")
-        if s is not None and _pair(s) != (ph, pw):
-            sh, sw = _pair(s)
-            text += f" /{sh}" if sh == sw else f" /{sh}×{sw}"
-        if o.get("padding", "valid") == "same":
-            text += " same"
-        return text
-    if class_name == "Dropout":
-        return f"Dropout {float(o.get('rate', 0)):g}"
-    if class_name == "Activation":
-        return f"Activation · {activation_text(o.get('activation', 'linear'))}"
-    if class_name == "Embedding":
-        return f"Embedding {o.get('input_dim', '?')} → {o.get('output_dim', '?')}"
-    if class_name in ("SimpleRNN", "LSTM", "GRU"):
-        text = f"{class_name} {o.get('units', '?')}"
-        act = activation_text(o.get("activation", "tanh"))
-        if act != "tanh":
-            text += f" · {act}"
-        return text + (" · all steps" if o.get("return_sequences") else "")
-    return class_name
+    """The block title: "Dense 16 · relu", "Conv2D 32 3×3 same · relu", "MaxPooling2D 2×2" (the catalog's)."""
+    spec = CATALOG.get(class_name)
+    return class_name if spec is None else spec.describe(options)
 
 
 class BlockItem(QGraphicsObject):

@@ -1,5 +1,6 @@
-"""The layer palette: every layer type of the core as a compact tile (icon and name) in a two-column grid, with a
-tool tip saying what it does.
+"""The layer palette: every layer type of the core's catalog (``nnviz.core.catalog.CATALOG``, in its order) as a
+compact tile (icon and name) in a two-column grid, with a tool tip saying what it does (the catalog's summary and
+description).
 
 Drag an item onto the layer view (it carries ``LAYER_MIME`` with the class name) or double-click it
 (``layer_activated``) to append the layer.
@@ -12,59 +13,12 @@ from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSizePolicy, QStyle,
                                QStyledItemDelegate)
 
-from nnviz.session.document import LAYER_TYPES
+from nnviz.core.catalog import CATALOG
 from nnviz.ui import icons, theme
 from nnviz.ui.layer_view import LAYER_MIME
 
-SUMMARIES = {
-    "Dense": "Fully connected units",
-    "Conv2D": "Learned image filters",
-    "MaxPooling2D": "Downsample by window max",
-    "AveragePooling2D": "Downsample by window mean",
-    "Flatten": "Image → vector",
-    "Dropout": "Randomly silence inputs",
-    "Activation": "Apply g(x) on its own",
-    "BatchNormalization": "Normalize per channel",
-    "Embedding": "A learned vector per word",
-    "SimpleRNN": "Recurrent units over a sequence",
-    "LSTM": "Recurrent units with a memory cell",
-    "GRU": "Gated recurrent units",
-}
-
-DESCRIPTIONS = {
-    "Dense": "Fully connected layer: each unit j computes z_j = Σ_k w_jk·a_k + b_j over all of its inputs and "
-             "outputs a_j = g(z_j) with its activation g. The building block of a multilayer perceptron.",
-    "Conv2D": "2-D convolution: slides small learned filters (kernels, e.g. 3×3) over an image and produces one "
-              "feature map per filter. Needs an input shaped (height, width, channels); 'same' padding keeps "
-              "height and width.",
-    "MaxPooling2D": "Max pooling: keeps the largest value of each window (e.g. 2×2), halving height and width. "
-                    "No weights; makes features robust to small shifts.",
-    "AveragePooling2D": "Average pooling: replaces each window (e.g. 2×2) by its mean, a smoother downsampling. "
-                        "No weights.",
-    "Flatten": "Unrolls a (height, width, channels) tensor into one long vector so Dense layers can follow "
-               "convolutions. No weights.",
-    "Dropout": "During training, sets a random fraction (the rate) of its inputs to zero at every step and scales "
-               "the rest up, so the network cannot rely on single units. Does nothing at prediction time.",
-    "Activation": "Applies an activation function (relu, sigmoid, tanh, softmax, …) element by element, without "
-                  "weights.",
-    "BatchNormalization": "Normalizes each channel with the batch's mean and variance, then scales (γ) and "
-                          "shifts (β) it: often steadier, faster training. Keeps moving averages for prediction.",
-    "Embedding": "Turns token ids (words as numbers 0, 1, 2, …) into learned vectors: row x_t of a table of "
-                 "'vocabulary size' × 'vector size' weights for each word of the input. The first layer of a text "
-                 "network, followed by a recurrent layer (GRU, LSTM).",
-    "SimpleRNN": "Recurrent layer: reads a sequence (time steps, features) one step at a time, with a state h that "
-                 "carries what it has seen: h_t = g(x_t·W + h_(t−1)·U + b). Outputs the last state, or every "
-                 "step's with 'Return sequences' (to stack another recurrent layer).",
-    "LSTM": "Long short-term memory: a recurrent layer whose cell state c is kept or forgotten by learned gates "
-            "(input, forget, output), so it can remember over many steps. Needs a sequence input "
-            "(time steps, features), e.g. the digits read row by row.",
-    "GRU": "Gated recurrent unit: a lighter LSTM with two gates (update z, reset r) and no separate cell state: "
-           "h_t = z·h_(t−1) + (1 − z)·h̃_t. Needs a sequence input (time steps, features).",
-}
-
-
-COLUMNS = 2          # tiles per row: the twelve layer types fit the left column without scrolling
-TILE_HEIGHT = 34
+COLUMNS = 2          # tiles per row: the layer types fit the left column without scrolling
+TILE_HEIGHT = 32
 ICON_BOX = 26
 
 
@@ -119,6 +73,9 @@ class _PaletteDelegate(QStyledItemDelegate):
         f.setBold(True)
         fm = QFontMetrics(f)
         lines = _split_name(layer_type, lambda t: fm.horizontalAdvance(t) <= text_rect.width())
+        if len(lines) > 1 and 2 * fm.height() > text_rect.height() - 2:
+            # two lines in a tile sized for the whole catalog: a slightly smaller font keeps both inside it
+            f.setPointSizeF(f.pointSizeF() * (text_rect.height() - 2) / (2 * fm.height()))
         painter.setFont(f)
         painter.setPen(QColor(c["text"]))
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "\n".join(lines))
@@ -147,10 +104,10 @@ class LayerPalette(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setUniformItemSizes(True)
         self.setSpacing(0)
-        for layer_type in LAYER_TYPES:
+        for layer_type, spec in CATALOG.items():
             item = QListWidgetItem(layer_type)
             item.setData(Qt.ItemDataRole.UserRole, layer_type)
-            item.setToolTip(f"<b>{layer_type}</b> — {SUMMARIES[layer_type].lower()}<br>{DESCRIPTIONS[layer_type]}"
+            item.setToolTip(f"<b>{layer_type}</b> — {spec.summary.lower()}<br>{spec.description}"
                             "<br><i>Drag onto the canvas, or double-click to append.</i>")
             item.setIcon(icons.layer_icon(layer_type))
             self.addItem(item)

@@ -14,6 +14,8 @@ import re
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 
+from nnviz.core.catalog import CATALOG
+
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "resources")
 
 LIGHT = {
@@ -40,12 +42,34 @@ DARK = {
 
 THEMES = {"light": LIGHT, "dark": DARK}
 
-#: accent colour per layer type (the left bar of a block, its icon, the palette icon)
-TYPE_COLORS = {
-    "Input": "#64748b", "Dense": "#2563eb", "Conv2D": "#7c3aed", "MaxPooling2D": "#0d9488",
-    "AveragePooling2D": "#0891b2", "Flatten": "#c27c0e", "Dropout": "#db2777", "Activation": "#16a34a",
-    "BatchNormalization": "#9333ea", "Embedding": "#65a30d", "SimpleRNN": "#ea580c", "LSTM": "#dc2626", "GRU": "#be185d",
+#: how each layer type looks: (icon file in resources/icons, accent colour for the block's bar, its icon and the
+#: palette tile); the one ui table per layer class
+LAYER_LOOKS = {
+    "Input": ("input", "#64748b"), "Dense": ("dense", "#2563eb"), "Conv2D": ("conv2d", "#7c3aed"),
+    "MaxPooling2D": ("maxpooling2d", "#0d9488"), "AveragePooling2D": ("averagepooling2d", "#0891b2"),
+    "Flatten": ("flatten", "#c27c0e"), "Dropout": ("dropout", "#db2777"), "Activation": ("activation", "#16a34a"),
+    "BatchNormalization": ("batchnormalization", "#9333ea"), "Embedding": ("embedding", "#65a30d"),
+    "SimpleRNN": ("simplernn", "#ea580c"), "LSTM": ("lstm", "#dc2626"), "GRU": ("gru", "#be185d"),
 }
+
+#: a layer type without an entry above looks like the others of its catalog category
+CATEGORY_LOOKS = {
+    "core": ("dense", "#2563eb"), "convolution": ("conv2d", "#7c3aed"), "pooling": ("maxpooling2d", "#0d9488"),
+    "reshaping": ("flatten", "#b45309"), "regularization": ("dropout", "#db2777"),
+    "normalization": ("batchnormalization", "#9333ea"), "recurrent": ("simplernn", "#ea580c"),
+}
+
+
+def layer_look(layer_type: str) -> tuple[str, str]:
+    """``(icon name, colour)`` of a layer type: its own entry, else its category's, else a neutral one."""
+    if layer_type in LAYER_LOOKS:
+        return LAYER_LOOKS[layer_type]
+    spec = CATALOG.get(layer_type)
+    return CATEGORY_LOOKS.get(spec.category if spec is not None else "", ("dense", "#64748b"))
+
+
+#: accent colour per layer type (kept for callers of the old name)
+TYPE_COLORS = {name: look[1] for name, look in LAYER_LOOKS.items()}
 
 
 class _ThemeState(QObject):
@@ -83,7 +107,7 @@ def color(key: str, alpha: int | None = None) -> QColor:
 
 
 def type_color(layer_type: str) -> QColor:
-    return QColor(TYPE_COLORS.get(layer_type, "#64748b"))
+    return QColor(layer_look(layer_type)[1])
 
 
 def make_palette(name: str) -> QPalette:

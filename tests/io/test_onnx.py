@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Embedding,
-                        Flatten, Input, MaxPooling2D, Sequential, SimpleRNN)
+                        Flatten, Input, MaxPooling2D, Reshape, Sequential, SimpleRNN)
 from nnviz.core.activations import NAMES as ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
@@ -51,6 +51,7 @@ def cnn():
         Conv2D(4, 2, padding="valid", activation="elu", use_bias=False),
         AveragePooling2D(pool_size=(2, 3), strides=1, padding="valid"),
         MaxPooling2D(pool_size=2, strides=1, padding="valid"),
+        Reshape((-1, 4)),                      # (h·w, channels): Keras' row-major order
         Flatten(),
         Dropout(0.3),
         Dense(8, activation="softplus"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core import activations as _activations
+from nnviz.core.catalog import register_layer
 from nnviz.core.checks import positive_ints
 
 
@@ -30,6 +31,15 @@ def shape_str(shape) -> str:
 
 class Layer:
     """Base class: ``build`` / ``compute_output_shape`` / ``forward`` / ``backward`` side by side."""
+
+    #: what the layer type is for the editor (a ``nnviz.core.catalog.LayerSpec``); a subclass that declares one
+    #: is registered in ``nnviz.core.catalog.CATALOG`` when it is defined
+    catalog = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("catalog") is not None:
+            register_layer(cls)
 
     #: parameter names that are not trained (BatchNormalization's moving statistics)
     non_trainable_names: tuple[str, ...] = ()

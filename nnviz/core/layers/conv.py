@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from nnviz.core import initializers, regularizers
+from nnviz.core.catalog import LayerSpec, OptionSpec, activation_text, pair, strides_text
 from nnviz.core.checks import positive_int, positive_ints
 from nnviz.core.layers.base import ActivatedLayer
 
@@ -102,6 +103,24 @@ class Conv2D(ActivatedLayer):
     ``needs_input_grad`` (a Layer attribute, default True) is set to False by a model for its first layer:
     ``backward`` then skips dC/dx (about a third of this layer's backward cost) and returns None.
     """
+
+    catalog = LayerSpec(
+        category="convolution", order=20, summary="Learned image filters",
+        description="2-D convolution: slides small learned filters (kernels, e.g. 3×3) over an image and produces "
+                    "one feature map per filter. Needs an input shaped (height, width, channels); 'same' padding "
+                    "keeps height and width.",
+        defaults={"filters": 16, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
+        options=(OptionSpec("filters", "int", "Filters", "Number of filters = output channels",
+                            minimum=1, maximum=1024),
+                 OptionSpec("kernel_size", "pair", "Kernel size", "Height × width of each filter",
+                            minimum=1, maximum=15),
+                 OptionSpec("strides", "pair", "Strides", "Step of the filter window (vertical × horizontal)",
+                            minimum=1, maximum=8),
+                 OptionSpec("padding", "choice", "Padding", "'valid': no padding (output shrinks); 'same': zero "
+                            "padding keeps height and width (at stride 1)", choices=PADDINGS),
+                 OptionSpec("activation", "activation", "Activation", "g(z) applied to each output value"),
+                 OptionSpec("use_bias", "bool", "Use bias", "Add a learned bias per filter")),
+        title=lambda o: conv2d_title(o))
 
     def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid", activation=None,
                  use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -293,3 +312,11 @@ class Conv2D(ActivatedLayer):
                       kernel_regularizer=None if self.kernel_regularizer is None
                       else self.kernel_regularizer.get_config())
         return config
+
+
+def conv2d_title(o: dict) -> str:
+    """Conv2D's block title: "Conv2D 32 3×3 same /2 · relu" (strides and activation when not the defaults)."""
+    kh, kw = pair(o.get("kernel_size", 3))
+    act = activation_text(o.get("activation", "linear"))
+    return (f"Conv2D {o.get('filters', '?')} {kh}×{kw} {o.get('padding', 'valid')}"
+            + strides_text(o.get("strides", 1), (1, 1)) + (f" · {act}" if act != "linear" else ""))

@@ -8,6 +8,7 @@ import numpy as np
 
 from nnviz.core import activations as _activations
 from nnviz.core import initializers, regularizers
+from nnviz.core.catalog import LayerSpec, OptionSpec
 from nnviz.core.checks import positive_int, positive_ints, real
 from nnviz.core.layers.base import ActivatedLayer, Layer
 
@@ -29,6 +30,16 @@ class Dense(ActivatedLayer):
     Inputs with more than one axis (e.g. images) are transformed along the last axis, exactly as
     Keras' Dense does: ``(None, 20, 20, 3) -> Dense(16) -> (None, 20, 20, 16)``.
     """
+
+    catalog = LayerSpec(
+        category="core", order=10, summary="Fully connected units",
+        description="Fully connected layer: each unit j computes z_j = Σ_k w_jk·a_k + b_j over all of its inputs and "
+                    "outputs a_j = g(z_j) with its activation g. The building block of a multilayer perceptron.",
+        defaults={"units": 16, "activation": "relu"},
+        options=(OptionSpec("units", "int", "Units", "Number of neurons in the layer", minimum=1, maximum=4096),
+                 OptionSpec("activation", "activation", "Activation", "g(z) applied to each unit's weighted sum"),
+                 OptionSpec("use_bias", "bool", "Use bias", "Add a learned bias b_j to each unit")),
+        title="Dense {units} · {activation}")
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -89,6 +100,14 @@ class Dense(ActivatedLayer):
 class Activation(Layer):
     """Applies an activation function on its own: ``a = g(x)``."""
 
+    catalog = LayerSpec(
+        category="core", order=70, summary="Apply g(x) on its own",
+        description="Applies an activation function (relu, sigmoid, tanh, softmax, …) element by element, without "
+                    "weights.",
+        defaults={"activation": "relu"},
+        options=(OptionSpec("activation", "activation", "Activation", "The function applied to every value"),),
+        title="Activation · {activation}")
+
     def __init__(self, activation="linear", **kwargs):
         super().__init__(**kwargs)
         self.activation = _activations.get(activation)
@@ -114,6 +133,11 @@ class Activation(Layer):
 class Flatten(Layer):
     """Flattens everything but the batch axis (row-major, as Keras does for channels-last)."""
 
+    catalog = LayerSpec(
+        category="reshaping", order=50, summary="Image → vector",
+        description="Unrolls a (height, width, channels) tensor into one long vector so Dense layers can follow "
+                    "convolutions. No weights.")
+
     def compute_output_shape(self, input_shape):
         return (int(math.prod(input_shape)),)
 
@@ -127,6 +151,15 @@ class Flatten(Layer):
 
 class Dropout(Layer):
     """Inverted dropout: in training, zero a fraction ``rate`` of inputs and scale the rest by 1/(1−rate)."""
+
+    catalog = LayerSpec(
+        category="regularization", order=60, summary="Randomly silence inputs",
+        description="During training, sets a random fraction (the rate) of its inputs to zero at every step and "
+                    "scales the rest up, so the network cannot rely on single units. Does nothing at prediction time.",
+        defaults={"rate": 0.2},
+        options=(OptionSpec("rate", "float", "Rate", "Fraction of inputs set to zero in each training step",
+                            minimum=0.0, maximum=0.95, step=0.05, decimals=2),),
+        title="Dropout {rate}")
 
     def __init__(self, rate: float, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -164,6 +197,18 @@ class Embedding(Layer):
     drawn from ``uniform`` (−0.05 … 0.05). The ids are not differentiable: backward only fills the gradient
     of the rows that were used (summed where an id repeats).
     """
+
+    catalog = LayerSpec(
+        category="core", order=90, summary="A learned vector per word",
+        description="Turns token ids (words as numbers 0, 1, 2, …) into learned vectors: row x_t of a table of "
+                    "'vocabulary size' × 'vector size' weights for each word of the input. The first layer of a "
+                    "text network, followed by a recurrent layer (GRU, LSTM).",
+        defaults={"input_dim": 100, "output_dim": 8},
+        options=(OptionSpec("input_dim", "int", "Vocabulary size",
+                            "Number of different token ids: ids run 0 … size − 1", minimum=1, maximum=100000),
+                 OptionSpec("output_dim", "int", "Vector size", "Length of the learned vector of each token",
+                            minimum=1, maximum=1024)),
+        title="Embedding {input_dim} → {output_dim}")
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform", mask_zero: bool = False,
                  **kwargs):
@@ -209,4 +254,54 @@ class Embedding(Layer):
         config = super().get_config()
         config.update(input_dim=self.input_dim, output_dim=self.output_dim,
                       embeddings_initializer=self.embeddings_initializer.get_config())
+        return config
+
+
+class Reshape(Layer):
+    """Keras' ``Reshape(target_shape)``: each sample's values, in row-major order, laid out in ``target_shape``
+    (without the batch axis). One entry may be −1: it takes the size that keeps the number of values.
+    ``(None, 12) -> Reshape((3, -1)) -> (None, 3, 4)``; no weights; backward reshapes the gradient back."""
+
+    catalog = LayerSpec(
+        category="reshaping", order=55, summary="Lay values out in a new shape",
+        description="Lays each sample's values, in order, out in the target shape: (12,) → (3, 4), or an image "
+                    "(8, 8, 1) → (8, 8) to read it row by row with a recurrent layer. One entry may be −1: it takes "
+                    "the size that keeps the number of values. No weights.",
+        defaults={"target_shape": [-1]},
+        options=(OptionSpec("target_shape", "shape", "Target shape",
+                            "Shape of each sample after reshaping, without the batch axis, e.g. 8, 8 or 4, -1 "
+                            "(−1: the size that keeps the number of values)", minimum=-1),),
+        title=lambda o: f"Reshape → {tuple(o.get('target_shape') or ())}")
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        dims = tuple(target_shape.tolist() if isinstance(target_shape, np.ndarray) else target_shape) \
+            if isinstance(target_shape, (list, tuple, np.ndarray)) else (target_shape,)
+        if (not dims or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and (d > 0 or d == -1)
+                                for d in dims) or dims.count(-1) > 1):
+            raise ValueError(f"Reshape(target_shape={target_shape!r}): target_shape must be a tuple of positive "
+                             f"integers, one of which may be -1")
+        self.target_shape = tuple(int(d) for d in dims)
+
+    def compute_output_shape(self, input_shape):
+        size = int(math.prod(input_shape))
+        known = int(math.prod(d for d in self.target_shape if d != -1))
+        if -1 in self.target_shape and size % known == 0:
+            return tuple(size // known if d == -1 else d for d in self.target_shape)
+        if known != size or -1 in self.target_shape:
+            raise ValueError(f"Reshape cannot lay the {size} values of an input {tuple(input_shape)} out as "
+                             f"{self.target_shape}" + (f" ({known} values)" if -1 not in self.target_shape else
+                                                       f" ({size} is not a multiple of {known})"))
+        return self.target_shape
+
+    def forward(self, x, training=False):
+        self.cache["shape"] = x.shape
+        return x.reshape((x.shape[0], *self.compute_output_shape(x.shape[1:])))
+
+    def backward(self, d_out):
+        return d_out.reshape(self.cache["shape"])
+
+    def get_config(self):
+        config = super().get_config()
+        config["target_shape"] = list(self.target_shape)
         return config

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core import initializers
+from nnviz.core.catalog import LayerSpec, OptionSpec
 from nnviz.core.checks import real
 from nnviz.core.layers.base import Layer
 
@@ -18,6 +19,17 @@ class BatchNormalization(Layer):
     moving statistics stay as they are: Keras 3's rule (``training and self.trainable``), the usual
     set-up for fine-tuning.
     """
+
+    catalog = LayerSpec(
+        category="normalization", order=80, summary="Normalize per channel",
+        description="Normalizes each channel with the batch's mean and variance, then scales (γ) and shifts (β) it: "
+                    "often steadier, faster training. Keeps moving averages for prediction.",
+        options=(OptionSpec("momentum", "float", "Momentum", "How slowly the moving mean and variance follow the "
+                            "batches", minimum=0.0, maximum=0.9999, step=0.01, decimals=4),
+                 OptionSpec("epsilon", "float", "Epsilon", "Added to the variance to avoid dividing by zero",
+                            minimum=1e-6, maximum=1.0, step=0.0001, decimals=6),
+                 OptionSpec("center", "bool", "Center (β)", "Learn a shift β per channel"),
+                 OptionSpec("scale", "bool", "Scale (γ)", "Learn a scale γ per channel")))
 
     non_trainable_names = ("moving_mean", "moving_variance")
 

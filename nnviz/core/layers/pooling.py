@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.core.catalog import LayerSpec, OptionSpec, pair, strides_text
 from nnviz.core.checks import positive_ints
 from nnviz.core.layers.base import Layer
-from nnviz.core.layers.conv import (check_batch, check_image_shape, check_window_fits, normalize_padding, pad_batch,
-                                    window_geometry_2d)
+from nnviz.core.layers.conv import (PADDINGS, check_batch, check_image_shape, check_window_fits, normalize_padding,
+                                    pad_batch, window_geometry_2d)
 
 
 def _rows(a: np.ndarray, i: int, out_h: int, sh: int) -> np.ndarray:
@@ -84,6 +85,14 @@ def _scatter(d_out: np.ndarray, idx, targets: list[np.ndarray], overlapping: boo
 
 
 class _Pooling2D(Layer):
+    #: the settings both pooling layers offer in the editor
+    catalog_options = (
+        OptionSpec("pool_size", "pair", "Pool size", "Window height × width", minimum=1, maximum=8),
+        OptionSpec("strides", "pair", "Strides", "Step of the window (defaults to the pool size)",
+                   minimum=1, maximum=8),
+        OptionSpec("padding", "choice", "Padding", "'valid' drops incomplete windows; 'same' keeps them",
+                   choices=PADDINGS))
+
     def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", **kwargs):
         super().__init__(**kwargs)
         what = type(self).__name__
@@ -134,6 +143,13 @@ class _Pooling2D(Layer):
 class MaxPooling2D(_Pooling2D):
     """``a[n, y, x, c] = max`` over the window at (y·sh, x·sw); dC/dx goes to one maximal cell."""
 
+    catalog = LayerSpec(
+        category="pooling", order=30, summary="Downsample by window max",
+        description="Max pooling: keeps the largest value of each window (e.g. 2×2), halving height and width. "
+                    "No weights; makes features robust to small shifts.",
+        defaults={"pool_size": [2, 2]}, options=_Pooling2D.catalog_options,
+        title=lambda o: pooling_title("MaxPooling2D", o))
+
     def forward(self, x, training=False):
         x, xp, out_h, out_w = self._padded_input(x, fill=-np.inf)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
@@ -156,6 +172,13 @@ class MaxPooling2D(_Pooling2D):
 
 class AveragePooling2D(_Pooling2D):
     """``a[n, y, x, c] = mean`` of the real (unpadded) cells in the window at (y·sh, x·sw)."""
+
+    catalog = LayerSpec(
+        category="pooling", order=40, summary="Downsample by window mean",
+        description="Average pooling: replaces each window (e.g. 2×2) by its mean, a smoother downsampling. "
+                    "No weights.",
+        defaults={"pool_size": [2, 2]}, options=_Pooling2D.catalog_options,
+        title=lambda o: pooling_title("AveragePooling2D", o))
 
     def _inverse_counts(self, h: int, w: int, dtype):
         """1 / (number of real cells per window): a scalar when no window touches padding."""
@@ -194,3 +217,12 @@ class AveragePooling2D(_Pooling2D):
             inv_counts = self._inverse_counts(*self.cache["x_shape"][1:3], d_out.dtype)
         g = d_out * inv_counts   # each real cell gets its share of the mean
         return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])
+
+
+def pooling_title(class_name: str, o: dict) -> str:
+    """A pooling layer's block title: "MaxPooling2D 2×2", with strides other than the window and 'same'."""
+    ph, pw = pair(o.get("pool_size", 2))
+    strides = o.get("strides")
+    return (f"{class_name} {ph}×{pw}"
+            + ("" if strides is None else strides_text(strides, (ph, pw)))
+            + (" same" if o.get("padding", "valid") == "same" else ""))

@@ -17,12 +17,25 @@ import numpy as np
 
 from nnviz.core import activations as _activations
 from nnviz.core import initializers, regularizers
+from nnviz.core.catalog import LayerSpec, OptionSpec, activation_text
 from nnviz.core.checks import positive_int
 from nnviz.core.layers.base import Layer
 
 
 class _Recurrent(Layer):
     """What the three share: shapes, weights, the input and weight gradients of a whole sequence."""
+
+    @staticmethod
+    def catalog_options(gated: bool) -> tuple[OptionSpec, ...]:
+        """The settings the three offer in the editor; the gated two add the gates' activation."""
+        gate = (OptionSpec("recurrent_activation", "activation", "Gate activation",
+                           "σ applied to the gates (sigmoid in Keras)"),) if gated else ()
+        return (OptionSpec("units", "int", "Units", "Size of the state h: number of recurrent units",
+                           minimum=1, maximum=1024),
+                OptionSpec("activation", "activation", "Activation", "g applied to the state (tanh in Keras)"), *gate,
+                OptionSpec("return_sequences", "bool", "Return sequences", "Output every time step's state (to stack "
+                           "another recurrent layer) instead of the last one"),
+                OptionSpec("use_bias", "bool", "Use bias", "Add learned biases"))
 
     #: gates side by side in the kernels (1 for SimpleRNN, 4 for LSTM, 3 for GRU)
     gates = 1
@@ -123,6 +136,14 @@ class _Recurrent(Layer):
 class SimpleRNN(_Recurrent):
     """``h_t = g(x_t · kernel + h_{t−1} · recurrent_kernel + bias)``, ``h_0 = 0``."""
 
+    catalog = LayerSpec(
+        category="recurrent", order=100, summary="Recurrent units over a sequence",
+        description="Recurrent layer: reads a sequence (time steps, features) one step at a time, with a state h "
+                    "that carries what it has seen: h_t = g(x_t·W + h_(t−1)·U + b). Outputs the last state, or "
+                    "every step's with 'Return sequences' (to stack another recurrent layer).",
+        defaults={"units": 16}, options=_Recurrent.catalog_options(gated=False),
+        title=lambda o: recurrent_title("SimpleRNN", o))
+
     gates = 1
 
     def forward(self, x, training=False):
@@ -153,6 +174,14 @@ class SimpleRNN(_Recurrent):
 class LSTM(_Recurrent):
     """Gates ``i, f, o = σ(x_t·W + h_{t−1}·U + b)`` and candidate ``c̃ = g(...)`` (each its slice of the
     kernels), then ``c_t = f·c_{t−1} + i·c̃`` and ``h_t = o · g(c_t)``."""
+
+    catalog = LayerSpec(
+        category="recurrent", order=110, summary="Recurrent units with a memory cell",
+        description="Long short-term memory: a recurrent layer whose cell state c is kept or forgotten by learned "
+                    "gates (input, forget, output), so it can remember over many steps. Needs a sequence input "
+                    "(time steps, features), e.g. the digits read row by row.",
+        defaults={"units": 16}, options=_Recurrent.catalog_options(gated=True),
+        title=lambda o: recurrent_title("LSTM", o))
 
     gates = 4
 
@@ -231,6 +260,13 @@ class GRU(_Recurrent):
     ``h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃``. The bias has two rows: input bias and recurrent bias.
     """
 
+    catalog = LayerSpec(
+        category="recurrent", order=120, summary="Gated recurrent units",
+        description="Gated recurrent unit: a lighter LSTM with two gates (update z, reset r) and no separate cell "
+                    "state: h_t = z·h_(t−1) + (1 − z)·h̃_t. Needs a sequence input (time steps, features).",
+        defaults={"units": 16}, options=_Recurrent.catalog_options(gated=True),
+        title=lambda o: recurrent_title("GRU", o))
+
     gates = 3
 
     def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", reset_after: bool = True,
@@ -307,3 +343,10 @@ class GRU(_Recurrent):
         config = super().get_config()
         config.update(recurrent_activation=self.recurrent_activation.get_config(), reset_after=self.reset_after)
         return config
+
+
+def recurrent_title(class_name: str, o: dict) -> str:
+    """A recurrent layer's block title: "LSTM 16", "GRU 8 · relu · all steps"."""
+    act = activation_text(o.get("activation", "tanh"))
+    return (f"{class_name} {o.get('units', '?')}" + (f" · {act}" if act != "tanh" else "")
+            + (" · all steps" if o.get("return_sequences") else ""))
