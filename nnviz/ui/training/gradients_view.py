@@ -13,6 +13,8 @@ import numpy as np
 from nnviz.ui.training.common import LINE_COLORS, StickyRange, info_label, make_plot_widget, theme_colors
 from nnviz.ui.training.curves import peak_decimate
 
+Y_LABEL = "‖∂C/∂W‖ (log)"
+
 
 class GradientsView(QWidget):
     """One curve per layer with trainable weights: ‖∂C/∂w‖ of the latest batch, sampled ~100 times a second."""
@@ -20,10 +22,16 @@ class GradientsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("gradientsView")
-        self.plot_widget = make_plot_widget(left="gradient norm ‖∂C/∂W‖ (log scale)", bottom="epoch")
+        # a label short enough for the plot's height in a 200-px dock ("gradient norm ‖∂C/∂W‖ (log scale)" was
+        # cut at both ends); the tool tip and the hint below say the rest
+        self.plot_widget = make_plot_widget(left=Y_LABEL, bottom="epoch")
+        self.plot_widget.setToolTip("The norm ‖∂C/∂W‖ of each layer's gradient, on a logarithmic axis")
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.getAxis("left").setLogMode(True)   # the curves hold log10 of the norms (thinned, see curves.py)
+        left = self.plot.getAxis("left")
+        left.setLogMode(True)   # the curves hold log10 of the norms (thinned, see curves.py)
+        left.setStyle(maxTextLevel=0)   # figures at the powers of ten only: 0.02 0.03 … crowded into each other
         self.range = StickyRange(self.plot, log_y=True)
+        self._show_empty_range()
         bg, fg = theme_colors()
         self.plot.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(bg))
         self.curves: list[pg.PlotDataItem] = []
@@ -58,8 +66,14 @@ class GradientsView(QWidget):
     def clear(self) -> None:
         for item in self.curves:
             item.setData([], [])
-        self.range.reset()
+        self._show_empty_range()
         self.latest.setText(" ")
+
+    def _show_empty_range(self) -> None:
+        """Epochs 0–1 and norms 0.001–1: a new project does not start at the ranges of the one before."""
+        self.range.reset()
+        self.range.user_moved = False
+        self.range.vb.setRange(xRange=(0.0, 1.0), yRange=(-3.0, 0.0), padding=0, disableAutoRange=True)
 
     def update_snapshot(self, snap) -> None:
         self._ensure_curves(tuple(snap.grad_layer_names))

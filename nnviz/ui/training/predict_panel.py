@@ -243,6 +243,7 @@ class PredictPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange()
+        self._fit_text_page()
 
     def _arrange(self) -> None:
         """Inputs and bars side by side in a dock wider than tall, one above the other in a narrow one."""
@@ -262,20 +263,31 @@ class PredictPanel(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self._spins = []
+        # nothing of the network or data before stays: no "Predicted: 5 (99.4 %)" of the digits over a CSV
+        self.output = None
+        self.result.setText(" ")
+        self.text_words.setText(" ")
+        if self._bars is not None:
+            self.plot.removeItem(self._bars)
+            self._bars = None
         if model is None or dataset is None:
             self._mode = "none"
+            self.message.setText("Choose a data set and a valid network to predict.")
             self._show_inputs(None)
+            self.plot_widget.setVisible(False)
             return
+        self.plot_widget.setVisible(True)
         self.sample_spin.setRange(0, max(len(dataset.x_test) - 1, 0))
         self.sample_spin.setEnabled(len(dataset.x_test) > 0)
         self.load_button.setEnabled(len(dataset.x_test) > 0)
         self.inputs.setMaximumHeight(16777215)
+        self.inputs.setMinimumHeight(0)
         shape = tuple(model.input_shape[1:])
         image = drawable_shape(dataset, shape)
         if getattr(dataset, "vocabulary", None) and len(shape) == 1:
             self._mode = "text"
             self._show_inputs(self.text_page)
-            self.inputs.setMaximumHeight(self.text_page.sizeHint().height())   # not the canvas page's room
+            self._fit_text_page()
         elif image is not None:
             self._mode = "image"
             self._image_shape = image
@@ -295,8 +307,17 @@ class PredictPanel(QWidget):
             for j, name in enumerate(names):
                 span = float(hi[j] - lo[j]) or 1.0
                 self._add_spin(name, float(lo[j]) - span, float(hi[j]) + span)
+                # without test samples to load (the course's six people) start in the middle of the data, not at
+                # the field's minimum (weight 20, height 32 for data of 125–230 lb and 52–72 in)
+                spin = self._spins[-1]
+                spin.blockSignals(True)
+                spin.setValue(float(lo[j] + hi[j]) / 2)
+                spin.blockSignals(False)
             if scaler is not None:
-                self.form.addRow(QLabel(f"Values in the data's units; scaled ({scaler.method}) before predicting."))
+                note = QLabel(f"Values in the data's units; scaled ({scaler.method}) before predicting.")
+                note.setObjectName("predictScalingNote")
+                note.setWordWrap(True)   # (one line made the dock scroll sideways and cut "…before predicting")
+                self.form.addRow(note)
             self._show_inputs(self.fields)
         else:
             self._mode = "sample"
@@ -306,6 +327,21 @@ class PredictPanel(QWidget):
         self._arrange()
         if len(dataset.x_test):
             self._on_load_button_clicked()
+        elif self._mode != "sample":
+            self.predict()
+
+    def _fit_text_page(self) -> None:
+        """The text page gets the height of its line and its note (not the canvas page's room), the note's wrapped
+        lines included: capped at one line, "not in the vocabulary: …" was cut in half."""
+        if self._mode != "text":
+            return
+        lay = self.text_page.layout()
+        width = max(self.inputs.width(), 100)
+        words = self.text_words.heightForWidth(width)
+        height = self.text_edit.sizeHint().height() + lay.spacing() + max(words, self.text_words.sizeHint().height())
+        if self.inputs.maximumHeight() != height:
+            self.inputs.setMaximumHeight(height)
+            self.inputs.setMinimumHeight(height)
 
     def _show_inputs(self, page) -> None:
         """One of the input pages (the fields, the drawing), or the message when ``page`` is None."""
@@ -394,6 +430,7 @@ class PredictPanel(QWidget):
             if unknown:
                 note += " · not in the vocabulary (read as <unk>): " + ", ".join(unknown)
             self.text_words.setText(note)
+            self._fit_text_page()
             return ids.astype(np.float32)
         if self._mode == "vector":
             x = np.array([[s.value() for s in self._spins]], dtype=np.float64)
