@@ -208,3 +208,19 @@ def test_the_clinical_trial_description_gives_the_generators_counts():
     assert f"{int(young.sum()) - young_exc:,} had no side effects and {young_exc:,} had" in text
     assert f"{int((~young).sum()) - old_exc:,} had side effects and {old_exc:,} had none" in text
     assert "50 + 1000" not in (course.clinical_trial_ages.__doc__ or "")
+
+
+def test_the_confusion_matrix_shows_a_split_with_samples(app_window, qtbot):
+    """The course's six people are all for training: the matrix shows them, not an empty test split; data
+    with a test split shows the test split again."""
+    window, controller = app_window
+    confusion = window.training_ui.confusion
+    open_example(window, controller, qtbot, "course-2-3-2.nnviz")
+    assert confusion.split_combo.currentText() == "training"
+    assert confusion.matrix is not None and confusion.matrix.sum() == 6
+    open_example(window, controller, qtbot, "clinical-trial.nnviz")
+    assert confusion.split_combo.currentText() == "test"
+    confusion.split_combo.setCurrentText("validation")
+    window.document.set_dataset({"name": "clinical_trial", "params": {"seed": 3}})
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
+    assert confusion.split_combo.currentText() == "validation"   # the user's choice stays

@@ -45,6 +45,7 @@ class ConfusionView(QWidget):
         self.split_combo.setToolTip("The split whose samples are counted: test (never trained on), validation or "
                                     "training")
         self.split_combo.addItems(["test", "validation", "training"])
+        self._wanted_split = "test"
         self.summary = info_label(" ", "confusionSummary")
         top = QHBoxLayout()
         top.addWidget(QLabel("Split:"))
@@ -91,11 +92,25 @@ class ConfusionView(QWidget):
             self.image.setRect(0, 0, k, k)
             self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
             self.summary.setText(" ")
+            self._choose_filled_split()
         else:
             self.image.clear()
             self.summary.setText("The confusion matrix is for classification data sets.")
         self.matrix = None
         self.update_snapshot(self._snapshot, force=True)
+
+    def _choose_filled_split(self) -> None:
+        """Data without a test split (the course's six people, all for training) shows a split that has samples
+        rather than an empty matrix; the empty splits stay in the list, marked so."""
+        ds = self.dataset
+        sizes = [len(getattr(ds, "x_" + part)) for part in ("test", "val", "train")]
+        for i, n in enumerate(sizes):
+            self.split_combo.setItemData(i, None if n else "this split has no samples", Qt.ToolTipRole)
+        wanted = self.split_combo.findText(self._wanted_split)
+        index = wanted if sizes[wanted] or not any(sizes) else next(i for i, n in enumerate(sizes) if n)
+        blocked = self.split_combo.blockSignals(True)
+        self.split_combo.setCurrentIndex(index)
+        self.split_combo.blockSignals(blocked)
 
     def _split(self):
         ds = self.dataset
@@ -103,6 +118,7 @@ class ConfusionView(QWidget):
         return getattr(ds, "x_" + part), getattr(ds, "y_" + part), self.split_combo.currentText()
 
     def _on_split_combo_changed(self, *_args) -> None:
+        self._wanted_split = self.split_combo.currentText()   # the user's choice, kept for data that has it
         self.update_snapshot(self._snapshot, force=True)
 
     def update_snapshot(self, snap, force: bool = False) -> None:
