@@ -440,6 +440,9 @@ class DataPanel(QWidget):
 
     def _on_combo_activated(self, index: int) -> None:
         name = self.combo.itemData(index)
+        if name == "csv-recent":   # "CSV: good.csv": that file again, as it was imported
+            self._set_spec(self.combo.itemData(index, Qt.ItemDataRole.UserRole + 1))
+            return
         if not name:
             return
         self.select_dataset(name)
@@ -472,7 +475,8 @@ class DataPanel(QWidget):
             params["path"] = path
         cfg = getattr(self.document, "training_config", None)
         batch = getattr(cfg, "batch_size", None)
-        start = os.path.dirname(params.get("path") or "") or os.path.expanduser("~")
+        start = (os.path.dirname(params.get("path") or "")
+                 or os.path.dirname(getattr(self.document, "path", "") or "") or os.path.expanduser("~"))
         if self.csv_dialog is not None:
             self.csv_dialog.deleteLater()
         dialog = CsvImportDialog(self.window(), path=params.get("path", ""), params=params,
@@ -649,9 +653,15 @@ class DataPanel(QWidget):
                     box.setChecked(k in keys)
                     box.blockSignals(False)
             self._select_in_combo(cat.name)
-            if cat.name == "csv":
-                self.combo.setItemText(self.combo.findData("csv"),
-                                       "CSV: " + os.path.basename(str(values.get("path") or "file")))
+            if cat.name == "csv":   # the file gets its own entry, one pick away later; "CSV file…" imports another
+                i = self.combo.findData("csv-recent")
+                if i < 0:
+                    i = self.combo.findData("csv") + 1
+                    self.combo.insertItem(i, "", "csv-recent")
+                self.combo.setItemText(i, "CSV: " + os.path.basename(str(values.get("path") or "file")))
+                recent = {**spec, "params": dict(spec.get("params") or {})}
+                self.combo.setItemData(i, recent, Qt.ItemDataRole.UserRole + 1)
+                self._select_in_combo("csv-recent")
             self.description.setText((getattr(ds, "description", "") or cat.description) if ds else cat.description)
             if ds is not None:
                 self._show_dataset(ds, cat, values)

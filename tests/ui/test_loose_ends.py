@@ -224,3 +224,26 @@ def test_the_confusion_matrix_shows_a_split_with_samples(app_window, qtbot):
     window.document.set_dataset({"name": "clinical_trial", "params": {"seed": 3}})
     qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
     assert confusion.split_combo.currentText() == "validation"   # the user's choice stays
+
+
+# ---------------------------------------------------------------------------------------------- data list
+def test_the_csv_entry_selects_that_file_again_and_csv_file_stays(qtbot, tmp_path):
+    from nnviz.session.document import ProjectDocument
+    from nnviz.ui.data_panel import DataPanel
+
+    path = tmp_path / "good.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    doc = ProjectDocument()
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    doc.set_dataset({"name": "csv", "params": {"path": str(path), "label_column": "y"}})
+    combo = panel.combo
+    assert combo.currentText() == "CSV: good.csv"
+    assert combo.findText("CSV file…") >= 0                      # importing another file is still offered
+    panel.select_dataset("xor")
+    assert doc.dataset_spec["name"] == "xor"
+    combo.activated.emit(combo.findText("CSV: good.csv"))        # as a click on the entry does
+    assert panel.csv_dialog is None                              # no empty import dialog
+    assert doc.dataset_spec["name"] == "csv" and doc.dataset_spec["params"]["path"] == str(path)
+    assert combo.currentText() == "CSV: good.csv" and combo.findText("CSV file…") >= 0
