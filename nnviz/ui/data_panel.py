@@ -531,6 +531,8 @@ class DataPanel(QWidget):
     # ================================================================== to the document
     def _set_spec(self, spec: dict) -> bool:
         doc = self.document
+        model = getattr(doc, "model", None)
+        before = (tuple(doc.input_shape), model.count_params() if model is not None else None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             doc.set_dataset(spec)
@@ -543,6 +545,13 @@ class DataPanel(QWidget):
         ds = doc.dataset
         if ds is not None and tuple(doc.input_shape) != tuple(ds.input_shape):
             doc.set_input_shape(tuple(ds.input_shape))
+        model = getattr(doc, "model", None)   # a changed input (clinical trial: 1 feature) is said, not silent
+        after = (tuple(doc.input_shape), model.count_params() if model is not None else None)
+        status = getattr(self.window(), "status_message", None)
+        if before[0] != after[0] and callable(status):
+            count = (f"{after[1]:,} parameters (was {before[1]:,})" if None not in (before[1], after[1]) else
+                     f"{after[1]:,} parameters" if after[1] is not None else "the network no longer fits it")
+            status(f"New data: the input is now {shape_str(after[0])} (was {shape_str(before[0])}); {count}", 10000)
         self._show_error("")
         self.dataset_applied.emit()
         return True

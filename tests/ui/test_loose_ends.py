@@ -247,3 +247,16 @@ def test_the_csv_entry_selects_that_file_again_and_csv_file_stays(qtbot, tmp_pat
     assert panel.csv_dialog is None                              # no empty import dialog
     assert doc.dataset_spec["name"] == "csv" and doc.dataset_spec["params"]["path"] == str(path)
     assert combo.currentText() == "CSV: good.csv" and combo.findText("CSV file…") >= 0
+
+
+def test_choosing_data_that_changes_the_input_says_so_in_the_status_bar(app_window, qtbot):
+    """Circle (2 inputs, 17 parameters in the first layer …) to the clinical trial (1 input): the status bar
+    says the input and the parameter count changed."""
+    window, _controller = app_window
+    doc = window.document
+    params_before = doc.model.count_params()
+    window.data_panel.select_dataset("clinical_trial")
+    assert doc.input_shape == (1,)
+    message = window.statusBar().currentMessage()
+    assert "the input is now (1,) (was (2,))" in message
+    assert f"{doc.model.count_params():,} parameters (was {params_before:,})" in message
