@@ -260,3 +260,18 @@ def test_choosing_data_that_changes_the_input_says_so_in_the_status_bar(app_wind
     message = window.statusBar().currentMessage()
     assert "the input is now (1,) (was (2,))" in message
     assert f"{doc.model.count_params():,} parameters (was {params_before:,})" in message
+
+
+# ---------------------------------------------------------------------------------------------- names, folders
+def test_default_export_names_are_plain_and_dialogs_start_next_to_the_project(app_window, qtbot, tmp_path):
+    window, controller = app_window
+    open_example(window, controller, qtbot, "digits-cnn.nnviz")
+    exports = window.exports
+    assert os.path.basename(exports.default_path("npz")) == "digits-convolutional-network.npz"
+    from nnviz.ui.image_export import slug_file_name
+    assert slug_file_name("Course: 2 → 3 → 2") == "course-2-3-2"
+    project = tmp_path / "work" / "mine.nnviz"
+    project.parent.mkdir()
+    assert window.save_to(str(project))
+    assert os.path.dirname(exports.default_path("onnx")) == str(project.parent)
+    assert os.path.basename(exports.default_path("onnx")) == "mine.onnx"
