@@ -275,3 +275,57 @@ def test_default_export_names_are_plain_and_dialogs_start_next_to_the_project(ap
     assert window.save_to(str(project))
     assert os.path.dirname(exports.default_path("onnx")) == str(project.parent)
     assert os.path.basename(exports.default_path("onnx")) == "mine.onnx"
+
+
+# ---------------------------------------------------------------------------------------------- sizes, words
+def test_the_weights_layer_list_says_why_it_is_empty_while_the_network_is_invalid(app_window, qtbot):
+    window, _controller = app_window
+    weights = window.training_ui.weights
+    assert weights.layer_combo.count() > 0 and weights.layer_combo.isEnabled()
+    # a Conv2D first, on the circle's 2 inputs: the network cannot be built
+    window.document.add_layer(0, {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3]}})
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
+    assert not window.document.is_valid
+    combo = weights.layer_combo
+    assert combo.count() == 0 and not combo.isEnabled()
+    assert combo.placeholderText() == "none: the network cannot be built"
+
+
+def test_keyboard_shortcuts_rows_are_not_cut(app_window, qtbot):
+    from PySide6.QtWidgets import QTableWidget
+
+    window, _controller = app_window
+    dialog = window.show_shortcuts()
+    qtbot.waitExposed(dialog)
+    table = dialog.findChild(QTableWidget)
+    for column in (0, 1):
+        assert table.columnWidth(column) >= table.sizeHintForColumn(column)
+    dialog.close()
+
+
+def test_a_status_message_gets_the_room_of_the_fields_that_can_wait(app_window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    window, _controller = app_window
+    bar = window.statusBar()
+    text = "New data: the input is now (8, 8, 1) (was (2,)); the network no longer fits it"
+    window.status_message(text)
+    fields = [w for w in bar.findChildren(QLabel) if w.isVisible() and w.objectName().startswith("status")]
+    room = bar.width() - sum(w.width() for w in fields)
+    assert room > bar.fontMetrics().horizontalAdvance(text)
+    bar.clearMessage()
+    assert bar.findChild(QLabel, "statusZoom").isVisible()
+
+
+def test_the_inspector_shows_the_parameters_of_a_layer_at_1080p(app_window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    window, controller = app_window
+    window.resize(1920, 1080)
+    window.apply_default_sizes()
+    open_example(window, controller, qtbot, "clinical-trial.nnviz")
+    window.layer_view.select_indices([1])
+    label = window.findChild(QLabel, "inspectorInfo")
+    qtbot.waitUntil(lambda: "Parameters: 544" in label.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not label.visibleRegion().isEmpty(), timeout=2000)
+    assert label.visibleRegion().boundingRect().height() >= label.height() - 1   # the whole label is in view

@@ -351,6 +351,10 @@ class WeightsView(QWidget):
         names = [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())]
         if current in names:
             self.layer_combo.setCurrentIndex(names.index(current))
+        # an empty list said nothing: say why there are no layers to pick
+        self.layer_combo.setPlaceholderText("none: the network cannot be built" if model is None else
+                                            "no layer with weights")
+        self.layer_combo.setEnabled(bool(self._layers))
         self.layer_combo.blockSignals(False)
         self._on_layer_combo_changed()
 
