@@ -171,7 +171,7 @@ def test_gradient_norms_one_curve_per_layer_on_a_log_axis(qtbot, spiral_run):
     view.update_snapshot(snaps[-1])
     assert view.curves == curves and len(curves) == 3
     assert view.plot.getAxis("left").logMode
-    assert "gradient norm" in axis_label(view.plot, "left") and axis_label(view.plot, "bottom") == "epoch"
+    assert "∂C/∂W" in axis_label(view.plot, "left") and axis_label(view.plot, "bottom") == "epoch"
     np.testing.assert_allclose(10 ** curves[0].yData[-1], snaps[-1].grad_norms[-1, 0], rtol=1e-6)
     assert "dense_2" in view.latest.text()
 

@@ -355,6 +355,8 @@ class WeightsView(QWidget):
         self.layer_combo.setPlaceholderText("none: the network cannot be built" if model is None else
                                             "no layer with weights")
         self.layer_combo.setEnabled(bool(self._layers))
+        if self.layer_combo.currentIndex() < 0 and self._layers:   # (with a placeholder Qt selects no first item)
+            self.layer_combo.setCurrentIndex(0)
         self.layer_combo.blockSignals(False)
         self._on_layer_combo_changed()
 
