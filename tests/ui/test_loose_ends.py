@@ -288,7 +288,7 @@ def test_the_weights_layer_list_says_why_it_is_empty_while_the_network_is_invali
     assert not window.document.is_valid
     combo = weights.layer_combo
     assert combo.count() == 0 and not combo.isEnabled()
-    assert combo.placeholderText() == "none: the network cannot be built"
+    assert combo.placeholderText() == "none: the network cannot train yet"
 
 
 def test_keyboard_shortcuts_rows_are_not_cut(app_window, qtbot):
@@ -329,3 +329,18 @@ def test_the_inspector_shows_the_parameters_of_a_layer_at_1080p(app_window, qtbo
     qtbot.waitUntil(lambda: "Parameters: 544" in label.text(), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not label.visibleRegion().isEmpty(), timeout=2000)
     assert label.visibleRegion().boundingRect().height() >= label.height() - 1   # the whole label is in view
+
+
+def test_confusion_counts_are_shown_only_where_they_fit(app_window, qtbot):
+    window, controller = app_window
+    confusion = window.training_ui.confusion
+    dock = window.findChild(QDockWidget, "confusionDock")
+    open_example(window, controller, qtbot, "digits-lstm.nnviz")
+    dock.raise_()
+    qtbot.waitUntil(lambda: confusion.matrix is not None and confusion.isVisible(), timeout=TIMEOUT)
+    vb = confusion.plot.getViewBox()
+    if vb.width() / 10 < confusion.fontMetrics().horizontalAdvance("88"):   # ten classes in a 720p dock
+        assert not any(t.isVisible() for t in confusion._texts)
+    window.resize(2600, 1800)
+    window.apply_default_sizes()
+    qtbot.waitUntil(lambda: all(t.isVisible() for t in confusion._texts), timeout=TIMEOUT)

@@ -61,14 +61,32 @@ class ConfusionView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(sequential_cmap().getLookupTable(nPts=256))
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0, 100), colorMap=sequential_cmap(), label="share of the true class (%)",
+        # a short label: "share of the true class (%)" was cut in a 200-px dock; the tool tip says it in full
+        self.colorbar = pg.ColorBarItem(values=(0, 100), colorMap=sequential_cmap(), label="% of the row",
                                         interactive=False, width=14, colorMapMenu=False)
+        self.plot_widget.setToolTip("Rows: the true classes; columns: the predicted ones. A cell's colour is its "
+                                    "share of the true class (its row), its figure the number of samples.")
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
+        self.plot.getViewBox().sigResized.connect(self._fit_texts)
+
+    def _fit_texts(self, *_args) -> None:
+        """The counts only when every cell has room for its figure: ten classes in a 200-px dock wrote them over
+        each other (the colours still tell; a larger dock shows the figures)."""
+        if not self._k:
+            return
+        vb = self.plot.getViewBox()
+        widest = max((len(str(v)) for v in self.matrix.flat), default=1) if self.matrix is not None else 1
+        metrics = self.fontMetrics()
+        show = (vb.width() / self._k >= metrics.horizontalAdvance("8" * widest) + 2
+                and vb.height() / self._k >= metrics.height())
+        for t in self._texts:
+            if t.isVisible() != show:
+                t.setVisible(show)
 
     def set_context(self, probe: ProbeModel | None, dataset) -> None:
         self.probe = probe
@@ -165,6 +183,7 @@ class ConfusionView(QWidget):
                     t.setText(text)
                     t.setColor((255, 255, 255) if dark else (20, 20, 20))
                     t.setPos(j + 0.5, i + 0.5)
+        self._fit_texts()
         acc = np.trace(m) / max(m.sum(), 1)
         self.summary.setText(f"{name}: {m.sum()} samples, accuracy <b>{100 * acc:.1f} %</b>")
         self.summary.setTextFormat(Qt.RichText)

@@ -352,7 +352,7 @@ class WeightsView(QWidget):
         if current in names:
             self.layer_combo.setCurrentIndex(names.index(current))
         # an empty list said nothing: say why there are no layers to pick
-        self.layer_combo.setPlaceholderText("none: the network cannot be built" if model is None else
+        self.layer_combo.setPlaceholderText("none: the network cannot train yet" if model is None else
                                             "no layer with weights")
         self.layer_combo.setEnabled(bool(self._layers))
         if self.layer_combo.currentIndex() < 0 and self._layers:   # (with a placeholder Qt selects no first item)
