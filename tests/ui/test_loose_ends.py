@@ -344,3 +344,15 @@ def test_confusion_counts_are_shown_only_where_they_fit(app_window, qtbot):
     window.resize(2600, 1800)
     window.apply_default_sizes()
     qtbot.waitUntil(lambda: all(t.isVisible() for t in confusion._texts), timeout=TIMEOUT)
+
+
+def test_the_activations_verdict_has_a_line_of_its_own(app_window, qtbot):
+    window, controller = app_window
+    view = window.training_ui.activations
+    dock = window.findChild(QDockWidget, "activationsDock")
+    dock.raise_()
+    qtbot.waitUntil(view.isVisible)
+    qtbot.waitUntil(lambda: "predicted" in view.result.text(), timeout=TIMEOUT)
+    assert view.result.width() >= view.width() - 16                      # the dock's width, not what is left
+    assert view.result.geometry().top() >= view.split_combo.geometry().bottom()
+    assert view.split_combo.geometry().top() < 2 * view.split_combo.height()   # no tall row of controls
