@@ -356,3 +356,15 @@ def test_the_activations_verdict_has_a_line_of_its_own(app_window, qtbot):
     assert view.result.width() >= view.width() - 16                      # the dock's width, not what is left
     assert view.result.geometry().top() >= view.split_combo.geometry().bottom()
     assert view.split_combo.geometry().top() < 2 * view.split_combo.height()   # no tall row of controls
+
+
+def test_the_summary_totals_take_one_line_where_there_is_room(app_window, qtbot):
+    window, controller = app_window
+    summary = window.summary
+    dock = window.findChild(QDockWidget, "dockSummary")
+    dock.raise_()
+    qtbot.waitUntil(summary.isVisible)
+    assert summary.totals_text() == "Total params: 42 · Trainable params: 42 · Non-trainable params: 0"
+    line = summary.totals.fontMetrics().lineSpacing()
+    assert summary.totals.height() <= 2 * line + 4                # was three lines: the table's rows' room
+    assert summary.table.item(0, 0).toolTip() == summary.cell_text(0, 0)   # the whole name where it is elided
