@@ -366,5 +366,5 @@ def test_the_summary_totals_take_one_line_where_there_is_room(app_window, qtbot)
     qtbot.waitUntil(summary.isVisible)
     assert summary.totals_text() == "Total params: 42 · Trainable params: 42 · Non-trainable params: 0"
     line = summary.totals.fontMetrics().lineSpacing()
-    assert summary.totals.height() <= 2 * line + 4                # was three lines: the table's rows' room
+    assert summary.totals.height() < 3 * line                     # was three lines: the room of two layers
     assert summary.table.item(0, 0).toolTip() == summary.cell_text(0, 0)   # the whole name where it is elided
