@@ -133,7 +133,7 @@ def test_curves_side_by_side_in_a_short_bottom_dock_of_a_small_screen(qtbot, spi
     # no legend row and no read-out line taking the plots' height: the legend sits in the loss plot's corner
     assert view.inner_legend.isVisible() and not view.legend.isVisible() and not view.readout.isVisible()
     assert [label.text for _sample, label in view.inner_legend.items] == \
-        [label.text for _sample, label in view.legend.items] != []
+        [label.text for _sample, label in view.legend.items if not label.text.startswith("batch")] != []
     corner = view.inner_legend.sceneBoundingRect()
     assert loss.contains(corner.center()) and corner.center().x() > loss.center().x()
     view.resize(400, 600)                              # a tall side column: one above the other

@@ -124,7 +124,7 @@ class CurvesView(QWidget):
         self.metric_plot = self.graphics.addPlot(row=2, col=0)
         style_plot(self.loss_plot, left="loss", bottom="epoch")
         # the same entries inside the loss plot, for a dock too short for a legend row (see _place_legend)
-        self.inner_legend = pg.LegendItem(labelTextColor=fg, colCount=2, horSpacing=8, verSpacing=-6)
+        self.inner_legend = pg.LegendItem(labelTextColor=fg, colCount=3, horSpacing=8, verSpacing=-6)
         self.inner_legend.setParentItem(self.loss_plot.getViewBox())
         self.inner_legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 2))
         self.inner_legend.setVisible(False)
@@ -317,7 +317,9 @@ class CurvesView(QWidget):
         for legend in (self.legend, self.inner_legend):
             legend.clear()
             for item, name in self._legend_entries:
-                if name in shown:
+                # the legend inside the plot names the epoch curves only: with the two batch entries it spanned
+                # the plot's width and hid the first epochs (the "Batch loss" box names those)
+                if name in shown and not (legend is self.inner_legend and name.startswith("batch")):
                     legend.addItem(item, name)
         self._fit_legend()
 
