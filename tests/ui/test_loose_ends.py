@@ -368,3 +368,19 @@ def test_the_summary_totals_take_one_line_where_there_is_room(app_window, qtbot)
     line = summary.totals.fontMetrics().lineSpacing()
     assert summary.totals.height() < 3 * line                     # was three lines: the room of two layers
     assert summary.table.item(0, 0).toolTip() == summary.cell_text(0, 0)   # the whole name where it is elided
+
+
+def test_the_digits_prediction_and_its_class_labels_fit_a_720p_dock(app_window, qtbot):
+    window, controller = app_window
+    open_example(window, controller, qtbot, "digits-cnn.nnviz")
+    dock = window.findChild(QDockWidget, "predictDock")
+    dock.raise_()
+    predict = window.training_ui.predict
+    qtbot.waitUntil(predict.isVisible)
+    scroll = dock.findChild(QScrollArea, "predictScroll")
+    viewport = scroll.viewport()
+    qtbot.waitUntil(lambda: predict.height() <= viewport.height(), timeout=2000)   # nothing below the fold
+    assert not scroll.verticalScrollBar().isVisible()
+    assert predict.clear_button.isVisible()
+    axis = predict.plot.getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.boundingRect().height()     # the y label is not cut

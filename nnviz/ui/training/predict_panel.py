@@ -51,7 +51,7 @@ class DrawingCanvas(QWidget):
         self.setObjectName("drawingCanvas")
         self.image = np.zeros((height, width), dtype=np.float32)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setMinimumSize(QSize(width * 14, height * 14))
+        self.setMinimumSize(QSize(width * 11, height * 11))
         self.setMouseTracking(False)
         self.setCursor(Qt.CrossCursor)
         self.setToolTip("Draw with the left mouse button, erase with the right one")
@@ -59,7 +59,7 @@ class DrawingCanvas(QWidget):
 
     def set_shape(self, height: int, width: int) -> None:
         self.image = np.zeros((height, width), dtype=np.float32)
-        self.setMinimumSize(QSize(width * 14, height * 14))
+        self.setMinimumSize(QSize(width * 11, height * 11))
         self.update()
 
     def set_image(self, image) -> None:
@@ -156,25 +156,30 @@ class PredictPanel(QWidget):
         self.load_button = QPushButton("Use test sample")
         self.load_button.setObjectName("predictLoadSample")
         self.load_button.setToolTip("Put the test sample back into the inputs (or the drawing)")
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setObjectName("predictClearCanvas")
+        self.clear_button.setToolTip("Erase the drawing")
         source = QHBoxLayout()
         source.addWidget(QLabel("Test sample #"))
         source.addWidget(self.sample_spin)
         source.addWidget(self.load_button)
+        # Clear in the sample row when drawing and bars are side by side, not under the drawing: at 1280 × 720 (a
+        # dock some 190 px tall) the row under the drawing pushed the bars' class labels below the fold. Stacked
+        # (a narrow, tall dock) it goes under the drawing, where the narrow row has no room for it (see _arrange).
+        source.addWidget(self.clear_button)
         source.addStretch(1)
+        self._source = source
 
         self.fields = QWidget()
         self.form = QFormLayout(self.fields)
         self.canvas = DrawingCanvas()
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setObjectName("predictClearCanvas")
         canvas_page = QWidget()
         cl = QVBoxLayout(canvas_page)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(self.canvas, 1)
+        self._canvas_layout = cl
         # (how to draw is the canvas's tool tip: a short dock keeps its room for the drawing and the bars)
         self.canvas.setToolTip("Draw with the left button, erase with the right one")
-        self.clear_button.setToolTip("Erase the drawing")
-        cl.addWidget(self.clear_button)
         self.message = QLabel("Choose a data set and a valid network to predict.")
         self.message.setWordWrap(True)
         self.text_edit = QLineEdit()
@@ -244,6 +249,15 @@ class PredictPanel(QWidget):
         super().resizeEvent(event)
         self._arrange()
         self._fit_text_page()
+        self._label_probability()
+
+    def _label_probability(self) -> None:
+        """"probability (%)" where the bars are tall enough for it, "p (%)" in a short dock (it was cut)."""
+        if self._k:
+            short = self.plot_widget.height() < 160
+            text = "p" if short else "probability"
+            if self.plot.getAxis("left").labelText != text:
+                self.plot.setLabel("left", text, units="%")
 
     def _arrange(self) -> None:
         """Inputs and bars side by side in a dock wider than tall, one above the other in a narrow one."""
@@ -253,6 +267,10 @@ class PredictPanel(QWidget):
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
+            if wide:
+                self._source.insertWidget(3, self.clear_button)
+            else:
+                self._canvas_layout.addWidget(self.clear_button)
             self.plot_widget.setMaximumHeight(16777215 if direction == QBoxLayout.LeftToRight else 280)
 
     # ------------------------------------------------------------------ context
@@ -345,6 +363,7 @@ class PredictPanel(QWidget):
 
     def _show_inputs(self, page) -> None:
         """One of the input pages (the fields, the drawing), or the message when ``page`` is None."""
+        self.clear_button.setVisible(page is not None and page is self.inputs.widget(1))
         if page is not None:
             self.inputs.setCurrentWidget(page)
         self.inputs.setVisible(page is not None)
@@ -376,7 +395,7 @@ class PredictPanel(QWidget):
             self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(k)]])
         else:
             k = self._k = ds.num_classes
-            self.plot.setLabel("left", "probability", units="%")
+            self._label_probability()
             self.plot.setLabel("bottom", "class")
             self.plot.setYRange(0, 100, padding=0.02)
             self._bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.7, brush=pg.mkBrush(*BLUE))
