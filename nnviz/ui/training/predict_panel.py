@@ -332,8 +332,10 @@ class PredictPanel(QWidget):
                 spin.setValue(float(lo[j] + hi[j]) / 2)
                 spin.blockSignals(False)
             if scaler is not None:
-                note = QLabel(f"Values in the data's units; scaled ({scaler.method}) before predicting.")
+                note = QLabel(f"In the data's units, scaled ({scaler.method}) to predict.")
                 note.setObjectName("predictScalingNote")
+                note.setToolTip(f"Type values in the data's own units; they are scaled ({scaler.method}), as the "
+                                "training data was, before the network sees them.")
                 note.setWordWrap(True)   # (one line made the dock scroll sideways and cut "…before predicting")
                 self.form.addRow(note)
             self._show_inputs(self.fields)
