@@ -11,11 +11,17 @@ import numpy as np
 CLASSIFICATION_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
                          "kl_divergence", "hinge", "squared_hinge", "categorical_hinge"]
 REGRESSION_LOSSES = ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
-                     "mean_squared_logarithmic_error", "mean_absolute_percentage_error"]
+                     "mean_squared_logarithmic_error", "mean_absolute_percentage_error", "poisson",
+                     "cosine_similarity"]
+#: every loss the core has (the course's 14 and Huber), in the order the menu offers them
 ALL_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
               "mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "hinge", "squared_hinge",
               "kl_divergence", "mean_squared_logarithmic_error", "mean_absolute_percentage_error",
-              "categorical_hinge"]
+              "categorical_hinge", "poisson", "cosine_similarity"]
+#: output activations that never go below zero, where Poisson's log(p) is defined
+_NON_NEGATIVE = ("relu", "sigmoid", "softmax", "softplus")
+_POISSON_OUTPUT = ("it needs an output that cannot go negative (relu, softplus, sigmoid): its log(p) is undefined "
+                   "for p ≤ 0")
 
 
 def output_activation(model) -> tuple[int | None, str | None]:
@@ -62,6 +68,17 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
         else:
             hide(["mean_squared_logarithmic_error"], "the targets go down to -1 or below, where its logarithm fails")
         hide(["mean_absolute_percentage_error"], "targets near zero make percentage errors explode")
+        if len(y) and float(np.min(y)) < 0:
+            hide(["poisson"], "it is for counts and rates; the targets go below zero")
+        elif act not in _NON_NEGATIVE:
+            hide(["poisson"], _POISSON_OUTPUT)
+        else:
+            allowed.append("poisson")
+        if t >= 2:
+            allowed.append("cosine_similarity")
+        else:
+            hide(["cosine_similarity"], "with one output value the angle between target and output only sees "
+                                        "their signs")
         hide(CLASSIFICATION_LOSSES, "it is for classification, and this data set is a regression")
         return allowed, hidden, "mean_squared_error"
 
@@ -73,7 +90,7 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
                              f"use Dense({k}, activation='softmax') as the last layer")
             return [], hidden, None
         if act == "sigmoid":
-            allowed = ["binary_crossentropy", "mean_squared_error", "mean_absolute_error"]
+            allowed = ["binary_crossentropy", "mean_squared_error", "mean_absolute_error", "poisson"]
             hide(["hinge", "squared_hinge"], "hinge losses need a tanh or linear output (scores around ±1), "
                                              "not a sigmoid")
             suggested = "binary_crossentropy"
@@ -82,6 +99,11 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
             hide(["binary_crossentropy"], f"it needs a sigmoid output (probabilities between 0 and 1); "
                                           f"the output activation is {act}")
             suggested = "hinge" if act in ("tanh", "linear") else "mean_squared_error"
+            if act in _NON_NEGATIVE:
+                allowed.append("poisson")
+            else:
+                hide(["poisson"], _POISSON_OUTPUT)
+        hide(["cosine_similarity"], "with one output value the angle between label and output only sees their signs")
         hide(["sparse_categorical_crossentropy", "categorical_crossentropy", "kl_divergence", "categorical_hinge"],
              "it needs one output unit per class; the output has 1 unit")
         hide(REGRESSION_LOSSES, "it is for regression targets")
@@ -91,7 +113,7 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
                          f"use Dense({k}, activation='softmax') as the last layer")
         return [], hidden, None
     allowed = ["sparse_categorical_crossentropy"]
-    hide(["categorical_crossentropy", "kl_divergence", "categorical_hinge"], labels)
+    hide(["categorical_crossentropy", "kl_divergence", "categorical_hinge", "poisson", "cosine_similarity"], labels)
     hide(["binary_crossentropy"], f"it is for one sigmoid output; this output has {units} units (one per class)")
     hide(["mean_squared_error", "mean_absolute_error", "hinge", "squared_hinge"],
          f"{labels}, so the targets do not have the output's shape")

@@ -315,13 +315,15 @@ class ProjectDocument(QObject):
         arch = project.architecture
         layers, input_shape = parse_architecture(arch)
         training = TrainingConfig.from_dict(project.training or {})
+        # one seed: the training's, as Reset and `nnviz train` use (the architecture's gave the first Train other
+        # initial weights and another shuffle than those two)
         dataset, spec = self._load_dataset(project.dataset) if project.dataset else (None, None)
         if input_shape is None:
             if dataset is None:
                 raise ValueError("the project has neither an input shape nor a data set")
             input_shape = tuple(dataset.input_shape)
         self._replace_all(layers=layers, input_shape=input_shape, model_name=arch.get("name") or "sequential",
-                          dtype=arch.get("dtype") or "float32", seed=arch.get("seed"), dataset=dataset,
+                          dtype=arch.get("dtype") or "float32", seed=training.seed, dataset=dataset,
                           dataset_spec=spec, training=training,
                           history={k: list(v) for k, v in (project.history or {}).items()},
                           weights=project.weights, meta=dict(project.meta or {}), path=path or "")

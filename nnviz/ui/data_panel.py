@@ -232,6 +232,9 @@ class DataPanel(QWidget):
 
     def _on_combo_activated(self, index: int) -> None:
         name = self.combo.itemData(index)
+        if name == "csv-recent":   # "CSV: good.csv": that file again, as it was imported
+            self._set_spec(self.combo.itemData(index, Qt.ItemDataRole.UserRole + 1))
+            return
         if not name:
             return
         self.select_dataset(name)
@@ -264,7 +267,8 @@ class DataPanel(QWidget):
             params["path"] = path
         cfg = getattr(self.document, "training_config", None)
         batch = getattr(cfg, "batch_size", None)
-        start = os.path.dirname(params.get("path") or "") or os.path.expanduser("~")
+        start = (os.path.dirname(params.get("path") or "")
+                 or os.path.dirname(getattr(self.document, "path", "") or "") or os.path.expanduser("~"))
         if self.csv_dialog is not None:
             self.csv_dialog.deleteLater()
         dialog = CsvImportDialog(self.window(), path=params.get("path", ""), params=params,
@@ -319,6 +323,8 @@ class DataPanel(QWidget):
     # ================================================================== to the document
     def _set_spec(self, spec: dict) -> bool:
         doc = self.document
+        model = getattr(doc, "model", None)
+        before = (tuple(doc.input_shape), model.count_params() if model is not None else None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             doc.set_dataset(spec)
@@ -331,6 +337,13 @@ class DataPanel(QWidget):
         ds = doc.dataset
         if ds is not None and tuple(doc.input_shape) != tuple(ds.input_shape):
             doc.set_input_shape(tuple(ds.input_shape))
+        model = getattr(doc, "model", None)   # a changed input (clinical trial: 1 feature) is said, not silent
+        after = (tuple(doc.input_shape), model.count_params() if model is not None else None)
+        status = getattr(self.window(), "status_message", None)
+        if before[0] != after[0] and callable(status):
+            count = (f"{after[1]:,} parameters (was {before[1]:,})" if None not in (before[1], after[1]) else
+                     f"{after[1]:,} parameters" if after[1] is not None else "the network no longer fits it")
+            status(f"New data: the input is now {shape_str(after[0])} (was {shape_str(before[0])}); {count}", 10000)
         self._show_error("")
         self.dataset_applied.emit()
         return True
@@ -441,9 +454,15 @@ class DataPanel(QWidget):
                     box.setChecked(k in keys)
                     box.blockSignals(False)
             self._select_in_combo(cat.name)
-            if cat.name == "csv":
-                self.combo.setItemText(self.combo.findData("csv"),
-                                       "CSV: " + os.path.basename(str(values.get("path") or "file")))
+            if cat.name == "csv":   # the file gets its own entry, one pick away later; "CSV file…" imports another
+                i = self.combo.findData("csv-recent")
+                if i < 0:
+                    i = self.combo.findData("csv") + 1
+                    self.combo.insertItem(i, "", "csv-recent")
+                self.combo.setItemText(i, "CSV: " + os.path.basename(str(values.get("path") or "file")))
+                recent = {**spec, "params": dict(spec.get("params") or {})}
+                self.combo.setItemData(i, recent, Qt.ItemDataRole.UserRole + 1)
+                self._select_in_combo("csv-recent")
             self.description.setText((getattr(ds, "description", "") or cat.description) if ds else cat.description)
             if ds is not None:
                 self._show_dataset(ds, cat, values)

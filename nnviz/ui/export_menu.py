@@ -35,7 +35,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog
 
 from nnviz.ui import icons
 from nnviz.ui.image_export import (add_image_export_action, export_scene_image, remember_dir, safe_file_name,
-                                   with_extension)
+                                   slug_file_name, with_extension)
 
 INSTALL_HINT = 'pip install "nnviz[export]"'
 
@@ -212,20 +212,24 @@ class ExportController(QObject):
         return path
 
     def export_dir(self) -> str:
-        """Where the dialogs start: the last export folder, else the project's, else home."""
+        """Where the dialogs start: the folder this project last exported to, else next to the project (when it
+        was saved), else the last export folder, else home."""
         settings = getattr(self.window, "settings", None)
         last = str(settings.value("export/last_dir", "") or "") if settings is not None else ""
-        if last and os.path.isdir(last):
+        project = str(settings.value("export/last_project", "") or "") if settings is not None else ""
+        usable = bool(last) and os.path.isdir(last)
+        if usable and self.document.path and project == self.document.path:
             return last
         if self.document.path:
             return os.path.dirname(self.document.path)
-        return os.path.expanduser("~")
+        return last if usable else os.path.expanduser("~")
 
     def _remember(self, path: str) -> None:
         folder = os.path.dirname(os.path.abspath(path))
         settings = getattr(self.window, "settings", None)
         if settings is not None:
             settings.setValue("export/last_dir", folder)
+            settings.setValue("export/last_project", self.document.path or "")
         remember_dir(path)
 
     def base_name(self) -> str:
@@ -233,11 +237,11 @@ class ExportController(QObject):
         doc = self.document
         if doc.path:
             return safe_file_name(os.path.splitext(os.path.basename(doc.path))[0])
-        title = doc.title
+        title = doc.title   # a title (an example's "Digits: convolutional network") as "digits-convolutional-network"
         if title and title != "Untitled":
-            return safe_file_name(title)
+            return slug_file_name(title)
         model = doc.model
-        return safe_file_name(getattr(model, "name", "") or "model")
+        return slug_file_name(getattr(model, "name", "") or "model")
 
     def default_path(self, kind: str) -> str:
         spec = SPEC_BY_KIND[kind]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QEvent, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QImage, QPainter, QPicture, QRegion
 from PySide6.QtWidgets import (QApplication, QFileDialog, QGraphicsItem, QGraphicsScene, QGraphicsView, QMenu,
@@ -316,9 +317,14 @@ export_scene_image = export_widget_image
 _last_dir: str = ""
 
 
-def last_dir() -> str:
-    """The folder of the last image or file exported this session (else the home folder)."""
-    return _last_dir or os.path.expanduser("~")
+def last_dir(widget: QWidget | None = None) -> str:
+    """The folder of the last image or file exported this session, else the folder of the project in
+    ``widget``'s window (when it was saved), else the home folder."""
+    if _last_dir:
+        return _last_dir
+    document = getattr(widget.window(), "document", None) if widget is not None else None
+    path = getattr(document, "path", "") or ""
+    return os.path.dirname(path) if path else os.path.expanduser("~")
 
 
 def remember_dir(path: str) -> None:
@@ -333,6 +339,13 @@ def with_extension(path: str, ext: str) -> str:
     if ext.lower() == ".weights.h5" and path.lower().endswith(".h5"):
         return path[:-3] + ext
     return path + ext
+
+
+def slug_file_name(text: str, fallback: str = "model") -> str:
+    """A title as a plain file name: lower case, words joined by hyphens, nothing else ("Digits: convolutional
+    network" -> "digits-convolutional-network", "Course: 2 → 3 → 2" -> "course-2-3-2")."""
+    name = re.sub(r"[^\w]+", "-", str(text).lower()).strip("-_")
+    return name[:120] or fallback
 
 
 def safe_file_name(text: str, fallback: str = "model") -> str:
@@ -398,7 +411,7 @@ class ImageExportAction(_ImageAction):
         return path
 
     def default_path(self) -> str:
-        return os.path.join(last_dir(), safe_file_name(self.name, "plot") + ".png")
+        return os.path.join(last_dir(_widget_parent(self)), slug_file_name(self.name, "plot") + ".png")
 
     def export_to(self, path: str) -> bool:
         """Write the image to ``path``; True on success (errors are reported, never raised)."""

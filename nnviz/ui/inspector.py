@@ -122,10 +122,10 @@ class InspectorWidget(QWidget):
         lay.addWidget(self.project_label)
         lay.addWidget(self.placeholder)
         lay.addLayout(head)
+        lay.addWidget(self.info_label)   # shape and parameters under the title: at the bottom, a 1080p dock cut them
+        lay.addWidget(line)
         lay.addWidget(self.description)
         lay.addWidget(self.form_host)
-        lay.addWidget(line)
-        lay.addWidget(self.info_label)
         lay.addWidget(self.error_label)
         lay.addStretch(1)
         self._content = [self.icon_label, self.title_label, self.name_label, self.description, self.form_host, line,

@@ -348,6 +348,13 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         # "Zoom": next to the training's epoch and step, a bare "110 %" read like the progress of the run
         self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f} %"))
 
+        def make_room(text: str) -> None:   # at 1280 px the permanent fields left a message some 400 px and cut
+            for name in ("statusZoom", "statusStep", "statusSpeed", "statusValidity"):   # it: while one shows,
+                field = sb.findChild(QLabel, name)                                         # these step aside
+                if field is not None:
+                    field.setVisible(not text or sb.width() >= 1800)
+        sb.messageChanged.connect(make_room)
+
     # ================================================================== view
     def set_view_mode(self, mode: str) -> None:
         """``"layers"`` or ``"neurons"``: which canvas the central area shows."""
@@ -502,7 +509,10 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         lay = QVBoxLayout(dlg)
         lay.addWidget(table)
         lay.addWidget(buttons)
-        dlg.resize(460, 480)
+        # wide enough for every row (460 px cut "Backprop stepper: next / previ…")
+        width = (table.sizeHintForColumn(0) + table.sizeHintForColumn(1) + table.verticalScrollBar().sizeHint().width()
+                 + 2 * table.frameWidth() + 48)
+        dlg.resize(min(max(width, 460), self.screen().availableGeometry().width() - 40), 560)
         dlg.show()
         return dlg
 

@@ -40,6 +40,7 @@ class SummaryWidget(QWidget):
         self.totals = QLabel()
         self.totals.setObjectName("summaryTotals")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
@@ -70,6 +71,7 @@ class SummaryWidget(QWidget):
             cells = [f"{row['name']} ({row['type']})", shape, params]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)   # the whole name where the column elides it ("max_pooli…ooling2D")
                 if col:
                     item.setFont(mono)
                 if col == 2:
@@ -84,11 +86,20 @@ class SummaryWidget(QWidget):
         if model is not None:
             total = model.count_params()
             trainable = model.count_trainable_params()
-            self.totals.setText(f"<b>Total params: {total:,}</b><br>Trainable params: {trainable:,}<br>"
-                                f"Non-trainable params: {total - trainable:,}")
+            # the Keras words on one line (wrapping when narrow): three lines took the room of the table's rows in
+            # a 190-px dock (1280 × 720), which then showed one and a half layers
+            parts = (f"<b>Total params: {total:,}</b>", f"Trainable params: {trainable:,}",
+                     f"Non-trainable params: {total - trainable:,}")
+            # each figure kept whole (no break inside "Non-trainable params: 0"), the line wraps between them
+            self.totals.setText(" · ".join(p.replace(" ", "&nbsp;").replace("-", "\u2011") for p in parts))
         else:
             self.totals.setText(f"<span style='color:{c['error']}'>Totals unavailable: the architecture does "
                                 f"not build.</span>")
+
+    def totals_text(self) -> str:
+        """The totals as plain text (the label's own text holds no-break spaces and hyphens)."""
+        return (self.totals.text().replace("&nbsp;", " ").replace("\u2011", "-").replace("<b>", "")
+                .replace("</b>", ""))
 
     def cell_text(self, row: int, col: int) -> str:
         item = self.table.item(row, col)

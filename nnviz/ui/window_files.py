@@ -204,9 +204,9 @@ class ProjectFilesMixin:
         return path
 
     def ask_save_path(self) -> str:
-        from nnviz.ui.image_export import safe_file_name
+        from nnviz.ui.image_export import slug_file_name   # "course-2-3-2.nnviz", not "Course_ 2 → 3 → 2.nnviz"
         start = self.document.path or os.path.join(self._last_dir(),
-                                                    safe_file_name(self.document.title, "Untitled") + ".nnviz")
+                                                    slug_file_name(self.document.title, "untitled") + ".nnviz")
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, FILE_FILTER)
         return path
 

@@ -365,13 +365,13 @@ def test_summary_table_follows_the_document_live(main_window, qtbot):
     s = w.summary
     assert s.table.rowCount() == 3
     assert [s.cell_text(r, 0) for r in range(3)] == ["dense (Dense)", "dense_1 (Dense)", "dense_2 (Dense)"]
-    assert "Total params: 42" in s.totals.text()
+    assert "Total params: 42" in s.totals_text()
     drop_from_palette(w, "Dense", w.layer_view.gap_point(3))
     assert s.table.rowCount() == 4
     assert s.cell_text(3, 1) == "(None, 16)" and s.cell_text(3, 2) == "48"
-    assert "Total params: 90" in s.totals.text() and "Non-trainable params: 0" in s.totals.text()
+    assert "Total params: 90" in s.totals_text() and "Non-trainable params: 0" in s.totals_text()
     drop_from_palette(w, "BatchNormalization", w.layer_view.gap_point(4))
-    assert "Non-trainable params: 32" in s.totals.text()
+    assert "Non-trainable params: 32" in s.totals_text()
 
 
 # ------------------------------------------------------------------------------------------- neuron view

@@ -502,7 +502,7 @@ def test_plot_export_action_and_right_click_menu(loss_plot, qtbot, qtlog, tmp_pa
     with qtbot.waitSignal(export.exported):
         menu.actions()[0].trigger()
     menu.close()
-    assert asked[0][0].endswith("loss curve.png") and "*.svg" in asked[0][1]
+    assert asked[0][0].endswith("loss-curve.png") and "*.svg" in asked[0][1]
     assert ET.parse(tmp_path / "curve.svg").getroot().tag == SVG_NS + "svg"
     # Copy image puts the picture on the clipboard
     widget.actions()[1].trigger()

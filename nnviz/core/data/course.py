@@ -29,7 +29,9 @@ def clinical_trial_ages(n_samples: int = 2100, exception_share: float = 0.05, se
 
     Half the people are 13..64 and half 65..100 (both inclusive). Among the younger a share
     ``exception_share`` had side effects; among the older the same share had none. With the defaults
-    that is the course's 50 + 1000 younger and 50 + 1000 older.
+    (2,100 people, 5 %) that is 52 exceptions + 998 others in each age group: 5 % of 1,050, rounded
+    (the course's own loops make 50 + 1,000, a share of 4.8 %). :func:`group_counts` says it for any
+    parameters.
     """
     n_samples = int(n_samples)
     if n_samples < 4:
@@ -37,10 +39,8 @@ def clinical_trial_ages(n_samples: int = 2100, exception_share: float = 0.05, se
     if not 0.0 <= exception_share <= 0.5:
         raise ValueError(f"exception_share must be between 0 and 0.5, got {exception_share}")
     rng = np.random.default_rng(seed)
-    n_young = n_samples // 2
-    n_old = n_samples - n_young
-    young_exc = int(round(n_young * exception_share))
-    old_exc = int(round(n_old * exception_share))
+    young_exc, young_rest, old_exc, old_rest = group_counts(n_samples, exception_share)
+    n_young, n_old = young_exc + young_rest, old_exc + old_rest
     young = rng.integers(13, 65, n_young)   # 13..64
     old = rng.integers(65, 101, n_old)      # 65..100
     ages = np.concatenate([young, old])
@@ -49,10 +49,20 @@ def clinical_trial_ages(n_samples: int = 2100, exception_share: float = 0.05, se
     return ages, labels
 
 
+def group_counts(n_samples: int = 2100, exception_share: float = 0.05) -> tuple[int, int, int, int]:
+    """``(young exceptions, young others, old exceptions, old others)`` that :func:`clinical_trial_ages` makes."""
+    n_young = int(n_samples) // 2
+    n_old = int(n_samples) - n_young
+    young_exc = int(round(n_young * exception_share))
+    old_exc = int(round(n_old * exception_share))
+    return young_exc, n_young - young_exc, old_exc, n_old - old_exc
+
+
 def clinical_trial(seed: int | None = 0, n_samples: int = 2100, exception_share: float = 0.05,
                    test_ratio: float = 0.2, val_ratio: float = 0.1) -> Dataset:
     """The course's clinical-trial data: one feature ``age`` min-max scaled on the training split."""
     ages, labels = clinical_trial_ages(n_samples, exception_share, seed)
+    young_exc, young_rest, old_exc, old_rest = group_counts(n_samples, exception_share)
     tr, va, te = split_indices(len(ages), test_ratio, val_ratio, seed=None if seed is None else (seed, 1),
                                stratify=labels)
     raw = ages.astype(np.float64).reshape(-1, 1)
@@ -63,8 +73,9 @@ def clinical_trial(seed: int | None = 0, n_samples: int = 2100, exception_share:
         x_train=x[tr], y_train=labels[tr], x_val=x[va], y_val=labels[va], x_test=x[te], y_test=labels[te],
         feature_names=["age"], class_names=list(CLINICAL_CLASSES), kind="course", scaler=scaler,
         description=("The course's clinical trial: an experimental drug tested on people aged 13 to 100. "
-                     "About 95 % of those under 65 had no side effects and about 95 % of those 65 or older "
-                     "had side effects. Age is min-max scaled to [0, 1] on the training split."),
+                     f"Of the {young_exc + young_rest:,} under 65, {young_rest:,} had no side effects and "
+                     f"{young_exc:,} had; of the {old_exc + old_rest:,} aged 65 or older, {old_rest:,} had side "
+                     f"effects and {old_exc:,} had none. Age is min-max scaled to [0, 1] on the training split."),
         params={"seed": seed, "n_samples": n_samples, "exception_share": exception_share,
                 "test_ratio": test_ratio, "val_ratio": val_ratio},
     )

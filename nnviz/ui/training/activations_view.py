@@ -146,7 +146,7 @@ class ActivationsView(QWidget):
         top.addWidget(self.split_combo)
         top.addWidget(self.sample_spin)
         top.addWidget(self.random_button)
-        top.addWidget(self.result, 1)
+        top.addStretch(1)
 
         self.graphics = make_layout_widget()
         self.scroll = QScrollArea()
@@ -155,6 +155,9 @@ class ActivationsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        # the verdict on a line of its own: beside the controls a narrow dock left it no width, and its wrapped
+        # lines made the row of controls as tall as a third of the dock
+        layout.addWidget(self.result)
         layout.addWidget(self.scroll, 1)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
         self.sample_spin.valueChanged.connect(self._on_sample_spin_changed)

@@ -33,6 +33,7 @@ class ConfusionView(QWidget):
         self.split_combo.setToolTip("The split whose samples are counted: test (never trained on), validation or "
                                     "training")
         self.split_combo.addItems(["test", "validation", "training"])
+        self._wanted_split = "test"
         self.summary = info_label(" ", "confusionSummary")
         top = QHBoxLayout()
         top.addWidget(QLabel("Split:"))
@@ -48,14 +49,32 @@ class ConfusionView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(sequential_cmap().getLookupTable(nPts=256))
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0, 100), colorMap=sequential_cmap(), label="share of the true class (%)",
+        # a short label: "share of the true class (%)" was cut in a 200-px dock; the tool tip says it in full
+        self.colorbar = pg.ColorBarItem(values=(0, 100), colorMap=sequential_cmap(), label="% of the row",
                                         interactive=False, width=14, colorMapMenu=False)
+        self.plot_widget.setToolTip("Rows: the true classes; columns: the predicted ones. A cell's colour is its "
+                                    "share of the true class (its row), its figure the number of samples.")
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
+        self.plot.getViewBox().sigResized.connect(self._fit_texts)
+
+    def _fit_texts(self, *_args) -> None:
+        """The counts only when every cell has room for its figure: ten classes in a 200-px dock wrote them over
+        each other (the colours still tell; a larger dock shows the figures)."""
+        if not self._k:
+            return
+        vb = self.plot.getViewBox()
+        widest = max((len(str(v)) for v in self.matrix.flat), default=1) if self.matrix is not None else 1
+        metrics = self.fontMetrics()
+        show = (vb.width() / self._k >= metrics.horizontalAdvance("8" * widest) + 2
+                and vb.height() / self._k >= metrics.height())
+        for t in self._texts:
+            if t.isVisible() != show:
+                t.setVisible(show)
 
     def set_context(self, probe: ProbeModel | None, dataset) -> None:
         self.probe = probe
@@ -79,11 +98,25 @@ class ConfusionView(QWidget):
             self.image.setRect(0, 0, k, k)
             self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
             self.summary.setText(" ")
+            self._choose_filled_split()
         else:
             self.image.clear()
             self.summary.setText("The confusion matrix is for classification data sets.")
         self.matrix = None
         self.update_snapshot(self._snapshot, force=True)
+
+    def _choose_filled_split(self) -> None:
+        """Data without a test split (the course's six people, all for training) shows a split that has samples
+        rather than an empty matrix; the empty splits stay in the list, marked so."""
+        ds = self.dataset
+        sizes = [len(getattr(ds, "x_" + part)) for part in ("test", "val", "train")]
+        for i, n in enumerate(sizes):
+            self.split_combo.setItemData(i, None if n else "this split has no samples", Qt.ToolTipRole)
+        wanted = self.split_combo.findText(self._wanted_split)
+        index = wanted if sizes[wanted] or not any(sizes) else next(i for i, n in enumerate(sizes) if n)
+        blocked = self.split_combo.blockSignals(True)
+        self.split_combo.setCurrentIndex(index)
+        self.split_combo.blockSignals(blocked)
 
     def _split(self):
         ds = self.dataset
@@ -91,6 +124,7 @@ class ConfusionView(QWidget):
         return getattr(ds, "x_" + part), getattr(ds, "y_" + part), self.split_combo.currentText()
 
     def _on_split_combo_changed(self, *_args) -> None:
+        self._wanted_split = self.split_combo.currentText()   # the user's choice, kept for data that has it
         self.update_snapshot(self._snapshot, force=True)
 
     def update_snapshot(self, snap, force: bool = False) -> None:
@@ -137,6 +171,7 @@ class ConfusionView(QWidget):
                     t.setText(text)
                     t.setColor((255, 255, 255) if dark else (20, 20, 20))
                     t.setPos(j + 0.5, i + 0.5)
+        self._fit_texts()
         acc = np.trace(m) / max(m.sum(), 1)
         self.summary.setText(f"{name}: {m.sum()} samples, accuracy <b>{100 * acc:.1f} %</b>")
         self.summary.setTextFormat(Qt.RichText)

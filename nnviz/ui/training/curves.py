@@ -95,6 +95,7 @@ class CurvesView(QWidget):
         self._metric_unit = "%"
         self._snapshot = None
         self.has_test = True
+        self._log = False
 
         self.figures = info_label("Test loss – · Training loss –", "curvesFigures")
         font = self.figures.font()
@@ -123,7 +124,7 @@ class CurvesView(QWidget):
         self.metric_plot = self.graphics.addPlot(row=2, col=0)
         style_plot(self.loss_plot, left="loss", bottom="epoch")
         # the same entries inside the loss plot, for a dock too short for a legend row (see _place_legend)
-        self.inner_legend = pg.LegendItem(labelTextColor=fg, colCount=2, horSpacing=8, verSpacing=-6)
+        self.inner_legend = pg.LegendItem(labelTextColor=fg, colCount=3, horSpacing=8, verSpacing=-6)
         self.inner_legend.setParentItem(self.loss_plot.getViewBox())
         self.inner_legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 2))
         self.inner_legend.setVisible(False)
@@ -132,11 +133,15 @@ class CurvesView(QWidget):
         self.metric_plot.setXLink(self.loss_plot)
         self.loss_range = StickyRange(self.loss_plot, y_min=0.0)
         self.metric_range = StickyRange(self.metric_plot, y_min=0.0, y_max=100.0)
+        self._show_empty_ranges()
 
         # pens: 1 px lines for the long batch curves (wider lines are stroked, several times slower), solid
         # lines throughout (dashes are stroked too); the per-epoch curves 2 px
         self.batch_raw = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=1))
         self.batch_smooth = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=1))
+        # the batch loss under the epoch curves: its band (0.1 … 0.8 on the clinical trial) buried them
+        self.batch_raw.setZValue(-20)
+        self.batch_smooth.setZValue(-10)
         self.train_loss = self._curve(self.loss_plot, pg.mkPen(TRAIN_COLOR, width=2))
         self.val_loss = self._curve(self.loss_plot, pg.mkPen(VAL_COLOR, width=2))
         self.test_loss = self._curve(self.loss_plot, pg.mkPen(TEST_COLOR, width=2))
@@ -157,7 +162,6 @@ class CurvesView(QWidget):
             marker = pg.ScatterPlotItem(size=6, pen=pg.mkPen(color), brush=pg.mkBrush(color))
             plot.addItem(marker)
             self._markers[item] = marker
-        self._log = False
         self._last_figures = 0.0
         self.cursor_lines = []
         self._wide = False
@@ -187,7 +191,7 @@ class CurvesView(QWidget):
         def mix(towards, share):
             return tuple(int(c + (t - c) * share) for c, t in zip(TRAIN_COLOR, towards.getRgb()[:3]))
 
-        self.batch_raw.setPen(pg.mkPen(mix(bg, 0.6), width=1))
+        self.batch_raw.setPen(pg.mkPen(mix(bg, 0.8), width=1))   # faint: a 0.1–0.8 band must not bury the epochs
         self.batch_smooth.setPen(pg.mkPen(mix(fg, 0.45), width=1))
         for line in self.cursor_lines:
             line.setPen(pg.mkPen(fg, width=1, style=Qt.DotLine))
@@ -247,8 +251,7 @@ class CurvesView(QWidget):
         self._in_legend = ()
         self.legend.clear()
         self.inner_legend.clear()
-        self.loss_range.reset()
-        self.metric_range.reset()
+        self._show_empty_ranges()
         self.figures.setText(self._empty_figures())
         self.readout.setText(" ")
 
@@ -262,6 +265,19 @@ class CurvesView(QWidget):
         self.metric_range.y_min = 0.0 if percent or "error" in name or name in _NAMES else None
         self.metric_range.y_max = 100.0 if percent else None
         self.metric_range.reset()
+        if self._snapshot is None:
+            self._show_empty_ranges()
+
+    def _show_empty_ranges(self) -> None:
+        """The axes of no data: epochs 0–1, loss 0–1 and the metric in its own units (0–100 for accuracy in %,
+        as its label says). A new project starts here, not at the ranges of the one before."""
+        y_hi = self.metric_range.y_max if self.metric_range.y_max is not None else 1.0
+        for sticky, y in ((self.loss_range, (0.0, 1.0)), (self.metric_range, (0.0, y_hi))):
+            sticky.reset()
+            sticky.user_moved = False
+            if self._log and sticky is self.loss_range:
+                y = (-3.0, 0.0)
+            sticky.vb.setRange(xRange=(0.0, 1.0), yRange=y, padding=0, disableAutoRange=True)
 
     def update_snapshot(self, snap) -> None:
         self._snapshot = snap
@@ -301,7 +317,9 @@ class CurvesView(QWidget):
         for legend in (self.legend, self.inner_legend):
             legend.clear()
             for item, name in self._legend_entries:
-                if name in shown:
+                # the legend inside the plot names the epoch curves only: with the two batch entries it spanned
+                # the plot's width and hid the first epochs (the "Batch loss" box names those)
+                if name in shown and not (legend is self.inner_legend and name.startswith("batch")):
                     legend.addItem(item, name)
         self._fit_legend()
 

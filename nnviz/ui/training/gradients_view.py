@@ -13,6 +13,11 @@ import numpy as np
 from nnviz.ui.training.common import LINE_COLORS, StickyRange, info_label, make_plot_widget, theme_colors
 from nnviz.ui.training.curves import peak_decimate
 
+Y_LABEL = "‖∂C/∂W‖"
+TIP = "The norm ‖∂C/∂W‖ of each layer's gradient, on a logarithmic axis"
+#: a view less tall than this shows its hint as a tool tip
+HINT_BELOW = 320
+
 
 class GradientsView(QWidget):
     """One curve per layer with trainable weights: ‖∂C/∂w‖ of the latest batch, sampled ~100 times a second."""
@@ -20,10 +25,16 @@ class GradientsView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("gradientsView")
-        self.plot_widget = make_plot_widget(left="gradient norm ‖∂C/∂W‖ (log scale)", bottom="epoch")
+        # a label short enough for the plot's height in a 200-px dock ("gradient norm ‖∂C/∂W‖ (log scale)" was
+        # cut at both ends); the tool tip and the hint below say the rest
+        self.plot_widget = make_plot_widget(left=Y_LABEL, bottom="epoch")
+        self.plot_widget.setToolTip(TIP)
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.getAxis("left").setLogMode(True)   # the curves hold log10 of the norms (thinned, see curves.py)
+        left = self.plot.getAxis("left")
+        left.setLogMode(True)   # the curves hold log10 of the norms (thinned, see curves.py)
         self.range = StickyRange(self.plot, log_y=True)
+        self.plot.getViewBox().sigYRangeChanged.connect(self._on_view_y_range_changed)
+        self._show_empty_range()
         bg, fg = theme_colors()
         self.plot.addLegend(offset=(-10, 10), labelTextColor=fg, brush=pg.mkBrush(bg))
         self.curves: list[pg.PlotDataItem] = []
@@ -37,6 +48,14 @@ class GradientsView(QWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.latest)
         layout.addWidget(self.hint)
+
+    def resizeEvent(self, event) -> None:
+        """In a short dock (a 720p screen: some 220 px) the hint's three lines left the plot a 100-px strip and cut
+        its axis label: there the hint is the plot's tool tip."""
+        super().resizeEvent(event)
+        short = self.height() < HINT_BELOW
+        self.hint.setVisible(not short)
+        self.plot_widget.setToolTip(TIP + ("\n\n" + self.hint.text() if short else ""))
 
     def restyle(self) -> None:
         bg, _fg = theme_colors()
@@ -58,8 +77,28 @@ class GradientsView(QWidget):
     def clear(self) -> None:
         for item in self.curves:
             item.setData([], [])
-        self.range.reset()
+        self._show_empty_range()
         self.latest.setText(" ")
+
+    def _show_empty_range(self) -> None:
+        """Epochs 0–1 and norms 0.001–1: a new project does not start at the ranges of the one before."""
+        self.range.reset()
+        self.range.user_moved = False
+        self.range.vb.setRange(xRange=(0.0, 1.0), yRange=(-3.0, 0.0), padding=0, disableAutoRange=True)
+
+    def _on_view_y_range_changed(self, _vb, y_range) -> None:
+        """Figures at the powers of ten only, the 2 … 9 between them as unlabelled ticks: pyqtgraph labelled every
+        one of them on a short axis (0.02 0.03 0.04 … written over each other)."""
+        lo, hi = y_range
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 40:
+            return
+        decades = range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)
+        major = [(float(v), f"{10.0 ** v:g}") for v in decades]
+        minor = [(v + math.log10(k), "") for v in range(math.floor(lo), math.ceil(hi)) for k in range(2, 10)
+                 if lo <= v + math.log10(k) <= hi]
+        if not major:   # less than a decade in view: the 2 and 5 between get figures
+            minor = [(x, f"{10.0 ** x:.2g}" if round(10 ** (x - math.floor(x))) in (2, 5) else "") for x, _ in minor]
+        self.plot.getAxis("left").setTicks([major, minor])
 
     def update_snapshot(self, snap) -> None:
         self._ensure_curves(tuple(snap.grad_layer_names))

@@ -214,7 +214,7 @@ class TrainingPanel(QWidget):
             self.nesterov_box.setChecked(c.nesterov)
             self.lr_spin.setValue(c.learning_rate)
             self.lr_slider.setValue(self._lr_to_slider(c.learning_rate))
-            self._fill_losses()
+            self._fill_losses(adjust=False)
             self.batch_spin.setValue(c.batch_size)
             self.epochs_spin.setValue(c.epochs)
             self.val_spin.setValue(c.validation_split)
@@ -247,8 +247,11 @@ class TrainingPanel(QWidget):
             self.config_changed.emit(self.config)
 
     # ------------------------------------------------------------------ losses
-    def _fill_losses(self) -> bool:
-        """Refill the loss combo; True when the config's loss had to change."""
+    def _fill_losses(self, adjust: bool = True) -> bool:
+        """Refill the loss combo; True when the config's loss had to change. ``adjust=False`` (a config being
+        shown, perhaps before the context of its own network and data arrives) keeps the config's loss, listed
+        even when the current context would not offer it: a project opened after another one of two softmax
+        outputs lost its binary cross-entropy here and came back marked modified."""
         allowed, hidden, suggested = loss_choices(self._model, self._dataset)
         combo = self.loss_combo
         blocked = combo.blockSignals(True)
@@ -257,7 +260,9 @@ class TrainingPanel(QWidget):
             combo.addItem(name, name)
         changed = False
         loss = self._config.loss
-        if loss not in allowed and allowed:
+        if not adjust and loss not in allowed:
+            combo.addItem(loss, loss)
+        elif loss not in allowed and allowed:
             loss = suggested if suggested in allowed else allowed[0]
             self._config.loss = loss
             changed = True

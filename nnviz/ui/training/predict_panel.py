@@ -41,7 +41,7 @@ class DrawingCanvas(QWidget):
         self.setObjectName("drawingCanvas")
         self.image = np.zeros((height, width), dtype=np.float32)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setMinimumSize(QSize(width * 14, height * 14))
+        self.setMinimumSize(QSize(width * 11, height * 11))
         self.setMouseTracking(False)
         self.setCursor(Qt.CrossCursor)
         self.setToolTip("Draw with the left mouse button, erase with the right one")
@@ -49,7 +49,7 @@ class DrawingCanvas(QWidget):
 
     def set_shape(self, height: int, width: int) -> None:
         self.image = np.zeros((height, width), dtype=np.float32)
-        self.setMinimumSize(QSize(width * 14, height * 14))
+        self.setMinimumSize(QSize(width * 11, height * 11))
         self.update()
 
     def set_image(self, image) -> None:
@@ -146,25 +146,30 @@ class PredictPanel(QWidget):
         self.load_button = QPushButton("Use test sample")
         self.load_button.setObjectName("predictLoadSample")
         self.load_button.setToolTip("Put the test sample back into the inputs (or the drawing)")
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setObjectName("predictClearCanvas")
+        self.clear_button.setToolTip("Erase the drawing")
         source = QHBoxLayout()
         source.addWidget(QLabel("Test sample #"))
         source.addWidget(self.sample_spin)
         source.addWidget(self.load_button)
+        # Clear in the sample row when drawing and bars are side by side, not under the drawing: at 1280 × 720 (a
+        # dock some 190 px tall) the row under the drawing pushed the bars' class labels below the fold. Stacked
+        # (a narrow, tall dock) it goes under the drawing, where the narrow row has no room for it (see _arrange).
+        source.addWidget(self.clear_button)
         source.addStretch(1)
+        self._source = source
 
         self.fields = QWidget()
         self.form = QFormLayout(self.fields)
         self.canvas = DrawingCanvas()
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setObjectName("predictClearCanvas")
         canvas_page = QWidget()
         cl = QVBoxLayout(canvas_page)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(self.canvas, 1)
+        self._canvas_layout = cl
         # (how to draw is the canvas's tool tip: a short dock keeps its room for the drawing and the bars)
         self.canvas.setToolTip("Draw with the left button, erase with the right one")
-        self.clear_button.setToolTip("Erase the drawing")
-        cl.addWidget(self.clear_button)
         self.message = QLabel("Choose a data set and a valid network to predict.")
         self.message.setWordWrap(True)
         self.text_edit = QLineEdit()
@@ -233,6 +238,16 @@ class PredictPanel(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange()
+        self._fit_text_page()
+        self._label_probability()
+
+    def _label_probability(self) -> None:
+        """"probability (%)" where the bars are tall enough for it, "p (%)" in a short dock (it was cut)."""
+        if self._k:
+            short = self.plot_widget.height() < 160
+            text = "p" if short else "probability"
+            if self.plot.getAxis("left").labelText != text:
+                self.plot.setLabel("left", text, units="%")
 
     def _arrange(self) -> None:
         """Inputs and bars side by side in a dock wider than tall, one above the other in a narrow one."""
@@ -242,6 +257,10 @@ class PredictPanel(QWidget):
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if self.body.direction() != direction:
             self.body.setDirection(direction)
+            if wide:
+                self._source.insertWidget(3, self.clear_button)
+            else:
+                self._canvas_layout.addWidget(self.clear_button)
             self.plot_widget.setMaximumHeight(16777215 if direction == QBoxLayout.LeftToRight else 280)
 
     # ------------------------------------------------------------------ context
@@ -252,20 +271,31 @@ class PredictPanel(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self._spins = []
+        # nothing of the network or data before stays: no "Predicted: 5 (99.4 %)" of the digits over a CSV
+        self.output = None
+        self.result.setText(" ")
+        self.text_words.setText(" ")
+        if self._bars is not None:
+            self.plot.removeItem(self._bars)
+            self._bars = None
         if model is None or dataset is None:
             self._mode = "none"
+            self.message.setText("Choose a data set and a valid network to predict.")
             self._show_inputs(None)
+            self.plot_widget.setVisible(False)
             return
+        self.plot_widget.setVisible(True)
         self.sample_spin.setRange(0, max(len(dataset.x_test) - 1, 0))
         self.sample_spin.setEnabled(len(dataset.x_test) > 0)
         self.load_button.setEnabled(len(dataset.x_test) > 0)
         self.inputs.setMaximumHeight(16777215)
+        self.inputs.setMinimumHeight(0)
         shape = tuple(model.input_shape[1:])
         image = drawable_shape(dataset, shape)
         if getattr(dataset, "vocabulary", None) and len(shape) == 1:
             self._mode = "text"
             self._show_inputs(self.text_page)
-            self.inputs.setMaximumHeight(self.text_page.sizeHint().height())   # not the canvas page's room
+            self._fit_text_page()
         elif image is not None:
             self._mode = "image"
             self._image_shape = image
@@ -285,8 +315,19 @@ class PredictPanel(QWidget):
             for j, name in enumerate(names):
                 span = float(hi[j] - lo[j]) or 1.0
                 self._add_spin(name, float(lo[j]) - span, float(hi[j]) + span)
+                # without test samples to load (the course's six people) start in the middle of the data, not at
+                # the field's minimum (weight 20, height 32 for data of 125–230 lb and 52–72 in)
+                spin = self._spins[-1]
+                spin.blockSignals(True)
+                spin.setValue(float(lo[j] + hi[j]) / 2)
+                spin.blockSignals(False)
             if scaler is not None:
-                self.form.addRow(QLabel(f"Values in the data's units; scaled ({scaler.method}) before predicting."))
+                note = QLabel(f"In the data's units, scaled ({scaler.method}) to predict.")
+                note.setObjectName("predictScalingNote")
+                note.setToolTip(f"Type values in the data's own units; they are scaled ({scaler.method}), as the "
+                                "training data was, before the network sees them.")
+                note.setWordWrap(True)   # (one line made the dock scroll sideways and cut "…before predicting")
+                self.form.addRow(note)
             self._show_inputs(self.fields)
         else:
             self._mode = "sample"
@@ -296,9 +337,25 @@ class PredictPanel(QWidget):
         self._arrange()
         if len(dataset.x_test):
             self._on_load_button_clicked()
+        elif self._mode != "sample":
+            self.predict()
+
+    def _fit_text_page(self) -> None:
+        """The text page gets the height of its line and its note (not the canvas page's room), the note's wrapped
+        lines included: capped at one line, "not in the vocabulary: …" was cut in half."""
+        if self._mode != "text":
+            return
+        lay = self.text_page.layout()
+        width = max(self.inputs.width(), 100)
+        words = self.text_words.heightForWidth(width)
+        height = self.text_edit.sizeHint().height() + lay.spacing() + max(words, self.text_words.sizeHint().height())
+        if self.inputs.maximumHeight() != height:
+            self.inputs.setMaximumHeight(height)
+            self.inputs.setMinimumHeight(height)
 
     def _show_inputs(self, page) -> None:
         """One of the input pages (the fields, the drawing), or the message when ``page`` is None."""
+        self.clear_button.setVisible(page is not None and page is self.inputs.widget(1))
         if page is not None:
             self.inputs.setCurrentWidget(page)
         self.inputs.setVisible(page is not None)
@@ -330,7 +387,7 @@ class PredictPanel(QWidget):
             self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(k)]])
         else:
             k = self._k = ds.num_classes
-            self.plot.setLabel("left", "probability", units="%")
+            self._label_probability()
             self.plot.setLabel("bottom", "class")
             self.plot.setYRange(0, 100, padding=0.02)
             self._bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.7, brush=pg.mkBrush(*BLUE))
@@ -384,6 +441,7 @@ class PredictPanel(QWidget):
             if unknown:
                 note += " · not in the vocabulary (read as <unk>): " + ", ".join(unknown)
             self.text_words.setText(note)
+            self._fit_text_page()
             return ids.astype(np.float32)
         if self._mode == "vector":
             x = np.array([[s.value() for s in self._spins]], dtype=np.float64)

@@ -275,6 +275,12 @@ class WeightsView(QWidget):
         names = [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())]
         if current in names:
             self.layer_combo.setCurrentIndex(names.index(current))
+        # an empty list said nothing: say why there are no layers to pick
+        self.layer_combo.setPlaceholderText("none: the network cannot train yet" if model is None else
+                                            "no layer with weights")
+        self.layer_combo.setEnabled(bool(self._layers))
+        if self.layer_combo.currentIndex() < 0 and self._layers:   # (with a placeholder Qt selects no first item)
+            self.layer_combo.setCurrentIndex(0)
         self.layer_combo.blockSignals(False)
         self._on_layer_combo_changed()
 
