@@ -124,6 +124,9 @@ def _walk(prefix, value, out):
 
     if isinstance(value, Step) or callable(value):
         return
+    if type(value).__name__ == "Highlights" or hasattr(value, "_fields"):   # diagram highlights, named tuples
+        out[prefix] = np.array(repr(value))
+        return
     if isinstance(value, np.ndarray):
         out[prefix] = np.array(value)
     elif isinstance(value, (bool, np.bool_)):
@@ -175,7 +178,8 @@ def trace_records() -> dict:
                 out[f"{tag}/{gran}/#steps"] = np.array(len(t))
                 for i, step in enumerate(t):
                     p = f"{tag}/{gran}/{i:03d}"
-                    _walk(p, step, out)
+                    for f in dataclasses.fields(step):   # its own values (nested steps have their own entries)
+                        _walk(f"{p}/{f.name}", getattr(step, f.name), out)
                     out[p + "/#class"] = np.array(type(step).__name__)
                     for sample in range(t.batch_size if gran == "phase" else 1):
                         out[f"{p}/#text{sample}"] = np.array(step.to_text(precision=8, sample=sample))
