@@ -16,9 +16,11 @@ import numpy as np
 from nnviz.core import losses as _losses
 from nnviz.core import metrics as _metrics
 from nnviz.core import optimizers as _optimizers
+from nnviz.core import step as _step
 from nnviz.core.callbacks import CallbackList, History, ProgbarLogger
 from nnviz.core.layers import LAYER_CLASSES, Input, Layer
 from nnviz.core.layers.base import shape_str
+from nnviz.core.state import capture_state, restore_state
 
 
 class ArchitectureError(ValueError):
@@ -359,73 +361,51 @@ class Sequential:
         return x
 
     def fused_gradient(self, y: np.ndarray, y_pred: np.ndarray) -> np.ndarray | None:
-        """∂C/∂z of the last layer when its activation and the loss have a fused form (softmax or sigmoid
-        with cross-entropy: ``p − y``), else None. Recurrent layers apply their activation inside the
-        recurrence, so only layers whose output is ``g(z)`` of their own ``z`` take part."""
-        last = self.layers[-1]
-        activation = getattr(last, "activation", None)
-        if activation is None or not hasattr(last, "backward_from_z"):
-            return None
-        return self.loss.fused_gradient(y, y_pred, activation.name)
-
-    def _backward(self, y: np.ndarray, y_pred: np.ndarray) -> None:
-        last = self.layers[-1]
-        d_z = self.fused_gradient(y, y_pred)
-        d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
-        for layer in reversed(self.layers[:-1]):
-            d = layer.backward(d)
-        self._zero_frozen_grads()
-
-    def _zero_frozen_grads(self) -> None:
-        for layer, _, o, n in self._slices:
-            if not layer.trainable:  # read at every step, so freezing a layer after build takes effect
-                self._flat_grads[o:o + n] = 0
+        """∂C/∂z of the last layer when its activation and the loss have a fused form, else None
+        (see :func:`nnviz.core.step.fused_gradient`)."""
+        return _step.fused_gradient(self, y, y_pred)
 
     def _regularization(self, add_gradients: bool) -> float:
-        penalty = 0.0
-        for reg, w, d_w in self._regularized:
-            penalty += reg.penalty(w)
-            if add_gradients:
-                reg.add_gradient(w, d_w)
-        return penalty
-
-    def _train_step(self, x, y):
-        y_pred = self._forward(x, training=True)
-        loss = self.loss(y, y_pred)
-        self._backward(y, y_pred)
-        if self._regularized:
-            loss += self._regularization(add_gradients=True)
-        self.optimizer.apply(self._flat_params, self._flat_grads)
-        return loss, y_pred
+        return _step.regularization(self, add_gradients)
 
     # ================================================================= public training API
     def compute_gradients(self, x, y, training: bool = True) -> list[np.ndarray]:
         """Gradients of the compiled loss (batch mean, regularization included), aligned with
-        ``get_weights()`` (zeros for non-trainable weights). Weights and moving statistics are unchanged."""
+        ``get_weights()`` (zeros for non-trainable weights): the training step without its update. Weights,
+        moving statistics, random generators and optimizer are left as they were."""
         self._require_compiled()
         x = self._check_x(x)
         y = self._check_y(y, len(x))
-        saved = [(layer, k, layer.params[k].copy()) for layer in self.layers for k in layer.non_trainable_names
-                 if k in layer.params]
-        y_pred = self._forward(x, training=training)
-        self._backward(y, y_pred)
-        if self._regularized:
-            self._regularization(add_gradients=True)
-        for layer, k, v in saved:
-            layer.params[k][...] = v
-        out = []
-        for layer in self.layers:
-            for k in layer.weight_names:
-                g = layer.grads.get(k)
-                out.append(np.zeros_like(layer.params[k]) if g is None else g.copy())
+        saved = capture_state(self)
+        try:
+            self.train_step(x, y, apply=False, training=training, checked=True)
+            out = []
+            for layer in self.layers:
+                for k in layer.weight_names:
+                    g = layer.grads.get(k)
+                    out.append(np.zeros_like(layer.params[k]) if g is None else g.copy())
+        finally:
+            restore_state(self, saved, gradients=False)   # the gradients stay in the layers' grads
         return out
+
+    def train_step(self, x, y, observer=None, apply: bool = True, training: bool = True, checked: bool = False):
+        """The one training step (:func:`nnviz.core.step.train_step`): forward, loss, backward,
+        regularization and, with ``apply``, the optimizer's update, watched by ``observer`` (a
+        :class:`~nnviz.core.step.StepObserver`). Returns ``(loss, y_pred)``. ``checked``: x and y passed
+        ``_check_x`` / ``_check_y`` already."""
+        if not checked:
+            self._require_compiled()
+            x = self._check_x(x)
+            y = self._check_y(y, len(x))
+        if apply:
+            self._ensure_optimizer()
+        return _step.train_step(self, x, y, observer=observer, apply=apply, training=training)
 
     def train_on_batch(self, x, y, return_dict: bool = False):
         self._require_compiled()
         x = self._check_x(x)
         y = self._check_y(y, len(x))
-        self._ensure_optimizer()
-        loss, y_pred = self._train_step(x, y)
+        loss, y_pred = self.train_step(x, y, checked=True)
         self.last_batch_loss = float(loss)
         logs = {"loss": float(loss)}
         for m in self._resolve_metrics(y):
@@ -498,7 +478,7 @@ class Sequential:
                 start = step * batch_size
                 xb = xs[start:start + batch_size]
                 yb = ys[start:start + batch_size]
-                loss, y_pred = self._train_step(xb, yb)
+                loss, y_pred = _step.train_step(self, xb, yb)
                 nb = len(xb)
                 seen += nb
                 loss_sum += loss * nb

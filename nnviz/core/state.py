@@ -16,7 +16,7 @@ slots.
 from __future__ import annotations
 
 import copy as _copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -46,6 +46,8 @@ class ModelState:
     optimizer: Mapping | None
     #: the bit generators' states: the model's generator first, then each layer's
     rng_states: tuple
+    #: ``{key: (offset, size, shape)}`` of each trainable weight in the optimizer's slot arrays
+    slot_layout: Mapping = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def iterations(self) -> int:
@@ -54,6 +56,15 @@ class ModelState:
 
     def weight(self, key: str) -> np.ndarray:
         return self.weights[self.weight_keys.index(key)]
+
+    def slots(self, key: str) -> Mapping:
+        """The optimizer's slots (``momentum``, ``m``, ``v``, ...) for the trainable weight ``key``, each
+        shaped like the weight (read-only); empty when the optimizer has none (or none built yet)."""
+        if self.optimizer is None or key not in self.slot_layout:
+            return MappingProxyType({})
+        o, n, shape = self.slot_layout[key]
+        return MappingProxyType({s: v[o:o + n].reshape(shape) for s, v in self.optimizer.items()
+                                 if s != "iterations" and v.ndim == 1 and v.size >= o + n})
 
     def equals(self, other: "ModelState") -> bool:
         """Bit for bit the same state (weights, gradients, optimizer slots and count, random states)."""
@@ -102,12 +113,15 @@ def capture_state(model) -> ModelState:
     if opt is not None:
         opt_state = MappingProxyType({k: _frozen(v) for k, v in opt.state().items()})
     rng_states = tuple(_copy.deepcopy(g.bit_generator.state) for g in _generators(model))
-    return ModelState(tuple(keys), tuple(weights), MappingProxyType(grads), opt_state, rng_states)
+    layout = {f"{layer.name}/{k}": (o, n, layer.params[k].shape) for layer, k, o, n in getattr(model, "_slices", ())}
+    return ModelState(tuple(keys), tuple(weights), MappingProxyType(grads), opt_state, rng_states,
+                      MappingProxyType(layout))
 
 
-def restore_state(model, state: ModelState) -> None:
+def restore_state(model, state: ModelState, gradients: bool = True) -> None:
     """Put ``state`` back into ``model`` (in place: the layers' weight views stay valid). The model must
-    have the architecture it had when the state was captured; ``ValueError`` otherwise."""
+    have the architecture it had when the state was captured; ``ValueError`` otherwise. ``gradients=False``
+    leaves the gradient buffers as they are (``compute_gradients`` keeps what it computed there)."""
     if not isinstance(state, ModelState):
         raise TypeError(f"restore_state expects a ModelState, got {state!r}")
     targets = [(layer, k) for layer in model.layers for k in layer.weight_names]
@@ -121,7 +135,7 @@ def restore_state(model, state: ModelState) -> None:
     for (layer, k), w in zip(targets, state.weights):
         layer.params[k][...] = w
         key = f"{layer.name}/{k}"
-        if k in layer.grads and key in state.gradients:
+        if gradients and k in layer.grads and key in state.gradients:
             layer.grads[k][...] = state.gradients[key]
     opt = model.optimizer
     if opt is not None and state.optimizer is not None:

@@ -27,7 +27,6 @@ and phase steps hold the steps below them, so the numbers always agree.
 
 from __future__ import annotations
 
-import copy as _copy
 import html as _html
 import math
 from dataclasses import dataclass, field
@@ -41,6 +40,8 @@ from nnviz.core.layers.conv import Conv2D
 from nnviz.core.layers.core import Activation, Dense, Dropout, Flatten
 from nnviz.core.layers.normalization import BatchNormalization
 from nnviz.core.layers.pooling import AveragePooling2D, MaxPooling2D
+from nnviz.core.state import capture_state, restore_state
+from nnviz.core.step import StepObserver
 
 PHASES = ("forward", "loss", "backward", "update")
 GRANULARITIES = ("unit", "layer", "phase")
@@ -1083,6 +1084,91 @@ def _unitwise(layer, x) -> bool:
     return isinstance(layer, Dense) and x.ndim == 2
 
 
+class _Observer(StepObserver):
+    """Records what the layers computed during the traced step (see :mod:`nnviz.core.step`)."""
+
+    def __init__(self, data, model):
+        self.data = data
+        self.model = model
+        data.records = []
+
+    def forward_begin(self, i, layer, x):
+        rec = _Record(i + 1, layer)
+        rec.unitwise = _unitwise(layer, x)
+        rec.weights = {k: _ro(v) for k, v in layer.params.items()}   # BN moving stats: before this forward
+        self.data.records.append(rec)
+
+    def forward_end(self, i, layer, x, out):
+        rec = self.data.records[i]
+        rec.input, rec.output = _ro(x), _ro(out)
+        if isinstance(layer, (ActivatedLayer, Activation)) and "z" in layer.cache:
+            rec.z = _ro(layer.cache["z"])
+        if isinstance(layer, Dropout):
+            rec.extras["rate"] = layer.rate
+            if layer.cache.get("mask") is not None:
+                rec.extras["mask"] = _ro(layer.cache["mask"])
+        elif isinstance(layer, BatchNormalization):
+            axes = tuple(range(x.ndim - 1))
+            mean, var = layer.cache.get("mean"), layer.cache.get("variance")
+            rec.extras.update(batch_mean=_ro(x.mean(axis=axes) if mean is None else mean),
+                              batch_variance=_ro(x.var(axis=axes) if var is None else var),
+                              x_hat=_ro(layer.cache["x_hat"]), inv_std=_ro(layer.cache["inv_std"]),
+                              moving_mean_before=rec.weights["moving_mean"],
+                              moving_variance_before=rec.weights["moving_variance"],
+                              moving_mean_after=_ro(layer.params["moving_mean"]),
+                              moving_variance_after=_ro(layer.params["moving_variance"]),
+                              momentum=layer.momentum, epsilon=layer.epsilon)
+        elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
+            rec.extras["window"] = f"{layer.pool_size[0]}×{layer.pool_size[1]}"
+
+    def loss_computed(self, y, y_pred, loss_value):
+        d = self.data
+        loss = self.model.loss
+        d.y_pred = _ro(y_pred)
+        d.batch_loss = float(loss_value)
+        d.per_sample = _ro(loss.per_sample(y, y_pred))
+        d.per_output = _ro(loss.per_output(y, y_pred))
+        d.d_loss = _ro(loss.gradient(y, y_pred))   # ∂C/∂ŷ: what backward starts from unless the gradient is fused
+        if loss.name == "sparse_categorical_crossentropy":
+            d.targets = _ro(np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[np.asarray(y).reshape(y_pred.shape[:-1])])
+        else:
+            yt = np.asarray(y, dtype=y_pred.dtype)
+            d.targets = _ro(yt.reshape(y_pred.shape)) if yt.size == y_pred.size else None
+        d.penalty = 0.0
+
+    def backward_end(self, i, layer, d_out, d_in, fused_d_z):
+        d = self.data
+        rec = d.records[i]
+        rec.d_out = d.d_loss if i == len(d.records) - 1 else _ro(d_out)
+        if fused_d_z is not None:
+            rec.fused = True
+            rec.fused_kind = ("sigmoid_binary_crossentropy" if layer.activation.name == "sigmoid"
+                              else "softmax_crossentropy")
+            rec.d_z = _ro(fused_d_z)
+        elif isinstance(layer, ActivatedLayer) and "d_z" in layer.cache:
+            rec.d_z = _ro(layer.cache["d_z"])
+        elif isinstance(layer, Activation):
+            rec.d_z = _ro(d_in)
+        rec.d_in = _ro(d_in)
+
+    def gradients_computed(self):
+        for layer, rec in zip(self.model.layers, self.data.records):
+            rec.grads_data = {k: _ro(layer.grads[k]) for k in layer.trainable_names}
+            rec.grads = rec.grads_data
+
+    def regularized(self, penalty):
+        d = self.data
+        d.penalty = penalty
+        for reg, w, _ in self.model._regularized:
+            for layer, rec in zip(self.model.layers, d.records):
+                if layer.params.get("kernel") is w:
+                    term = np.zeros_like(w)
+                    reg.add_gradient(w, term)     # the regularizer's own term, for the explanation
+                    rec.grads_reg["kernel"] = _ro(term)
+        for layer, rec in zip(self.model.layers, d.records):
+            rec.grads = {k: _ro(layer.grads[k]) for k in layer.trainable_names}
+
+
 class _TraceData:
     """The one computation behind every granularity."""
 
@@ -1106,158 +1192,48 @@ class _TraceData:
         self.x, self.y = _ro(x), _ro(y)
         self.n = len(x)
         self.optimizer_ref = model.optimizer
-        self.opt_iterations = model.optimizer.iterations
-        self.old_flat = model._flat_params.copy()
-        saved_grads = model._flat_grads.copy()
-        nt_names = [(layer, k) for layer in layers for k in layer.non_trainable_names if k in layer.params]
-        self.old_nt = [(layer, k, layer.params[k].copy()) for layer, k in nt_names]
+        untouched = capture_state(model)      # put back afterwards, bit for bit
         saved_cache = [dict(layer.cache) for layer in layers]
-        gens = {}
-        for g in [model.rng] + [layer.rng for layer in layers]:
-            gens.setdefault(id(g), g)
-        self.generators = list(gens.values())
-        self.rng_before = [_copy.deepcopy(g.bit_generator.state) for g in self.generators]
-        self.old_weights = tuple(_ro(w) for w in model.get_weights())
         try:
-            self._run(model, x, y)
-            self.nt_after = [(layer, k, layer.params[k].copy()) for layer, k in nt_names]
-            self.rng_after = [_copy.deepcopy(g.bit_generator.state) for g in self.generators]
-            self._preview_update(model)
+            model._ensure_optimizer()         # what train_on_batch does first
+            opt = model.optimizer
+            self.optimizer_name = opt.name
+            self.hyper = _frozen_map(opt.get_config_args())
+            self.iteration = opt.iterations + 1
+            self.step_size = opt.step_size(self.iteration) if hasattr(opt, "step_size") else None
+            self.before = capture_state(model)
+            observer = _Observer(self, model)
+            loss, _ = model.train_step(x, y, observer=observer, checked=True)   # the real step, observed
+            self.after = capture_state(model)
         finally:
-            model._flat_params[...] = self.old_flat
-            model._flat_grads[...] = saved_grads
-            for layer, k, v in self.old_nt:
-                layer.params[k][...] = v
+            restore_state(model, untouched)
             for layer, c in zip(layers, saved_cache):
                 layer.cache.clear()
                 layer.cache.update(c)
-            for g, state in zip(self.generators, self.rng_before):
-                g.bit_generator.state = state
+        self.untouched = untouched
+        self.loss = float(loss)
+        self._collect_update(model)
 
-    def _run(self, model, x, y):
-        layers = model.layers
-        self.records = []
-        a = x
-        for i, layer in enumerate(layers):
-            rec = _Record(i + 1, layer)
-            rec.unitwise = _unitwise(layer, a)
-            rec.weights = {k: _ro(v) for k, v in layer.params.items()}   # BN moving stats: before this forward
-            out = layer.forward(a, training=True)
-            rec.input, rec.output = _ro(a), _ro(out)
-            if isinstance(layer, (ActivatedLayer, Activation)) and "z" in layer.cache:
-                rec.z = _ro(layer.cache["z"])
-            if isinstance(layer, Dropout):
-                rec.extras["rate"] = layer.rate
-                if layer.cache.get("mask") is not None:
-                    rec.extras["mask"] = _ro(layer.cache["mask"])
-            elif isinstance(layer, BatchNormalization):
-                axes = tuple(range(a.ndim - 1))
-                rec.extras.update(batch_mean=_ro(a.mean(axis=axes)), batch_variance=_ro(a.var(axis=axes)),
-                                  x_hat=_ro(layer.cache["x_hat"]), inv_std=_ro(layer.cache["inv_std"]),
-                                  moving_mean_before=rec.weights["moving_mean"],
-                                  moving_variance_before=rec.weights["moving_variance"],
-                                  moving_mean_after=_ro(layer.params["moving_mean"]),
-                                  moving_variance_after=_ro(layer.params["moving_variance"]),
-                                  momentum=layer.momentum, epsilon=layer.epsilon)
-            elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
-                rec.extras["window"] = f"{layer.pool_size[0]}×{layer.pool_size[1]}"
-            self.records.append(rec)
-            a = out
-        y_pred = a
-        loss = model.loss
-        self.y_pred = _ro(y_pred)
-        self.batch_loss = float(loss(y, y_pred))
-        self.per_sample = _ro(loss.per_sample(y, y_pred))
-        self.per_output = _ro(loss.per_output(y, y_pred))
-        d_loss = loss.gradient(y, y_pred)   # ∂C/∂ŷ: what backward starts from unless the gradient is fused
-        self.d_loss = _ro(d_loss)
-        if loss.name == "sparse_categorical_crossentropy":
-            self.targets = _ro(np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[np.asarray(y).reshape(y_pred.shape[:-1])])
-        else:
-            yt = np.asarray(y, dtype=y_pred.dtype)
-            self.targets = _ro(yt.reshape(y_pred.shape)) if yt.size == y_pred.size else None
-
-        # backward, exactly as Sequential._backward does it, recording every gradient on the way
-        last = layers[-1]
-        activation = getattr(last, "activation", None)
-        fused = model.fused_gradient(y, y_pred)
-        d = None
-        for i in reversed(range(len(layers))):
-            layer, rec = layers[i], self.records[i]
-            if i == len(layers) - 1:
-                rec.d_out = self.d_loss
-                if fused is not None:
-                    rec.fused = True
-                    rec.fused_kind = ("sigmoid_binary_crossentropy" if activation.name == "sigmoid"
-                                      else "softmax_crossentropy")
-                    rec.d_z = _ro(fused)
-                    d = last.backward_from_z(fused)
-                    rec.d_in = _ro(d)
-                    continue
-                d = d_loss
-            else:
-                rec.d_out = _ro(d)
-            if isinstance(layer, ActivatedLayer) and type(layer).backward is ActivatedLayer.backward:
-                d_z = layer.activation.backward(layer.cache["z"], layer.cache["a"], d)   # = ActivatedLayer.backward
-                rec.d_z = _ro(d_z)
-                d = layer.backward_from_z(d_z)
-            else:
-                d = layer.backward(d)
-                if isinstance(layer, Activation):
-                    rec.d_z = _ro(d)
-            rec.d_in = _ro(d)
-        model._zero_frozen_grads()
-        for layer, rec in zip(layers, self.records):
-            rec.grads_data = {k: _ro(layer.grads[k]) for k in layer.trainable_names}
-        self.penalty = model._regularization(add_gradients=True) if model._regularized else 0.0
-        self.loss = self.batch_loss + self.penalty if model._regularized else self.batch_loss
-        for reg, w, _ in model._regularized:
-            for layer, rec in zip(layers, self.records):
-                if layer.params.get("kernel") is w:
-                    term = np.zeros_like(w)
-                    reg.add_gradient(w, term)
-                    rec.grads_reg["kernel"] = _ro(term)
-        for layer, rec in zip(layers, self.records):
-            rec.grads = {k: _ro(layer.grads[k]) for k in layer.trainable_names}
-        self.flat_grads = _ro(model._flat_grads)
-
-    def _preview_update(self, model):
-        opt = model.optimizer.copy()
-        size = model._flat_params.size
-        if opt.slot_names and (not opt.slots or any(s.size != size for s in opt.slots.values())):
-            opt.build(size, model.dtype)   # what train_on_batch's _ensure_optimizer does
-        self.optimizer_name = opt.name
-        self.hyper = _frozen_map(opt.get_config_args())
-        self.iteration = opt.iterations + 1
-        self.step_size = opt.step_size(self.iteration) if hasattr(opt, "step_size") else None
-        self.state_before = opt.state()
-        new_flat = model._flat_params.copy()
-        opt.apply(new_flat, model._flat_grads.copy())
-        self.state_after = opt.state()
-        self.new_flat = _ro(new_flat)
-        offsets = {(id(layer), k): (o, n) for layer, k, o, n in model._slices}
-        nt_after = {(id(layer), k): v for layer, k, v in self.nt_after}
-        new_weights = []
-        for layer, rec in zip(model.layers, self.records):
-            for k in layer.weight_names:
-                if (id(layer), k) in offsets:
-                    o, n = offsets[(id(layer), k)]
-                    shape = layer.params[k].shape
-                    rec.new[k] = _ro(new_flat[o:o + n].reshape(shape))
-                    rec.state_before[k] = _frozen_map({s: _ro(v[o:o + n].reshape(shape))
-                                                       for s, v in self.state_before.items() if s != "iterations"})
-                    rec.state_after[k] = _frozen_map({s: _ro(v[o:o + n].reshape(shape))
-                                                      for s, v in self.state_after.items() if s != "iterations"})
-                    new_weights.append(rec.new[k])
-                else:
-                    new_weights.append(_ro(nt_after[(id(layer), k)]))
-        self.new_weights = tuple(new_weights)
+    def _collect_update(self, model):
+        before, after = self.before, self.after
+        self.state_before = dict(before.optimizer)
+        self.state_after = dict(after.optimizer)
+        self.old_weights = before.weights
+        self.new_weights = after.weights
+        self.weight_keys = before.weight_keys
         grads = []
         for layer, rec in zip(model.layers, self.records):
             for k in layer.weight_names:
-                grads.append(rec.grads[k] if k in rec.grads else _ro(np.zeros_like(layer.params[k])))
+                key = f"{layer.name}/{k}"
+                if k in rec.grads:
+                    rec.new[k] = after.weight(key)
+                    rec.state_before[k] = before.slots(key)
+                    rec.state_after[k] = after.slots(key)
+                    grads.append(rec.grads[k])
+                else:
+                    grads.append(_ro(np.zeros_like(layer.params[k])))
         self.gradients = tuple(grads)
-        self.weight_keys = tuple(model.weight_keys())
+
 
     # ---------------------------------------------------------------- building steps
     def _common(self, phase, kind, level, rec, unit, title, template, note, highlights):
@@ -1805,18 +1781,11 @@ class BackpropTrace:
         d = self._data
         if model is not d.model:
             raise ValueError("this trace was made for another model")
-        if (model.optimizer is not d.optimizer_ref or model.optimizer.iterations != d.opt_iterations
-                or model._flat_params.shape != d.old_flat.shape or not np.array_equal(model._flat_params, d.old_flat)
-                or any(not np.array_equal(layer.params[k], v) for layer, k, v in d.old_nt)):
+        if (model.optimizer is not d.optimizer_ref or model.optimizer.iterations != d.untouched.iterations
+                or not d.untouched.same_weights(model)):
             raise StaleTraceError("the model's weights or optimizer changed since this trace was made "
                                   "(or it was applied already): make a new trace")
-        model._flat_params[...] = d.new_flat
-        model._flat_grads[...] = d.flat_grads
-        for layer, k, v in d.nt_after:
-            layer.params[k][...] = v
-        for g, state in zip(d.generators, d.rng_after):
-            g.bit_generator.state = _copy.deepcopy(state)
-        model.optimizer.set_state(d.state_after)
+        restore_state(model, d.after)
         model.last_batch_loss = float(d.loss)
         return float(d.loss)
 

@@ -163,7 +163,8 @@ class ActivatedLayer(Layer):
         return a
 
     def backward(self, d_out: np.ndarray) -> np.ndarray:
-        d_z = self.activation.backward(self.cache["z"], self.cache["a"], d_out)
+        d_z = self.activation.backward(self.cache["z"], self.cache["a"], d_out)   # dZ = dA * g'(Z)
+        self.cache["d_z"] = d_z   # kept for the backprop trace's explanation
         return self.backward_from_z(d_z)
 
     def backward_from_z(self, d_z: np.ndarray) -> np.ndarray:
