@@ -190,7 +190,7 @@ class Sequential:
             n = arr.size
             flat[offset:offset + n] = arr.ravel()
             layer.params[k] = flat[offset:offset + n].reshape(arr.shape)
-            layer.grads[k] = grads[offset:offset + n].reshape(arr.shape)
+            layer.grads.bind(k, grads[offset:offset + n].reshape(arr.shape))
             self._slices.append((layer, k, offset, n))
             offset += n
         self._flat_params, self._flat_grads = flat, grads

@@ -111,3 +111,24 @@ def test_activated_layers_keep_dz_and_batchnorm_its_batch_statistics():
     assert dense.cache["d_z"].shape == (5, 4)
     np.testing.assert_array_equal(bn.cache["mean"], dense.cache["a"].mean(axis=0))
     np.testing.assert_array_equal(bn.cache["variance"], dense.cache["a"].var(axis=0))
+
+
+class _RebindingDense(L.Dense):
+    """Dense written in the natural but wrong style: it rebinds its gradients instead of writing them."""
+
+    def backward_from_z(self, d_z):
+        self.grads["kernel"] = self.cache["x"].T @ d_z
+        self.grads["bias"] = d_z.sum(axis=0)
+        return d_z @ self.params["kernel"].T
+
+
+def test_a_layer_rebinding_its_gradients_fails_loudly():
+    m = Sequential([_RebindingDense(2, input_shape=(3,))], seed=0)
+    m.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match=r"grads\['kernel'\] cannot be rebound: write the gradient into"):
+        m.train_on_batch(np.ones((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="cannot be rebound"):
+        m.compute_gradients(np.ones((2, 3)), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="cannot be deleted"):
+        del m.layers[0].grads["bias"]
+    assert dict(m.layers[0].grads).keys() == {"kernel", "bias"}   # still a readable mapping
