@@ -141,7 +141,7 @@ class BackpropTrace:
             for j in range(data.x.shape[1]):
                 rows.append(UnitRow(0, j, "input", None, float(data.x[sample, j]), None, None))
         for r in data.records:
-            if r.output.ndim != 2 or r.layer_type == "Flatten":
+            if r.output.ndim != 2 or not r.explanation.in_table:
                 continue
             for j in range(r.output.shape[1]):
                 rows.append(UnitRow(r.index, j, r.name, known.get((r.index, j, "z")), known.get((r.index, j, "a")),

@@ -7,8 +7,9 @@ from typing import Mapping
 
 import numpy as np
 
+from nnviz.core.trace.explain import LayerExplanation
 from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _eq, _jk, _join, _L, _lines, _N, _O, _param_symbol,
-                                      _S, _shape_text, _T, _tensor, _w, _z)
+                                      _S, _T, _tensor, _w, _z)
 from nnviz.core.trace.steps import Step, _unit_reveals
 
 # ---------------------------------------------------------------------------- backward
@@ -143,6 +144,7 @@ class LayerBackward(Step):
     grads_data: Mapping
     grads_reg: Mapping
     unit_steps: object = field(default=tuple, repr=False)   # () -> the BackwardUnit steps (built on demand)
+    explanation: type = field(default=LayerExplanation, repr=False)   # the layer class's, from the registry
 
     @property
     def units(self) -> tuple:
@@ -172,8 +174,7 @@ class LayerBackward(Step):
         dA = _d(nb, _S("a", "", _L(l)))
         dAin = _d(nb, _S("a", "", _L(l - 1)))
         eqs.append(_eq(dA, _tensor(self.d_out[n])))
-        t = self.layer_type
-        if self.d_z is not None and t != "Activation":
+        if self.d_z is not None and self.explanation.has_own_z:
             if self.fused:
                 eqs.append(_eq(_d(nb, _S("z", "", _L(l))), [_O("("), _S("a", "", _L(l)), _O(" − y)/D")], _tensor(self.d_z[n])))
             else:
@@ -183,15 +184,7 @@ class LayerBackward(Step):
             sym = _param_symbol(name, l)
             eqs.append(_eq(_d(nb, sym), _tensor(g)))
         if self.d_input is not None:
-            how = {"Dense": [*_d(nb, _S("z", "", _L(l))), _O(" · "), _S("W", "", _L(l)), _S("", "", "T")],
-                   "Conv2D": [_T("full convolution of "), *_d(nb, _S("z", "", _L(l))), _T(" with "), _S("W", "", _L(l))],
-                   "MaxPooling2D": [_T("each window's gradient to its maximum")],
-                   "AveragePooling2D": [_T("each window's gradient shared evenly by its cells")],
-                   "Flatten": [_T("reshaped to "), _T(_shape_text(self.d_input.shape[1:]))],
-                   "Dropout": [_S("m", "", _L(l)), _O(" ⊙ "), *dA],
-                   "BatchNormalization": [_T("through x̂ and the batch statistics")],
-                   "Activation": [*dA, _O(" ⊙ "), _S("g′", "", _L(l)), _O("("), _S("a", "", _L(l - 1)), _O(")")]}
-            eqs.append(_eq(dAin, how.get(t, [_T("backward")]), _tensor(self.d_input[n])))
+            eqs.append(_eq(dAin, self.explanation.backward_input(self, nb, dA), _tensor(self.d_input[n])))
         return tuple(eqs)
 
     def _reveals(self):
@@ -201,7 +194,7 @@ class LayerBackward(Step):
                 yield from u._reveals()
         else:
             yield from _unit_reveals(l, self.d_out, "d_a")
-            if self.layer_type != "Activation":
+            if self.explanation.has_own_z:
                 yield from _unit_reveals(l, self.d_z, "delta")
         if l > 1:
             yield from _unit_reveals(l - 1, self.d_input, "d_a")

@@ -75,47 +75,17 @@ class _TraceData(_Run):
         if key in self._cache:
             return self._cache[key]
         l = rec.index
-        templates = {
-            "Dense": "z^(l) = a^(l−1)·W^(l) + b^(l);  a^(l) = g^(l)(z^(l))",
-            "Conv2D": "z^(l) = a^(l−1) ⋆ W^(l) + b^(l);  a^(l) = g^(l)(z^(l))",
-            "MaxPooling2D": "a^(l) = max of a^(l−1) over each window",
-            "AveragePooling2D": "a^(l) = mean of a^(l−1) over each window",
-            "Flatten": "a^(l) = a^(l−1) as one vector per sample",
-            "Dropout": "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)",
-            "BatchNormalization": "x̂ = (a^(l−1) − μ_B)/√(σ_B² + ε);  a^(l) = γ·x̂ + β",
-            "Activation": "a^(l) = g^(l)(a^(l−1))",
-            "Embedding": "a_t^(l) = E[x_t]: the row of the embeddings table for token x_t, for t = 1…T",
-            "SimpleRNN": "for t = 1…T:  h_t = g(x_t·W + h_(t−1)·U + b),  h_0 = 0",
-            "LSTM": "for t = 1…T:  i, f, o = σ(x_t·W + h_(t−1)·U + b),  c̃ = g(…);  "
-                    "c_t = f⊙c_(t−1) + i⊙c̃;  h_t = o⊙g(c_t)",
-            "GRU": "for t = 1…T:  z, r = σ(x_t·W + b + h_(t−1)·U + b′),  h̃ = g(x_t·W_h + b_h + r⊙(h_(t−1)·U_h + b′_h));  "
-                   "h_t = z⊙h_(t−1) + (1 − z)⊙h̃",
-        }
-        notes = {
-            "Embedding": "A lookup, no multiplication: each token id picks its own learned vector.",
-            "SimpleRNN": "The same weights are used at every time step; the output is h_T (or every h_t with "
-                         "return_sequences).",
-            "LSTM": "The same weights are used at every time step; the cell state c carries memory through time.",
-            "GRU": "The same weights are used at every time step; z decides how much of h_(t−1) to keep.",
-            "Dropout": "Training mode: the mask is drawn once and the same one is used backwards.",
-            "BatchNormalization": "Training mode: normalised with this batch's statistics; the moving averages "
-                                  "are updated too (kept only when the step is applied).",
-        }
-        if rec.layer_type == "BatchNormalization" and not rec.layer.trainable:
-            templates["BatchNormalization"] = "x̂ = (a^(l−1) − moving mean)/√(moving variance + ε);  a^(l) = γ·x̂ + β"
-            notes["BatchNormalization"] = ("Frozen (trainable=False): normalised with its moving statistics, which "
-                                           "stay as they are, as in Keras 3.")
+        explanation = rec.explanation
         hl = Highlights(self._layer_nodes(l - 1, "input") + self._layer_nodes(l, "current"),
                         self._all_edges(rec, "input"))
         extras = dict(rec.extras)
         step = LayerForward(
             **self._common("forward", "forward_layer", "layer", rec, None,
                            f"Forward · layer {l} ({rec.name}, {rec.layer_type})",
-                           templates.get(rec.layer_type, f"a^(l) = {rec.layer_type}(a^(l−1))"),
-                           notes.get(rec.layer_type, ""), hl),
+                           explanation.forward_template(rec.layer), explanation.forward_note(rec.layer), hl),
             layer_type=rec.layer_type, input=rec.input, output=rec.output, z=rec.z, activation=rec.activation,
             weights=_frozen_map(rec.weights), extras=_frozen_map(extras),
-            unit_steps=lambda rec=rec: self.forward_units(rec))
+            unit_steps=lambda rec=rec: self.forward_units(rec), explanation=explanation)
         self._cache[key] = step
         return step
 
@@ -260,27 +230,7 @@ class _TraceData(_Run):
             template = "∂C_0/∂a_k^(l−1) = Σ_j w_jk^(l)·δ_j^(l)"
         else:
             title = f"Backward · layer {l} ({rec.name}, {rec.layer_type})"
-            template = {
-                "Dense": "∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = a^(l−1)ᵀ·∂C_0/∂z^(l);  "
-                         "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l)·W^(l)ᵀ",
-                "Conv2D": "∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = Σ a^(l−1) windows · ∂C_0/∂z^(l);  "
-                          "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l) sent back through W^(l)",
-                "MaxPooling2D": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) at each window's maximum, 0 elsewhere",
-                "AveragePooling2D": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) / (cells per window), to every cell of the window",
-                "Flatten": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) reshaped",
-                "Dropout": "∂C_0/∂a^(l−1) = m ⊙ ∂C_0/∂a^(l)",
-                "BatchNormalization": "∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
-                                      "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))",
-                "Activation": "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) ⊙ g′(a^(l−1))",
-                "Embedding": "∂C_0/∂E[k] = Σ over the steps t with x_t = k of ∂C_0/∂a_t^(l); rows of tokens "
-                             "not in the sample get no gradient",
-                "SimpleRNN": "through time, t = T…1:  δ_t = (∂C_0/∂h_t + δ_(t+1)·Uᵀ) ⊙ g′(z_t);  "
-                             "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t",
-                "LSTM": "through time, t = T…1: ∂C_0/∂h_t and ∂C_0/∂c_t carried back a step at a time; "
-                        "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t (δ_t: the four gates' ∂C_0/∂z)",
-                "GRU": "through time, t = T…1: ∂C_0/∂h_t carried back a step at a time; "
-                       "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ′_t",
-            }.get(rec.layer_type, "∂C_0/∂a^(l−1) from ∂C_0/∂a^(l)")
+            template = rec.explanation.backward_template(rec.layer)
         if self.n > 1:
             template = template.replace("C_0", "C")
         note = ""
@@ -298,7 +248,7 @@ class _TraceData(_Run):
             layer_type=rec.layer_type, activation=rec.activation, fused=rec.fused, d_out=rec.d_out, d_z=rec.d_z,
             d_input=rec.d_in, weights=_frozen_map(rec.weights), grads=_frozen_map(rec.grads),
             grads_data=_frozen_map(rec.grads_data), grads_reg=_frozen_map(rec.grads_reg),
-            unit_steps=lambda rec=rec: self.backward_units(rec))
+            unit_steps=lambda rec=rec: self.backward_units(rec), explanation=rec.explanation)
         self._cache[key] = step
         return step
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core.layers.base import ActivatedLayer
-from nnviz.core.layers.core import Activation, Dense, Dropout
-from nnviz.core.layers.normalization import BatchNormalization
-from nnviz.core.layers.pooling import AveragePooling2D, MaxPooling2D
 from nnviz.core.state import capture_state, restore_state
 from nnviz.core.step import StepObserver
+from nnviz.core.trace import layers as _builtin_explanations  # noqa: F401  (registers them)
+from nnviz.core.trace.explain import layer_explanation
 from nnviz.core.trace.formula import _frozen_map, _ro
 
 # ============================================================================ the computation
@@ -19,6 +17,7 @@ class _Record:
     def __init__(self, index, layer):
         self.index = index
         self.layer = layer
+        self.explanation = layer_explanation(layer)
         self.name = layer.name
         self.layer_type = layer.layer_type
         act = getattr(layer, "activation", None)
@@ -37,10 +36,6 @@ class _Record:
         self.state_after = {}
 
 
-def _unitwise(layer, x) -> bool:
-    return isinstance(layer, Dense) and x.ndim == 2
-
-
 class _Observer(StepObserver):
     """Records what the layers computed during the traced step (see :mod:`nnviz.core.step`)."""
 
@@ -51,32 +46,17 @@ class _Observer(StepObserver):
 
     def forward_begin(self, i, layer, x):
         rec = _Record(i + 1, layer)
-        rec.unitwise = _unitwise(layer, x)
+        rec.unitwise = rec.explanation.unitwise(layer, x)
         rec.weights = {k: _ro(v) for k, v in layer.params.items()}   # BN moving stats: before this forward
         self.data.records.append(rec)
 
     def forward_end(self, i, layer, x, out):
         rec = self.data.records[i]
         rec.input, rec.output = _ro(x), _ro(out)
-        if isinstance(layer, (ActivatedLayer, Activation)) and "z" in layer.cache:
-            rec.z = _ro(layer.cache["z"])
-        if isinstance(layer, Dropout):
-            rec.extras["rate"] = layer.rate
-            if layer.cache.get("mask") is not None:
-                rec.extras["mask"] = _ro(layer.cache["mask"])
-        elif isinstance(layer, BatchNormalization):
-            axes = tuple(range(x.ndim - 1))
-            mean, var = layer.cache.get("mean"), layer.cache.get("variance")
-            rec.extras.update(batch_mean=_ro(x.mean(axis=axes) if mean is None else mean),
-                              batch_variance=_ro(x.var(axis=axes) if var is None else var),
-                              x_hat=_ro(layer.cache["x_hat"]), inv_std=_ro(layer.cache["inv_std"]),
-                              moving_mean_before=rec.weights["moving_mean"],
-                              moving_variance_before=rec.weights["moving_variance"],
-                              moving_mean_after=_ro(layer.params["moving_mean"]),
-                              moving_variance_after=_ro(layer.params["moving_variance"]),
-                              momentum=layer.momentum, epsilon=layer.epsilon)
-        elif isinstance(layer, (MaxPooling2D, AveragePooling2D)):
-            rec.extras["window"] = f"{layer.pool_size[0]}×{layer.pool_size[1]}"
+        z = rec.explanation.z(layer)
+        if z is not None:
+            rec.z = _ro(z)
+        rec.extras.update(rec.explanation.extras(layer, x, out, rec.weights))
 
     def loss_computed(self, y, y_pred, loss_value):
         d = self.data
@@ -102,10 +82,9 @@ class _Observer(StepObserver):
             rec.fused_kind = ("sigmoid_binary_crossentropy" if layer.activation.name == "sigmoid"
                               else "softmax_crossentropy")
             rec.d_z = _ro(fused_d_z)
-        elif isinstance(layer, ActivatedLayer) and "d_z" in layer.cache:
-            rec.d_z = _ro(layer.cache["d_z"])
-        elif isinstance(layer, Activation):
-            rec.d_z = _ro(d_in)
+        else:
+            d_z = rec.explanation.delta(layer, d_in)
+            rec.d_z = None if d_z is None else _ro(d_z)
         rec.d_in = _ro(d_in)
 
     def gradients_computed(self):

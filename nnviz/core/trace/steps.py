@@ -7,8 +7,9 @@ from typing import Mapping, NamedTuple
 
 import numpy as np
 
+from nnviz.core.trace.explain import LayerExplanation
 from nnviz.core.trace.formula import (MAX_TERMS, _a, _b, _cost, _ellipsis_line, _eq, _join, _L, _lines, _N, _O,
-                                      _pick, _render, _S, _shape_text, _T, _tensor, _w, _z)
+                                      _pick, _render, _S, _T, _tensor, _w, _z)
 
 
 # ============================================================================ highlights
@@ -194,6 +195,7 @@ class LayerForward(Step):
     weights: Mapping            # parameter name -> array (before the update)
     extras: Mapping
     unit_steps: object = field(default=tuple, repr=False)   # () -> the ForwardUnit steps (built on demand)
+    explanation: type = field(default=LayerExplanation, repr=False)   # the layer class's, from the registry
 
     @property
     def units(self) -> tuple:
@@ -209,46 +211,7 @@ class LayerForward(Step):
                 eqs.extend([_ellipsis_line()] if i is None else self.units[i].equations(n))
             return tuple(eqs)
         A, Ain = [_S("a", "", _L(l))], [_S("a", "", _L(l - 1))]
-        x, y = self.input[n], self.output[n]
-        t = self.layer_type
-        eqs = []
-        if t in ("Dense", "Conv2D"):
-            op = [_O(" · "), _S("W", "", _L(l))] if t == "Dense" else [_O(" ⋆ "), _S("W", "", _L(l))]
-            bias = [_O(" + "), _S("b", "", _L(l))] if "bias" in self.weights else []
-            eqs.append(_eq([_S("z", "", _L(l))], Ain + op + bias, _tensor(self.z[n])))
-            eqs.append(_eq(A, [_S("g", "", _L(l)), _O("("), _S("z", "", _L(l)), _O(")"), _T(f"  ({self.activation})")],
-                           _tensor(y)))
-        elif t in ("MaxPooling2D", "AveragePooling2D"):
-            what = "max" if t == "MaxPooling2D" else "mean"
-            eqs.append(_eq(A, [_T(f"{what} over each {self.extras.get('window', '')} window of "), *Ain], _tensor(y)))
-        elif t == "Flatten":
-            eqs.append(_eq(A, [_T("flatten("), *Ain, _T(f")  ({_shape_text(x.shape)} → {y.size})")], _tensor(y)))
-        elif t == "Dropout":
-            mask = self.extras.get("mask")
-            if mask is None:
-                eqs.append(_eq(A, Ain, _tensor(y)))
-            else:
-                eqs.append(_eq([_S("m", "", _L(l))], [_T("keep with probability 1 − p, scaled by 1/(1 − p), p = "),
-                                                      _N(self.extras["rate"])], _tensor(mask[n])))
-                eqs.append(_eq(A, [_S("m", "", _L(l)), _O(" ⊙ "), *Ain], _tensor(y)))
-        elif t == "BatchNormalization":
-            e = self.extras
-            eqs.append(_eq([_S("μ", "B")], [_T("mean over the batch of "), *Ain], _tensor(e["batch_mean"])))
-            eqs.append(_eq([_S("σ", "B", "2")], [_T("variance over the batch of "), *Ain], _tensor(e["batch_variance"])))
-            eqs.append(_eq([_S("x̂")], [_O("("), *Ain, _O(" − "), _S("μ", "B"), _O(") / √("), _S("σ", "B", "2"),
-                                        _O(" + ε)")], _tensor(e["x_hat"][n])))
-            rhs = [_S("γ", "", _L(l)), _O("·"), _S("x̂")] if "gamma" in self.weights else [_S("x̂")]
-            if "beta" in self.weights:
-                rhs += [_O(" + "), _S("β", "", _L(l))]
-            eqs.append(_eq(A, rhs, _tensor(y)))
-            eqs.append(_eq([_S("μ", "moving", _L(l))], [_S("μ", "moving"), _O("·"), _N(e["momentum"]), _O(" + "),
-                                                        _S("μ", "B"), _O("·(1 − "), _N(e["momentum"]), _O(")")],
-                           _tensor(e["moving_mean_after"])))
-        elif t == "Activation":
-            eqs.append(_eq(A, [_S("g", "", _L(l)), _O("("), *Ain, _O(")"), _T(f"  ({self.activation})")], _tensor(y)))
-        else:
-            eqs.append(_eq(A, [_T(f"{t}("), *Ain, _T(")")], _tensor(y)))
-        return tuple(eqs)
+        return tuple(self.explanation.forward_equations(self, n, A, Ain))
 
     def _reveals(self):
         if self.units:
@@ -256,7 +219,7 @@ class LayerForward(Step):
                 yield from u._reveals()
             return
         yield from _unit_reveals(self.layer_index, self.output, "a")
-        if self.layer_type != "Activation":
+        if self.explanation.has_own_z:
             yield from _unit_reveals(self.layer_index, self.z, "z")
 
 
