@@ -7,7 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
-from nnviz.core.trace.explain import LayerExplanation
+from nnviz.core.trace.explain import LayerExplanation, loss_explanation
 from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _eq, _jk, _join, _L, _lines, _N, _O, _param_symbol,
                                       _S, _T, _tensor, _w, _z)
 from nnviz.core.trace.steps import Step, _unit_reveals
@@ -75,12 +75,9 @@ class BackwardUnit(Step):
                                _join([[_N(self.next_weights[i]), _O("·"), _N(self.next_delta[n, i], wrap=True)]
                                       for i in range(m)]),
                                [_N(self.d_a[n])]))
-            elif self.loss_name == "mean_squared_error" and self.targets is not None:
-                eqs.append(_eq(da, [_O("2·("), _a(j, l), _O(" − "), _S("y", j), _O(")/"), _S("D")],
-                               [_O("2·("), _N(self.a[n]), _O(" − "), _N(self.targets[n]), _O(")/"), _N(self.loss_divisor)],
-                               [_N(self.d_a[n])]))
             else:
-                eqs.append(_eq(da, [_N(self.d_a[n])]))
+                line = None if self.loss_name is None else loss_explanation(self.loss_name).d_a_line(self, n, da)
+                eqs.append(_eq(da, [_N(self.d_a[n])]) if line is None else line)
             if self.softmax_jacobian is not None:
                 units = self.softmax_jacobian.shape[1]
                 i_ = _S("a", "i", _L(l))

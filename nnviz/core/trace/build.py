@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.trace.backward_steps import BackwardPass, BackwardUnit, LayerBackward
+from nnviz.core.trace.explain import loss_explanation
 from nnviz.core.trace.formula import _frozen_map, _jk, _ro
 from nnviz.core.trace.record import _Run
 from nnviz.core.trace.steps import (EdgeHighlight, ForwardPass, ForwardUnit, Highlights, LayerForward, LossStep,
-                                    NodeHighlight, _LOSS_TEMPLATES, _nodes)
+                                    NodeHighlight, _nodes)
 from nnviz.core.trace.update_steps import LayerUpdate, UpdatePass, WeightUpdate, _optimizer_template
 
 
@@ -106,10 +107,8 @@ class _TraceData(_Run):
             m = self.model
             L = len(self.records)
             name = m.loss.name
-            note = ""
-            if name == "mean_squared_error":
-                note = ("Keras' mean squared error averages over the n outputs: C_0 = (1/n) Σ_j (a_j − y_j)², "
-                        "so ∂C_0/∂a_j = (2/n)(a_j − y_j).")
+            explanation = loss_explanation(name)
+            note = explanation.note(self.y_pred.shape[-1])
             if self.n > 1:
                 note += (" " if note else "") + (f"The batch's loss C is the mean of its {self.n} samples' C_0; "
                                                   "the gradients are those of C.")
@@ -117,7 +116,7 @@ class _TraceData(_Run):
                 note += (" " if note else "") + "Ω is the regularization penalty of the kernels."
             self._cache["loss"] = LossStep(
                 **self._common("loss", "loss", "phase", None, None, f"Loss: {name}",
-                               _LOSS_TEMPLATES.get(name, "C_0 = Σ_j C_0,j  (each output's share)"), note,
+                               explanation.template, note,
                                Highlights(self._layer_nodes(L, "current"))),
                 loss_name=name, y_true=self.y, targets=self.targets, y_pred=self.y_pred, per_sample=self.per_sample,
                 per_output=self.per_output, batch_loss=self.batch_loss, regularization=float(self.penalty),
@@ -148,7 +147,7 @@ class _TraceData(_Run):
                 yp = self.y_pred
                 divisor = float(yp.size if rec.fused_kind == "sigmoid_binary_crossentropy"
                                 else yp.size // yp.shape[-1])
-                if self.model.loss.name == "categorical_crossentropy":
+                if loss_explanation(self.model.loss.name).fused_uses_target_sums:
                     tsums = _ro(self.targets.sum(axis=-1))
             bias = "bias" in rec.grads
             if rec.fused:
@@ -186,9 +185,9 @@ class _TraceData(_Run):
             is_output = l == len(self.records)
             targets = self.targets if is_output else None
             loss_name = self.model.loss.name if is_output else None
-            if loss_name == "mean_squared_error" and not rec.fused:
-                note += (" " if note else "") + (f"Mean squared error: ∂C/∂a_j = 2·(a_j − y_j)/D with D = N·n = "
-                                                  f"{self.y_pred.size} (samples times outputs).")
+            extra = "" if loss_name is None or rec.fused else loss_explanation(loss_name).backward_note(self.y_pred.size)
+            if extra:
+                note += (" " if note else "") + extra
             out = []
             for j in range(J):
                 nodes = [NodeHighlight(l, j, "current")] + list(self._layer_nodes(l - 1, "input"))

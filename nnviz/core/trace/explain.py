@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from nnviz.core.trace.formula import _eq, _N, _O, _shape_text, _T, _tensor
 
 __all__ = ["explains", "explains_loss", "explains_optimizer", "LayerExplanation", "ShapeExplanation",
@@ -167,6 +169,14 @@ class LossExplanation:
     template = "C_0 = Σ_j C_0,j  (each output's share)"
     #: per-output lines ``C_0,j = ...`` exist (needs targets lined up with the outputs)
     has_output_lines = False
+    #: the fused δ of the output layer divides a_j·Σ_i y_i − y_j (categorical labels need not sum to 1)
+    fused_uses_target_sums = False
+
+    @classmethod
+    def targets(cls, y, y_pred):
+        """y per output (lined up with ``y_pred``), or None when the labels do not line up."""
+        yt = np.asarray(y, dtype=y_pred.dtype)
+        return yt.reshape(y_pred.shape) if yt.size == y_pred.size else None
 
     @classmethod
     def note(cls, k: int) -> str:

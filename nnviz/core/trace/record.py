@@ -7,7 +7,8 @@ import numpy as np
 from nnviz.core.state import capture_state, restore_state
 from nnviz.core.step import StepObserver
 from nnviz.core.trace import layers as _builtin_explanations  # noqa: F401  (registers them)
-from nnviz.core.trace.explain import layer_explanation
+from nnviz.core.trace import losses as _builtin_loss_explanations  # noqa: F401  (registers them)
+from nnviz.core.trace.explain import layer_explanation, loss_explanation
 from nnviz.core.trace.formula import _frozen_map, _ro
 
 # ============================================================================ the computation
@@ -66,11 +67,7 @@ class _Observer(StepObserver):
         d.per_sample = _ro(loss.per_sample(y, y_pred))
         d.per_output = _ro(loss.per_output(y, y_pred))
         d.d_loss = _ro(loss.gradient(y, y_pred))   # ∂C/∂ŷ: what backward starts from unless the gradient is fused
-        if loss.name == "sparse_categorical_crossentropy":
-            d.targets = _ro(np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[np.asarray(y).reshape(y_pred.shape[:-1])])
-        else:
-            yt = np.asarray(y, dtype=y_pred.dtype)
-            d.targets = _ro(yt.reshape(y_pred.shape)) if yt.size == y_pred.size else None
+        d.targets = _ro(loss_explanation(loss.name).targets(y, y_pred))
         d.penalty = 0.0
 
     def backward_end(self, i, layer, d_out, d_in, fused_d_z):

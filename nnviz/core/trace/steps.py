@@ -7,7 +7,7 @@ from typing import Mapping, NamedTuple
 
 import numpy as np
 
-from nnviz.core.trace.explain import LayerExplanation
+from nnviz.core.trace.explain import LayerExplanation, loss_explanation
 from nnviz.core.trace.formula import (MAX_TERMS, _a, _b, _cost, _ellipsis_line, _eq, _join, _L, _lines, _N, _O,
                                       _pick, _render, _S, _T, _tensor, _w, _z)
 
@@ -251,15 +251,6 @@ class ForwardPass(Step):
 
 
 # ---------------------------------------------------------------------------- loss
-_LOSS_TEMPLATES = {
-    "mean_squared_error": "C_0 = (1/n) Σ_j (a_j^(L) − y_j)²",
-    "mean_absolute_error": "C_0 = (1/n) Σ_j |a_j^(L) − y_j|",
-    "binary_crossentropy": "C_0 = −(1/n) Σ_j [y_j·log a_j^(L) + (1 − y_j)·log(1 − a_j^(L))]",
-    "categorical_crossentropy": "C_0 = −Σ_j y_j·log a_j^(L)",
-    "sparse_categorical_crossentropy": "C_0 = −log a_y^(L)  (y: the true class)",
-}
-
-
 @dataclass(frozen=True, eq=False, kw_only=True)
 class LossStep(Step):
     """The loss. ``per_output[n, j]`` is output j's share of sample n's ``C_0`` (they sum to
@@ -283,27 +274,12 @@ class LossStep(Step):
         L = self.output_layer
         k = self.per_output.shape[1]
         eqs = []
-        name = self.loss_name
-        if self.targets is not None and self.y_pred.ndim == 2 and name in _LOSS_TEMPLATES:
+        explanation = loss_explanation(self.loss_name)
+        if self.targets is not None and self.y_pred.ndim == 2 and explanation.has_output_lines:
             yp, yt, sh = self.y_pred[n], self.targets[n], self.per_output[n]
 
             def line(j):
-                C = [_S("C", f"0,{j}")]
-                aj, yj = _a(j, L), _S("y", j)
-                if name == "mean_squared_error":
-                    return _eq(C, [_O("("), aj, _O(" − "), yj, _O(")²/"), _N(k)],
-                               [_O("("), _N(yp[j]), _O(" − "), _N(yt[j]), _O(")²/"), _N(k)], [_N(sh[j])])
-                if name == "mean_absolute_error":
-                    return _eq(C, [_O("|"), aj, _O(" − "), yj, _O("|/"), _N(k)],
-                               [_O("|"), _N(yp[j]), _O(" − "), _N(yt[j]), _O("|/"), _N(k)], [_N(sh[j])])
-                if name == "binary_crossentropy":
-                    return _eq(C, [_O("−("), yj, _O("·log "), aj, _O(" + (1 − "), yj, _O(")·log(1 − "), aj, _O("))/"), _N(k)],
-                               [_O("−("), _N(yt[j]), _O("·log "), _N(yp[j]), _O(" + (1 − "), _N(yt[j]), _O(")·log(1 − "),
-                                _N(yp[j]), _O("))/"), _N(k)], [_N(sh[j])])
-                if name == "categorical_crossentropy":
-                    return _eq(C, [_O("−"), yj, _O("·log "), aj], [_O("−"), _N(yt[j]), _O("·log "), _N(yp[j])], [_N(sh[j])])
-                # sparse: only the true class has a share
-                return _eq(C, [_O("−"), yj, _O("·log "), aj], [_O("−"), _N(yt[j]), _O("·log "), _N(yp[j])], [_N(sh[j])])
+                return explanation.output_line(j, L, k, yp, yt, sh)
 
             eqs.extend(_lines(k, line))
         C0 = [_S("C", "0")]
