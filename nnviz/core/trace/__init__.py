@@ -48,6 +48,8 @@ built-in explanations.
 from nnviz.core.trace.backprop import (GRANULARITIES, PHASES, ROLES, BackpropTrace, StaleTraceError,
                                        backprop_trace)
 from nnviz.core.trace.backward_steps import BackwardPass, BackwardUnit, LayerBackward
+from nnviz.core.trace.explain import (LayerExplanation, LossExplanation, OptimizerExplanation, ShapeExplanation,
+                                      explains, explains_loss, explains_optimizer, layer_explanation)
 from nnviz.core.trace.formula import Equation, Token, format_number
 from nnviz.core.trace.steps import (EdgeHighlight, ForwardPass, ForwardUnit, Highlights, LayerForward, LayerInfo,
                                     LossStep, NodeHighlight, Step, UnitRow)
@@ -58,5 +60,6 @@ __all__ = [
     "backprop_trace", "BackpropTrace", "Step", "ForwardUnit", "LayerForward", "ForwardPass", "LossStep",
     "BackwardUnit", "LayerBackward", "BackwardPass", "WeightUpdate", "LayerUpdate", "UpdatePass", "Token",
     "Equation", "Highlights", "NodeHighlight", "EdgeHighlight", "UnitRow", "LayerInfo", "StaleTraceError",
-    "format_number", "PHASES", "GRANULARITIES", "ROLES",
+    "format_number", "PHASES", "GRANULARITIES", "ROLES", "explains", "explains_loss", "explains_optimizer",
+    "LayerExplanation", "ShapeExplanation", "LossExplanation", "OptimizerExplanation", "layer_explanation",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.trace.backward_steps import BackwardPass, BackwardUnit, LayerBackward
-from nnviz.core.trace.explain import loss_explanation
+from nnviz.core.trace.explain import loss_explanation, optimizer_explanation
 from nnviz.core.trace.formula import _frozen_map, _jk, _ro
 from nnviz.core.trace.record import _Run
 from nnviz.core.trace.steps import (EdgeHighlight, ForwardPass, ForwardUnit, Highlights, LayerForward, LossStep,
@@ -323,14 +323,7 @@ class _TraceData(_Run):
         return step
 
     def _update_note(self):
-        t = self.iteration
-        notes = {
-            "adam": f"t = {t}, the optimizer's step number: α corrects m and v, which start at 0, for their bias.",
-            "sgd": "v is the velocity: the running sum of past steps, decayed by μ." if self.hyper.get("momentum") else "",
-            "rmsprop": "s is the running average of squared gradients: each weight gets its own step size.",
-            "adagrad": "G sums every squared gradient so far: each weight's step shrinks as it is updated.",
-        }
-        return notes.get(self.optimizer_name, "")
+        return optimizer_explanation(self.optimizer_name).note(self.hyper, self.iteration)
 
     def update_pass(self):
         if "up" not in self._cache:
