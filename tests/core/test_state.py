@@ -53,3 +53,15 @@ def test_restore_refuses_another_architecture():
     other.compile(optimizer="adam", loss="mse")
     with pytest.raises(ValueError, match="architecture"):
         restore_state(other, s)
+
+
+def test_slots_of_one_weight_are_shaped_like_it():
+    rng = np.random.default_rng(0)
+    m = _model(Adam(0.01))
+    m.train_on_batch(rng.normal(size=(8, 3)), rng.integers(0, 2, 8))
+    s = capture_state(m)
+    slots = s.slots("dense_1/kernel")
+    assert set(slots) == {"m", "v"}
+    assert slots["m"].shape == m.get_layer("dense_1").params["kernel"].shape
+    assert np.abs(slots["m"]).sum() > 0
+    assert s.slots("batch_normalization/moving_mean") == {}   # not trained: no slots

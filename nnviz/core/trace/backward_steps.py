@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
 
-from nnviz.core.trace.explain import LayerExplanation, loss_explanation
+from nnviz.core.trace.explain import loss_explanation
 from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _eq, _jk, _join, _L, _lines, _N, _O, _param_symbol,
                                       _S, _T, _tensor, _w, _z)
-from nnviz.core.trace.steps import Step, _unit_reveals
+from nnviz.core.trace.steps import LayerStep, Step, _unit_reveals
 
 # ---------------------------------------------------------------------------- backward
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -123,7 +123,7 @@ class BackwardUnit(Step):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class LayerBackward(Step):
+class LayerBackward(LayerStep):
     """Backward through one whole layer: ``d_out`` = ∂C/∂a^(l) (what arrived), ``d_z`` = ∂C/∂z^(l)
     (None for layers without an activation), ``d_input`` = ∂C/∂a^(l−1) (what is sent back; None for the
     first layer, whose input needs no gradient). ``grads`` are the totals the optimizer uses,
@@ -140,14 +140,6 @@ class LayerBackward(Step):
     grads: Mapping
     grads_data: Mapping
     grads_reg: Mapping
-    unit_steps: object = field(default=tuple, repr=False)   # () -> the BackwardUnit steps (built on demand)
-    explanation: type = field(default=LayerExplanation, repr=False)   # the layer class's, from the registry
-
-    @property
-    def units(self) -> tuple:
-        """The BackwardUnit steps of a Dense layer (empty otherwise)."""
-        return self.unit_steps()
-
     def equations(self, sample=0):
         n = self._check_sample(sample)
         l, nb = self.layer_index, self.batch_size

@@ -30,31 +30,22 @@ _LOSSES: dict[str, type] = {}
 _OPTIMIZERS: dict[str, type] = {}
 
 
-def explains(*layer_classes):
-    """Class decorator: register a :class:`LayerExplanation` subclass for ``layer_classes``."""
-    def register(explanation):
-        for cls in layer_classes:
-            _LAYERS[cls] = explanation
-        return explanation
-    return register
+def _registrar(table: dict, key):
+    def decorate(*classes):
+        def register(explanation):
+            for cls in classes:
+                table[key(cls)] = explanation
+            return explanation
+        return register
+    return decorate
 
 
-def explains_loss(*loss_classes):
-    """Class decorator: register a :class:`LossExplanation` subclass for ``loss_classes`` (by their name)."""
-    def register(explanation):
-        for cls in loss_classes:
-            _LOSSES[cls.name] = explanation
-        return explanation
-    return register
-
-
-def explains_optimizer(*optimizer_classes):
-    """Class decorator: register an :class:`OptimizerExplanation` subclass for ``optimizer_classes``."""
-    def register(explanation):
-        for cls in optimizer_classes:
-            _OPTIMIZERS[cls.name] = explanation
-        return explanation
-    return register
+#: ``@explains(LayerClass, ...)``: register a :class:`LayerExplanation` subclass for those layer classes
+explains = _registrar(_LAYERS, lambda cls: cls)
+#: ``@explains_loss(LossClass, ...)``: register a :class:`LossExplanation` subclass (looked up by the loss's name)
+explains_loss = _registrar(_LOSSES, lambda cls: cls.name)
+#: ``@explains_optimizer(OptimizerClass, ...)``: register an :class:`OptimizerExplanation` subclass
+explains_optimizer = _registrar(_OPTIMIZERS, lambda cls: cls.name)
 
 
 def _reshapes(layer) -> bool:
@@ -91,6 +82,11 @@ class LayerExplanation:
     has_own_z = True
     #: the stepper's value table lists this layer's units
     in_table = True
+    #: the forward formula (None: ``a^(l) = <LayerType>(a^(l−1))``), a note on it, the backward formula;
+    #: override the class methods below when they depend on the layer
+    forward_formula: str | None = None
+    forward_remark = ""
+    backward_formula = "∂C_0/∂a^(l−1) from ∂C_0/∂a^(l)"
 
     # -- recording (from the traced step; nothing is recomputed)
     @classmethod
@@ -116,11 +112,11 @@ class LayerExplanation:
     # -- forward
     @classmethod
     def forward_template(cls, layer) -> str:
-        return f"a^(l) = {layer.layer_type}(a^(l−1))"
+        return cls.forward_formula or f"a^(l) = {layer.layer_type}(a^(l−1))"
 
     @classmethod
     def forward_note(cls, layer) -> str:
-        return ""
+        return cls.forward_remark
 
     @classmethod
     def forward_equations(cls, step, n, A, Ain) -> list:
@@ -130,7 +126,7 @@ class LayerExplanation:
     # -- backward
     @classmethod
     def backward_template(cls, layer) -> str:
-        return "∂C_0/∂a^(l−1) from ∂C_0/∂a^(l)"
+        return cls.backward_formula
 
     @classmethod
     def backward_input(cls, step, nb, dA) -> list:
@@ -142,6 +138,7 @@ class ShapeExplanation(LayerExplanation):
     """A parameter-free layer that only rearranges its values (Flatten, Reshape, ...)."""
 
     in_table = False
+    backward_formula = "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) rearranged back"
 
     @classmethod
     def forward_template(cls, layer) -> str:
@@ -152,10 +149,6 @@ class ShapeExplanation(LayerExplanation):
         x, y = step.input[n], step.output[n]
         return [_eq(A, [_T(f"{step.layer_type.lower()}("), *Ain,
                         _T(f")  ({_shape_text(x.shape)} → {_shape_text(y.shape)})")], _tensor(y))]
-
-    @classmethod
-    def backward_template(cls, layer) -> str:
-        return "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) rearranged back"
 
     @classmethod
     def backward_input(cls, step, nb, dA):

@@ -46,14 +46,9 @@ class DenseExplanation(ActivatedExplanation):
     def unitwise(cls, layer, x):
         return x.ndim == 2
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "z^(l) = a^(l−1)·W^(l) + b^(l);  a^(l) = g^(l)(z^(l))"
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = a^(l−1)ᵀ·∂C_0/∂z^(l);  "
-                "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l)·W^(l)ᵀ")
+    forward_formula = "z^(l) = a^(l−1)·W^(l) + b^(l);  a^(l) = g^(l)(z^(l))"
+    backward_formula = ("∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = a^(l−1)ᵀ·∂C_0/∂z^(l);  "
+                        "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l)·W^(l)ᵀ")
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -65,14 +60,9 @@ class DenseExplanation(ActivatedExplanation):
 class Conv2DExplanation(ActivatedExplanation):
     linear_op = " ⋆ "
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "z^(l) = a^(l−1) ⋆ W^(l) + b^(l);  a^(l) = g^(l)(z^(l))"
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = Σ a^(l−1) windows · ∂C_0/∂z^(l);  "
-                "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l) sent back through W^(l)")
+    forward_formula = "z^(l) = a^(l−1) ⋆ W^(l) + b^(l);  a^(l) = g^(l)(z^(l))"
+    backward_formula = ("∂C_0/∂z^(l) = ∂C_0/∂a^(l) ⊙ g′(z^(l));  ∂C_0/∂W^(l) = Σ a^(l−1) windows · ∂C_0/∂z^(l);  "
+                        "∂C_0/∂a^(l−1) = ∂C_0/∂z^(l) sent back through W^(l)")
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -97,13 +87,8 @@ class _PoolingExplanation(LayerExplanation):
 class MaxPoolingExplanation(_PoolingExplanation):
     what = "max"
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "a^(l) = max of a^(l−1) over each window"
-
-    @classmethod
-    def backward_template(cls, layer):
-        return "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) at each window's maximum, 0 elsewhere"
+    forward_formula = "a^(l) = max of a^(l−1) over each window"
+    backward_formula = "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) at each window's maximum, 0 elsewhere"
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -114,13 +99,8 @@ class MaxPoolingExplanation(_PoolingExplanation):
 class AveragePoolingExplanation(_PoolingExplanation):
     what = "mean"
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "a^(l) = mean of a^(l−1) over each window"
-
-    @classmethod
-    def backward_template(cls, layer):
-        return "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) / (cells per window), to every cell of the window"
+    forward_formula = "a^(l) = mean of a^(l−1) over each window"
+    backward_formula = "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) / (cells per window), to every cell of the window"
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -131,18 +111,14 @@ class AveragePoolingExplanation(_PoolingExplanation):
 class FlattenExplanation(LayerExplanation):
     in_table = False
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "a^(l) = a^(l−1) as one vector per sample"
+    forward_formula = "a^(l) = a^(l−1) as one vector per sample"
 
     @classmethod
     def forward_equations(cls, step, n, A, Ain):
         x, y = step.input[n], step.output[n]
         return [_eq(A, [_T("flatten("), *Ain, _T(f")  ({_shape_text(x.shape)} → {y.size})")], _tensor(y))]
 
-    @classmethod
-    def backward_template(cls, layer):
-        return "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) reshaped"
+    backward_formula = "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) reshaped"
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -158,13 +134,8 @@ class DropoutExplanation(LayerExplanation):
             extras["mask"] = _ro(layer.cache["mask"])
         return extras
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)"
-
-    @classmethod
-    def forward_note(cls, layer):
-        return "Training mode: the mask is drawn once and the same one is used backwards."
+    forward_formula = "a^(l) = m ⊙ a^(l−1), m_i = 0 with probability p, else 1/(1 − p)"
+    forward_remark = "Training mode: the mask is drawn once and the same one is used backwards."
 
     @classmethod
     def forward_equations(cls, step, n, A, Ain):
@@ -176,9 +147,7 @@ class DropoutExplanation(LayerExplanation):
                                            _N(step.extras["rate"])], _tensor(mask[n])),
                 _eq(A, [_S("m", "", _L(l)), _O(" ⊙ "), *Ain], _tensor(y))]
 
-    @classmethod
-    def backward_template(cls, layer):
-        return "∂C_0/∂a^(l−1) = m ⊙ ∂C_0/∂a^(l)"
+    backward_formula = "∂C_0/∂a^(l−1) = m ⊙ ∂C_0/∂a^(l)"
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -209,7 +178,8 @@ class BatchNormalizationExplanation(LayerExplanation):
     @classmethod
     def forward_note(cls, layer):
         if not layer.trainable:
-            return "Frozen (trainable=False): normalised with its moving statistics, which stay as they are, as in Keras 3."
+            return ("Frozen (trainable=False): normalised with its moving statistics, which stay as they are, "
+                    "as in Keras 3.")
         return ("Training mode: normalised with this batch's statistics; the moving averages are updated too "
                 "(kept only when the step is applied).")
 
@@ -229,10 +199,8 @@ class BatchNormalizationExplanation(LayerExplanation):
                        _tensor(e["moving_mean_after"])))
         return eqs
 
-    @classmethod
-    def backward_template(cls, layer):
-        return ("∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
-                "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))")
+    backward_formula = ("∂C_0/∂γ = Σ ∂C_0/∂a^(l)·x̂;  ∂C_0/∂β = Σ ∂C_0/∂a^(l);  "
+                        "∂C_0/∂a^(l−1) = (γ/√(σ_B² + ε))/m·(m·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))")
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -251,9 +219,7 @@ class ActivationExplanation(LayerExplanation):
     def delta(cls, layer, d_in):
         return d_in
 
-    @classmethod
-    def forward_template(cls, layer):
-        return "a^(l) = g^(l)(a^(l−1))"
+    forward_formula = "a^(l) = g^(l)(a^(l−1))"
 
     @classmethod
     def forward_equations(cls, step, n, A, Ain):
@@ -261,9 +227,7 @@ class ActivationExplanation(LayerExplanation):
         return [_eq(A, [_S("g", "", _L(l)), _O("("), *Ain, _O(")"), _T(f"  ({step.activation})")],
                     _tensor(step.output[n]))]
 
-    @classmethod
-    def backward_template(cls, layer):
-        return "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) ⊙ g′(a^(l−1))"
+    backward_formula = "∂C_0/∂a^(l−1) = ∂C_0/∂a^(l) ⊙ g′(a^(l−1))"
 
     @classmethod
     def backward_input(cls, step, nb, dA):
@@ -273,66 +237,34 @@ class ActivationExplanation(LayerExplanation):
 
 @explains(Embedding)
 class EmbeddingExplanation(LayerExplanation):
-    @classmethod
-    def forward_template(cls, layer):
-        return "a_t^(l) = E[x_t]: the row of the embeddings table for token x_t, for t = 1…T"
-
-    @classmethod
-    def forward_note(cls, layer):
-        return "A lookup, no multiplication: each token id picks its own learned vector."
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("∂C_0/∂E[k] = Σ over the steps t with x_t = k of ∂C_0/∂a_t^(l); rows of tokens "
-                "not in the sample get no gradient")
+    forward_formula = "a_t^(l) = E[x_t]: the row of the embeddings table for token x_t, for t = 1…T"
+    forward_remark = "A lookup, no multiplication: each token id picks its own learned vector."
+    backward_formula = ("∂C_0/∂E[k] = Σ over the steps t with x_t = k of ∂C_0/∂a_t^(l); rows of tokens "
+                        "not in the sample get no gradient")
 
 
 @explains(SimpleRNN)
 class SimpleRNNExplanation(LayerExplanation):
-    @classmethod
-    def forward_template(cls, layer):
-        return "for t = 1…T:  h_t = g(x_t·W + h_(t−1)·U + b),  h_0 = 0"
-
-    @classmethod
-    def forward_note(cls, layer):
-        return ("The same weights are used at every time step; the output is h_T (or every h_t with "
-                "return_sequences).")
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("through time, t = T…1:  δ_t = (∂C_0/∂h_t + δ_(t+1)·Uᵀ) ⊙ g′(z_t);  "
-                "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t")
+    forward_formula = "for t = 1…T:  h_t = g(x_t·W + h_(t−1)·U + b),  h_0 = 0"
+    forward_remark = ("The same weights are used at every time step; the output is h_T (or every h_t with "
+                      "return_sequences).")
+    backward_formula = ("through time, t = T…1:  δ_t = (∂C_0/∂h_t + δ_(t+1)·Uᵀ) ⊙ g′(z_t);  "
+                        "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t")
 
 
 @explains(LSTM)
 class LSTMExplanation(LayerExplanation):
-    @classmethod
-    def forward_template(cls, layer):
-        return ("for t = 1…T:  i, f, o = σ(x_t·W + h_(t−1)·U + b),  c̃ = g(…);  "
-                "c_t = f⊙c_(t−1) + i⊙c̃;  h_t = o⊙g(c_t)")
-
-    @classmethod
-    def forward_note(cls, layer):
-        return "The same weights are used at every time step; the cell state c carries memory through time."
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("through time, t = T…1: ∂C_0/∂h_t and ∂C_0/∂c_t carried back a step at a time; "
-                "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t (δ_t: the four gates' ∂C_0/∂z)")
+    forward_formula = ("for t = 1…T:  i, f, o = σ(x_t·W + h_(t−1)·U + b),  c̃ = g(…);  "
+                       "c_t = f⊙c_(t−1) + i⊙c̃;  h_t = o⊙g(c_t)")
+    forward_remark = "The same weights are used at every time step; the cell state c carries memory through time."
+    backward_formula = ("through time, t = T…1: ∂C_0/∂h_t and ∂C_0/∂c_t carried back a step at a time; "
+                        "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ_t (δ_t: the four gates' ∂C_0/∂z)")
 
 
 @explains(GRU)
 class GRUExplanation(LayerExplanation):
-    @classmethod
-    def forward_template(cls, layer):
-        return ("for t = 1…T:  z, r = σ(x_t·W + b + h_(t−1)·U + b′),  h̃ = g(x_t·W_h + b_h + r⊙(h_(t−1)·U_h + b′_h));  "
-                "h_t = z⊙h_(t−1) + (1 − z)⊙h̃")
-
-    @classmethod
-    def forward_note(cls, layer):
-        return "The same weights are used at every time step; z decides how much of h_(t−1) to keep."
-
-    @classmethod
-    def backward_template(cls, layer):
-        return ("through time, t = T…1: ∂C_0/∂h_t carried back a step at a time; "
-                "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ′_t")
+    forward_formula = ("for t = 1…T:  z, r = σ(x_t·W + b + h_(t−1)·U + b′),  h̃ = g(x_t·W_h + b_h + r⊙(h_(t−1)·U_h + b′_h));  "
+                       "h_t = z⊙h_(t−1) + (1 − z)⊙h̃")
+    forward_remark = "The same weights are used at every time step; z decides how much of h_(t−1) to keep."
+    backward_formula = ("through time, t = T…1: ∂C_0/∂h_t carried back a step at a time; "
+                        "∂C_0/∂W = Σ_t x_tᵀ·δ_t;  ∂C_0/∂U = Σ_t h_(t−1)ᵀ·δ′_t")

@@ -8,6 +8,11 @@ from nnviz.core.trace.explain import OptimizerExplanation, explains_optimizer
 from nnviz.core.trace.formula import _eq, _N, _O, _S
 
 
+def _rule(hyper, W):
+    """η's value, its symbol and ``W ←``: what every rule starts from."""
+    return hyper.get("learning_rate", 0.0), _S("η"), [W, _O(" ← ")]
+
+
 @explains_optimizer(_optimizers.SGD)
 class SGDExplanation(OptimizerExplanation):
     @classmethod
@@ -21,9 +26,7 @@ class SGDExplanation(OptimizerExplanation):
 
     @classmethod
     def equations(cls, name, hyper, t, step_size, W, dW, old, grad, new, sb, sa):
-        lr = hyper.get("learning_rate", 0.0)
-        eta = _S("η")
-        arrow = [W, _O(" ← ")]
+        lr, eta, arrow = _rule(hyper, W)
         mu = hyper.get("momentum", 0.0)
         if not mu:
             return [_eq(arrow + [W, _O(" − "), eta, _O("·"), *dW],
@@ -53,9 +56,7 @@ class AdamExplanation(OptimizerExplanation):
 
     @classmethod
     def equations(cls, name, hyper, t, step_size, W, dW, old, grad, new, sb, sa):
-        lr = hyper.get("learning_rate", 0.0)
-        eta = _S("η")
-        arrow = [W, _O(" ← ")]
+        lr, eta, arrow = _rule(hyper, W)
         b1, b2, eps = hyper["beta_1"], hyper["beta_2"], hyper["epsilon"]
         return [
             _eq([_S("m"), _O(" ← "), _S("m"), _O(" + ("), *dW, _O(" − "), _S("m"), _O(")·(1 − "), _S("β", "1"), _O(")")],
@@ -91,9 +92,7 @@ class RMSpropExplanation(OptimizerExplanation):
 
     @classmethod
     def equations(cls, name, hyper, t, step_size, W, dW, old, grad, new, sb, sa):
-        lr = hyper.get("learning_rate", 0.0)
-        eta = _S("η")
-        arrow = [W, _O(" ← ")]
+        lr, eta, arrow = _rule(hyper, W)
         rho, eps, mu = hyper["rho"], hyper["epsilon"], hyper.get("momentum", 0.0)
         eqs = [_eq([_S("s"), _O(" ← "), _S("ρ"), _O("·"), _S("s"), _O(" + (1 − "), _S("ρ"), _O(")·("), *dW, _O(")²")],
                    [_N(rho), _O("·"), _N(sb["velocity"]), _O(" + (1 − "), _N(rho), _O(")·"), _N(grad, wrap=True), _O("²")],
@@ -132,9 +131,7 @@ class AdagradExplanation(OptimizerExplanation):
 
     @classmethod
     def equations(cls, name, hyper, t, step_size, W, dW, old, grad, new, sb, sa):
-        lr = hyper.get("learning_rate", 0.0)
-        eta = _S("η")
-        arrow = [W, _O(" ← ")]
+        lr, eta, arrow = _rule(hyper, W)
         eps = hyper["epsilon"]
         return [
             _eq([_S("G"), _O(" ← "), _S("G"), _O(" + ("), *dW, _O(")²")],

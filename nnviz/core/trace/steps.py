@@ -130,6 +130,20 @@ class Step:
         return ()
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LayerStep(Step):
+    """A step over one whole layer: ``units`` are its unit steps (Dense layers only, built on demand),
+    ``explanation`` is its layer class's, from the registry."""
+
+    unit_steps: object = field(default=tuple, repr=False)   # () -> the unit steps
+    explanation: type = field(default=LayerExplanation, repr=False)
+
+    @property
+    def units(self) -> tuple:
+        """The unit steps of a Dense layer (empty otherwise)."""
+        return self.unit_steps()
+
+
 def _unit_reveals(l, arr, quantity):
     """Per-unit reveals of a (N, units) array."""
     if arr is None or arr.ndim != 2:
@@ -179,7 +193,7 @@ class ForwardUnit(Step):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class LayerForward(Step):
+class LayerForward(LayerStep):
     """Forward through one whole layer. ``extras`` by layer type:
 
     * Dropout: ``mask`` (absent when nothing is dropped: rate 0), ``rate``;
@@ -194,14 +208,6 @@ class LayerForward(Step):
     activation: str | None
     weights: Mapping            # parameter name -> array (before the update)
     extras: Mapping
-    unit_steps: object = field(default=tuple, repr=False)   # () -> the ForwardUnit steps (built on demand)
-    explanation: type = field(default=LayerExplanation, repr=False)   # the layer class's, from the registry
-
-    @property
-    def units(self) -> tuple:
-        """The ForwardUnit steps of a Dense layer (empty otherwise)."""
-        return self.unit_steps()
-
     def equations(self, sample=0):
         n = self._check_sample(sample)
         l = self.layer_index

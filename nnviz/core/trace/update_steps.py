@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -10,7 +10,7 @@ import numpy as np
 from nnviz.core.trace import optimizers as _builtin_explanations  # noqa: F401  (registers them)
 from nnviz.core.trace.explain import optimizer_explanation
 from nnviz.core.trace.formula import _b, _d, _eq, _jk, _lines, _N, _O, _param_symbol, _S, _T, _w
-from nnviz.core.trace.steps import Step
+from nnviz.core.trace.steps import LayerStep, Step
 
 # ---------------------------------------------------------------------------- update
 def _optimizer_template(opt: str, hyper: Mapping, sym="w") -> str:
@@ -57,7 +57,7 @@ class WeightUpdate(Step):
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class LayerUpdate(Step):
+class LayerUpdate(LayerStep):
     """One layer's update: per trainable parameter name, ``old`` / ``grads`` / ``new`` arrays and
     ``state_before`` / ``state_after`` (name -> slot -> array). ``units`` are its WeightUpdate steps
     (Dense layers only)."""
@@ -72,13 +72,6 @@ class LayerUpdate(Step):
     new: Mapping
     state_before: Mapping
     state_after: Mapping
-    unit_steps: object = field(default=tuple, repr=False)   # () -> the WeightUpdate steps (built on demand)
-
-    @property
-    def units(self) -> tuple:
-        """The WeightUpdate steps of a Dense layer (empty otherwise)."""
-        return self.unit_steps()
-
     def equations(self, sample=0):
         self._check_sample(sample)
         l = self.layer_index
