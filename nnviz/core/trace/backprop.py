@@ -171,4 +171,3 @@ def backprop_trace(model, x, y, granularity: str = "unit") -> BackpropTrace:
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, got {granularity!r}")
     return BackpropTrace(_TraceData(model, x, y), granularity)
-

@@ -211,5 +211,3 @@ class BackwardPass(Step):
     def _reveals(self):
         for s in self.layers:
             yield from s._reveals()
-
-

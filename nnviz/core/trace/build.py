@@ -363,5 +363,3 @@ class _TraceData(_Run):
                 steps.extend(lu.units) if unit and lu.units else steps.append(lu)
         self._cache[key] = tuple(steps)
         return self._cache[key]
-
-

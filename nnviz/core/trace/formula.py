@@ -239,4 +239,3 @@ def _ro(a):
 
 def _frozen_map(d: dict) -> Mapping:
     return MappingProxyType(dict(d))
-

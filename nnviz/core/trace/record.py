@@ -11,6 +11,7 @@ from nnviz.core.trace import losses as _builtin_loss_explanations  # noqa: F401 
 from nnviz.core.trace.explain import layer_explanation, loss_explanation
 from nnviz.core.trace.formula import _frozen_map, _ro
 
+
 # ============================================================================ the computation
 class _Record:
     """Everything the trace learned about one layer (internal, mutable while the trace is built)."""
@@ -168,6 +169,5 @@ class _Run:
                 else:
                     grads.append(_ro(np.zeros_like(layer.params[k])))
         self.gradients = tuple(grads)
-
 
     # ---------------------------------------------------------------- building steps

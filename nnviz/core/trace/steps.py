@@ -300,5 +300,3 @@ class LossStep(Step):
             eqs.append(_eq([_S(c, s), _O(" + "), _S("Ω")], [_N(self.batch_loss), _O(" + "), _N(self.regularization)],
                            [_N(self.total)]))
         return tuple(eqs)
-
-

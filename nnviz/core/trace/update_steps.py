@@ -119,5 +119,3 @@ class UpdatePass(Step):
                 change = np.abs(np.asarray(s.new[name], np.float64) - np.asarray(s.old[name], np.float64))
                 eqs.append(_eq([_T("max |Δ"), P, _T("|")], [_N(change.max() if change.size else 0.0)]))
         return tuple(eqs)
-
-
