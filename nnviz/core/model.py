@@ -4,21 +4,28 @@ Every trainable weight lives as a view into one flat float buffer and every grad
 into another, so the optimizer updates the whole network in a few NumPy calls. ``backward`` only
 fills gradients; the optimizer step is separate (``compute_gradients`` stops before it), which is
 what lets the backprop stepper show "gradients computed, weights not yet updated".
+
+Training happens in one place, :func:`nnviz.core.step.train_step` (``train_step``, ``train_on_batch``,
+``fit`` — whose loop is in :mod:`nnviz.core.fitting` —, ``compute_gradients`` and the backprop trace all
+run it); saving and restoring the whole training state is :mod:`nnviz.core.state`. Only these modules
+touch the flat buffers and the optimizer's slots.
 """
 
 from __future__ import annotations
 
-import math
 import textwrap
 
 import numpy as np
 
+from nnviz.core import fitting as _fitting
 from nnviz.core import losses as _losses
 from nnviz.core import metrics as _metrics
 from nnviz.core import optimizers as _optimizers
-from nnviz.core.callbacks import CallbackList, History, ProgbarLogger
+from nnviz.core import step as _step
+from nnviz.core.callbacks import History
 from nnviz.core.layers import LAYER_CLASSES, Input, Layer
 from nnviz.core.layers.base import shape_str
+from nnviz.core.state import capture_state, restore_state
 
 
 class ArchitectureError(ValueError):
@@ -188,7 +195,7 @@ class Sequential:
             n = arr.size
             flat[offset:offset + n] = arr.ravel()
             layer.params[k] = flat[offset:offset + n].reshape(arr.shape)
-            layer.grads[k] = grads[offset:offset + n].reshape(arr.shape)
+            layer.grads.bind(k, grads[offset:offset + n].reshape(arr.shape))
             self._slices.append((layer, k, offset, n))
             offset += n
         self._flat_params, self._flat_grads = flat, grads
@@ -359,73 +366,51 @@ class Sequential:
         return x
 
     def fused_gradient(self, y: np.ndarray, y_pred: np.ndarray) -> np.ndarray | None:
-        """∂C/∂z of the last layer when its activation and the loss have a fused form (softmax or sigmoid
-        with cross-entropy: ``p − y``), else None. Recurrent layers apply their activation inside the
-        recurrence, so only layers whose output is ``g(z)`` of their own ``z`` take part."""
-        last = self.layers[-1]
-        activation = getattr(last, "activation", None)
-        if activation is None or not hasattr(last, "backward_from_z"):
-            return None
-        return self.loss.fused_gradient(y, y_pred, activation.name)
-
-    def _backward(self, y: np.ndarray, y_pred: np.ndarray) -> None:
-        last = self.layers[-1]
-        d_z = self.fused_gradient(y, y_pred)
-        d = last.backward_from_z(d_z) if d_z is not None else last.backward(self.loss.gradient(y, y_pred))
-        for layer in reversed(self.layers[:-1]):
-            d = layer.backward(d)
-        self._zero_frozen_grads()
-
-    def _zero_frozen_grads(self) -> None:
-        for layer, _, o, n in self._slices:
-            if not layer.trainable:  # read at every step, so freezing a layer after build takes effect
-                self._flat_grads[o:o + n] = 0
+        """∂C/∂z of the last layer when its activation and the loss have a fused form, else None
+        (see :func:`nnviz.core.step.fused_gradient`)."""
+        return _step.fused_gradient(self, y, y_pred)
 
     def _regularization(self, add_gradients: bool) -> float:
-        penalty = 0.0
-        for reg, w, d_w in self._regularized:
-            penalty += reg.penalty(w)
-            if add_gradients:
-                reg.add_gradient(w, d_w)
-        return penalty
-
-    def _train_step(self, x, y):
-        y_pred = self._forward(x, training=True)
-        loss = self.loss(y, y_pred)
-        self._backward(y, y_pred)
-        if self._regularized:
-            loss += self._regularization(add_gradients=True)
-        self.optimizer.apply(self._flat_params, self._flat_grads)
-        return loss, y_pred
+        return _step.regularization(self, add_gradients)
 
     # ================================================================= public training API
     def compute_gradients(self, x, y, training: bool = True) -> list[np.ndarray]:
         """Gradients of the compiled loss (batch mean, regularization included), aligned with
-        ``get_weights()`` (zeros for non-trainable weights). Weights and moving statistics are unchanged."""
+        ``get_weights()`` (zeros for non-trainable weights): the training step without its update. Weights,
+        moving statistics, random generators and optimizer are left as they were."""
         self._require_compiled()
         x = self._check_x(x)
         y = self._check_y(y, len(x))
-        saved = [(layer, k, layer.params[k].copy()) for layer in self.layers for k in layer.non_trainable_names
-                 if k in layer.params]
-        y_pred = self._forward(x, training=training)
-        self._backward(y, y_pred)
-        if self._regularized:
-            self._regularization(add_gradients=True)
-        for layer, k, v in saved:
-            layer.params[k][...] = v
-        out = []
-        for layer in self.layers:
-            for k in layer.weight_names:
-                g = layer.grads.get(k)
-                out.append(np.zeros_like(layer.params[k]) if g is None else g.copy())
+        saved = capture_state(self)
+        try:
+            self.train_step(x, y, apply=False, training=training, checked=True)
+            out = []
+            for layer in self.layers:
+                for k in layer.weight_names:
+                    g = layer.grads.get(k)
+                    out.append(np.zeros_like(layer.params[k]) if g is None else g.copy())
+        finally:
+            restore_state(self, saved, gradients=False)   # the gradients stay in the layers' grads
         return out
+
+    def train_step(self, x, y, observer=None, apply: bool = True, training: bool = True, checked: bool = False):
+        """The one training step (:func:`nnviz.core.step.train_step`): forward, loss, backward,
+        regularization and, with ``apply``, the optimizer's update, watched by ``observer`` (a
+        :class:`~nnviz.core.step.StepObserver`). Returns ``(loss, y_pred)``. ``checked``: x and y passed
+        ``_check_x`` / ``_check_y`` already."""
+        if not checked:
+            self._require_compiled()
+            x = self._check_x(x)
+            y = self._check_y(y, len(x))
+        if apply:
+            self._ensure_optimizer()
+        return _step.train_step(self, x, y, observer=observer, apply=apply, training=training)
 
     def train_on_batch(self, x, y, return_dict: bool = False):
         self._require_compiled()
         x = self._check_x(x)
         y = self._check_y(y, len(x))
-        self._ensure_optimizer()
-        loss, y_pred = self._train_step(x, y)
+        loss, y_pred = self.train_step(x, y, checked=True)
         self.last_batch_loss = float(loss)
         logs = {"loss": float(loss)}
         for m in self._resolve_metrics(y):
@@ -447,82 +432,10 @@ class Sequential:
 
     def fit(self, x=None, y=None, batch_size: int | None = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True, initial_epoch: int = 0) -> History:
-        self._require_compiled()
-        x = self._check_x(x)
-        y = self._check_y(y, len(x))
-        batch_size = int(batch_size or 32)
-        if batch_size <= 0:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (x_val, y_val)")
-            x_val = self._check_x(validation_data[0], "validation x")
-            y_val = self._check_y(validation_data[1], len(x_val), "validation y")
-        elif validation_split:
-            if not 0.0 < validation_split < 1.0:
-                raise ValueError(f"validation_split must be between 0 and 1, got {validation_split}")
-            split = int(len(x) * (1.0 - validation_split))  # Keras takes the last fraction, before shuffling
-            if split == 0 or split == len(x):
-                raise ValueError(f"validation_split={validation_split} leaves no samples for training or validation")
-            x, x_val, y, y_val = x[:split], x[split:], y[:split], y[split:]
-        else:
-            x_val = y_val = None
-        n = len(x)
-        steps = math.ceil(n / batch_size)
-        metrics = self._resolve_metrics(y)
-        self._ensure_optimizer()
-
-        history = History()
-        cb_list = [history] + list(callbacks or [])
-        if verbose:
-            cb_list.append(ProgbarLogger(verbose))
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n}
-        cbs = CallbackList(cb_list, self, params)
-        self.history = history
-        self.stop_training = False
-        cbs.on_train_begin()
-        logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
-            cbs.on_epoch_begin(epoch)
-            if shuffle:
-                order = self.rng.permutation(n)
-                xs, ys = x[order], y[order]
-            else:
-                xs, ys = x, y
-            loss_sum = 0.0
-            metric_sums = [0.0] * len(metrics)
-            seen = 0
-            for step in range(steps):
-                if cbs.wants_train_batch_begin:
-                    cbs.on_train_batch_begin(step)
-                start = step * batch_size
-                xb = xs[start:start + batch_size]
-                yb = ys[start:start + batch_size]
-                loss, y_pred = self._train_step(xb, yb)
-                nb = len(xb)
-                seen += nb
-                loss_sum += loss * nb
-                self.last_batch_loss = loss
-                for i, m in enumerate(metrics):
-                    metric_sums[i] += float(m(yb, y_pred).sum())
-                if cbs.wants_train_batch_end:
-                    batch_logs = {"loss": loss_sum / seen}
-                    for i, m in enumerate(metrics):
-                        batch_logs[m.name] = metric_sums[i] / seen
-                    cbs.on_train_batch_end(step, batch_logs)
-                if self.stop_training:
-                    break
-            logs = {"loss": float(loss_sum / max(seen, 1))}
-            for i, m in enumerate(metrics):
-                logs[m.name] = float(metric_sums[i] / max(seen, 1))
-            if x_val is not None and seen:
-                val = self.evaluate(x_val, y_val, batch_size=max(batch_size, 256), verbose=0, return_dict=True)
-                logs.update({"val_" + k: v for k, v in val.items()})
-            cbs.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        cbs.on_train_end(logs)
-        return history
+        """Train for ``epochs`` (Keras' arguments and behaviour); the loop is :func:`nnviz.core.fitting.fit`."""
+        return _fitting.fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                            initial_epoch=initial_epoch)
 
     def evaluate(self, x=None, y=None, batch_size: int | None = 32, verbose: int = 0, return_dict: bool = False):
         self._require_compiled()

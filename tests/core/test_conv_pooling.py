@@ -234,7 +234,7 @@ def test_conv_writes_gradients_in_place_into_a_models_flat_buffers():
     for k, size in zip(list(layer.params), sizes):
         shape = layer.params[k].shape
         layer.params[k] = flat_params[offset:offset + size].reshape(shape)
-        layer.grads[k] = flat_grads[offset:offset + size].reshape(shape)
+        layer.grads.bind(k, flat_grads[offset:offset + size].reshape(shape))   # as the model binds them
         offset += size
     x = rng.standard_normal((2, 5, 5, 2))
     layer.forward(x, training=True)

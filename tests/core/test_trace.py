@@ -14,6 +14,7 @@ import pytest
 
 from nnviz.core import (SGD, Adam, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, RMSprop,
                         Sequential, regularizers)
+from nnviz.core.state import capture_state
 from nnviz.core.trace import (BackwardUnit, ForwardUnit, LayerBackward, LayerForward, LayerUpdate, LossStep,
                               StaleTraceError, WeightUpdate, backprop_trace, format_number)
 from nnviz.core.worked_example import worked_example
@@ -180,6 +181,7 @@ def test_random_dense_trace_equals_core(seed, optimizer):
     for new, expected in zip(trace.new_weights, other.get_weights()):
         assert np.array_equal(new, expected)
     state = other.optimizer.state()
+    other_state = capture_state(other)
     after = trace.optimizer_state_after
     assert after.keys() == state.keys() and all(np.array_equal(after[k], state[k]) for k in state)
     keys = model.weight_keys()
@@ -191,10 +193,9 @@ def test_random_dense_trace_equals_core(seed, optimizer):
             assert step.old == layer.params[step.param][step.index]
             assert step.new == by_key[key][step.index]
             assert step.grad == trace.gradients[keys.index(key)][step.index]
+            slots = other_state.slots(key)   # the twin's optimizer slots for this weight, shaped like it
             for slot, value in step.state_after.items():
-                o = [off for lay, k, off, _ in model._slices if lay is layer and k == step.param][0]
-                flat = np.ravel_multi_index(step.index, layer.params[step.param].shape) + o
-                assert value == state[slot][flat]
+                assert value == slots[slot][step.index]
 
     # ---- apply == train_on_batch
     assert trace.apply(model) == loss

@@ -12,10 +12,13 @@ applies them in a separate step.  A :class:`~nnviz.core.model.Sequential` packs 
 ``params`` and all ``grads`` into two flat buffers and hands each layer *views* into them, so a
 layer must always look its arrays up in the dicts at use time and must write gradients **in place**
 (``np.matmul(a, b, out=self.grads["kernel"])`` or ``self.grads["bias"][...] = ...``), never rebind
-the dict entries.
+the dict entries: ``grads`` is a read-only mapping (:class:`Gradients`), so a rebinding
+``self.grads["kernel"] = x.T @ d_z`` raises instead of silently never training.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -27,6 +30,42 @@ from nnviz.core.checks import positive_ints
 def shape_str(shape) -> str:
     """``(None, 20, 20, 3)`` the way Keras prints it."""
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class Gradients(Mapping):
+    """A layer's gradient arrays by parameter name. Read-only as a mapping: a layer writes its gradients
+    *into* these arrays (they are views into the model's flat gradient buffer, which the optimizer reads);
+    rebinding an entry raises ``TypeError``. Only the model binds the arrays (:meth:`bind`)."""
+
+    __slots__ = ("_arrays",)
+
+    def __init__(self, arrays=None):
+        self._arrays = dict(arrays or {})
+
+    def __getitem__(self, key):
+        return self._arrays[key]
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self):
+        return len(self._arrays)
+
+    def __setitem__(self, key, value):
+        raise TypeError(
+            f"grads[{key!r}] cannot be rebound: write the gradient into the existing array, e.g. "
+            f"self.grads[{key!r}][...] = value or np.matmul(a, b, out=self.grads[{key!r}]). The optimizer reads "
+            "these arrays (views into the model's gradient buffer), so a new array would never be trained on")
+
+    def __delitem__(self, key):
+        raise TypeError(f"grads[{key!r}] cannot be deleted: a layer's gradients are fixed when it is built")
+
+    def bind(self, key: str, array: np.ndarray) -> None:
+        """Make ``array`` the gradient of ``key`` (the model binds views into its flat buffer)."""
+        self._arrays[key] = array
+
+    def __repr__(self):
+        return f"Gradients({self._arrays!r})"
 
 
 class Layer:
@@ -58,9 +97,18 @@ class Layer:
         self.input_shape: tuple[int, ...] | None = None  # without the batch dimension
         self.dtype = np.dtype("float32")
         self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
+        self.grads = Gradients()
         self.cache: dict[str, np.ndarray] = {}
         self.rng = np.random.default_rng()
+
+    @property
+    def grads(self) -> Gradients:
+        """One gradient array per trainable parameter: write into them, never rebind (see :class:`Gradients`)."""
+        return self._grads
+
+    @grads.setter
+    def grads(self, value) -> None:
+        self._grads = value if isinstance(value, Gradients) else Gradients(value)
 
     # ----------------------------------------------------------------- shapes and build
     @property
@@ -80,7 +128,7 @@ class Layer:
         if rng is not None:
             self.rng = rng
         self.params = {k: np.asarray(v, dtype=self.dtype) for k, v in self._create_params(input_shape).items()}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items() if k not in self.non_trainable_names}
+        self.grads = Gradients({k: np.zeros_like(v) for k, v in self.params.items() if k not in self.non_trainable_names})
         self.cache = {}
         self.built = True
 
@@ -173,7 +221,8 @@ class ActivatedLayer(Layer):
         return a
 
     def backward(self, d_out: np.ndarray) -> np.ndarray:
-        d_z = self.activation.backward(self.cache["z"], self.cache["a"], d_out)
+        d_z = self.activation.backward(self.cache["z"], self.cache["a"], d_out)   # dZ = dA * g'(Z)
+        self.cache["d_z"] = d_z   # kept for the backprop trace's explanation
         return self.backward_from_z(d_z)
 
     def backward_from_z(self, d_z: np.ndarray) -> np.ndarray:

@@ -79,7 +79,9 @@ class BatchNormalization(Layer):
             var = self.params["moving_variance"]
         inv_std = 1.0 / np.sqrt(var + self.epsilon)
         x_hat = (x - mean) * inv_std
-        self.cache.update(x_hat=x_hat, inv_std=inv_std, training=training)
+        # the batch's statistics stay in the cache for the backprop trace (in training mode)
+        self.cache.update(x_hat=x_hat, inv_std=inv_std, training=training, mean=mean if training else None,
+                          variance=var if training else None)
         y = x_hat * self.params["gamma"] if self.scale else x_hat
         if self.center:
             y = y + self.params["beta"]
