@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWid
                                QHeaderView, QLabel, QMainWindow, QMenu, QMessageBox, QPushButton, QStackedWidget,
                                QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 
-from nnviz import __version__
+from nnviz import __version__, resources
 from nnviz.session.autosave import AutosaveManager
 from nnviz.session.document import ProjectDocument
 from nnviz.ui import icons, theme
@@ -45,7 +45,7 @@ from nnviz.ui.palette import LayerPalette
 from nnviz.ui.summary_dock import SummaryWidget
 
 FILE_FILTER = "nnviz projects (*.nnviz);;All files (*)"
-EXAMPLES_DIR = os.path.join(theme.RESOURCES, "examples")
+EXAMPLES_DIR = str(resources.path("examples"))
 MAX_RECENT = 10
 
 
