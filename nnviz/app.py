@@ -78,21 +78,27 @@ def assemble(window):
     return controller
 
 
+def identify(app) -> None:
+    """The application's names and icon: every window shows the icon, desktops match it to nnviz.desktop."""
+    from PySide6.QtGui import QIcon
+
+    app.setApplicationName("nnviz")
+    app.setOrganizationName("nnviz")
+    app.setApplicationDisplayName("nnviz")
+    app.setDesktopFileName("nnviz")   # Wayland's app id: the installed nnviz.desktop (nnviz install-desktop)
+    app.setWindowIcon(QIcon(str(resources.path("desktop", "nnviz.svg"))))
+
+
 def build(argv: list[str] | None = None):
     """Create (or reuse) the QApplication and a shown MainWindow; returns ``(app, window, args)``."""
     _limit_blas_threads()
     argv = list(sys.argv if argv is None else argv)
     args, qt_args = _parse_args(argv[1:])
     from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([argv[0] if argv else "nnviz", *qt_args])
-    app.setApplicationName("nnviz")
-    app.setOrganizationName("nnviz")
-    app.setApplicationDisplayName("nnviz")
-    app.setDesktopFileName("nnviz")   # Wayland's app id: the installed nnviz.desktop (nnviz install-desktop)
-    app.setWindowIcon(QIcon(str(resources.path("desktop", "nnviz.svg"))))
+    identify(app)
 
     from nnviz.ui import theme
     from nnviz.ui.main_window import MainWindow

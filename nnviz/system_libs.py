@@ -54,13 +54,14 @@ def uses_xcb(environ=None) -> bool:
     return bool(env.get("DISPLAY"))
 
 
-def missing(xcb: bool, loads=_loads) -> dict[str, str]:
+def missing(xcb: bool, loads=None) -> dict[str, str]:
     """``{soname: package}`` of the libraries that cannot be loaded (the xcb ones too when ``xcb``)."""
+    loads = loads or _loads
     table = {**QT_LIBS, **(XCB_LIBS if xcb else {})}
     return {soname: package for soname, package in table.items() if not loads(soname)}
 
 
-def missing_message(import_error: BaseException | None = None, xcb: bool | None = None, loads=_loads) -> str | None:
+def missing_message(import_error: BaseException | None = None, xcb: bool | None = None, loads=None) -> str | None:
     """One line saying which Debian packages to install, or None when nothing is missing.
 
     ``import_error`` is the ImportError of importing PySide6's GUI modules, if there was one: the
