@@ -135,9 +135,13 @@ def main(checkout: str) -> int:
 
     from nnviz.app import build
     from nnviz.io.project import load_project
-    from nnviz.ui.main_window import example_files
 
-    examples = example_files()
+    try:   # File > Examples' list: nnviz.io.examples since the ui split, main_window's before it
+        from nnviz.io.examples import list_examples
+        examples = [(e.title, e.path) for e in list_examples()]
+    except ImportError:
+        from nnviz.ui.main_window import example_files
+        examples = example_files()
     shipped = sorted(p.name for p in (checkout / "resources" / "examples").glob("*.nnviz"))
     check(sorted(os.path.basename(p) for _, p in examples) == shipped,
           f"File > Examples lists all {len(shipped)} examples: " + ", ".join(t for t, _ in examples))

@@ -58,6 +58,30 @@ def test_every_resource_the_code_names_exists_in_the_package():
     assert check_install.missing_resources(ROOT / "nnviz") == {}
 
 
+def _own_paths_to_resources(source: str) -> list[int]:
+    """Lines that build a path to ``resources/`` by hand: "resources" joined to a path, or a path / "resources"."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Constant) and a.value == "resources" for a in node.args):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and \
+                isinstance(node.right, ast.Constant) and node.right.value == "resources":
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_code_builds_its_own_path_to_the_resources_folder():
+    """A path beside the package works in a checkout only: in a wheel the files are nnviz/_resources. Code
+    asks nnviz.resources (importlib.resources) instead."""
+    bad = {str(p.relative_to(ROOT)): lines for p in sorted((ROOT / "nnviz").rglob("*.py"))
+           if p.name != "resources.py" and (lines := _own_paths_to_resources(p.read_text(encoding="utf-8")))}
+    assert not bad, f"use nnviz.resources.path(...) here: {bad}"
+    assert _own_paths_to_resources('RES = os.path.join(os.path.dirname(HERE), "resources", "examples")') == [1]
+    assert _own_paths_to_resources('RES = Path(__file__).parents[3] / "resources"') == [1]
+
+
 def test_the_scan_reports_a_resource_the_code_names_but_the_package_lacks(tmp_path):
     pkg = tmp_path / "nnviz"
     pkg.mkdir()
