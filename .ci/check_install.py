@@ -61,7 +61,8 @@ def named_resources(package_dir: str | os.PathLike) -> dict[str, list[str]]:
 
     Found by reading the code (ast): the constant arguments of ``resources.path/read_text/read_bytes``, of
     ``icons.icon/image``, icon parameters (``icon_name=``, ``icon=``, and their positions in calls to functions
-    and dataclasses that take one) and the values of ``LAYER_ICONS``.
+    and dataclasses that take one) and the icon names in the ui's tables (dicts named ``*ICONS*`` or ``*LOOKS*``,
+    whose values are an icon name or a tuple starting with one).
     """
     package_dir = Path(package_dir)
     files = sorted(p for p in package_dir.rglob("*.py") if "_resources" not in p.parts)
@@ -75,10 +76,12 @@ def named_resources(package_dir: str | os.PathLike) -> dict[str, list[str]]:
 
     for path, tree in trees.items():
         for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LAYER_ICONS" for t in node.targets):
-                for value in getattr(node.value, "values", []):
-                    if _constant(value):
-                        add(f"icons/{value.value}.svg", path, value)
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(
+                    isinstance(t, ast.Name) and ("ICONS" in t.id or "LOOKS" in t.id) for t in node.targets):
+                for value in node.value.values:     # {"Dense": "dense"} or {"Dense": ("dense", "#2563eb")}
+                    first = value.elts[0] if isinstance(value, ast.Tuple) and value.elts else value
+                    if _constant(first):
+                        add(f"icons/{first.value}.svg", path, first)
             if not isinstance(node, ast.Call):
                 continue
             callee, owner = _callee(node), node.func.value if isinstance(node.func, ast.Attribute) else None

@@ -53,7 +53,7 @@ def test_every_resource_the_code_names_exists_in_the_package():
                  "icons/undo.svg",             # icons.icon("undo")
                  "icons/zoom-in.svg",          # the icon argument of MainWindow._action, through its alias A
                  "icons/save-as.svg",          # ExportSpec's icon field, by position
-                 "icons/lstm.svg"):            # LAYER_ICONS
+                 "icons/lstm.svg"):            # the ui's table of layer icons
         assert name in named, name
     assert check_install.missing_resources(ROOT / "nnviz") == {}
 
@@ -90,6 +90,7 @@ def test_the_scan_reports_a_resource_the_code_names_but_the_package_lacks(tmp_pa
         "from nnviz import resources\n"
         "from nnviz.ui import icons\n"
         "LAYER_ICONS = {'Dense': 'dense', 'Odd': 'no-such-layer'}\n"
+        "CATEGORY_LOOKS = {'core': ('dense', '#2563eb'), 'odd': ('no-such-category', '#000000')}\n"
         "@dataclass\n"
         "class Spec:\n"
         "    kind: str\n"
@@ -104,9 +105,9 @@ def test_the_scan_reports_a_resource_the_code_names_but_the_package_lacks(tmp_pa
         "        resources.path('data', 'no-such.npz')\n"
         "        resources.read_text('style.qss')\n", encoding="utf-8")
     missing = check_install.missing_resources(pkg)
-    assert set(missing) == {"icons/no-such-layer.svg", "icons/no-such-spec.svg", "icons/no-such-action.svg",
+    assert set(missing) == {"icons/no-such-layer.svg", "icons/no-such-category.svg", "icons/no-such-spec.svg", "icons/no-such-action.svg",
                             "icons/no-such-icon.svg", "data/no-such.npz"}
-    assert missing["icons/no-such-action.svg"] == ["nnviz/views.py:14"]
+    assert missing["icons/no-such-action.svg"] == ["nnviz/views.py:15"]
 
 
 # ------------------------------------------------------------------------------------------------ the wheel
