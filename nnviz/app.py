@@ -1,6 +1,6 @@
 """Builds the QApplication and the main window: the one place everything is wired together.
 
-    python main.py [PROJECT.nnviz]          # or: python main.py --open PROJECT.nnviz
+    nnviz [PROJECT.nnviz]                   # or nnviz-gui, python -m nnviz, python main.py; --open PROJECT.nnviz
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from nnviz import resources
 
 
 def _limit_blas_threads() -> None:
@@ -30,6 +32,23 @@ def no_display() -> str | None:
         return None
     return ("there is no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY is set); start it "
             "from a desktop session, or use a command: nnviz summary | train | export (see nnviz --help)")
+
+
+def qt_problem() -> str | None:
+    """Why Qt cannot start here for want of system libraries (one line naming the Debian packages), or None.
+
+    Checked before any window exists: a missing library makes importing PySide6's GUI modules fail with a
+    traceback, and a missing xcb library makes Qt abort the process."""
+    from nnviz import system_libs
+
+    try:
+        import PySide6.QtGui  # noqa: F401
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        return system_libs.missing_message(exc)
+    if system_libs.uses_xcb():
+        return system_libs.missing_message(xcb=True)
+    return None
 
 
 def _parse_args(argv: list[str]):
@@ -59,6 +78,17 @@ def assemble(window):
     return controller
 
 
+def identify(app) -> None:
+    """The application's names and icon: every window shows the icon, desktops match it to nnviz.desktop."""
+    from PySide6.QtGui import QIcon
+
+    app.setApplicationName("nnviz")
+    app.setOrganizationName("nnviz")
+    app.setApplicationDisplayName("nnviz")
+    app.setDesktopFileName("nnviz")   # Wayland's app id: the installed nnviz.desktop (nnviz install-desktop)
+    app.setWindowIcon(QIcon(str(resources.path("desktop", "nnviz.svg"))))
+
+
 def build(argv: list[str] | None = None):
     """Create (or reuse) the QApplication and a shown MainWindow; returns ``(app, window, args)``."""
     _limit_blas_threads()
@@ -68,9 +98,7 @@ def build(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([argv[0] if argv else "nnviz", *qt_args])
-    app.setApplicationName("nnviz")
-    app.setOrganizationName("nnviz")
-    app.setApplicationDisplayName("nnviz")
+    identify(app)
 
     from nnviz.ui import theme
     from nnviz.ui.main_window import MainWindow
@@ -89,7 +117,7 @@ def build(argv: list[str] | None = None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    problem = no_display()
+    problem = no_display() or qt_problem()
     if problem:
         print(f"nnviz: error: {problem}", file=sys.stderr)
         return 1

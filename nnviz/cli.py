@@ -1,9 +1,10 @@
-"""The ``nnviz`` command: the app with no arguments, headless commands with one.
+"""The ``nnviz`` command: the app with no arguments or a project file, headless commands with one.
 
-    nnviz                                        open the app
+    nnviz [PROJECT.nnviz]                        open the app (the project in it)
     nnviz summary PROJECT.nnviz                  the network, its data set and training settings
     nnviz train PROJECT.nnviz --epochs 50 --out trained.nnviz
     nnviz export trained.nnviz --format onnx -o model.onnx
+    nnviz install-desktop [--user | --system]    a menu entry, the icon and the .nnviz file type
 
 Exit codes (for scripts): 0 success; 1 the command failed (a damaged project, a file that cannot be
 written, a data set that cannot be loaded, ...) — the first line on stderr says why; 2 wrong usage
@@ -37,7 +38,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="nnviz",
-        description="Draw, train and step through small neural networks. Without a command, opens the app.",
+        description="Draw, train and step through small neural networks. Without a command, or with a project "
+                    "file (nnviz [PROJECT.nnviz]), opens the app.",
         epilog="exit codes: 0 success, 1 the command failed (reason on stderr), 2 usage error, 130 interrupted",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"nnviz {__version__}")
@@ -76,6 +78,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
     p.add_argument("--opset", type=_positive_int, default=None, metavar="N", help="ONNX opset (default 17)")
     p.set_defaults(subparser=p)
+
+    p = sub.add_parser("install-desktop", help="add nnviz to the desktop's menus and open .nnviz files with it",
+                       description="Install a launcher (.desktop file), the app icon and the .nnviz file type "
+                                   "(application/x-nnviz) for freedesktop.org desktops, so menus list nnviz and "
+                                   "file managers open projects in it.")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true",
+                       help="for you: under $XDG_DATA_HOME, default ~/.local/share (the default)")
+    where.add_argument("--system", action="store_true", help="for every user: under /usr/local/share (needs root)")
+    p.add_argument("--remove", action="store_true", help="remove what an earlier install-desktop wrote")
     return parser
 
 
@@ -260,13 +272,49 @@ def cmd_export(args, parser) -> int:
     return EXIT_OK
 
 
+def cmd_install_desktop(args) -> int:
+    from nnviz import desktop
+
+    home = desktop.data_home(system=args.system)
+    try:
+        done = desktop.remove(home) if args.remove else desktop.install(home)
+    except OSError as exc:
+        raise CommandError(f"cannot write under {home}: {exc.strerror or exc}") from None
+    for path in done:
+        print(("removed " if args.remove else "wrote ") + str(path))
+    if not args.remove:
+        import shlex
+        print(f"the launcher runs: {shlex.join(desktop.launch_command())}")
+    return EXIT_OK
+
+
 # ============================================================================ entry point
+COMMANDS = ("summary", "train", "export", "install-desktop")
+APP_OPTIONS = ("--open", "--theme", "--no-recovery")
+
+
+def opens_the_app(argv: list[str]) -> bool:
+    """Whether these arguments are the app's (none, a project file, the app's options), not a command."""
+    if not argv:
+        return True
+    first = argv[0]
+    if first in COMMANDS:
+        return False
+    if first.startswith("-"):
+        return first.split("=")[0] in APP_OPTIONS
+    return first.lower().endswith(".nnviz") or os.path.isfile(first)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``nnviz`` command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv:  # the app (which says so when there is no display to open it on)
+    if opens_the_app(argv):  # the app (which says so when there is no display to open it on)
+        path = argv[0] if argv and not argv[0].startswith("-") else None
+        if path and not os.path.isfile(path):
+            _report(f"no such project file: {path}")
+            return EXIT_FAILURE
         from nnviz.app import main as app_main
-        return app_main()
+        return app_main([sys.argv[0] or "nnviz", *argv]) if argv else app_main()
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
@@ -274,14 +322,16 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        print("nnviz: error: give a command (summary, train, export) or no arguments to open the app",
-              file=sys.stderr)
+        print("nnviz: error: give a command (summary, train, export, install-desktop), or a project file or no "
+              "arguments to open the app", file=sys.stderr)
         return EXIT_USAGE
     try:
         if args.command == "summary":
             return cmd_summary(args)
         if args.command == "train":
             return cmd_train(args)
+        if args.command == "install-desktop":
+            return cmd_install_desktop(args)
         return cmd_export(args, args.subparser)
     except SystemExit as exc:  # parser.error inside a command
         return int(exc.code or 0)

@@ -11,11 +11,11 @@ import os
 import zipfile
 from dataclasses import dataclass
 
+from nnviz import resources
 from nnviz.io.archive import read_member
 
 #: the repository's ``resources/examples`` (``resources/`` is a sibling of the ``nnviz`` package)
-EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                            "resources", "examples")
+EXAMPLES_DIR = str(resources.path("examples"))
 _MAX_META_BYTES = 4 << 20
 
 

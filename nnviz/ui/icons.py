@@ -6,21 +6,19 @@ QSvgRenderer (crisp at every size, one source for light and dark themes).
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 
+from nnviz import resources
 from nnviz.ui import theme
 
-ICON_DIR = os.path.join(theme.RESOURCES, "icons")
+ICON_DIR = str(resources.path("icons"))
 
 @lru_cache(maxsize=None)
 def _svg_text(name: str) -> str:
-    path = os.path.join(ICON_DIR, name + ".svg")
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+    return resources.read_text("icons", name + ".svg")
 
 
 def _render(name: str, color: str, size: int, accent: str | None = None) -> QImage:

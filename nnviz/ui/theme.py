@@ -8,15 +8,15 @@ layer and neuron views) read ``colors()`` when they paint, so a theme switch onl
 
 from __future__ import annotations
 
-import os
 import re
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 
+from nnviz import resources
 from nnviz.core.catalog import CATALOG
 
-RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "resources")
+RESOURCES = str(resources.path())   # kept for callers that join paths themselves; new code uses nnviz.resources
 
 LIGHT = {
     "window": "#f3f4f6", "base": "#ffffff", "alt_base": "#f6f8fa", "text": "#1f2328", "muted": "#59636e",
@@ -168,10 +168,8 @@ QMainWindow > QTabBar::tab:hover:!selected { background: @hover; }
 
 def stylesheet(name: str) -> str:
     """``resources/style.qss`` (and ``EXTRA_QSS``) with ``@key`` replaced by the theme's colours."""
-    path = os.path.join(RESOURCES, "style.qss")
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read() + EXTRA_QSS
+        text = resources.read_text("style.qss") + EXTRA_QSS
     except OSError:
         return ""
     c = THEMES[name]

@@ -8,16 +8,14 @@ UCI Machine Learning Repository, CC BY 4.0). Nothing is downloaded.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
+from nnviz import resources
 from nnviz.core.data.dataset import Dataset, image_layout, split
 
-#: repo-level ``resources/`` (sibling of the ``nnviz`` package)
-RESOURCES = Path(__file__).resolve().parents[3] / "resources"
-DIGITS_FILE = RESOURCES / "data" / "digits.npz"
-LICENSE_FILE = RESOURCES / "data" / "DIGITS-LICENSE.txt"
+DIGITS_FILE = resources.path("data", "digits.npz")
+LICENSE_FILE = resources.path("data", "DIGITS-LICENSE.txt")
 
 ATTRIBUTION = ("Optical Recognition of Handwritten Digits, E. Alpaydin & C. Kaynak (1998), "
                "UCI Machine Learning Repository, CC BY 4.0")
