@@ -20,16 +20,18 @@ MAX_VALUES = 4_000_000
 MAX_DEPTH = 64
 
 
-def loads(raw: bytes, what: str, error: type[Exception]):
+def loads(raw: bytes, what: str, error: type[Exception], max_containers: int = MAX_CONTAINERS,
+          max_values: int = MAX_VALUES):
     """The JSON document in ``raw`` (UTF-8), refused with ``error`` naming ``what`` when it is not
-    valid JSON or would hold more objects, values or nesting than the limits above."""
+    valid JSON or would hold more objects and lists (``max_containers``), values (``max_values``) or
+    nesting (:data:`MAX_DEPTH`) than nnviz reads."""
     containers = raw.count(b"{") + raw.count(b"[")
-    if containers > MAX_CONTAINERS:
+    if containers > max_containers:
         raise error(f"{what} holds about {containers:,} objects and lists, more than nnviz reads "
-                    f"({MAX_CONTAINERS:,}); the file is damaged or not meant for nnviz")
+                    f"({max_containers:,}); the file is damaged or not meant for nnviz")
     values = raw.count(b",") + containers
-    if values > MAX_VALUES:
-        raise error(f"{what} holds about {values:,} values, more than nnviz reads ({MAX_VALUES:,}); "
+    if values > max_values:
+        raise error(f"{what} holds about {values:,} values, more than nnviz reads ({max_values:,}); "
                     f"the file is damaged or not meant for nnviz")
     try:
         text = raw.decode("utf-8")

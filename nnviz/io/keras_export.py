@@ -39,7 +39,7 @@ import numpy as np
 
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
+from nnviz.io.weights import Found, WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
 
@@ -84,11 +84,9 @@ def _cell_name(layer) -> str:
 
 
 # ============================================================================ .weights.h5
-class _Found:
-    """Stands for a dataset of a layer group the model does not have (only its shape is reported)."""
-
-    def __init__(self, shape):
-        self.shape = shape
+class _Found(Found):
+    """Stands for a dataset that is not read: of a layer group the model does not have, or of a shape
+    that does not fit (only its shape is reported)."""
 
 
 def weights_h5_bytes(model, include_optimizer: bool = False) -> bytes:
@@ -203,9 +201,13 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
                     ds = vars_[vname]
                     if not isinstance(ds, h5py.Dataset):
                         raise WeightsError(f"{source}: layers/{key}/vars/{vname} is not a dataset")
-                    if ds.size * ds.dtype.itemsize > (1 << 31):
-                        raise WeightsError(f"{source}: layers/{key}/vars/{vname} is implausibly large")
                     wname = names[i] if i < len(names) else f"var_{vname}"
+                    if (i >= len(names) or tuple(ds.shape) != tuple(layer.params[wname].shape)
+                            or ds.dtype.kind not in "fiu"):
+                        # shapes are compared with the model's before any data is read: a dataset of
+                        # another shape is only reported (a 4.5 KB file may declare 2 GB)
+                        named[f"{layer.name}/{wname}"] = _Found(ds.shape)
+                        continue
                     try:
                         arr = ds[()]
                     except TypeError as exc:
@@ -226,7 +228,9 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
 
 def read_weights_h5(model, path) -> None:
     source = repr(os.fspath(path))
-    set_named_weights(model, read_weights_h5_bytes(model, _read_bytes(path), source), source)
+    data = _read_bytes(path, keras_weights_limit(model), f"more than the {model.count_params():,} weights of "
+                                                          f"model '{model.name}' can fill")
+    set_named_weights(model, read_weights_h5_bytes(model, data, source), source)
 
 
 def keras_weights_limit(model) -> int:
@@ -240,8 +244,10 @@ def read_keras_weights(model, path) -> None:
     """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``."""
     source = repr(os.fspath(path))
     limit = keras_weights_limit(model)
+    archive = _read_bytes(path, limit + (1 << 20), f"more than the {model.count_params():,} weights of model "
+                                                   f"'{model.name}' and a model config can fill")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(archive)) as zf:
             data = read_member(zf, "model.weights.h5", source, limit, WeightsError,
                                f"more than the {model.count_params():,} weights of model '{model.name}' "
                                f"and their optimizer state can fill")

@@ -28,7 +28,8 @@ import numpy as np
 from nnviz.io import bounded_json
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, match_weights, npz_bytes, read_npz, weights_limit
+from nnviz.io.weights import (WeightsError, expected_shapes, match_weights, npz_bytes, read_npz, read_regular_file,
+                              weights_limit)
 
 FORMAT_VERSION = 1
 SUFFIX = ".nnviz"
@@ -52,6 +53,7 @@ MAX_JSON_BYTES = 16 << 20
 MAX_PARAMS = 50_000_000
 MAX_INIT_WORK = 5_000_000_000
 MAX_LAYERS = 1000
+MAX_PROJECT_BYTES = 8 * MAX_PARAMS + 3 * MAX_JSON_BYTES  # a whole .nnviz file, before anything is inflated
 
 
 class ProjectError(ValueError):
@@ -213,12 +215,14 @@ def load_project(path) -> Project:
     """Read and check a ``.nnviz`` file; :class:`ProjectError` with a clear message if anything is wrong."""
     name = os.path.basename(os.fspath(path))
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        with open(path, "rb"):
+            pass
     except IsADirectoryError:
         raise ProjectError(f"'{name}' is a folder, not a project file") from None
     except OSError as exc:
         raise ProjectError(f"cannot read '{name}': {exc.strerror or exc}") from None
+    data = read_regular_file(path, MAX_PROJECT_BYTES, ProjectError,
+                             "more than the largest network nnviz handles and its notes can fill")
     return read_project(data, name)
 
 
@@ -254,7 +258,7 @@ def read_project(data: bytes, name: str = "the file") -> Project:
             too_large = f"more than the {model.count_params():,} weights of its architecture can fill"
             raw = read_member(zf, WEIGHTS_NPZ, label, limit, ProjectError, too_large)
             try:
-                weights = read_npz(raw, f"{WEIGHTS_NPZ} in {label}", limit, too_large)
+                weights = read_npz(raw, f"{WEIGHTS_NPZ} in {label}", limit, too_large, expected_shapes(model))
                 match_weights(model, weights, label)
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
