@@ -39,6 +39,7 @@ import numpy as np
 
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
+from nnviz.io.scaling import METADATA_KEY, checked_scaling
 from nnviz.io.weights import Found, WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
@@ -89,13 +90,17 @@ class _Found(Found):
     that does not fit (only its shape is reported)."""
 
 
-def weights_h5_bytes(model, include_optimizer: bool = False) -> bytes:
+def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None) -> bytes:
     """The ``.weights.h5`` file for ``model`` as bytes, in Keras 3's layout (with the optimizer's state
-    as Keras stores it when ``include_optimizer`` and the model is compiled)."""
+    as Keras stores it when ``include_optimizer`` and the model is compiled); ``input_scaling`` is kept
+    as the file's attribute ``nnviz_input_scaling`` (JSON)."""
     h5py = _require_h5py()
     named = named_weights(model)
+    scaling = checked_scaling(model, input_scaling)
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
+        if scaling is not None:
+            f.attrs[METADATA_KEY] = scaling.to_json()
         f.create_group("vars").attrs["name"] = model.name
         layers = f.create_group("layers")
         for key, layer in zip(layer_keys(model), model.layers):
@@ -158,8 +163,8 @@ def optimizer_variables(model) -> list[np.ndarray] | None:
     return out
 
 
-def write_weights_h5(model, path) -> None:
-    data = weights_h5_bytes(model)
+def write_weights_h5(model, path, input_scaling=None) -> None:
+    data = weights_h5_bytes(model, input_scaling=input_scaling)
     with atomic_write(path, "wb") as f:
         f.write(data)
 
@@ -440,9 +445,14 @@ def keras_config(model) -> dict:
     return out
 
 
-def keras_bytes(model) -> bytes:
-    """A ``.keras`` archive for ``model`` as bytes."""
+def keras_bytes(model, input_scaling=None) -> bytes:
+    """A ``.keras`` archive for ``model`` as bytes; ``input_scaling`` (an
+    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) is written to
+    ``metadata.json`` as ``nnviz_input_scaling``: raw inputs need ``(x - offset) / scale`` first."""
     metadata = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        metadata[METADATA_KEY] = scaling.to_dict()
     config = keras_config(model)
     weights = weights_h5_bytes(model, include_optimizer="compile_config" in config)
     buf = io.BytesIO()
@@ -453,10 +463,11 @@ def keras_bytes(model) -> bytes:
     return buf.getvalue()
 
 
-def export_keras(model, path) -> None:
-    """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it)."""
+def export_keras(model, path, input_scaling=None) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it); the input
+    scaling goes into its metadata (see :func:`keras_bytes`)."""
     if not os.fspath(path).lower().endswith(".keras"):
         raise ValueError(f"Keras model files end in '.keras', got {os.fspath(path)!r}")
-    data = keras_bytes(model)
+    data = keras_bytes(model, input_scaling)
     with atomic_write(path, "wb") as f:
         f.write(data)

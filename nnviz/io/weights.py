@@ -28,6 +28,7 @@ from nnviz.core.layers.base import shape_str
 from nnviz.io import bounded_json
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
+from nnviz.io.scaling import METADATA_KEY, checked_scaling
 
 JSON_FORMAT = "nnviz-weights"
 JSON_VERSION = 1
@@ -138,17 +139,20 @@ def format_of(path) -> str:
                        f"use a name ending in .npz, .weights.h5 or .json")
 
 
-def save_weights(model, path) -> None:
-    """Write the model's weights to ``path`` (atomically); the format is chosen by the extension."""
+def save_weights(model, path, input_scaling=None) -> None:
+    """Write the model's weights to ``path`` (atomically); the format is chosen by the extension.
+    ``input_scaling`` (an :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` the model was
+    trained on) is kept as metadata: a ``nnviz_input_scaling`` array ``[offset, scale]`` in an .npz, an
+    ``"input_scaling"`` object in .json, an attribute of a .weights.h5; readers skip it."""
     fmt = format_of(path)
     if fmt == "keras":
         raise WeightsError("a .keras file holds a whole model: use model.export(path, format='keras')")
     if fmt == "npz":
-        save_npz(model, path)
+        save_npz(model, path, input_scaling)
     elif fmt == "h5":
-        save_h5(model, path)
+        save_h5(model, path, input_scaling)
     else:
-        save_json(model, path)
+        save_json(model, path, input_scaling)
 
 
 def load_weights(model, path) -> None:
@@ -241,6 +245,8 @@ def read_npz(data: bytes, source: str = "the file", limit: int = MAX_NPZ_BYTES,
                 if not info.filename.endswith(".npy"):
                     raise WeightsError(f"{source} holds {info.filename!r}, which is not a .npy array")
                 key = info.filename[:-4]
+                if key == METADATA_KEY:  # the input scaling written beside the weights: not a weight
+                    continue
                 if expected is not None:
                     header = _npy_header(zf, info, source)
                     if header[1].kind not in "fiub":
@@ -283,8 +289,13 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> tupl
     return tuple(shape), dtype
 
 
-def save_npz(model, path) -> None:
-    data = npz_bytes(named_weights(model))
+def save_npz(model, path, input_scaling=None) -> None:
+    named = named_weights(model)
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        n = max(len(scaling.offset), len(scaling.scale))
+        named[METADATA_KEY] = np.stack([np.broadcast_to(scaling.offset, n), np.broadcast_to(scaling.scale, n)])
+    data = npz_bytes(named)
     with atomic_write(path, "wb") as f:
         f.write(data)
 
@@ -300,19 +311,23 @@ def load_npz(model, path) -> None:
 
 
 # ============================================================================ .json
-def json_document(model) -> dict:
+def json_document(model, input_scaling=None) -> dict:
     layers: dict = {}
     for key, arr in named_weights(model).items():
         layer, weight = key.split("/", 1)
         layers.setdefault(layer, {})[weight] = {"shape": list(arr.shape), "values": arr.tolist()}
-    return {"format": JSON_FORMAT, "version": JSON_VERSION, "model": model.name, "dtype": model.dtype.name,
-            "layers": layers}
+    doc = {"format": JSON_FORMAT, "version": JSON_VERSION, "model": model.name, "dtype": model.dtype.name}
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        doc["input_scaling"] = scaling.to_dict()
+    doc["layers"] = layers
+    return doc
 
 
-def save_json(model, path) -> None:
+def save_json(model, path, input_scaling=None) -> None:
     # repr of a Python float is the shortest string that round-trips, and float32 -> float64 is exact,
     # so reading it back with the model's dtype is bit-exact
-    text = json.dumps(json_document(model), indent=1)
+    text = json.dumps(json_document(model, input_scaling), indent=1)
     with atomic_write(path, "w") as f:
         f.write(text)
         f.write("\n")
@@ -385,9 +400,9 @@ def load_json(model, path) -> None:
 
 
 # ============================================================================ .weights.h5 (Keras 3)
-def save_h5(model, path) -> None:
+def save_h5(model, path, input_scaling=None) -> None:
     from nnviz.io import keras_export
-    keras_export.write_weights_h5(model, path)
+    keras_export.write_weights_h5(model, path, input_scaling)
 
 
 def load_h5(model, path) -> None:
