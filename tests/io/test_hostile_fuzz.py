@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnviz.core import Dense, Input, Sequential
+from nnviz.core.data import catalog
 from nnviz.core.training import TrainingConfig
 from nnviz.io import weights as weights_mod
 from nnviz.io.csv_data import CsvError, read_csv, to_dataset
@@ -118,8 +119,24 @@ def test_projects_with_any_field_replaced_are_read_or_refused(path, value, weigh
             pass
         saved = project_bytes(project)   # what opened saves again, and reopens
         assert read_project(saved).architecture == project.architecture
+        project.training_config()        # and its settings and data set are what the app then uses
+        if project.dataset:
+            try:
+                catalog.load(project.dataset["name"], **project.dataset["params"])
+            except ValueError as exc:    # an unknown data set or parameter: the app shows the message
+                assert "unknown data set" in str(exc) or "has no parameter" in str(exc), exc
 
     within_memory(read, (ProjectError,))
+
+
+SETTINGS = [("training", k) for k in BASE_DOC["training"]] + [
+    ("dataset", "params", p.name) for p in catalog.get_spec("circle").params]
+
+
+@FUZZ
+@given(path=st.sampled_from(SETTINGS), value=scalars)
+def test_projects_with_any_setting_of_any_type_are_read_or_refused(path, value):
+    test_projects_with_any_field_replaced_are_read_or_refused.hypothesis.inner_test(path, value, False)
 
 
 @FUZZ
