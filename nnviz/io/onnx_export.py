@@ -207,8 +207,8 @@ def build_onnx(model, opset: int = DEFAULT_OPSET, input_scaling=None):
     g.names.update({"input", "output"})
     scaling = checked_scaling(model, input_scaling)
     if scaling is not None:
-        offset = g.const("input_scaling/offset", scaling.offset.astype(f32))
-        scale = g.const("input_scaling/scale", scaling.scale.astype(f32))
+        offset = g.const("input_scaling/offset", scaling.offset.astype(np.float32))
+        scale = g.const("input_scaling/scale", scaling.scale.astype(np.float32))
         g.tensor = g.node("Sub", [g.tensor, offset], "input_scaling/sub")
         g.tensor = g.node("Div", [g.tensor, scale], "input_scaling/div")
     for layer in model.layers:
