@@ -318,8 +318,8 @@ _TRAINING_TYPES = {
     "str": (lambda v: isinstance(v, str), "a name (text)"),
     "list": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names"),
 }
-_TRAINING_BOUNDS = {"epochs": (0, 10 ** 9), "batch_size": (1, 10 ** 9), "seed": (0, 2 ** 32 - 1),
-                    "validation_split": (0.0, 0.99), "regularization_rate": (0.0, 1e6), "momentum": (0.0, 1.0)}
+_TRAINING_BOUNDS = {"epochs": (0, 10 ** 9), "batch_size": (1, 10 ** 9), "seed": (0, 2 ** 63 - 1),
+                    "validation_split": (0.0, 0.999), "regularization_rate": (0.0, 1e6), "momentum": (0.0, 1e6)}
 
 
 def _check_training(training: dict, label: str) -> None:
