@@ -12,12 +12,15 @@ QtCore only; the file format is :mod:`nnviz.io.project`'s.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+
+_log = logging.getLogger(__name__)
 
 AUTOSAVE_INTERVAL_MS = 60_000
 MAX_PID = 2 ** 31 - 1      # pid_t is a 32-bit int: a larger number in a name is no process id
@@ -195,6 +198,8 @@ class AutosaveManager(QObject):
                                      original_path=(original or "")[:4096],
                                      title=(title or "Untitled")[:200],
                                      saved_at=float(saved_at)))
+        for problem in self.malformed:
+            _log.warning("malformed autosave file ignored or read with defaults: %s", problem)
         out.sort(key=lambda e: e.saved_at, reverse=True)
         return out
 

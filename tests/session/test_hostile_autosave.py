@@ -52,10 +52,11 @@ def test_a_bad_saved_at_falls_back_to_the_file_time_and_is_reported(manager, sav
 
 
 @pytest.mark.parametrize("pid", ["1" + "0" * 30, "-1", "0", "12abc", "１２"])
-def test_a_name_without_a_valid_pid_is_skipped_and_reported(manager, pid):
+def test_a_name_without_a_valid_pid_is_skipped_and_reported(manager, pid, caplog):
     leave_behind(manager, pid, {"saved_at": 1.0})
     assert manager.orphans() == []
     assert manager.malformed == [f"autosave-{pid}.json: its name holds no valid process id"]
+    assert f"autosave-{pid}.json" in caplog.text   # and in the log
 
 
 @pytest.mark.parametrize("meta", ["{not json", "[1, 2]", '{"title": 5, "original_path": ["x"]}', "[" * 5000])
