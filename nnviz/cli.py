@@ -241,6 +241,20 @@ def _write(function, *args):
         raise CommandError(f"cannot write {target}: {reason}") from None
 
 
+def _input_scaling(project, model):
+    """The input scaling of the project's data set, to travel with the model into the export (None when
+    the data set has none, does not fit the model, or cannot be loaded: then a note says so)."""
+    if not project.dataset:
+        return None
+    from nnviz.io.scaling import scaling_for
+    try:
+        dataset = _load_dataset(project.dataset)
+    except CommandError as exc:
+        print(f"nnviz: note: {exc}; exporting without the data set's input scaling", file=sys.stderr)
+        return None
+    return scaling_for(model, dataset)
+
+
 def cmd_export(args, parser) -> int:
     fmt = args.format or _format_from_name(args.output)
     if fmt is None:
@@ -256,18 +270,19 @@ def cmd_export(args, parser) -> int:
         print("nnviz: note: the project has no trained weights; exporting its initial weights", file=sys.stderr)
         project = _seeded(project, project.training.get("seed", 0))
     model = project.build_model()
+    scaling = _input_scaling(project, model)
     if fmt in ("npz", "h5", "json"):
         from nnviz.io.weights import save_weights
-        _write(save_weights, model, args.output)
+        _write(save_weights, model, args.output, scaling)
     elif fmt == "onnx":
         from nnviz.io.onnx_export import DEFAULT_OPSET, export_onnx
-        _write(export_onnx, model, args.output, args.opset or DEFAULT_OPSET)
+        _write(export_onnx, model, args.output, args.opset or DEFAULT_OPSET, scaling)
     elif fmt == "keras":
         from nnviz.io.keras_export import export_keras
-        _write(export_keras, model, args.output)
+        _write(export_keras, model, args.output, scaling)
     else:
         from nnviz.io.pytorch_export import export_pytorch
-        _write(export_pytorch, model, args.output)
+        _write(export_pytorch, model, args.output, scaling)
     print(f"wrote {args.output}")
     return EXIT_OK
 

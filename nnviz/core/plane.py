@@ -111,7 +111,10 @@ def node_thumbnails(model, dataset, weights=None, resolution: int = 24, plane: P
         probe.set_weights(weights)   # (weights that do not fit, or are not finite, leave the last ones that did)
     points, _axis = plane_grid(resolution, plane.x_range, plane.y_range)
     x = plane_features(dataset, points)
-    outs = probe.forward_all(x)
+    try:
+        outs = probe.forward_all(x)
+    except ValueError:  # the network cannot take the plane's points (an Embedding wants token ids)
+        return []
     r = resolution
     columns = [x.T.reshape(x.shape[1], r, r).copy()]
     for i in _dense_layers(probe.model):

@@ -6,14 +6,25 @@
 The data goes to a temporary file in the same folder (so ``os.replace`` is a rename on one file
 system), is flushed and fsynced, and only then replaces ``path`` (or, when ``path`` is a symbolic
 link, the file it points to: the link stays). On an exception the temporary file is deleted and
-``path`` is left exactly as it was.
+``path`` is left exactly as it was. A save that is killed cannot delete its temporary file: the next
+save of the same file does (a save holds a lock on its temporary file, so one still writing is kept).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: a temporary file counts as in use while it is younger than STALE_AFTER
+    fcntl = None
+
+#: without file locks, how old an unfinished temporary file must be to count as left by a killed save
+STALE_AFTER = 3600.0
 
 
 def _create_temporary(folder: str, name: str) -> tuple[int, str]:
@@ -24,10 +35,51 @@ def _create_temporary(folder: str, name: str) -> tuple[int, str]:
     for _ in range(100):
         tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
             continue
+        if fcntl is not None:  # held until the file is closed, or its process dies: "a save is writing this"
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd, tmp
     raise FileExistsError(f"cannot write {os.path.join(folder, name)!r}: no free temporary file name next to it")
+
+
+def _in_use(path: str) -> bool:
+    """Whether a save is still writing the temporary file ``path`` (it holds its lock)."""
+    if fcntl is None:
+        try:
+            return time.time() - os.stat(path).st_mtime < STALE_AFTER
+        except OSError:
+            return True
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # releases the lock taken just now
+    return False
+
+
+def remove_stale_temporaries(folder: str, name: str) -> list[str]:
+    """Delete the ``.<name>.<8 hex>.tmp`` files in ``folder`` that no save is writing any more (left by
+    a save that was killed); returns their paths. Every :func:`atomic_write` of ``name`` calls it."""
+    pattern = re.compile(re.escape(f".{name}.") + r"[0-9a-f]{8}\.tmp")
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) and not _in_use(entry.path):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.path)
+    return removed
 
 
 @contextlib.contextmanager
@@ -50,6 +102,7 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
         perms = os.stat(path).st_mode & 0o7777
     except OSError:
         perms = None  # a new file: the umask applied when the temporary file was created is right
+    remove_stale_temporaries(folder, os.path.basename(path))  # what killed saves of this file left behind
     fd, tmp = _create_temporary(folder, os.path.basename(path))
     binary = "b" in mode
     try:

@@ -42,6 +42,12 @@ MAX_AUTO_CLASSES = 20
 MAX_CLASSES = 1000
 #: how many data rows a table keeps as text for a preview
 PREVIEW_ROWS = 200
+#: the largest file read_csv reads (a path to /dev/zero or a huge log must not be read until memory runs out)
+MAX_CSV_BYTES = 256 << 20
+#: the largest magnitude a feature or target may have: the network computes in float32
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+#: how many problems a message lists before giving only their count
+MAX_LISTED = 10
 
 
 class CsvError(ValueError):
@@ -66,6 +72,8 @@ class CsvTable:
     delimiter: str
     source: str = "<text>"
     head: list[list[str]] = field(default_factory=list)
+    #: rows read_csv left out (skip_bad_rows): a message for each of the first ones, None for the rest
+    skipped: list = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -80,12 +88,19 @@ class CsvTable:
         return Path(self.source).stem if self.source != "<text>" else "csv"
 
     def index(self, column: str) -> int:
-        """Position of ``column``; :class:`CsvError` listing the columns if there is no such column."""
+        """Position of ``column``; :class:`CsvError` listing the columns if there is no such column.
+        A dict lookup: a dialog asks for every column on every change (40,001 columns: linear, not
+        quadratic)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None or len(positions) != len(self.columns):
+            positions = {c: j for j, c in reversed(list(enumerate(self.columns)))}
+            self.__dict__["_positions"] = positions
         try:
-            return self.columns.index(column)
-        except ValueError:
-            raise CsvError(f"unknown column {column!r}; the columns are: "
-                           f"{', '.join(repr(c) for c in self.columns)}") from None
+            return positions[column]
+        except (KeyError, TypeError):
+            shown = ", ".join(repr(c) for c in self.columns[:20])
+            more = f", ... ({len(self.columns) - 20:,} more)" if len(self.columns) > 20 else ""
+            raise CsvError(f"unknown column {column!r}; the columns are: {shown}{more}") from None
 
     def column(self, column: str) -> np.ndarray:
         return self.data[self.index(column)]
@@ -101,18 +116,55 @@ class CsvTable:
         return None
 
     def numeric_column(self, column: str) -> np.ndarray:
-        """The column as float64; :class:`CsvError` naming the first cell that is not a (finite) number."""
+        """The column as float64; :class:`CsvError` naming the first cell that is not a number a
+        network can take (not a number, not finite, or beyond float32's range)."""
+        rows, problems = self.bad_cells(column)
+        if len(rows):
+            raise CsvError(problems[0])
+        return self.data[self.index(column)]
+
+    def bad_cells(self, column: str, limit: int = 10) -> tuple[np.ndarray, list[str]]:
+        """``(rows, messages)``: the indices of every data row whose cell in ``column`` is not a number a
+        network can take, and messages naming the first ``limit`` of them (row and column)."""
         j = self.index(column)
-        if not self.numeric[j]:
-            line, cell = self.first_bad(column)
-            raise CsvError(_not_a_number(line, column, cell))
         values = self.data[j]
-        bad = np.flatnonzero(~np.isfinite(values))
-        if len(bad):
-            i = int(bad[0])
-            raise CsvError(f"row {self.line_numbers[i]}, column {column!r}: "
-                           f"'{_format_number(values[i])}' is not a finite number")
-        return values
+        if not self.numeric[j]:
+            ok = np.fromiter(map(_is_number, values), dtype=bool, count=len(values))
+            rows = np.flatnonzero(~ok)
+            problems = [_not_a_number(int(self.line_numbers[i]), column, str(values[i])) for i in rows[:limit]]
+            numbers = np.full(len(values), 0.0)
+            numbers[ok] = [float(v) for v in values[ok]]
+        else:
+            rows, problems, numbers = np.empty(0, np.int64), [], values
+        with np.errstate(invalid="ignore"):
+            out_of_range = np.flatnonzero(~(np.abs(numbers) <= FLOAT32_MAX))
+        if len(out_of_range):
+            for i in out_of_range[:max(0, limit - len(problems))]:
+                v = numbers[i]
+                why = "is not a finite number" if not np.isfinite(v) else "is beyond the range of 32-bit floats (±3.4e38)"
+                problems.append(f"row {self.line_numbers[i]}, column {column!r}: '{_format_number(v)}' {why}")
+            rows = np.union1d(rows, out_of_range)
+        return rows, problems
+
+    def without_rows(self, rows) -> "CsvTable":
+        """A copy without the data rows at indices ``rows``; text columns whose remaining cells are all
+        numbers become numeric."""
+        keep = np.ones(self.n_rows, dtype=bool)
+        keep[np.asarray(rows, dtype=np.int64)] = False
+        data, numeric = [], []
+        for values, is_numeric in zip(self.data, self.numeric):
+            values = values[keep]
+            if not is_numeric:
+                floats = _parse_floats(list(values))
+                if floats is not None and len(floats):
+                    values, is_numeric = floats, True
+            data.append(values)
+            numeric.append(is_numeric)
+        kept_lines = set(self.line_numbers[keep].tolist())
+        head = [r for r, line in zip(self.head, self.line_numbers) if int(line) in kept_lines]
+        return CsvTable(columns=list(self.columns), data=data, numeric=numeric,
+                        line_numbers=self.line_numbers[keep], has_header=self.has_header, delimiter=self.delimiter,
+                        source=self.source, head=head, skipped=list(self.skipped))
 
     def preview(self, n: int = 50) -> list[list[str]]:
         """The first ``n`` data rows (at most :data:`PREVIEW_ROWS`) as the text of their cells."""
@@ -150,14 +202,13 @@ def _read_source(source) -> tuple[str, str]:
         return source, "<text>"
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise CsvError(f"no such file: {path}") from None
-        except IsADirectoryError:
-            raise CsvError(f"{path} is a folder, not a CSV file") from None
-        except OSError as e:
-            raise CsvError(f"cannot read {path}: {e.strerror or e}") from None
+        if not path.exists():
+            raise CsvError(f"no such file: {path}")
+        if path.is_dir():
+            raise CsvError(f"{path} is a folder, not a CSV file")
+        from nnviz.io.weights import read_regular_file
+        raw = read_regular_file(path, MAX_CSV_BYTES, CsvError,
+                                f"nnviz reads CSV files of up to {MAX_CSV_BYTES >> 20} MB")
         return _decode(raw), str(path)
     raise TypeError(f"read_csv takes a path or CSV text, got {type(source).__name__}")
 
@@ -186,6 +237,7 @@ class _Parsed:
     columns: list[np.ndarray]  # body columns: float64 if every cell is a number, else str (stripped)
     lines: np.ndarray         # line numbers of the body rows
     head: list[list[str]]     # the first body rows' stripped cells
+    skipped: list = field(default_factory=list)  # one entry per row left out (its message, or None past the first)
 
 
 def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
@@ -211,7 +263,8 @@ def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
     if not sample or any(len(r) != n_fields for r in sample):
         return None
     num_cols = [j for j in range(n_fields) if all(_is_number(r[j]) for r in sample)]
-    text_cols = [j for j in range(n_fields) if j not in num_cols]
+    numeric_set = set(num_cols)
+    text_cols = [j for j in range(n_fields) if j not in numeric_set]
     columns: list[np.ndarray | None] = [None] * n_fields
     try:
         if num_cols:
@@ -243,8 +296,18 @@ def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
     return _Parsed(first, i0 + 1, columns, numbers, head)
 
 
-def _parse_general(text: str, delimiter: str) -> _Parsed:
-    """The csv module, row by row: handles quotes, names ragged rows, finds non-numeric columns."""
+def listing(problems: list[str], count: int, what: str = "problems") -> str:
+    """``problems`` as one message: the only one, or the count and the first :data:`MAX_LISTED`."""
+    if count == 1:
+        return problems[0]
+    shown = "\n".join(f"  {p}" for p in problems[:MAX_LISTED])
+    more = f"\n  ... and {count - MAX_LISTED:,} more" if count > MAX_LISTED else ""
+    return f"{count:,} {what}; the first:\n{shown}{more}" if count > MAX_LISTED else f"{count} {what}:\n{shown}"
+
+
+def _parse_general(text: str, delimiter: str, skip_bad_rows: bool = False) -> _Parsed:
+    """The csv module, row by row: handles quotes, names ragged rows, finds non-numeric columns.
+    ``skip_bad_rows`` leaves ragged rows out (counted in ``skipped``) instead of refusing the file."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, numbers = [], []
     last = 0
@@ -257,10 +320,19 @@ def _parse_general(text: str, delimiter: str) -> _Parsed:
             numbers.append(start)
     except csv.Error as e:
         raise CsvError(f"row {last + 1}: {e}") from None
+    if not rows:
+        raise CsvError("the file holds no data: all its cells are blank")
     n_fields = len(rows[0])
-    for r, line_no in zip(rows, numbers):
-        if len(r) != n_fields:
-            raise CsvError(f"row {line_no} has {len(r)} fields, expected {n_fields}")
+    ragged = [i for i, r in enumerate(rows) if len(r) != n_fields]
+    skipped = []
+    if ragged:
+        problems = [f"row {numbers[i]} has {len(rows[i])} fields, expected {n_fields}" for i in ragged[:MAX_LISTED]]
+        if not skip_bad_rows:
+            raise CsvError(listing(problems, len(ragged), "rows have the wrong number of fields"))
+        skipped = problems + [None] * (len(ragged) - len(problems))
+        bad = set(ragged)
+        rows = [r for i, r in enumerate(rows) if i not in bad]
+        numbers = [n for i, n in enumerate(numbers) if i not in bad]
     first = [c.strip() for c in rows[0]]
     flat = [c for r in rows[1:] for c in r]
     columns = []
@@ -269,7 +341,7 @@ def _parse_general(text: str, delimiter: str) -> _Parsed:
         values = _parse_floats(cells)
         columns.append(values if values is not None else _text_array(cells))
     head = [[c.strip() for c in r] for r in rows[1:PREVIEW_ROWS + 1]]
-    return _Parsed(first, numbers[0], columns, np.asarray(numbers[1:], dtype=np.int64), head)
+    return _Parsed(first, numbers[0], columns, np.asarray(numbers[1:], dtype=np.int64), head, skipped)
 
 
 def _text_array(cells: list[str]) -> np.ndarray:
@@ -287,7 +359,8 @@ def _parse_floats(cells: list[str]) -> np.ndarray | None:
         return None
 
 
-def read_csv(source, *, delimiter: str | None = None, header: bool | None = None) -> CsvTable:
+def read_csv(source, *, delimiter: str | None = None, header: bool | None = None,
+             skip_bad_rows: bool = False) -> CsvTable:
     """Read a CSV file (a path) or CSV text (a str containing a line break, or bytes) into a :class:`CsvTable`.
 
     ``delimiter=None`` picks the most frequent of ``, ; TAB |`` in the first line. ``header=None`` detects
@@ -304,7 +377,7 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
         delimiter = _sniff_delimiter(next(l for l in text.split("\n", 50) if l.strip()))
     parsed = _parse_fast(text, delimiter) if '"' not in text else None
     if parsed is None:
-        parsed = _parse_general(text, delimiter)
+        parsed = _parse_general(text, delimiter, skip_bad_rows)
     first, cols = parsed.first, parsed.columns
     n_fields = len(first)
     has_body = len(parsed.lines) > 0
@@ -334,7 +407,7 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
                 cols[j] = _text_array([first[j], *below])
     numeric = [c.dtype == np.float64 for c in cols]
     return CsvTable(columns=names, data=cols, numeric=numeric, line_numbers=line_numbers, has_header=bool(header),
-                    delimiter=delimiter, source=name, head=head)
+                    delimiter=delimiter, source=name, head=head, skipped=list(parsed.skipped))
 
 
 def _header_names(first: list[str]) -> list[str]:
@@ -360,8 +433,12 @@ def _detect_task(values: np.ndarray, numeric: bool, n_rows: int) -> str:
 
 def to_dataset(table: CsvTable, label_column: str, feature_columns: list[str] | None = None, task: str = "auto",
                scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
-               batch_size: int | None = None, name: str | None = None) -> Dataset:
+               batch_size: int | None = None, name: str | None = None, skip_bad_rows: bool = False) -> Dataset:
     """Turn ``table`` into a data set that learns ``label_column`` from ``feature_columns`` (default: all others).
+
+    * Every cell a network cannot take (not a number, not finite, beyond float32's ±3.4e38, an empty
+      label) is an error listing the first ten by row and column, with their count; with
+      ``skip_bad_rows`` their rows are left out instead, and the description says how many.
 
     * ``task="auto"`` makes a classification when the label is text or has few distinct whole-number
       values (at most 20, and at most half the rows), a regression otherwise; "binary", "multiclass" and
@@ -385,17 +462,31 @@ def to_dataset(table: CsvTable, label_column: str, feature_columns: list[str] | 
             table.index(c)
         if label_column in feature_columns:
             raise CsvError(f"column {label_column!r} is the label; it cannot also be a feature")
-        dup = [c for c in set(feature_columns) if feature_columns.count(c) > 1]
-        if dup:
-            raise CsvError(f"feature column {dup[0]!r} is selected twice")
+        seen: set[str] = set()
+        for c in feature_columns:
+            if c in seen:
+                raise CsvError(f"feature column {c!r} is selected twice")
+            seen.add(c)
     if not feature_columns:
         raise CsvError("choose at least one feature column besides the label")
+    bad_rows, problems, n_problems = _bad_rows(table, label_column, feature_columns, task)
+    skipped = len(table.skipped)
+    if len(bad_rows):
+        if not skip_bad_rows:
+            raise CsvError(listing(problems, n_problems, "cells cannot be used"))
+        if len(bad_rows) == table.n_rows:
+            raise CsvError("every row has a cell that cannot be used; " + listing(problems, n_problems, "cells"))
+        skipped_examples = [*table.skipped[:1], problems[0]]
+        table = table.without_rows(bad_rows)
+        skipped += len(bad_rows)
+    elif table.skipped:
+        skipped_examples = table.skipped[:1]
     n = table.n_rows
 
-    # features: all numeric and finite
+    # features: all numeric, finite and in float32's range (checked by _bad_rows above)
     x_raw = np.empty((n, len(feature_columns)), dtype=np.float64)
     for k, c in enumerate(feature_columns):
-        x_raw[:, k] = table.numeric_column(c)
+        x_raw[:, k] = table.data[table.index(c)]
 
     # labels
     label_values = table.data[li]
@@ -455,15 +546,56 @@ def to_dataset(table: CsvTable, label_column: str, feature_columns: list[str] | 
         x = x_raw.astype(np.float32)
 
     what = "regression" if final_task == "regression" else f"{len(class_names)} classes"
+    skip_note = ""
+    if skipped:
+        skip_note = (f" {skipped:,} bad row{'s' if skipped != 1 else ''} skipped (first: "
+                     f"{next(e for e in skipped_examples if e)}).")
+    params = {"path": table.source, "label_column": label_column, "feature_columns": list(feature_columns),
+              "task": task, "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed}
+    if skip_bad_rows:
+        params["skip_bad_rows"] = True
     return Dataset(
         name=name or table.name, task=final_task,
         x_train=x[tr], y_train=y[tr], x_val=x[va], y_val=y[va], x_test=x[te], y_test=y[te],
         feature_names=list(feature_columns), class_names=class_names, kind="csv", scaler=scaler,
         description=(f"{table.source}: {n} rows; label {label_column!r} ({what}); "
-                     f"features {', '.join(feature_columns)}; scaling {scaling}."),
-        params={"path": table.source, "label_column": label_column, "feature_columns": list(feature_columns),
-                "task": task, "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed},
+                     f"features {_list_classes(feature_columns)}; scaling {scaling}.{skip_note}"),
+        params=params,
     )
+
+
+def skipped_rows(dataset: Dataset) -> int:
+    """How many bad rows :func:`to_dataset` left out of ``dataset`` (0 when none or not a CSV data set)."""
+    import re
+
+    found = re.search(r" ([\d,]+) bad rows? skipped", dataset.description or "")
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def _bad_rows(table: CsvTable, label_column: str, feature_columns: list[str], task: str):
+    """``(rows, messages, count)``: the indices of the rows holding a cell the data set cannot use in
+    the chosen columns, messages for the first :data:`MAX_LISTED` problems in file order, and how many
+    problem cells there are in all."""
+    found, rows, count = [], [], 0
+    columns = list(feature_columns)
+    li = table.index(label_column)
+    label_values = table.data[li]
+    if table.numeric[li] or task == "regression" or _mostly_numbers(label_values):
+        columns.append(label_column)  # numbers: finite, in float32's range
+    else:  # class names: not empty
+        empty = np.flatnonzero(label_values == "")
+        rows.append(empty)
+        count += len(empty)
+        found += [(int(table.line_numbers[i]), f"row {table.line_numbers[i]}, column {label_column!r}: the label "
+                                               f"is empty") for i in empty[:MAX_LISTED]]
+    for c in columns:
+        bad, messages = table.bad_cells(c, MAX_LISTED)
+        rows.append(bad)
+        count += len(bad)
+        found += [(int(table.line_numbers[i]), m) for i, m in zip(bad, messages)]
+    found.sort(key=lambda lm: lm[0])
+    all_rows = np.unique(np.concatenate(rows)) if rows else np.empty(0, np.int64)
+    return all_rows, [m for _, m in found[:MAX_LISTED]], count
 
 
 def _mostly_numbers(cells: np.ndarray) -> bool:
@@ -482,10 +614,12 @@ def _list_classes(names: list[str], limit: int = 8) -> str:
 
 def load_csv(path, label_column: str, feature_columns: list[str] | None = None, task: str = "auto",
              scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
-             delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None) -> Dataset:
+             delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
+             skip_bad_rows: bool = False) -> Dataset:
     """``read_csv`` then ``to_dataset`` in one call (what ``catalog.load("csv", ...)`` runs)."""
-    table = read_csv(path, delimiter=delimiter, header=header)
-    return to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size)
+    table = read_csv(path, delimiter=delimiter, header=header, skip_bad_rows=skip_bad_rows)
+    return to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size,
+                      skip_bad_rows=skip_bad_rows)
 
 
 CSV_SPEC = catalog.DatasetSpec(
@@ -498,7 +632,9 @@ CSV_SPEC = catalog.DatasetSpec(
      catalog.ParamSpec("task", "choice", "auto", choices=TASKS, label="Task"),
      catalog.ParamSpec("scaling", "choice", "none", choices=SCALINGS, label="Scaling"),
      catalog.TEST_RATIO, catalog.ParamSpec("val_ratio", "float", 0.0, 0.0, 0.5, 0.05, label="Validation share"),
-     catalog.SEED),
+     catalog.SEED,
+     catalog.ParamSpec("skip_bad_rows", "bool", False, label="Skip bad rows",
+                       help="leave out rows with a cell that is not a usable number (the count is shown)")),
     load_csv,
     "Your own table: choose the label column and the features.",
 )

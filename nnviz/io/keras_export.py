@@ -37,11 +37,14 @@ import zipfile
 
 import numpy as np
 
+from nnviz.core.state import capture_state
+
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, SimpleRNN)
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
+from nnviz.io.scaling import METADATA_KEY, checked_scaling
+from nnviz.io.weights import Found, WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
 
@@ -86,20 +89,22 @@ def _cell_name(layer) -> str:
 
 
 # ============================================================================ .weights.h5
-class _Found:
-    """Stands for a dataset of a layer group the model does not have (only its shape is reported)."""
-
-    def __init__(self, shape):
-        self.shape = shape
+class _Found(Found):
+    """Stands for a dataset that is not read: of a layer group the model does not have, or of a shape
+    that does not fit (only its shape is reported)."""
 
 
-def weights_h5_bytes(model, include_optimizer: bool = False) -> bytes:
+def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None) -> bytes:
     """The ``.weights.h5`` file for ``model`` as bytes, in Keras 3's layout (with the optimizer's state
-    as Keras stores it when ``include_optimizer`` and the model is compiled)."""
+    as Keras stores it when ``include_optimizer`` and the model is compiled); ``input_scaling`` is kept
+    as the file's attribute ``nnviz_input_scaling`` (JSON)."""
     h5py = _require_h5py()
     named = named_weights(model)
+    scaling = checked_scaling(model, input_scaling)
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
+        if scaling is not None:
+            f.attrs[METADATA_KEY] = scaling.to_json()
         f.create_group("vars").attrs["name"] = model.name
         layers = f.create_group("layers")
         for key, layer in zip(layer_keys(model), model.layers):
@@ -130,28 +135,24 @@ def optimizer_variables(model) -> list[np.ndarray] | None:
     kind = type(opt).__name__ if opt is not None else None
     if kind not in ("Adam", "SGD", "RMSprop", "Adagrad"):
         return None
-    # the slots are flat arrays over the model's packed trainable weights: layer by layer,
-    # trainable_names in order (Sequential._pack); Keras only tracks layers that are trainable
-    pieces = []
-    offset = 0
-    for layer in model.layers:
-        for k in layer.trainable_names:
-            shape = layer.params[k].shape
-            n = int(np.prod(shape))
-            if layer.trainable:
-                pieces.append((offset, n, shape))
-            offset += n
-    slot_names = tuple(opt.slot_names)
-    slots = {}
-    for name in slot_names:
-        flat = opt.slots.get(name)
-        if flat is None or flat.size != offset:
-            flat = np.asarray(opt._initial_slot(name, offset, model.dtype))
-        slots[name] = flat.astype(model.dtype, copy=False)
+    # one slot array per trainable weight, layer by layer, trainable_names in order; Keras only tracks
+    # layers that are trainable. Before the first step the optimizer has no slots yet: Keras' initial values.
+    state = capture_state(model)
+    initial = {"accumulator": getattr(opt, "initial_accumulator_value", 0.0)}
 
     def per_var(name):
-        return [slots[name][o:o + n].reshape(shape).copy() for o, n, shape in pieces]
+        out = []
+        for layer in model.layers:
+            if not layer.trainable:
+                continue
+            for k in layer.trainable_names:
+                value = state.slots(f"{layer.name}/{k}").get(name)
+                shape = layer.params[k].shape
+                out.append(np.full(shape, initial.get(name, 0.0), dtype=model.dtype) if value is None
+                           else np.array(value, dtype=model.dtype))
+        return out
 
+    slot_names = tuple(opt.slot_names)
     out = [np.array(opt.iterations, dtype=np.int64), np.array(opt.learning_rate, dtype=np.float32)]
     if kind == "Adam":
         for m, v in zip(per_var("m"), per_var("v")):
@@ -162,8 +163,8 @@ def optimizer_variables(model) -> list[np.ndarray] | None:
     return out
 
 
-def write_weights_h5(model, path) -> None:
-    data = weights_h5_bytes(model)
+def write_weights_h5(model, path, input_scaling=None) -> None:
+    data = weights_h5_bytes(model, input_scaling=input_scaling)
     with atomic_write(path, "wb") as f:
         f.write(data)
 
@@ -205,9 +206,13 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
                     ds = vars_[vname]
                     if not isinstance(ds, h5py.Dataset):
                         raise WeightsError(f"{source}: layers/{key}/vars/{vname} is not a dataset")
-                    if ds.size * ds.dtype.itemsize > (1 << 31):
-                        raise WeightsError(f"{source}: layers/{key}/vars/{vname} is implausibly large")
                     wname = names[i] if i < len(names) else f"var_{vname}"
+                    if (i >= len(names) or tuple(ds.shape) != tuple(layer.params[wname].shape)
+                            or ds.dtype.kind not in "fiu"):
+                        # shapes are compared with the model's before any data is read: a dataset of
+                        # another shape is only reported (a 4.5 KB file may declare 2 GB)
+                        named[f"{layer.name}/{wname}"] = _Found(ds.shape)
+                        continue
                     try:
                         arr = ds[()]
                     except TypeError as exc:
@@ -228,7 +233,9 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
 
 def read_weights_h5(model, path) -> None:
     source = repr(os.fspath(path))
-    set_named_weights(model, read_weights_h5_bytes(model, _read_bytes(path), source), source)
+    data = _read_bytes(path, keras_weights_limit(model), f"more than the {model.count_params():,} weights of "
+                                                          f"model '{model.name}' can fill")
+    set_named_weights(model, read_weights_h5_bytes(model, data, source), source)
 
 
 def keras_weights_limit(model) -> int:
@@ -242,8 +249,10 @@ def read_keras_weights(model, path) -> None:
     """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``."""
     source = repr(os.fspath(path))
     limit = keras_weights_limit(model)
+    archive = _read_bytes(path, limit + (1 << 20), f"more than the {model.count_params():,} weights of model "
+                                                   f"'{model.name}' and a model config can fill")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(archive)) as zf:
             data = read_member(zf, "model.weights.h5", source, limit, WeightsError,
                                f"more than the {model.count_params():,} weights of model '{model.name}' "
                                f"and their optimizer state can fill")
@@ -482,9 +491,14 @@ def keras_config(model) -> dict:
     return out
 
 
-def keras_bytes(model) -> bytes:
-    """A ``.keras`` archive for ``model`` as bytes."""
+def keras_bytes(model, input_scaling=None) -> bytes:
+    """A ``.keras`` archive for ``model`` as bytes; ``input_scaling`` (an
+    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) is written to
+    ``metadata.json`` as ``nnviz_input_scaling``: raw inputs need ``(x - offset) / scale`` first."""
     metadata = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        metadata[METADATA_KEY] = scaling.to_dict()
     config = keras_config(model)
     weights = weights_h5_bytes(model, include_optimizer="compile_config" in config)
     buf = io.BytesIO()
@@ -495,10 +509,11 @@ def keras_bytes(model) -> bytes:
     return buf.getvalue()
 
 
-def export_keras(model, path) -> None:
-    """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it)."""
+def export_keras(model, path, input_scaling=None) -> None:
+    """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it); the input
+    scaling goes into its metadata (see :func:`keras_bytes`)."""
     if not os.fspath(path).lower().endswith(".keras"):
         raise ValueError(f"Keras model files end in '.keras', got {os.fspath(path)!r}")
-    data = keras_bytes(model)
+    data = keras_bytes(model, input_scaling)
     with atomic_write(path, "wb") as f:
         f.write(data)

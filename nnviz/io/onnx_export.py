@@ -39,6 +39,7 @@ from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
+from nnviz.io.scaling import METADATA_KEY, checked_scaling
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13
@@ -282,8 +283,10 @@ def exporter_for(layer):
     return catalog_exporter_for(EXPORTERS, layer, "ONNX")
 
 
-def build_onnx(model, opset: int = DEFAULT_OPSET):
-    """The ``onnx.ModelProto`` for ``model`` (checked with ``onnx.checker``)."""
+def build_onnx(model, opset: int = DEFAULT_OPSET, input_scaling=None):
+    """The ``onnx.ModelProto`` for ``model`` (checked with ``onnx.checker``). ``input_scaling`` (an
+    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) becomes the graph's
+    first nodes, ``(input - offset) / scale``, so raw data predicts right, and the model's metadata."""
     onnx = _require_onnx()
     helper = onnx.helper
     if not model.built:
@@ -300,6 +303,12 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
         exporter_for(layer)   # a layer ONNX cannot express fails before any work
     g = _Graph(onnx, len(input_shape) + 1)
     g.names.update({"input", "output"})
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        offset = g.const("input_scaling/offset", scaling.offset.astype(np.float32))
+        scale = g.const("input_scaling/scale", scaling.scale.astype(np.float32))
+        g.tensor = g.node("Sub", [g.tensor, offset], "input_scaling/sub")
+        g.tensor = g.node("Div", [g.tensor, scale], "input_scaling/div")
     for layer in model.layers:
         exporter_for(layer)(g, layer, layer.name)
     g.to_channels_last("output")
@@ -319,14 +328,17 @@ def build_onnx(model, opset: int = DEFAULT_OPSET):
     proto = helper.make_model(graph, opset_imports=opsets, producer_name="nnviz", producer_version=__version__,
                               doc_string=f"exported from nnviz model '{model.name}'")
     proto.ir_version = helper.find_min_ir_version_for(opsets)
+    if scaling is not None:
+        helper.set_model_props(proto, {METADATA_KEY: scaling.to_json()})
     onnx.checker.check_model(proto, full_check=True)
     return proto
 
 
-def export_onnx(model, path, opset: int = DEFAULT_OPSET) -> None:
-    """Write ``model`` as an ONNX file (atomically); input ``input``, output ``output``, dynamic batch."""
+def export_onnx(model, path, opset: int = DEFAULT_OPSET, input_scaling=None) -> None:
+    """Write ``model`` as an ONNX file (atomically); input ``input``, output ``output``, dynamic batch;
+    ``input_scaling`` as in :func:`build_onnx`."""
     if not os.fspath(path).lower().endswith(".onnx"):
         raise ValueError(f"ONNX files end in '.onnx', got {os.fspath(path)!r}")
-    data = build_onnx(model, opset).SerializeToString()
+    data = build_onnx(model, opset, input_scaling).SerializeToString()
     with atomic_write(path, "wb") as f:
         f.write(data)

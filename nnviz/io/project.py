@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnviz.io import bounded_json
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
-from nnviz.io.weights import WeightsError, match_weights, npz_bytes, read_npz, weights_limit
+from nnviz.io.weights import (WeightsError, expected_shapes, match_weights, npz_bytes, read_npz, read_regular_file,
+                              weights_limit)
 
 FORMAT_VERSION = 1
 SUFFIX = ".nnviz"
@@ -43,9 +45,15 @@ HISTORY_JSON = "history.json"
 # quadratic time (1,000 layers: about 1.4 s to open), so the guard stays at 1,000 until that changes.
 # A weights.npz may hold no more than the weights of its architecture need (see
 # nnviz.io.weights.weights_limit).
-MAX_JSON_BYTES = 64 << 20
-MAX_PARAMS = 200_000_000
+# The weights are bounded by count (50 million: 200 MB as float32, four times that while training with
+# Adam) and by the work of drawing them: an orthogonal matrix (a recurrent layer's default) costs a QR
+# decomposition, cubic in the units (LSTM(1024): 0.6 s, GRU(2048): 4.4 s on the 2-core reference machine).
+# JSON members are also bounded by the objects, values and nesting they hold (nnviz.io.bounded_json).
+MAX_JSON_BYTES = 16 << 20
+MAX_PARAMS = 50_000_000
+MAX_INIT_WORK = 5_000_000_000
 MAX_LAYERS = 1000
+MAX_PROJECT_BYTES = 8 * MAX_PARAMS + 3 * MAX_JSON_BYTES  # a whole .nnviz file, before anything is inflated
 
 
 class ProjectError(ValueError):
@@ -129,6 +137,10 @@ def project_bytes(project: Project) -> bytes:
     training = project.training.to_dict() if hasattr(project.training, "to_dict") else project.training
     if not isinstance(training, dict):
         raise ProjectError("the project's training settings must be a dict (TrainingConfig.to_dict())")
+    for key, value in (("architecture", project.architecture), ("training", training),
+                       ("dataset", project.dataset), ("meta", project.meta)):
+        # refuse what would not open again, before writing anything (and before _plain recurses)
+        bounded_json.check_depth(value, f"the project's {key}", ProjectError, bounded_json.MAX_DEPTH - 2)
     doc = {
         "format_version": FORMAT_VERSION,
         "nnviz_version": __version__,
@@ -139,15 +151,22 @@ def project_bytes(project: Project) -> bytes:
     }
     try:
         text = json.dumps(doc, indent=1, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ProjectError(f"the project cannot be stored as JSON: {exc}") from None
     try:
         encoded = (text + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (read from a file, pasted) has no UTF-8: keep it \u-escaped
         encoded = (json.dumps(doc, indent=1) + "\n").encode("ascii")
+    if len(encoded) > MAX_JSON_BYTES:
+        raise ProjectError(f"the project's {PROJECT_JSON} would be {len(encoded):,} bytes, more than nnviz "
+                           f"reads ({MAX_JSON_BYTES:,}); shorten its notes")
+    # what load_project checks short of building the network (weight names: _weights_member)
+    reread = bounded_json.loads(encoded, f"the project's {PROJECT_JSON}", ProjectError)
+    _check_document(reread, "the project")
+    _check_layer_entries(reread["architecture"])
     members = [(PROJECT_JSON, encoded)]
     if project.weights is not None:
-        members.append((WEIGHTS_NPZ, npz_bytes(project.weights)))
+        members.append((WEIGHTS_NPZ, _weights_member(project.weights)))
     if project.history is not None:
         # standard JSON: a NaN or infinite loss (a diverged run) is stored as null and read back as NaN
         history = {str(k): [float(v) if math.isfinite(float(v)) else None for v in vals]
@@ -164,6 +183,26 @@ def project_bytes(project: Project) -> bytes:
     return buf.getvalue()
 
 
+def _weights_member(weights: dict) -> bytes:
+    """``weights.npz`` for ``weights``, refusing names a zip archive would cut or garble (a layer named
+    ``"\\x00"`` made a project that saved and then would not open)."""
+    for key in weights:
+        if not isinstance(key, str) or any(ord(c) < 32 for c in key) or not key.isprintable():
+            raise ProjectError(f"the weight name {key!r} cannot be stored: layer names must be printable "
+                               f"text without control characters")
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ProjectError(f"the weight name {key!r} cannot be stored: it is not valid Unicode text") from None
+    data = npz_bytes(weights)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stored = zf.namelist()
+    if sorted(stored) != sorted(f"{key}.npy" for key in weights):
+        raise ProjectError("the weight names cannot be stored in a .npz archive: "
+                           + ", ".join(repr(k) for k in weights if f"{k}.npy" not in stored))
+    return data
+
+
 def save_project(path, project: Project) -> None:
     """Write ``project`` to ``path`` atomically: the previous file survives any failure."""
     data = project_bytes(project)
@@ -176,12 +215,14 @@ def load_project(path) -> Project:
     """Read and check a ``.nnviz`` file; :class:`ProjectError` with a clear message if anything is wrong."""
     name = os.path.basename(os.fspath(path))
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        with open(path, "rb"):
+            pass
     except IsADirectoryError:
         raise ProjectError(f"'{name}' is a folder, not a project file") from None
     except OSError as exc:
         raise ProjectError(f"cannot read '{name}': {exc.strerror or exc}") from None
+    data = read_regular_file(path, MAX_PROJECT_BYTES, ProjectError,
+                             "more than the largest network nnviz handles and its notes can fill")
     return read_project(data, name)
 
 
@@ -217,7 +258,7 @@ def read_project(data: bytes, name: str = "the file") -> Project:
             too_large = f"more than the {model.count_params():,} weights of its architecture can fill"
             raw = read_member(zf, WEIGHTS_NPZ, label, limit, ProjectError, too_large)
             try:
-                weights = read_npz(raw, f"{WEIGHTS_NPZ} in {label}", limit, too_large)
+                weights = read_npz(raw, f"{WEIGHTS_NPZ} in {label}", limit, too_large, expected_shapes(model))
                 match_weights(model, weights, label)
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
@@ -228,20 +269,7 @@ def read_project(data: bytes, name: str = "the file") -> Project:
 def _read_json_member(zf: zipfile.ZipFile, member: str, label: str):
     raw = read_member(zf, member, label, MAX_JSON_BYTES, ProjectError,
                       "the file is damaged or not an nnviz project")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"{member} in {label} is not UTF-8 text (bad byte at offset {exc.start})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProjectError(f"{member} in {label} is not valid JSON: {exc.msg} "
-                           f"at line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise ProjectError(f"{member} in {label} is not valid: its JSON is nested too deeply") from None
-    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
-        raise ProjectError(f"{member} in {label} is not valid: it holds a number with more digits "
-                           f"than nnviz reads") from None
+    return bounded_json.loads(raw, f"{member} in {label}", ProjectError)
 
 
 def _check_document(doc: dict, label: str):
@@ -257,6 +285,7 @@ def _check_document(doc: dict, label: str):
     if not isinstance(architecture, dict):
         raise ProjectError(f"{PROJECT_JSON} in {label} has no architecture (an object with a 'layers' list)")
     training = _optional_object(doc, "training", "the training settings", label)
+    _check_training(training, label)
     from nnviz.core import Dense, Input, Sequential
     _compile(training, Sequential([Input((1,)), Dense(1)]), f"the training settings in {label}")
     dataset = doc.get("dataset")
@@ -267,8 +296,88 @@ def _check_document(doc: dict, label: str):
                                f"{{\"name\": \"...\", \"params\": {{...}}}}, got {_short(dataset)}")
         dataset = {"name": dataset["name"], "params": dict(dataset.get("params") or {}),
                    **{k: v for k, v in dataset.items() if k not in ("name", "params")}}
+        _check_dataset_params(dataset["name"], dataset["params"], label)
     meta = _optional_object(doc, "meta", "the meta data", label)
     return architecture, training, dataset, meta
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# what each training setting must be, by the type TrainingConfig declares for it, and the bounds beyond
+# those its own checks make
+_TRAINING_TYPES = {
+    "float": (_is_number, "a finite number"),
+    "int": (_is_whole, "a whole number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "str": (lambda v: isinstance(v, str), "a name (text)"),
+    "list": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of names"),
+}
+_TRAINING_BOUNDS = {"epochs": (0, 10 ** 9), "batch_size": (1, 10 ** 9), "seed": (0, 2 ** 63 - 1),
+                    "validation_split": (0.0, 0.999), "regularization_rate": (0.0, 1e6), "momentum": (0.0, 1e6)}
+
+
+def _check_training(training: dict, label: str) -> None:
+    """:class:`ProjectError` naming the first training setting of the wrong type or beyond its bounds
+    (``seed: null``, ``epochs: "x"``, ``learning_rate: Infinity``)."""
+    from dataclasses import fields
+
+    from nnviz.core.training import TrainingConfig
+
+    for f in fields(TrainingConfig):
+        if f.name not in training:
+            continue
+        value = training[f.name]
+        check = _TRAINING_TYPES.get(f.type if isinstance(f.type, str) else getattr(f.type, "__name__", ""))
+        if check is not None and not check[0](value):
+            raise ProjectError(f"the training settings in {label} are invalid: '{f.name}' must be {check[1]}, "
+                               f"not {_short(value)}")
+        if f.name in _TRAINING_BOUNDS:
+            lo, hi = _TRAINING_BOUNDS[f.name]
+            if not lo <= value <= hi:
+                raise ProjectError(f"the training settings in {label} are invalid: '{f.name}' must be between {lo} and "
+                                   f"{hi}, not {_short(value)}")
+
+
+_PARAM_TYPES = {
+    "path": (lambda v: isinstance(v, str), "a file name (text)"),
+    "column": (lambda v: v is None or isinstance(v, str), "a column name (text)"),
+    "columns": (lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v)),
+                "a list of column names"),
+    "multichoice": (lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v), "a list of names"),
+    "float": (_is_number, "a finite number"),
+}
+
+
+def _check_dataset_params(name: str, params: dict, label: str) -> None:
+    """:class:`ProjectError` naming the first parameter of a known data set that has the wrong type or
+    is out of range (``n_points: Infinity``); unknown data sets and parameters are left to the catalog."""
+    from nnviz.core.data import catalog
+
+    if name == "csv":
+        import nnviz.io.csv_data  # noqa: F401 — registers the "csv" data set
+    try:
+        spec = catalog.get_spec(name)
+    except ValueError:
+        return
+    for key, value in params.items():
+        try:
+            param = spec.param(key)
+        except KeyError:
+            continue
+        check = _PARAM_TYPES.get(param.type)
+        if check is not None and not check[0](value):
+            raise ProjectError(f"the data set parameter '{key}' in {label} must be {check[1]}, "
+                               f"not {_short(value)}")
+        try:
+            param.check(value)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ProjectError(f"the data set parameter '{key}' in {label} is invalid: {exc}") from None
 
 
 def _compile(training, model, what: str) -> None:
@@ -319,65 +428,123 @@ def _short(obj, limit: int = 80) -> str:
 
 
 # ====================================================================== the architecture
-def _estimated_params(architecture: dict) -> int:
-    """A cheap upper estimate of the weights an architecture would allocate, walked without building it
-    (0 when the walk cannot tell; building then reports the real problem)."""
+def _param_shapes(layer, shape: tuple) -> list[tuple[tuple[int, ...], object]]:
+    """The weights ``layer`` would create on an input of ``shape``, as ``(shape, initializer)``, per layer
+    kind (the initializer only where its cost matters), without allocating them."""
+    n_in = shape[-1] if shape else 1
+    kind = type(layer).__name__
+    bias = getattr(layer, "use_bias", True)
+    if kind == "Embedding":
+        return [((layer.input_dim, layer.output_dim), None)]
+    if hasattr(layer, "gates"):  # SimpleRNN, LSTM, GRU: input kernel, recurrent kernel, bias (GRU: two rows)
+        width = layer.gates * layer.units
+        out = [((n_in, width), layer.kernel_initializer), ((layer.units, width), layer.recurrent_initializer)]
+        if bias:
+            out.append((((2 if kind == "GRU" else 1) * width,), None))
+        return out
+    if hasattr(layer, "filters"):
+        kernel = (*layer.kernel_size, n_in, layer.filters)
+        return [(kernel, layer.kernel_initializer)] + ([((layer.filters,), None)] if bias else [])
+    if hasattr(layer, "units"):
+        return [((n_in, layer.units), getattr(layer, "kernel_initializer", None))] + (
+            [((layer.units,), None)] if bias else [])
+    if kind == "BatchNormalization":
+        return [((n_in,), None)] * 4
+    return []
+
+
+def _initializer_work(shape: tuple, initializer) -> int:
+    """Floating-point work to draw a weight of ``shape`` beyond filling it: an orthogonal matrix costs a
+    QR decomposition, cubic in its smaller side (a GRU(6000) recurrent kernel: minutes)."""
+    if getattr(initializer, "name", None) != "orthogonal" or len(shape) < 2:
+        return 0
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    return rows * cols * min(rows, cols)
+
+
+def _estimated_cost(architecture: dict) -> tuple[int, int]:
+    """``(weights, initializer work)`` an architecture would allocate and compute when built, counted per
+    layer kind from its config without building it ((0, 0) when the walk cannot tell; building then
+    reports the real problem)."""
     from nnviz.core.layers import LAYER_CLASSES
 
     layers = architecture.get("layers")
     if not isinstance(layers, list) or not layers:
-        return 0
+        return 0, 0
     first = layers[0]
     if not (isinstance(first, dict) and first.get("class_name") == "InputLayer"):
-        return 0
+        return 0, 0
     try:
         cfg = first.get("config") or {}
         shape = cfg.get("batch_shape") or cfg.get("batch_input_shape") or [None, *cfg["shape"]]
         shape = tuple(int(s) for s in shape[1:])
-        total = 0
+        total = work = 0
         for entry in layers[1:]:
             cls = LAYER_CLASSES[entry["class_name"]]
             layer = cls.from_config(dict(entry.get("config") or {}))
             out = layer.compute_output_shape(shape)
-            if hasattr(layer, "units"):
-                total += (shape[-1] + 1) * layer.units
-            elif hasattr(layer, "filters"):
-                total += (math.prod(layer.kernel_size) * shape[-1] + 1) * layer.filters
-            elif cls.__name__ == "BatchNormalization":
-                total += 4 * shape[-1]
+            for weight_shape, init in _param_shapes(layer, shape):
+                total += math.prod(int(s) for s in weight_shape)
+                work += _initializer_work(weight_shape, init)
             shape = tuple(out)
-        return total
+        return total, work
     except Exception:  # noqa: BLE001 — only an estimate; the real build below reports errors properly
-        return 0
+        return 0, 0
 
 
-def _build_architecture(architecture: dict, allow_invalid: bool = False):
-    """The built model; with ``allow_invalid``, ``None`` for an architecture whose layers are all
-    well-formed but do not fit together (the core's :class:`ArchitectureError`)."""
-    from nnviz.core.layers import LAYER_CLASSES
-    from nnviz.core.model import ArchitectureError, Sequential
-
+def _check_architecture(architecture) -> None:
+    """:class:`ProjectError` for an architecture that is not a layer list, or that has more layers, or
+    would allocate more weights or take more work to initialise, than nnviz handles."""
     if not isinstance(architecture, dict) or not isinstance(architecture.get("layers"), list):
         raise ProjectError("the architecture must be an object with a 'layers' list (Sequential.get_config())")
     if len(architecture["layers"]) > MAX_LAYERS + 1:  # + its InputLayer
         raise ProjectError(f"the architecture has {len(architecture['layers']):,} layers, more than nnviz "
                            f"handles ({MAX_LAYERS:,}); the file is damaged or not meant for nnviz")
-    n = _estimated_params(architecture)
+    n, work = _estimated_cost(architecture)
     if n > MAX_PARAMS:
         raise ProjectError(f"the architecture would have about {n:,} weights, more than nnviz handles "
                            f"({MAX_PARAMS:,}); the file is damaged or not meant for nnviz")
+    if work > MAX_INIT_WORK:
+        raise ProjectError("the architecture's orthogonal initial weights (recurrent layers' default) would "
+                           "take minutes to draw: a recurrent layer of more than about 1,000 units is more "
+                           "than nnviz handles; the file is damaged or not meant for nnviz")
+
+
+def _check_layer_entries(architecture: dict) -> None:
+    """The bounds of :func:`_check_architecture`, then :class:`ProjectError` for the first layer entry
+    that is not a layer nnviz knows with valid settings (checked without building anything)."""
+    from nnviz.core.layers import LAYER_CLASSES
+
+    _check_architecture(architecture)
+    for i, entry in enumerate(architecture["layers"]):
+        if not isinstance(entry, dict):
+            raise ProjectError(f"layer entry {i} of the architecture must be an object, not {_short(entry)}")
+        if entry.get("class_name") == "InputLayer":
+            continue
+        try:
+            config = entry.get("config") or {}
+            if not isinstance(config, dict):
+                raise TypeError(f"its config must be an object, not {_short(config)}")
+            LAYER_CLASSES[entry["class_name"]].from_config(dict(config))
+        except KeyError as bad:
+            raise ProjectError(f"layer entry {i} of the architecture is not valid: unknown layer type "
+                               f"{bad}") from None
+        except (ValueError, TypeError, OverflowError) as bad:
+            raise ProjectError(f"layer entry {i} of the architecture is not valid: {bad}") from None
+
+
+def _build_architecture(architecture: dict, allow_invalid: bool = False):
+    """The built model; with ``allow_invalid``, ``None`` for an architecture whose layers are all
+    well-formed but do not fit together (the core's :class:`ArchitectureError`)."""
+    from nnviz.core.model import ArchitectureError, Sequential
+
+    _check_architecture(architecture)
     try:
         model = Sequential.from_config(architecture)
     except ArchitectureError as exc:
         if not allow_invalid:
             raise ProjectError(f"the architecture does not build: {exc}") from None
-        for i, entry in enumerate(architecture["layers"]):
-            if entry.get("class_name") == "InputLayer":
-                continue
-            try:
-                LAYER_CLASSES[entry["class_name"]].from_config(dict(entry.get("config") or {}))
-            except (ValueError, TypeError, KeyError) as bad:
-                raise ProjectError(f"layer entry {i} of the architecture is not valid: {bad}") from None
+        _check_layer_entries(architecture)
         return None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, MemoryError,
             RecursionError) as exc:

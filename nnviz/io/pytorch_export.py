@@ -33,6 +33,7 @@ from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
 from nnviz.io.atomic import atomic_write
+from nnviz.io.scaling import checked_scaling
 
 _PRELUDE = '''\
 import argparse
@@ -371,13 +372,35 @@ def torch_modules(model) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
     return modules, {k: np.ascontiguousarray(v) for k, v in state.items()}
 
 
-def pytorch_script(model) -> str:
-    """The source of the stand-alone PyTorch script for ``model``."""
+_SCALING_MODULE = '''
+
+class InputScaling(nn.Module):
+    """The data set's input scaling, (x - offset) / scale: the network takes raw inputs."""
+
+    def __init__(self, offset, scale):
+        super().__init__()
+        self.register_buffer("offset", torch.tensor(offset, dtype=torch.float64), persistent=False)
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float64), persistent=False)
+
+    def forward(self, x):
+        return (x - self.offset.to(x.dtype)) / self.scale.to(x.dtype)
+'''
+
+
+def pytorch_script(model, input_scaling=None) -> str:
+    """The source of the stand-alone PyTorch script for ``model``; ``input_scaling`` (an
+    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) becomes the network's
+    first module, so ``forward`` takes raw inputs."""
     if not model.built:
         raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
     from nnviz import __version__
 
     modules, state = torch_modules(model)
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        taken = {name for name, _ in modules}
+        name = next(n for n in ("input_scaling", "nnviz_input_scaling", "raw_input_scaling_0") if n not in taken)
+        modules = [(name, f"InputScaling({scaling.offset.tolist()!r}, {scaling.scale.tolist()!r})"), *modules]
     buf = io.BytesIO()
     np.savez(buf, **state)
     encoded = base64.b64encode(buf.getvalue()).decode("ascii")
@@ -391,8 +414,10 @@ def pytorch_script(model) -> str:
              "    python this_file.py                           # print the network, run a random batch",
              "    python this_file.py --input x.npy --output y.npy",
              "    from this_file import build_model             # net = build_model(); y = net(torch.from_numpy(x))",
+             *(["", f"The network takes raw inputs: its first module applies the data set's input scaling "
+                    f"({_docstring_text(scaling.description)}), (x - offset) / scale."] if scaling else []),
              '"""', "", ""]
-    body = [_PRELUDE,
+    body = [_PRELUDE + (_SCALING_MODULE if scaling is not None else ""),
             f"INPUT_SHAPE = {tuple(int(s) for s in model.input_shape[1:])}",
             f"DTYPE = torch.{'float64' if model.dtype == np.float64 else 'float32'}",
             "",
@@ -411,10 +436,11 @@ def pytorch_script(model) -> str:
     return "\n".join(lines) + "\n".join(body)
 
 
-def export_pytorch(model, path) -> None:
-    """Write the stand-alone PyTorch script for ``model`` to ``path`` (atomically)."""
+def export_pytorch(model, path, input_scaling=None) -> None:
+    """Write the stand-alone PyTorch script for ``model`` to ``path`` (atomically); ``input_scaling`` as in
+    :func:`pytorch_script`."""
     if not os.fspath(path).lower().endswith(".py"):
         raise ValueError(f"the PyTorch export is a Python script; give a name ending in '.py', got {os.fspath(path)!r}")
-    text = pytorch_script(model)
+    text = pytorch_script(model, input_scaling)
     with atomic_write(path, "w") as f:
         f.write(text)

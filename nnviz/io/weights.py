@@ -25,8 +25,10 @@ import zipfile
 import numpy as np
 
 from nnviz.core.layers.base import shape_str
+from nnviz.io import bounded_json
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
+from nnviz.io.scaling import METADATA_KEY, checked_scaling
 
 JSON_FORMAT = "nnviz-weights"
 JSON_VERSION = 1
@@ -41,6 +43,22 @@ class WeightsError(ValueError):
 NOT_BUILT = "the model is not built yet (it has no input shape), so it has no weights to load"
 
 
+class Found:
+    """Stands for an array that was not read because its shape (or dtype) already shows it does not fit:
+    :func:`match_weights` reports its shape like any other."""
+
+    def __init__(self, shape, dtype=None):
+        self.shape = None if shape is None else tuple(shape)
+        self.dtype = dtype
+
+
+def expected_shapes(model) -> dict[str, tuple[int, ...]]:
+    """``{"dense/kernel": (2, 3), ...}``: the shape of each weight of ``model`` (no copies)."""
+    if not model.built:
+        raise WeightsError(NOT_BUILT)
+    return {f"{layer.name}/{k}": tuple(v.shape) for layer in model.layers for k, v in layer.params.items()}
+
+
 # ============================================================================ checking
 def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarray]:
     """The arrays of ``named`` (``{"dense/kernel": array}``) in ``model.weight_keys()`` order, converted
@@ -48,9 +66,7 @@ def match_weights(model, named: dict, source: str = "the file") -> list[np.ndarr
 
     Raises :class:`WeightsError` with one line per weight (expected and found shape) when they do not fit.
     """
-    if not model.built:
-        raise WeightsError(NOT_BUILT)
-    expected = {key: tuple(w.shape) for key, w in zip(model.weight_keys(), model.get_weights())}
+    expected = expected_shapes(model)
     found = {}
     for key, arr in named.items():
         shape = getattr(arr, "shape", None)
@@ -123,17 +139,20 @@ def format_of(path) -> str:
                        f"use a name ending in .npz, .weights.h5 or .json")
 
 
-def save_weights(model, path) -> None:
-    """Write the model's weights to ``path`` (atomically); the format is chosen by the extension."""
+def save_weights(model, path, input_scaling=None) -> None:
+    """Write the model's weights to ``path`` (atomically); the format is chosen by the extension.
+    ``input_scaling`` (an :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` the model was
+    trained on) is kept as metadata: a ``nnviz_input_scaling`` array ``[offset, scale]`` in an .npz, an
+    ``"input_scaling"`` object in .json, an attribute of a .weights.h5; readers skip it."""
     fmt = format_of(path)
     if fmt == "keras":
         raise WeightsError("a .keras file holds a whole model: use model.export(path, format='keras')")
     if fmt == "npz":
-        save_npz(model, path)
+        save_npz(model, path, input_scaling)
     elif fmt == "h5":
-        save_h5(model, path)
+        save_h5(model, path, input_scaling)
     else:
-        save_json(model, path)
+        save_json(model, path, input_scaling)
 
 
 def load_weights(model, path) -> None:
@@ -152,12 +171,37 @@ def load_weights(model, path) -> None:
         load_json(model, path)
 
 
-def _read_bytes(path) -> bytes:
+def _read_bytes(path, limit: int | None = None, too_large: str = "more than the model's weights can fill") -> bytes:
+    """The bytes of the file ``path``, which must be a regular file (not a device such as /dev/zero, a
+    pipe or a folder) of at most ``limit`` bytes; :class:`WeightsError` otherwise."""
+    return read_regular_file(path, limit, WeightsError, too_large)
+
+
+def read_regular_file(path, limit: int | None, error: type[Exception], too_large: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes (checked before reading,
+    and again while reading: a file may grow), else ``error`` saying why. Shared by the readers of
+    weights, projects and CSV data."""
+    import stat
+
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        with open(name, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise error(f"{name!r} is not a regular file (a device, a pipe or a folder); nnviz reads "
+                            f"only files")
+            if limit is not None and info.st_size > limit:
+                raise error(f"{name!r} is implausibly large ({info.st_size:,} bytes); {too_large}")
+            data = f.read(info.st_size + 1 if limit is None else min(info.st_size, limit) + 1)
+            if limit is None and len(data) > info.st_size:  # a file that grew while being read
+                data += f.read()
+    except IsADirectoryError:
+        raise error(f"{name!r} is a folder, not a file") from None
     except OSError as exc:
-        raise WeightsError(f"cannot read {os.fspath(path)!r}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {name!r}: {exc.strerror or exc}") from None
+    if limit is not None and len(data) > limit:
+        raise error(f"{name!r} is implausibly large (more than {limit:,} bytes); {too_large}")
+    return data
 
 
 # ============================================================================ .npz
@@ -181,10 +225,13 @@ def weights_limit(model) -> int:
 
 
 def read_npz(data: bytes, source: str = "the file", limit: int = MAX_NPZ_BYTES,
-             too_large: str = "the file is damaged or not a weights file") -> dict[str, np.ndarray]:
+             too_large: str = "the file is damaged or not a weights file",
+             expected: dict | None = None) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` archive held in ``data``, inflating no more than ``limit`` bytes in all;
     :class:`WeightsError` for anything that is not a readable archive of numeric arrays (pickled objects
-    are refused, never loaded), and (``too_large`` saying why) for arrays larger than ``limit``."""
+    are refused, never loaded), and (``too_large`` saying why) for arrays larger than ``limit``.
+    With ``expected`` (``{"dense/kernel": shape}``), an array whose header shows another shape or an
+    unknown name is not read: it comes back as a :class:`Found` for :func:`match_weights` to report."""
     if not data:
         raise WeightsError(f"{source} is empty")
     try:
@@ -197,6 +244,17 @@ def read_npz(data: bytes, source: str = "the file", limit: int = MAX_NPZ_BYTES,
             for info in infos:
                 if not info.filename.endswith(".npy"):
                     raise WeightsError(f"{source} holds {info.filename!r}, which is not a .npy array")
+                key = info.filename[:-4]
+                if key == METADATA_KEY:  # the input scaling written beside the weights: not a weight
+                    continue
+                if expected is not None:
+                    header = _npy_header(zf, info, source)
+                    if header[1].kind not in "fiub":
+                        raise WeightsError(f"{source}: array {key!r} cannot be read: it has dtype {header[1]}; "
+                                           f"weights must be numbers (pickled objects are never loaded)")
+                    if expected.get(key) != header[0]:
+                        out[key] = Found(header[0], header[1])
+                        continue
                 raw = read_member(zf, info.filename, source, limit, WeightsError, too_large)
                 try:
                     arr = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
@@ -214,8 +272,30 @@ def read_npz(data: bytes, source: str = "the file", limit: int = MAX_NPZ_BYTES,
                            f"{type(exc).__name__}: {exc}") from None
 
 
-def save_npz(model, path) -> None:
-    data = npz_bytes(named_weights(model))
+def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -> tuple[tuple, np.dtype]:
+    """``(shape, dtype)`` from the .npy header of member ``info`` (a few hundred bytes inflated)."""
+    try:
+        with zf.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version in ((2, 0), (3, 0)):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unknown .npy version {version}")
+    except Exception as exc:  # noqa: BLE001 — a damaged header fails in many ways
+        raise WeightsError(f"{info.filename} in {source} cannot be read; the file is damaged or truncated "
+                           f"({exc})") from None
+    return tuple(shape), dtype
+
+
+def save_npz(model, path, input_scaling=None) -> None:
+    named = named_weights(model)
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        n = max(len(scaling.offset), len(scaling.scale))
+        named[METADATA_KEY] = np.stack([np.broadcast_to(scaling.offset, n), np.broadcast_to(scaling.scale, n)])
+    data = npz_bytes(named)
     with atomic_write(path, "wb") as f:
         f.write(data)
 
@@ -223,40 +303,49 @@ def save_npz(model, path) -> None:
 def load_npz(model, path) -> None:
     source = repr(os.fspath(path))
     limit = weights_limit(model)
-    named = read_npz(_read_bytes(path), source, limit, f"more than the {model.count_params():,} weights of "
-                                                       f"model '{model.name}' can fill")
+    too_large = f"more than the {model.count_params():,} weights of model '{model.name}' can fill"
+    # a deflated archive is smaller than its inflated arrays (which read_npz bounds) but for its headers
+    raw = _read_bytes(path, 2 * limit + (1 << 20), too_large)
+    named = read_npz(raw, source, limit, too_large, expected_shapes(model))
     set_named_weights(model, named, source)
 
 
 # ============================================================================ .json
-def json_document(model) -> dict:
+def json_document(model, input_scaling=None) -> dict:
     layers: dict = {}
     for key, arr in named_weights(model).items():
         layer, weight = key.split("/", 1)
         layers.setdefault(layer, {})[weight] = {"shape": list(arr.shape), "values": arr.tolist()}
-    return {"format": JSON_FORMAT, "version": JSON_VERSION, "model": model.name, "dtype": model.dtype.name,
-            "layers": layers}
+    doc = {"format": JSON_FORMAT, "version": JSON_VERSION, "model": model.name, "dtype": model.dtype.name}
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        doc["input_scaling"] = scaling.to_dict()
+    doc["layers"] = layers
+    return doc
 
 
-def save_json(model, path) -> None:
+def save_json(model, path, input_scaling=None) -> None:
     # repr of a Python float is the shortest string that round-trips, and float32 -> float64 is exact,
     # so reading it back with the model's dtype is bit-exact
-    text = json.dumps(json_document(model), indent=1)
+    text = json.dumps(json_document(model, input_scaling), indent=1)
     with atomic_write(path, "w") as f:
         f.write(text)
         f.write("\n")
 
 
-def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise WeightsError(f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise WeightsError(f"{source} is not a weights file: its JSON is nested too deeply") from None
-    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
-        raise WeightsError(f"{source} is not a valid weights file: it holds a number with more digits "
-                           f"than nnviz reads") from None
+def _short(obj, limit: int = 60) -> str:
+    text = repr(obj)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def read_json(text, source: str = "the file", expected: dict | None = None) -> dict[str, np.ndarray]:
+    """The weights of a JSON weights document (``text``: str or UTF-8 bytes), within the bounds of
+    :mod:`nnviz.io.bounded_json`. With ``expected`` (``{"dense/kernel": shape}``), a weight whose
+    declared "shape" differs or whose name is unknown is not converted (a :class:`Found`)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    # a weight of n numbers takes at most n lists and n values
+    most = max(bounded_json.MAX_VALUES, 2 * sum(math.prod(s) for s in (expected or {}).values()))
+    doc = bounded_json.loads(raw, source, WeightsError, most, most)
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise WeightsError(f"{source} is not an nnviz weights file (it needs \"format\": \"{JSON_FORMAT}\")")
     version = doc.get("version")
@@ -274,6 +363,14 @@ def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
             raise WeightsError(f"{source}: layer {lname!r} must map weight names to arrays")
         for wname, entry in weights.items():
             key = f"{lname}/{wname}"
+            shape = entry.get("shape") if isinstance(entry, dict) else None
+            if isinstance(entry, dict) and "shape" in entry and (
+                    not isinstance(shape, list) or len(shape) > MAX_JSON_AXES
+                    or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1 << 31 for s in shape)):
+                raise WeightsError(f"{source}: weight {key} has an invalid \"shape\" {_short(shape)}")
+            if expected is not None and shape is not None and expected.get(key) != tuple(shape):
+                out[key] = Found(shape)  # not converted: its declared shape already does not fit
+                continue
             values = entry.get("values") if isinstance(entry, dict) else entry
             try:
                 arr = np.array(values)
@@ -282,37 +379,30 @@ def read_json(text: str, source: str = "the file") -> dict[str, np.ndarray]:
             if arr is None or arr.dtype.kind not in "iuf":  # not strings, booleans or integers beyond int64
                 raise WeightsError(f"{source}: weight {key} is not a rectangular array of numbers")
             arr = arr.astype(np.float64)
-            if isinstance(entry, dict) and "shape" in entry:
-                shape = entry["shape"]
-                if (not isinstance(shape, list) or len(shape) > MAX_JSON_AXES
-                        or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 1 << 31
-                                   for s in shape)):
-                    raise WeightsError(f"{source}: weight {key} has an invalid \"shape\" {shape!r}")
-                if tuple(shape) != arr.shape:
-                    if arr.size == math.prod(shape) == 0:
-                        arr = arr.reshape(shape)
-                    else:
-                        raise WeightsError(f"{source}: weight {key} says its shape is {shape_str(shape)} "
-                                           f"but its values have shape {shape_str(arr.shape)}")
+            if shape is not None and tuple(shape) != arr.shape:
+                if arr.size == math.prod(shape) == 0:
+                    arr = arr.reshape(shape)
+                else:
+                    raise WeightsError(f"{source}: weight {key} says its shape is {shape_str(shape)} "
+                                       f"but its values have shape {shape_str(arr.shape)}")
             out[key] = arr
     return out
 
 
 def load_json(model, path) -> None:
     source = repr(os.fspath(path))
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise WeightsError(f"{source} is not a text file (not UTF-8 at byte {exc.start})") from None
+    # each value takes at most ~25 characters of text (repr of a float64 and ", ")
+    limit = 32 * model.count_params() + (1 << 16) * (1 + len(model.layers))
+    data = _read_bytes(path, limit, f"more than the {model.count_params():,} weights of model "
+                                    f"'{model.name}' can fill as text")
     # exactness: the values went float32 -> float64 -> repr -> float64; casting back is exact
-    set_named_weights(model, read_json(text, source), source)
+    set_named_weights(model, read_json(data, source, expected_shapes(model)), source)
 
 
 # ============================================================================ .weights.h5 (Keras 3)
-def save_h5(model, path) -> None:
+def save_h5(model, path, input_scaling=None) -> None:
     from nnviz.io import keras_export
-    keras_export.write_weights_h5(model, path)
+    keras_export.write_weights_h5(model, path, input_scaling)
 
 
 def load_h5(model, path) -> None:

@@ -12,13 +12,19 @@ QtCore only; the file format is :mod:`nnviz.io.project`'s.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
+_log = logging.getLogger(__name__)
+
 AUTOSAVE_INTERVAL_MS = 60_000
+MAX_PID = 2 ** 31 - 1      # pid_t is a 32-bit int: a larger number in a name is no process id
+MAX_META_BYTES = 64 << 10  # an autosave's .json is a few hundred bytes
 
 
 def default_directory() -> str:
@@ -35,9 +41,29 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: alive
-    except OSError:
+    except (OSError, OverflowError, ValueError):
         return False
     return True
+
+
+def _read_meta(meta_path: str) -> tuple[dict, str]:
+    """The autosave's meta data and, if it is malformed, why (then ``{}``: defaults stand in)."""
+    try:
+        if os.path.getsize(meta_path) > MAX_META_BYTES:
+            return {}, "its .json is implausibly large"
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError, RecursionError) as exc:
+        return {}, f"its .json cannot be read ({type(exc).__name__})"
+    if not isinstance(meta, dict):
+        return {}, "its .json is not an object"
+    return meta, ""
+
+
+def _valid_time(value) -> bool:
+    """A ``time.time()`` that ``time.localtime`` can show (not a string, NaN, negative or centuries away)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and 0 < value < 2 ** 33)
 
 
 @dataclass(frozen=True)
@@ -67,6 +93,7 @@ class AutosaveManager(QObject):
         super().__init__(parent)
         self.document = document
         self.directory = directory or default_directory()
+        self.malformed: list[str] = []   # what the last orphans() found malformed (see there)
         self._pid = os.getpid()
         self._timer = QTimer(self)
         self._timer.setInterval(int(interval_ms))
@@ -101,16 +128,14 @@ class AutosaveManager(QObject):
         if not self.document.is_modified:
             self.discard_own()
             return False
+        from nnviz.io.atomic import atomic_write_text
         from nnviz.io.project import save_project
         try:
             os.makedirs(self.directory, exist_ok=True)
             save_project(self.project_file, self.document.to_project())
             meta = {"pid": self._pid, "original_path": self.document.path, "title": self.document.title,
                     "saved_at": time.time()}
-            tmp = self.meta_file + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(meta, f)
-            os.replace(tmp, self.meta_file)
+            atomic_write_text(self.meta_file, json.dumps(meta))
         except (OSError, ValueError) as exc:
             self.autosave_failed.emit(str(exc))
             return False
@@ -130,8 +155,12 @@ class AutosaveManager(QObject):
 
     # ------------------------------------------------------------------ recovery
     def orphans(self) -> list[RecoveryEntry]:
-        """Autosaves of processes that are gone, newest first."""
+        """Autosaves of processes that are gone, newest first. Malformed autosave files never stop this:
+        a name that holds no valid process id is skipped, a .json that cannot be read or holds a bad
+        field gives way to defaults (the project is still offered), and :attr:`malformed` lists each
+        (``"autosave-x.json: why"``) for the caller to report."""
         out = []
+        self.malformed: list[str] = []
         try:
             names = os.listdir(self.directory)
         except OSError:
@@ -141,23 +170,36 @@ class AutosaveManager(QObject):
                 continue
             meta_path = os.path.join(self.directory, name)
             project_path = meta_path[:-5] + ".nnviz"
-            try:
-                pid = int(name[len("autosave-"):-5])
-            except ValueError:
+            text = name[len("autosave-"):-5]
+            if not (text.isdigit() and text.isascii() and 0 < int(text) <= MAX_PID):
+                self.malformed.append(f"{name}: its name holds no valid process id")
                 continue
-            if _pid_alive(pid) or not os.path.exists(project_path):
+            pid = int(text)
+            if _pid_alive(pid) or not os.path.isfile(project_path):
                 continue
-            try:
-                with open(meta_path, encoding="utf-8") as f:
-                    meta = json.load(f)
-            except (OSError, ValueError):
-                meta = {}
-            if not isinstance(meta, dict):
-                meta = {}
+            meta, problem = _read_meta(meta_path)
+            saved_at = meta.get("saved_at")
+            if not _valid_time(saved_at):
+                if saved_at is not None:
+                    problem = problem or f"its saved_at {str(saved_at)[:40]!r} is not a time"
+                try:
+                    saved_at = os.path.getmtime(project_path)
+                except OSError:
+                    continue
+            original, title = meta.get("original_path"), meta.get("title")
+            if (original is not None and not isinstance(original, str)) or (
+                    title is not None and not isinstance(title, str)):
+                problem = problem or "its original_path or title is not text"
+                original = original if isinstance(original, str) else ""
+                title = title if isinstance(title, str) else ""
+            if problem:
+                self.malformed.append(f"{name}: {problem}")
             out.append(RecoveryEntry(project_path=project_path, meta_path=meta_path,
-                                     original_path=str(meta.get("original_path") or ""),
-                                     title=str(meta.get("title") or "Untitled"),
-                                     saved_at=float(meta.get("saved_at") or os.path.getmtime(project_path))))
+                                     original_path=(original or "")[:4096],
+                                     title=(title or "Untitled")[:200],
+                                     saved_at=float(saved_at)))
+        for problem in self.malformed:
+            _log.warning("malformed autosave file ignored or read with defaults: %s", problem)
         out.sort(key=lambda e: e.saved_at, reverse=True)
         return out
 

@@ -55,13 +55,13 @@ def _mostly_numbers(cells) -> bool:
 
 def _line_named(message: str) -> int | None:
     """The file line a core message starts with ("row 812, column 'age': ..."; "row 5 has 3 fields, ...")."""
-    m = re.match(r"row (\d+)\b", message)
+    m = re.search(r"(?m)^\s*row (\d+)\b", message)  # a listing of several problems names one per line
     return int(m.group(1)) if m else None
 
 
 def _cell_named(message: str) -> tuple[int, str] | None:
     """``(line, column)`` of a core message about one cell: "row 812, column 'age': 'n/a' is not a number"."""
-    m = re.match(r"row (\d+), column (['\"])(.*?)\2:", message)
+    m = re.search(r"(?m)^\s*row (\d+), column (['\"])(.*?)\2:", message)
     return (int(m.group(1)), m.group(3)) if m else None
 
 
@@ -121,9 +121,15 @@ class CsvImportDialog(QDialog):
         self.header_note.setObjectName("csvHeaderNote")
         self.file_info = QLabel()
         self.file_info.setObjectName("csvFileInfo")
+        self.skip_check = QCheckBox("Skip bad rows")
+        self.skip_check.setObjectName("csvSkipBadRows")
+        self.skip_check.setToolTip("Leave out rows with the wrong number of cells or a cell that is not a usable "
+                                   "number, instead of refusing the file; the summary says how many")
+        self.skip_check.toggled.connect(self._on_skip_check_toggled)
         info_row = QHBoxLayout()
         info_row.addWidget(self.header_check)
         info_row.addWidget(self.header_note)
+        info_row.addWidget(self.skip_check)
         info_row.addStretch(1)
         info_row.addWidget(self.file_info)
 
@@ -311,6 +317,8 @@ class CsvImportDialog(QDialog):
                   "val_ratio": self.val_spin.value() / 100.0, "seed": self.seed_spin.value()}
         if self.header_override() is not None:
             params["header"] = self.header_override()
+        if self.skip_check.isChecked():
+            params["skip_bad_rows"] = True
         return params
 
     def spec(self) -> dict:
@@ -355,6 +363,7 @@ class CsvImportDialog(QDialog):
                 self.val_spin.setValue(int(round(float(params["val_ratio"]) * 100)))
             if params.get("seed") is not None:
                 self.seed_spin.setValue(int(params["seed"]))
+            self.skip_check.setChecked(bool(params.get("skip_bad_rows")))
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for w in (self.header_check, self.label_combo, self.task_combo, self.feature_list, self.all_button,
@@ -375,6 +384,10 @@ class CsvImportDialog(QDialog):
         if text and os.path.abspath(os.path.expanduser(text)) != self._path:
             self.set_path(text)
 
+    def _on_skip_check_toggled(self, _checked: bool) -> None:
+        if not self._building and self._path:
+            self._read(self.header_override())
+
     def _on_header_check_toggled(self, checked: bool) -> None:
         if self._building or not self._path:
             return
@@ -389,13 +402,14 @@ class CsvImportDialog(QDialog):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
+            skip = self.skip_check.isChecked()
             if self.detected_header is None:
-                detected = read_csv(self._path)
+                detected = read_csv(self._path, skip_bad_rows=skip)
                 self.detected_header = detected.has_header
                 table = detected if header is None or header == detected.has_header else \
-                    read_csv(self._path, header=bool(header))
+                    read_csv(self._path, header=bool(header), skip_bad_rows=skip)
             else:
-                table = read_csv(self._path, header=header)
+                table = read_csv(self._path, header=header, skip_bad_rows=skip)
         except (CsvError, ValueError) as e:
             self._show_unreadable(str(e))
             return
@@ -537,7 +551,8 @@ class CsvImportDialog(QDialog):
                                "setting yet; edit the file's first row instead")
             ds = to_dataset(table, label, features, task=self.task(), scaling=self.scaling(),
                             test_ratio=self.test_spin.value() / 100.0, val_ratio=self.val_spin.value() / 100.0,
-                            seed=self.seed_spin.value(), batch_size=self.batch_size)
+                            seed=self.seed_spin.value(), batch_size=self.batch_size,
+                            skip_bad_rows=self.skip_check.isChecked())
         except (CsvError, ValueError) as e:
             self.summary_label.setText("")
             self._set_error(str(e))
@@ -565,6 +580,9 @@ class CsvImportDialog(QDialog):
             shown = ", ".join(f"{name} ({int(k):,})" for name, k in list(zip(ds.class_names, counts))[:8])
             more = f", … ({len(ds.class_names) - 8} more)" if len(ds.class_names) > 8 else ""
             parts.append(f"{ds.num_classes} classes in training: {shown}{more}")
+        skipped = csv_data.skipped_rows(ds)
+        if skipped:
+            parts.append(f"<b>{skipped:,} bad row{'s' if skipped != 1 else ''} skipped</b>")
         return " · ".join(parts)
 
     def _set_error(self, message: str) -> None:

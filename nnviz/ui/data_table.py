@@ -123,9 +123,12 @@ class TablePreview(QWidget):
         """``rows`` of text under ``headers``; ``row_labels`` number them (1, 2, 3, ... by default); ``marked`` is
         the (row, column) of a cell an error is about: drawn in the error colours, with ``mark_tip``, scrolled to."""
         self.model.set_rows(headers, rows, highlight, muted, row_labels, marked, mark_tip)
-        self.view.resizeColumnsToContents()
-        for c in range(len(headers)):
-            self.view.setColumnWidth(c, min(160, max(48, self.view.columnWidth(c))))
+        if len(headers) <= 200:
+            self.view.resizeColumnsToContents()
+            for c in range(len(headers)):
+                self.view.setColumnWidth(c, min(160, max(48, self.view.columnWidth(c))))
+        else:  # measuring thousands of columns one by one takes Qt minutes (40,001 columns: 125 s)
+            self.view.horizontalHeader().setDefaultSectionSize(80)
         self.caption.setText(caption)
         self.caption.setVisible(bool(caption))
         if marked is not None:

@@ -305,22 +305,24 @@ class ExportController(QObject):
         """Write the file; returns a detail for the status bar ("" for none)."""
         doc = self.document
         kind = spec.kind
+        from nnviz.io.scaling import scaling_for
+        scaling = scaling_for(doc.model, doc.dataset) if doc.model is not None else None  # travels with the model
         if kind in ("npz", "h5", "json"):
             from nnviz.io.weights import save_weights
-            save_weights(doc.model, path)
+            save_weights(doc.model, path, input_scaling=scaling)
             n = doc.model.count_params()
             return f"{n:,} parameter{'s' if n != 1 else ''}"
         if kind == "onnx":
             from nnviz.io.onnx_export import export_onnx
-            export_onnx(doc.model, path)
+            export_onnx(doc.model, path, input_scaling=scaling)
             return ""
         if kind == "keras":
             from nnviz.io.keras_export import export_keras
-            export_keras(doc.model, path)
+            export_keras(doc.model, path, input_scaling=scaling)
             return ""
         if kind == "pytorch":
             from nnviz.io.pytorch_export import export_pytorch
-            export_pytorch(doc.model, path)
+            export_pytorch(doc.model, path, input_scaling=scaling)
             return ""
         if kind == "history_csv":
             from nnviz.io.history import save_history_csv

@@ -174,10 +174,10 @@ class NeuronView(QWidget):
         """(first layer index of the vector part, list of Dense layer indices) or None."""
         layers = model.layers
         start = None
-        for i, layer in enumerate(layers):
-            if len(layer.input_shape) == 1:
-                start = i
+        for i in range(len(layers) - 1, -1, -1):  # the layers from the last one on a non-vector input
+            if len(layers[i].input_shape) != 1:   # (Embedding -> Flatten -> Dense: only the Dense part)
                 break
+            start = i
         if start is None:
             return None
         dense = [i for i in range(start, len(layers)) if layers[i].layer_type == "Dense"]

@@ -52,15 +52,12 @@ class ProjectFilesMixin:
         if ask and not self.maybe_save():
             return False
         from nnviz.io.project import ProjectError, load_project
-        try:
+        try:   # the reader's own error is the only one a file can cause: it says what is wrong and where
             project = load_project(path)
-            self.document.load_project(project, "" if as_example else os.path.abspath(path))
         except ProjectError as exc:
             self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
             return False
-        except (ValueError, TypeError, KeyError, OSError) as exc:
-            self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
-            return False
+        self.document.load_project(project, "" if as_example else os.path.abspath(path))
         if not as_example:
             self._add_recent(os.path.abspath(path))
         self.layer_view.select_indices([])
@@ -177,10 +174,10 @@ class ProjectFilesMixin:
         from nnviz.io.project import ProjectError, load_project
         try:
             project = load_project(entry.project_path)
-            self.document.load_project(project, entry.original_path)
-        except (ProjectError, ValueError, OSError) as exc:
+        except ProjectError as exc:
             self.show_error("Cannot recover the project", f"The autosaved project cannot be opened:\n\n{exc}")
             return False
+        self.document.load_project(project, entry.original_path)
         self.document.mark_modified()
         AutosaveManager.discard(entry)
         self.layer_view.fit_to_view()

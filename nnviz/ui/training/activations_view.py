@@ -270,6 +270,9 @@ class ActivationsView(QWidget):
         out = outs[-1][0]
         if ds.task == "regression":
             self.result.setText(f"target {np.round(y[i], 3).tolist()} · output {np.round(out, 3).tolist()}")
+        elif out.ndim != 1 or out.shape[-1] not in (1, len(ds.class_names)):   # not yet a classifier's output
+            self.result.setText(f"the output {'×'.join(map(str, out.shape))} is not one score per class "
+                                f"({len(ds.class_names)} classes)")
         else:
             names = ds.class_names
             pred = int(out[0] > 0.5) if out.shape[-1] == 1 else int(out.argmax())

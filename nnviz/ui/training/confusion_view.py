@@ -156,6 +156,10 @@ class ConfusionView(QWidget):
         except ValueError:
             return
         k = self._k
+        per_sample = np.asarray(out).reshape(len(out), -1).shape[1]
+        if per_sample not in (1, k) or (per_sample == 1 and k != 2):  # not yet a classifier's output: say so
+            self.summary.setText(f"The output ({per_sample} values a sample) is not one score per class ({k}).")
+            return
         m = confusion_matrix(y, predicted_classes(out), k)
         self.matrix = m
         share = 100.0 * m / np.maximum(m.sum(axis=1, keepdims=True), 1)

@@ -466,6 +466,10 @@ class PredictPanel(QWidget):
         self.output = out
         ds = self.dataset
         expected = ds.num_outputs if ds.task == "regression" else (ds.num_classes if out.shape[-1] != 1 else 1)
+        if out.ndim != 1:   # a sequence (return_sequences=True) or an image, not one vector a sample
+            self.result.setText(f"The output is {'×'.join(map(str, out.shape))} a sample, not one vector; "
+                                f"it does not fit this data set.")
+            return None
         if out.shape[-1] != expected or (ds.task != "regression" and out.shape[-1] == 1 and ds.num_classes != 2):
             self.result.setText(f"The output layer has {out.shape[-1]} units, which does not fit this data set.")
             return None
