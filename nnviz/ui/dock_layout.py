@@ -179,5 +179,46 @@ class DockLayoutMixin:
         self.setGeometry(screen.availableGeometry())
         self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
 
+    def clamp_to_screen(self) -> None:
+        """Keep the whole window (its frame too) on the screen it opens on: a geometry saved on a bigger screen (a
+        1080p session, then a 1280×720 projector) is shrunk and moved so the status bar and the plots' bottoms show."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isFullScreen():
+            return
+        avail = screen.availableGeometry()
+        frame, geom = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - geom.width(), frame.height() - geom.height()
+        width = max(1, min(geom.width(), avail.width() - extra_w))
+        height = max(1, min(geom.height(), avail.height() - extra_h))
+        if (width, height) != (geom.width(), geom.height()):
+            if self.isMaximized():
+                self.showNormal()
+            self.setMinimumSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height))
+            self.resize(width, height)
+        x = min(max(frame.x(), avail.x()), avail.x() + avail.width() - (width + extra_w))
+        y = min(max(frame.y(), avail.y()), avail.y() + avail.height() - (height + extra_h))
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def screen_size_key(self) -> str:
+        screen = self.screen() or QApplication.primaryScreen()
+        size = screen.availableGeometry().size() if screen is not None else None
+        return f"{size.width()}x{size.height()}" if size is not None else "unknown"
+
+    def state_key(self) -> str:
+        """Where the dock layout for this screen size is saved: a 720p layout is not reused on 1080p."""
+        return f"window/state/{self.screen_size_key()}"
+
+    def saved_state_for_screen(self):
+        """The dock layout saved for this screen size; else the last one if it was saved on this size (or by a
+        version that did not say); else None (the default layout, sized for this screen)."""
+        state = self.settings.value(self.state_key())
+        if state is not None:
+            return state
+        where = self.settings.value("window/state_screen")
+        if where is None or where == self.screen_size_key():
+            return self.settings.value("window/state")
+        return None
+
     def has_saved_layout(self) -> bool:
         return self.settings.value("window/geometry") is not None
