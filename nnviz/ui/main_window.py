@@ -636,6 +636,14 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         if handle is not None and not getattr(self, "_screen_hooked", False):
             self._screen_hooked = True
             handle.screenChanged.connect(self._on_screen_changed)
+            # every plot of every panel (the panels are plugged in by now) in the theme and at the zoom; connected
+            # here, after the panels' own theme slots, so it has the last word
+            self._restyle_plots()
+            theme.state().theme_changed.connect(self._restyle_plots)
+
+    def _restyle_plots(self, *_args) -> None:
+        from nnviz.ui.training.common import restyle_graphics
+        restyle_graphics(self)
 
     def closeEvent(self, event):
         if not self.maybe_save():

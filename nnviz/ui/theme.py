@@ -213,7 +213,7 @@ def _make_style():
     return Style(QStyleFactory.create("Fusion"))
 
 
-def apply_theme(app, name: str = "light") -> None:
+def apply_theme(app, name: str = "light", _zoomed_from: float | None = None) -> None:
     """Fusion style, the palette and the stylesheet for ``name`` ("light", "dark" or "high-contrast")."""
     if name not in THEMES:
         name = "light"
@@ -224,6 +224,7 @@ def apply_theme(app, name: str = "light") -> None:
         font.setPointSizeF(9.5 * zoom.factor())
         app.setFont(font)
     app.setStyleSheet(stylesheet(name))
+    zoom.scale_own_fonts(_zoomed_from)
     st = state()
     st.name = name
     st.theme_changed.emit(name)

@@ -110,17 +110,21 @@ def set_zoom(value: float, app: QApplication | None = None) -> float:
         font = app.font()
         font.setPointSizeF(base * new)
         app.setFont(font)
-        _scale_own_fonts(old, new)
-        from nnviz.ui import theme   # the stylesheet's pt sizes, and views that render rich text again
-        theme.apply_theme(app, theme.current_name())
+        from nnviz.ui import theme   # the stylesheet's pt sizes, own fonts, views that render rich text again
+        theme.apply_theme(app, theme.current_name(), _zoomed_from=old)
         for top in app.topLevelWidgets():
             style_graphics(top)
     st.zoom_changed.emit(new)
     return new
 
 
-def _scale_own_fonts(old: float, new: float) -> None:
-    """Widgets with a font of their own (bold titles, small notes) keep their size relative to the app font."""
+def scale_own_fonts(old: float | None = None) -> None:
+    """Widgets with a font of their own (bold titles, small notes) keep their size relative to the app font.
+
+    ``old``: the zoom their fonts were made at (the current one when not given). The theme calls this after every
+    stylesheet change: Qt then puts back the fonts widgets had when the stylesheet first polished them."""
+    new = factor()
+    old = new if old is None else old
     for w in QApplication.allWidgets():
         if not w.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             continue
