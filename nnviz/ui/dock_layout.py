@@ -11,7 +11,23 @@ window, and emits the window's ``layout_reset``.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+
+from nnviz.ui import zoom
+
+
+def _title_font(dock: QDockWidget) -> None:
+    """A bold title that grows with the UI zoom. Qt draws a dock's title in a font it takes once, when the dock is
+    made, unless the dock has a font of its own (the stylesheet's ``::title`` font is not used): so the dock gets
+    its own bold font, and its contents their own regular one (both then follow :mod:`nnviz.ui.zoom`)."""
+    title = QFont(dock.font())
+    title.setBold(True)
+    dock.setFont(title)
+    if dock.widget() is not None:
+        body = QFont(title)
+        body.setBold(False)
+        dock.widget().setFont(body)
 
 
 class DockLayoutMixin:
@@ -47,6 +63,7 @@ class DockLayoutMixin:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        _title_font(dock)
         self.addDockWidget(area, dock)
         if tabify_with and tabify_with in self.docks:
             self.tabifyDockWidget(self.docks[tabify_with][0], dock)
@@ -125,21 +142,24 @@ class DockLayoutMixin:
 
     def apply_default_sizes(self) -> None:
         """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
-        training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
+        training settings; a bottom row of plots about a third of the height; the rest for the canvas. The pixel
+        bounds grow with the UI zoom (text at 175 % needs 175 % of the room)."""
         self._share_left_column()
         width, height = self.width(), self.height()
+        z = zoom.factor()
         areas = Qt.DockWidgetArea
         left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
                                                              areas.BottomDockWidgetArea))
         if left:
-            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE), self.LEFT_MAX)],
-                             Qt.Orientation.Horizontal)
+            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE * z), int(self.LEFT_MAX * z),
+                                                int(width * 0.34))], Qt.Orientation.Horizontal)
         if right:
-            self.resizeDocks([right[0][0]], [max(self.RIGHT_MIN, min(int(width * self.RIGHT_SHARE),
-                                                                      self.RIGHT_MAX))], Qt.Orientation.Horizontal)
+            self.resizeDocks([right[0][0]], [min(max(int(self.RIGHT_MIN * z), min(int(width * self.RIGHT_SHARE * z),
+                                                                                  int(self.RIGHT_MAX * z))),
+                                                 int(width * 0.36))], Qt.Orientation.Horizontal)
         if bottom:
-            self.resizeDocks([bottom[0][0]], [max(self.BOTTOM_MIN, int(height * self.BOTTOM_SHARE))],
-                             Qt.Orientation.Vertical)
+            self.resizeDocks([bottom[0][0]], [min(max(int(self.BOTTOM_MIN * z), int(height * self.BOTTOM_SHARE * z)),
+                                                  int(height * 0.55))], Qt.Orientation.Vertical)
         for groups, orientation, length in ((left, Qt.Orientation.Vertical, height),
                                             (right, Qt.Orientation.Vertical, height),
                                             (bottom, Qt.Orientation.Horizontal, width)):
@@ -170,6 +190,25 @@ class DockLayoutMixin:
             self.removeDockWidget(data)
             self.addDockWidget(area, data)
             data.show()
+
+    #: below this width in points at 100 % (the window's width divided by the zoom) presenting takes turns: every
+    #: area's docks become tabs of one group, so the one on show has the whole column or row
+    COMPACT_WIDTH = 1100
+
+    def compact_layout(self) -> None:
+        """Each dock area's visible docks as tabs of one group (the one shown before in front), sized for the
+        zoom: a 1280 × 720 projector at 175 % shows one plot at a readable size instead of three unreadable."""
+        areas = Qt.DockWidgetArea
+        for area in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea, areas.BottomDockWidgetArea):
+            docks = [d for d, a, _t in self.docks.values()
+                     if self.dockWidgetArea(d) == area and d.isVisible() and not d.isFloating()]
+            if len(docks) < 2:
+                continue
+            front = [d for d in docks if not d.visibleRegion().isEmpty()]
+            for d in docks[1:]:
+                self.tabifyDockWidget(docks[0], d)
+            (front[0] if front else docks[0]).raise_()
+        self.apply_default_sizes()
 
     def fit_to_screen(self) -> None:
         """The first launch: the whole available screen (maximized where a window manager does that)."""

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QHeaderView, QLabel, QMainWindow,
-                               QMenu, QMessageBox, QStackedWidget, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFrame, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QMessageBox, QScrollArea, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 
 from nnviz import __version__
 from nnviz.io.examples import EXAMPLES_DIR  # noqa: F401  (where the bundled examples are; tests open them)
@@ -110,7 +110,15 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._create_status_bar()
-        self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
+        # the palette is as tall as its tiles; in a scroll area a short column (a 720-pixel projector at 175 %)
+        # scrolls it instead of taking the height the plots under it need
+        palette_scroll = QScrollArea()
+        palette_scroll.setObjectName("paletteScroll")
+        palette_scroll.setWidgetResizable(True)
+        palette_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        palette_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        palette_scroll.setWidget(self.palette)
+        self.add_dock(palette_scroll, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "dockInspector",
                       share=0.42)
         self.add_dock(self.summary, "Summary", Qt.DockWidgetArea.RightDockWidgetArea, "dockSummary", share=0.58)
@@ -381,11 +389,6 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         sb.addPermanentWidget(self.validity_label)
         sb.addPermanentWidget(self.params_label)
         sb.addPermanentWidget(self.zoom_label)
-        self.ui_zoom_label = QLabel()
-        self.ui_zoom_label.setObjectName("statusUiZoom")
-        self.ui_zoom_label.setToolTip("Zoom of the whole window: Ctrl+= / Ctrl+- / Ctrl+0")
-        self.ui_zoom_label.setVisible(False)
-        sb.addPermanentWidget(self.ui_zoom_label)
         # "Zoom": next to the training's epoch and step, a bare "110 %" read like the progress of the run
         self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f} %"))
 
@@ -425,12 +428,15 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
 
     def set_ui_zoom(self, value: float, remember: bool = True) -> float:
         """Zoom every font, plot and the diagram (75–250 %); ``remember``: for this screen (or for presenting)."""
+        before = zoom.factor()
         applied = zoom.set_zoom(value)
         if remember:
             if self.presentation.is_presenting():
                 self.presentation.zoom_changed_while_presenting(applied)
             else:
                 zoom.save_for_screen(self.settings, self.screen(), applied)
+            if applied != before and self.isVisible() and not self.presentation.maximized():
+                self.apply_default_sizes()   # the panels' room grows with their text
         return applied
 
     def step_ui_zoom(self, direction: int) -> float:
@@ -439,13 +445,14 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
     def _on_ui_zoom_changed(self, value: float) -> None:
         old = getattr(self, "_ui_zoom_seen", 1.0)
         self._ui_zoom_seen = value
-        if abs(value - old) > 1e-9:   # the canvas grows with the text
+        if abs(value - old) > 1e-9:   # the canvas grows with the text (fitted once the docks have their new sizes)
             self.layer_view.zoom_by(value / old)
             neuron = getattr(self.neuron_view, "view", None)
             if neuron is not None:
                 neuron.scale(value / old, value / old)
-        self.ui_zoom_label.setText(f"Text {value * 100:.0f} %")
-        self.ui_zoom_label.setVisible(abs(value - 1.0) > 1e-9)
+            QTimer.singleShot(0, self.fit_to_view)
+            # (a message, not a permanent label: at 175 % the status bar has no room to spare)
+            self.status_message(f"Text and plots at {value * 100:.0f} % — Ctrl+= / Ctrl+- / Ctrl+0 for 100 %")
 
     def _on_screen_changed(self, screen) -> None:
         """On another screen (the projector), the zoom that screen had."""

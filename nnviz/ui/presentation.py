@@ -1,8 +1,9 @@
 """Presentation mode and "one view fills the window", for a lecture.
 
 * **Present** (F11, View ▸ Present): the window goes full screen at the presentation zoom remembered for this
-  screen (150 % the first time); F11 again returns to the window and the zoom it had. Zooming while presenting
-  changes the presentation zoom of that screen.
+  screen (150 % the first time); F11 again returns to the window, its zoom and its dock layout. Zooming while
+  presenting changes the presentation zoom of that screen. On a screen too small for the panels side by side at
+  that zoom (``COMPACT_WIDTH``), each dock area's panels become tabs of one group (``compact_layout``).
 * **Maximize View** (Ctrl+Shift+F, View ▸ Maximize Current View): the view you are in — the dock holding the
   keyboard focus or under the mouse, else the canvas — fills the window; the same key brings every panel back
   exactly where it was (the window's dock state is saved and restored).
@@ -13,7 +14,7 @@ saves its layout (so a maximized view is never saved as the layout).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget
 
@@ -64,18 +65,25 @@ class PresentationController(QObject):
             return
         w = self.window
         if on:
-            self._before_present = (w.windowState(), zoom.factor())
+            self.restore_all()
+            self._before_present = (w.windowState(), zoom.factor(), w.saveState())
             try:
                 target = float(self.settings.value(self._present_key(), DEFAULT_PRESENT_ZOOM))
             except (TypeError, ValueError):
                 target = DEFAULT_PRESENT_ZOOM
             w.showFullScreen()
             w.set_ui_zoom(target, remember=False)
+            screen = w.screen()
+            if screen is not None and screen.geometry().width() / zoom.factor() < w.COMPACT_WIDTH:
+                w.compact_layout()
+                QTimer.singleShot(0, w.apply_default_sizes)   # (once the window is full screen)
         else:
-            state, before_zoom = self._before_present
+            self.restore_all()
+            state, before_zoom, dock_state = self._before_present
             self.settings.setValue(self._present_key(), zoom.factor())
             self._before_present = None
             w.set_ui_zoom(before_zoom, remember=False)
+            w.restoreState(dock_state)
             if state & Qt.WindowState.WindowMaximized:
                 w.showMaximized()
             else:

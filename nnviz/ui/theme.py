@@ -167,7 +167,7 @@ def stylesheet(name: str) -> str:
             text = f.read() + EXTRA_QSS
     except OSError:
         return ""
-    c = THEMES[name]
+    c = dict(THEMES[name], base_pt=f"{zoom.base_point_size():.3g}pt")   # (the app font at 100 %)
     text = re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
     f = zoom.factor()
     return re.sub(r"(\d+(?:\.\d+)?)pt\b", lambda m: f"{float(m.group(1)) * f:.3g}pt", text)
