@@ -314,3 +314,40 @@ def test_locked_docks_and_hidden_docks(full_window, qtbot):
     w.classroom.set_settings(cs.with_student_view(False))
     assert inspector.widget().graphicsEffect() is None
     assert w.docks["weightsDock"][0].isVisible()
+
+
+# ------------------------------------------------------------------------------------------- one image style
+def test_one_digit_is_drawn_the_same_way_in_the_data_panel_predict_and_the_activations(qtbot):
+    """It was white on black in the data panel, black on white in Predict and pale blue in the activations."""
+    import numpy as np
+
+    from nnviz.ui import image_style
+    from nnviz.ui.data_preview import ImageGridWidget
+    from nnviz.ui.training import activations_view
+    from nnviz.ui.training.predict_panel import DrawingCanvas
+
+    image = np.zeros((8, 8), dtype=np.float32)
+    image[2:6, 3] = 1.0                                    # a "1"
+    grid = ImageGridWidget()
+    qtbot.addWidget(grid)
+    grid.set_images([image], ["1"], columns=1)
+    data_img = grid._qimages[0]
+    pad = DrawingCanvas(8, 8)
+    qtbot.addWidget(pad)
+    pad.resize(80, 80)
+    pad.set_image(image)
+    pad_img = pad.grab().toImage()
+
+    def pad_pixel(r, c):
+        cell = min(pad.width(), pad.height()) / 8
+        ox, oy = (pad.width() - 8 * cell) / 2, (pad.height() - 8 * cell) / 2
+        return pad_img.pixelColor(int(ox + (c + 0.5) * cell), int(oy + (r + 0.5) * cell)).rgb()
+
+    ink, paper = image_style.ink_color(1.0).rgb(), image_style.ink_color(0.0).rgb()
+    assert QColor(paper).lightness() > 230 and QColor(ink).lightness() < 100   # dark ink on white paper
+    assert data_img.pixelColor(3, 3).rgb() == ink and data_img.pixelColor(0, 0).rgb() == paper
+    assert pad_pixel(3, 3) == ink and pad_pixel(0, 0) == paper
+    lut = activations_view._SEQ_LUT                        # non-negative activations: the same map
+    assert QColor(*lut[-1][:3]).rgb() == ink and QColor(*lut[0][:3]).rgb() == paper
+    div = activations_view._DIV_LUT                        # signed values: white at zero, blue positive
+    assert QColor(*div[len(div) // 2][:3]).lightness() > 230
