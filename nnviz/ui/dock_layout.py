@@ -10,7 +10,7 @@ window, and emits the window's ``layout_reset``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
@@ -209,6 +209,22 @@ class DockLayoutMixin:
                 self.tabifyDockWidget(docks[0], d)
             (front[0] if front else docks[0]).raise_()
         self.apply_default_sizes()
+        QTimer.singleShot(0, self.hide_stale_tab_bars)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide the tab bars of tab groups that no longer exist. After ``restoreState`` or re-tabbing, Qt can leave
+        an old group's tab bar on screen, drawn over the docks now in its place (seen after presenting and after a
+        view filled the window); a tab bar in use never overlaps a dock or the canvas."""
+        from PySide6.QtWidgets import QTabBar
+        taken = [d.geometry() for d, _a, _t in self.docks.values() if d.isVisible() and not d.isFloating()]
+        central = self.centralWidget()
+        if central is not None and central.isVisible():
+            taken.append(central.geometry())
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self and bar.isVisible():
+                g = bar.geometry()
+                if any(g.intersected(r).width() > 2 and g.intersected(r).height() > 2 for r in taken):
+                    bar.hide()
 
     def fit_to_screen(self) -> None:
         """The first launch: the whole available screen (maximized where a window manager does that)."""

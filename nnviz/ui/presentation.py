@@ -84,6 +84,7 @@ class PresentationController(QObject):
             self._before_present = None
             w.set_ui_zoom(before_zoom, remember=False)
             w.restoreState(dock_state)
+            QTimer.singleShot(0, w.hide_stale_tab_bars)
             if state & Qt.WindowState.WindowMaximized:
                 w.showMaximized()
             else:
@@ -156,6 +157,7 @@ class PresentationController(QObject):
         state, self._saved_state = self._saved_state, None
         w.centralWidget().show()
         w.restoreState(state)
+        QTimer.singleShot(0, w.hide_stale_tab_bars)
         self._maximized = ""
         self.actionMaximizeView.setChecked(False)
         self.maximized_changed.emit("")

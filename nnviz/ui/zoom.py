@@ -32,6 +32,7 @@ TICK_SCALE, LABEL_SCALE, TITLE_SCALE, LEGEND_SCALE = 0.95, 1.0, 1.1, 0.95
 
 _BASE_PT = "nnvizZoomBasePt"        # a widget property: its own font's size at 100 %
 _PEN_BASE = "_nnviz_zoom_pen_width"  # a pyqtgraph item attribute: its pen width at 100 %
+_SIZE_SET = 0x0002                     # QFont::SizeResolved (PySide does not expose the enum)
 
 
 class _ZoomState(QObject):
@@ -129,8 +130,8 @@ def scale_own_fonts(old: float | None = None) -> None:
         if not w.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             continue
         f = w.font()
-        if f.pointSizeF() <= 0:
-            continue
+        if f.pointSizeF() <= 0 or not f.resolveMask() & _SIZE_SET:
+            continue   # (a font of its own that only makes the text bold follows the app font already)
         base = w.property(_BASE_PT)
         if base is None:
             base = f.pointSizeF() / old

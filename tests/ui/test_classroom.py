@@ -351,3 +351,29 @@ def test_one_digit_is_drawn_the_same_way_in_the_data_panel_predict_and_the_activ
     assert QColor(*lut[-1][:3]).rgb() == ink and QColor(*lut[0][:3]).rgb() == paper
     div = activations_view._DIV_LUT                        # signed values: white at zero, blue positive
     assert QColor(*div[len(div) // 2][:3]).lightness() > 230
+
+
+def test_presenting_and_back_leaves_the_panels_and_no_stray_tab_bar(full_window, qtbot):
+    """Presenting on a narrow screen tabs every dock area; back, the layout is the one before, and no tab bar of a
+    group that no longer exists is left drawn over the docks (Qt leaves them after restoreState)."""
+    from PySide6.QtWidgets import QTabBar
+
+    w = full_window
+    before = {n: (d.isVisible(), w.dockWidgetArea(d)) for n, (d, _a, _t) in w.docks.items()}
+    titles = {n: d.font().pointSizeF() for n, (d, _a, _t) in w.docks.items()}
+    w.presentation.set_presenting(True)
+    qtbot.waitUntil(w.isFullScreen, timeout=2000)
+    bottom = [d for d, _a, _t in w.docks.values() if w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea
+              and d.isVisible()]
+    assert len(bottom) > 2 and set(bottom) <= {bottom[0], *w.tabifiedDockWidgets(bottom[0])}   # one tab group
+    w.presentation.set_presenting(False)
+    qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=2000)
+    assert {n: (d.isVisible(), w.dockWidgetArea(d)) for n, (d, _a, _t) in w.docks.items()} == before
+    assert {n: d.font().pointSizeF() for n, (d, _a, _t) in w.docks.items()} == titles   # titles back at 100 %
+
+    def stray():
+        taken = [d.geometry() for d, _a, _t in w.docks.values() if d.isVisible()] + [w.centralWidget().geometry()]
+        return [b for b in w.findChildren(QTabBar) if b.parent() is w and b.isVisible()
+                and any(b.geometry().intersected(r).height() > 2 and b.geometry().intersected(r).width() > 2
+                        for r in taken)]
+    qtbot.waitUntil(lambda: not stray(), timeout=2000)
