@@ -71,7 +71,9 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
                     window.presentation.maximize(window.docks["dockStepper"][0])
                 _settle(app)
                 window.resize(*SIZE)
+                window.statusBar().clearMessage()
                 _settle(app)
+                window.hide_stale_tab_bars()
                 path = os.path.join(directory, f"classroom-{name}-{int(round(z * 100))}-{shot}.png")
                 window.grab().save(path)
                 paths.append(path)
@@ -80,6 +82,8 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
                     window.docks["dockStepper"][0].hide()
                 _settle(app)
             window.restoreState(saved)
+            _settle(app)
+            window.hide_stale_tab_bars()
     window.set_ui_zoom(1.0, remember=False)
     window.set_theme("light")
     window.ask_save_changes = lambda: "discard"

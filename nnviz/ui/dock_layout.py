@@ -209,21 +209,27 @@ class DockLayoutMixin:
                 self.tabifyDockWidget(docks[0], d)
             (front[0] if front else docks[0]).raise_()
         self.apply_default_sizes()
-        QTimer.singleShot(0, self.hide_stale_tab_bars)
+        for ms in (0, 200):   # (Qt may show an old group's bar again while the layout settles)
+            QTimer.singleShot(ms, self.hide_stale_tab_bars)
 
     def hide_stale_tab_bars(self) -> None:
         """Hide the tab bars of tab groups that no longer exist. After ``restoreState`` or re-tabbing, Qt can leave
         an old group's tab bar on screen, drawn over the docks now in its place (seen after presenting and after a
-        view filled the window); a tab bar in use never overlaps a dock or the canvas."""
-        from PySide6.QtWidgets import QTabBar
-        taken = [d.geometry() for d, _a, _t in self.docks.values() if d.isVisible() and not d.isFloating()]
-        central = self.centralWidget()
-        if central is not None and central.isVisible():
-            taken.append(central.geometry())
+        view filled the window). A tab bar in use names only docks on show and never overlaps a dock, the canvas,
+        a toolbar or the status bar."""
+        from PySide6.QtWidgets import QTabBar, QToolBar
+        shown = [d for d, _a, _t in self.docks.values() if d.isVisible() and not d.isFloating()]
+        titles = {d.windowTitle() for d in shown}
+        taken = [d.geometry() for d in shown]
+        for w in [self.centralWidget(), self.statusBar(), self.menuBar(), *self.findChildren(QToolBar)]:
+            if w is not None and w.isVisible() and w.parent() is self:
+                taken.append(w.geometry())
         for bar in self.findChildren(QTabBar):
             if bar.parent() is self and bar.isVisible():
                 g = bar.geometry()
-                if any(g.intersected(r).width() > 2 and g.intersected(r).height() > 2 for r in taken):
+                names = {bar.tabText(i) for i in range(bar.count())}
+                if not names <= titles or any(g.intersected(r).width() > 2 and g.intersected(r).height() > 2
+                                              for r in taken):
                     bar.hide()
 
     def fit_to_screen(self) -> None:

@@ -146,6 +146,7 @@ class PresentationController(QObject):
             dock.show()
             dock.raise_()
             self._maximized = dock.objectName()
+        QTimer.singleShot(0, w.hide_stale_tab_bars)
         self.actionMaximizeView.setChecked(True)
         self.maximized_changed.emit(self._maximized)
 
