@@ -30,6 +30,16 @@ def _title_font(dock: QDockWidget) -> None:
         dock.widget().setFont(body)
 
 
+def _content_height(dock: QDockWidget) -> int:
+    """A dock that scrolls content of a fixed height (the layer palette) asks for that height when there is room."""
+    from PySide6.QtWidgets import QScrollArea
+    scroll = dock.widget()
+    if not isinstance(scroll, QScrollArea) or scroll.widget() is None or scroll.objectName() != "paletteScroll":
+        return 0
+    title = dock.fontMetrics().height() + 16
+    return scroll.widget().sizeHint().height() + title
+
+
 class DockLayoutMixin:
     """Docks and the default layout for a ``QMainWindow`` (see the module's doc)."""
 
@@ -125,7 +135,9 @@ class DockLayoutMixin:
                 root = self.docks[root][2]
             if root not in groups:
                 hints = self._dock_hints.get(root, {})
-                groups[root] = (dock, hints.get("share", 1.0), hints.get("min_length", 0))
+                groups[root] = (dock, hints.get("share", 1.0), max(hints.get("min_length", 0), _content_height(dock)
+                                                                   if area != Qt.DockWidgetArea.BottomDockWidgetArea
+                                                                   else 0))
         return list(groups.values())
 
     @staticmethod
@@ -133,8 +145,8 @@ class DockLayoutMixin:
         """``length`` pixels shared out by the groups' shares, a group's minimum length first when there is room."""
         fixed = {i: m for i, (_d, share, m) in enumerate(groups)
                  if m and m > length * share / (sum(s for _d, s, _m in groups) or 1.0)}
-        if sum(fixed.values()) >= length:
-            fixed = {}
+        if sum(fixed.values()) >= length:   # no room for every minimum: the palette's tiles first (it scrolls)
+            fixed = {i: m for i, m in fixed.items() if _content_height(groups[i][0]) and m < 0.6 * length}
         rest = length - sum(fixed.values())
         total = sum(share for i, (_d, share, _m) in enumerate(groups) if i not in fixed) or 1.0
         return [fixed[i] if i in fixed else max(1, int(rest * share / total))
@@ -164,6 +176,8 @@ class DockLayoutMixin:
                                             (right, Qt.Orientation.Vertical, height),
                                             (bottom, Qt.Orientation.Horizontal, width)):
             if len(groups) > 1:
+                if orientation == Qt.Orientation.Vertical:   # the column's own height (minimums are in pixels)
+                    length = sum(g[0].height() for g in groups) or length
                 self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
 
     _size_docks = apply_default_sizes

@@ -144,8 +144,8 @@ class FormulaView(QWidget):
         self.rule.setText(f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}'>THE RULE</div>"
                           f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(11.5)}; color:{c['muted']}\">"
                           f"{template_html(step.template)}</div>"
-                          f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}; margin-top:6px'>WITH THIS SAMPLE'S "
-                          f"NUMBERS</div>")
+                          f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}; margin-top:6px'>"
+                          f"WITH THIS SAMPLE'S NUMBERS</div>")
         self.formula.setText(self.formula_html(step))
         self.note.setText(html.escape(step.note) if step.note else "")
         self.note.setVisible(bool(step.note))

@@ -1,7 +1,7 @@
 """Screenshots for the classroom (issue 17): the whole window, one view filling it, and the stepper, at 1280 × 720,
 at 100 % and 175 %, in the light, dark and high-contrast themes.
 
-    QT_QPA_PLATFORM=offscreen python -m nnviz.ui.classroom_screenshots OUT_DIR [theme ...] [--zoom 1.0 1.75]
+    QT_QPA_PLATFORM=offscreen python bench/classroom_screenshots.py OUT_DIR [theme ...] [--zoom 1.0 1.75]
 
 Each file is ``classroom-<theme>-<zoom>-<shot>.png`` (shot: ``window``, ``view``, ``stepper``). The window trains a
 few epochs first, so the plots have something to show; above 100 % it takes the layout presenting (F11) gives a
@@ -13,6 +13,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SHOTS = ("window", "view", "stepper")
 SIZE = (1280, 720)
