@@ -176,8 +176,9 @@ class DockLayoutMixin:
                                             (right, Qt.Orientation.Vertical, height),
                                             (bottom, Qt.Orientation.Horizontal, width)):
             if len(groups) > 1:
-                if orientation == Qt.Orientation.Vertical:   # the column's own height (minimums are in pixels)
-                    length = sum(g[0].height() for g in groups) or length
+                if any(_content_height(g[0]) for g in groups):   # the palette's column: its own height, the
+                    self.layout().activate()                      # sizes set above applied (the tiles' height
+                    length = sum(g[0].height() for g in groups) or length   # is in pixels, not a share)
                 self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
 
     _size_docks = apply_default_sizes

@@ -70,7 +70,7 @@ TILE_HEIGHT = 34
 def tile_height() -> int:
     """A tile's height at the UI zoom: room for two lines of a zoomed name, less than the zoom itself (the palette is
     as tall as its tiles, and on a 720-pixel projector the plots under it need the height)."""
-    return round(TILE_HEIGHT * zoom.factor() ** 0.7)
+    return round(TILE_HEIGHT * zoom.factor() ** 0.8)
 ICON_BOX = 26
 
 
