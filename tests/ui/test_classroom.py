@@ -7,7 +7,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction, QColor
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from nnviz.app import assemble
 from nnviz.io.classroom import ClassroomSettings
@@ -377,3 +377,20 @@ def test_presenting_and_back_leaves_the_panels_and_no_stray_tab_bar(full_window,
                 and any(b.geometry().intersected(r).height() > 2 and b.geometry().intersected(r).width() > 2
                         for r in taken)]
     qtbot.waitUntil(lambda: not stray(), timeout=2000)
+
+
+def test_a_hidden_data_parameter_stays_hidden_when_the_data_set_rebuilds_its_editors(full_window, qtbot):
+    w = full_window
+    w.classroom.set_settings(ClassroomSettings().with_control("noise", "hidden").with_student_view(True))
+
+    def editors(name):
+        return [e for e in w.findChildren(QWidget, name) if e.parent() is not None]
+    assert all(e.isHidden() for e in editors("param_noise"))
+    with qtbot.waitSignal(w.classroom.applied, timeout=2000):
+        w.document.set_dataset({"name": "spiral", "params": {}})     # a new set: new parameter editors
+    assert editors("param_noise") and all(e.isHidden() for e in editors("param_noise"))
+    others = [e for e in w.findChildren(QWidget) if e.objectName().startswith("param_")
+              and e.objectName() != "param_noise"]
+    assert others and not [e.objectName() for e in others if e.isHidden()]   # the other parameters still show
+    w.classroom.set_student_view(False)
+    assert not any(e.isHidden() for e in editors("param_noise"))
