@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListW
                                QStyledItemDelegate)
 
 from nnviz.session.document import LAYER_TYPES
-from nnviz.ui import icons, theme, zoom
+from nnviz.ui import icons, theme
 from nnviz.ui.layer_view import LAYER_MIME
 
 SUMMARIES = {
@@ -65,12 +65,6 @@ DESCRIPTIONS = {
 
 COLUMNS = 2          # tiles per row: the twelve layer types fit the left column without scrolling
 TILE_HEIGHT = 34
-
-
-def tile_height() -> int:
-    """A tile's height at the UI zoom: room for two lines of a zoomed name, less than the zoom itself (the palette is
-    as tall as its tiles, and on a 720-pixel projector the plots under it need the height)."""
-    return round(TILE_HEIGHT * zoom.factor() ** 0.8)
 ICON_BOX = 26
 
 
@@ -85,6 +79,13 @@ def _split_name(name: str, fits) -> list[str]:
         return [name]
     best = min(cuts, key=lambda i: (not (fits(name[:i]) and fits(name[i:])), max(len(name[:i]), len(name[i:]))))
     return [name[:best], name[best:]]
+
+
+def tile_height() -> int:
+    """A tile's height at the UI zoom: room for two lines of a zoomed name, less than the zoom itself (the palette is
+    as tall as its tiles, and on a 720-pixel projector the plots under it need the height)."""
+    from nnviz.ui import zoom
+    return round(TILE_HEIGHT * zoom.factor() ** 0.8)
 
 
 class _PaletteDelegate(QStyledItemDelegate):

@@ -14,8 +14,6 @@ import re
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 
-from nnviz.ui import zoom
-
 RESOURCES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "resources")
 
 LIGHT = {
@@ -159,15 +157,15 @@ QMainWindow > QTabBar::tab:hover:!selected { background: @hover; }
 
 
 def stylesheet(name: str) -> str:
-    """``resources/style.qss`` (and ``EXTRA_QSS``) with ``@key`` replaced by the theme's colours and every ``pt``
-    size at the UI zoom (:mod:`nnviz.ui.zoom`)."""
+    """``resources/style.qss`` (and ``EXTRA_QSS``) with ``@key`` replaced by the theme's colours."""
     path = os.path.join(RESOURCES, "style.qss")
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read() + EXTRA_QSS
     except OSError:
         return ""
-    c = dict(THEMES[name], base_pt=f"{zoom.base_point_size():.3g}pt")   # (the app font at 100 %)
+    from nnviz.ui import zoom   # every pt size at the UI zoom; @base_pt is the app font at 100 %
+    c = dict(THEMES[name], base_pt=f"{zoom.base_point_size():.3g}pt")
     text = re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
     f = zoom.factor()
     return re.sub(r"(\d+(?:\.\d+)?)pt\b", lambda m: f"{float(m.group(1)) * f:.3g}pt", text)
@@ -214,7 +212,9 @@ def _make_style():
 
 
 def apply_theme(app, name: str = "light", _zoomed_from: float | None = None) -> None:
-    """Fusion style, the palette and the stylesheet for ``name`` ("light", "dark" or "high-contrast")."""
+    """Fusion style, the palette and the stylesheet for ``name`` ("light", "dark" or "high-contrast"), at the UI
+    zoom (:mod:`nnviz.ui.zoom`; ``_zoomed_from``: the zoom widgets' own fonts were made at, when it changes)."""
+    from nnviz.ui import zoom
     if name not in THEMES:
         name = "light"
     app.setStyle(_make_style())
@@ -232,6 +232,7 @@ def apply_theme(app, name: str = "light", _zoomed_from: float | None = None) -> 
 
 def ui_font(point_size: float, bold: bool = False) -> QFont:
     """A font of ``point_size`` at 100 %, at the current UI zoom."""
+    from nnviz.ui import zoom
     f = QFont()
     f.setPointSizeF(point_size * zoom.factor())
     f.setBold(bold)
