@@ -111,14 +111,15 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         self._create_toolbar()
         self._create_status_bar()
         # the palette is as tall as its tiles; in a scroll area a short column (a 720-pixel projector at 175 %)
-        # scrolls it instead of taking the height the plots under it need
-        palette_scroll = QScrollArea()
+        # scrolls it instead of taking the height the plots under it need (at 100 % it keeps its whole height)
+        self.palette_scroll = palette_scroll = QScrollArea()
         palette_scroll.setObjectName("paletteScroll")
         palette_scroll.setWidgetResizable(True)
         palette_scroll.setFrameShape(QFrame.Shape.NoFrame)
         palette_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         palette_scroll.setWidget(self.palette)
         self.add_dock(palette_scroll, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
+        self._fit_palette_scroll()
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "dockInspector",
                       share=0.42)
         self.add_dock(self.summary, "Summary", Qt.DockWidgetArea.RightDockWidgetArea, "dockSummary", share=0.58)
@@ -451,8 +452,15 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
             if neuron is not None:
                 neuron.scale(value / old, value / old)
             QTimer.singleShot(0, self.fit_to_view)
+            self._fit_palette_scroll()
             # (a message, not a permanent label: at 175 % the status bar has no room to spare)
             self.status_message(f"Text and plots at {value * 100:.0f} % — Ctrl+= / Ctrl+- / Ctrl+0 for 100 %")
+
+    def _fit_palette_scroll(self) -> None:
+        """Up to 125 % the palette's column keeps every tile in view (as without the scroll area); above, it may
+        scroll down to half of them, so a short window keeps room for the plots."""
+        height = self.palette.sizeHint().height()
+        self.palette_scroll.setMinimumHeight(height if zoom.factor() <= 1.25 else height // 2)
 
     def _on_screen_changed(self, screen) -> None:
         """On another screen (the projector), the zoom that screen had."""
