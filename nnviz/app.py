@@ -55,7 +55,8 @@ def _parse_args(argv: list[str]):
     parser = argparse.ArgumentParser(prog="nnviz", description="Draw, train and step through small neural networks.")
     parser.add_argument("project", nargs="?", help="a .nnviz project to open")
     parser.add_argument("--open", dest="open_path", metavar="FILE", help="a .nnviz project to open")
-    parser.add_argument("--theme", choices=("light", "dark"), help="colour theme (default: the last one used)")
+    parser.add_argument("--theme", choices=("light", "dark", "high-contrast"),
+                        help="colour theme (default: the last one used)")
     parser.add_argument("--no-recovery", action="store_true", help="do not offer autosaved work after a crash")
     return parser.parse_known_args(argv)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from nnviz.core.data.images import dataset_image_shape, sample_images
 from nnviz.ui.data_table import TABLE_ROWS, TablePreview  # noqa: F401  (csv_dialog imports it from here)
+from nnviz.ui.image_style import ink_qimage
 from nnviz.ui.training.common import ORANGE, BLUE, class_color, style_plot, theme_colors
 
 PLAYGROUND_DOMAIN = (-6.0, 6.0)
@@ -338,7 +339,8 @@ class ImageGridWidget(QWidget):
         self._qimages: list[QImage] = []
 
     def set_images(self, images, captions, columns: int, title: str = "", row_group: int = 1) -> None:
-        """``images`` ``(n, h, w)`` in [0, 1] (white strokes on black, as the network sees them)."""
+        """``images`` ``(n, h, w)`` in [0, 1], drawn in the one image style (:mod:`nnviz.ui.image_style`: 0 is white
+        paper, 1 dark blue ink), as Predict and the activations draw them."""
         self.images = [np.asarray(im, dtype=np.float32) for im in images]
         self.captions = [str(c) for c in captions]
         self.columns = max(1, int(columns))
@@ -346,9 +348,7 @@ class ImageGridWidget(QWidget):
         self.title = title
         self._qimages = []
         for im in self.images:
-            a = np.ascontiguousarray((np.clip(im, 0.0, 1.0) * 255).astype(np.uint8))
-            h, w = a.shape
-            self._qimages.append(QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy())
+            self._qimages.append(ink_qimage(im))
         self.update()
 
     def _geometry(self) -> tuple[float, float, int]:

@@ -10,8 +10,34 @@ window, and emits the window's ``layout_reset``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+
+from nnviz.ui import zoom
+
+
+def _title_font(dock: QDockWidget) -> None:
+    """A bold title that grows with the UI zoom. Qt draws a dock's title in a font it takes once, when the dock is
+    made, unless the dock has a font of its own (the stylesheet's ``::title`` font is not used): so the dock gets
+    its own bold font, and its contents their own regular one (both then follow :mod:`nnviz.ui.zoom`)."""
+    title = QFont(dock.font())
+    title.setBold(True)
+    dock.setFont(title)
+    if dock.widget() is not None:
+        body = QFont(title)
+        body.setBold(False)
+        dock.widget().setFont(body)
+
+
+def _content_height(dock: QDockWidget) -> int:
+    """A dock that scrolls content of a fixed height (the layer palette) asks for that height when there is room."""
+    from PySide6.QtWidgets import QScrollArea
+    scroll = dock.widget()
+    if not isinstance(scroll, QScrollArea) or scroll.widget() is None or scroll.objectName() != "paletteScroll":
+        return 0
+    title = dock.fontMetrics().height() + 16
+    return scroll.widget().sizeHint().height() + title
 
 
 class DockLayoutMixin:
@@ -47,6 +73,7 @@ class DockLayoutMixin:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        _title_font(dock)
         self.addDockWidget(area, dock)
         if tabify_with and tabify_with in self.docks:
             self.tabifyDockWidget(self.docks[tabify_with][0], dock)
@@ -108,7 +135,9 @@ class DockLayoutMixin:
                 root = self.docks[root][2]
             if root not in groups:
                 hints = self._dock_hints.get(root, {})
-                groups[root] = (dock, hints.get("share", 1.0), hints.get("min_length", 0))
+                groups[root] = (dock, hints.get("share", 1.0), max(hints.get("min_length", 0), _content_height(dock)
+                                                                   if area != Qt.DockWidgetArea.BottomDockWidgetArea
+                                                                   else 0))
         return list(groups.values())
 
     @staticmethod
@@ -116,8 +145,8 @@ class DockLayoutMixin:
         """``length`` pixels shared out by the groups' shares, a group's minimum length first when there is room."""
         fixed = {i: m for i, (_d, share, m) in enumerate(groups)
                  if m and m > length * share / (sum(s for _d, s, _m in groups) or 1.0)}
-        if sum(fixed.values()) >= length:
-            fixed = {}
+        if sum(fixed.values()) >= length:   # no room for every minimum: the palette's tiles first (it scrolls)
+            fixed = {i: m for i, m in fixed.items() if _content_height(groups[i][0]) and m < 0.6 * length}
         rest = length - sum(fixed.values())
         total = sum(share for i, (_d, share, _m) in enumerate(groups) if i not in fixed) or 1.0
         return [fixed[i] if i in fixed else max(1, int(rest * share / total))
@@ -125,25 +154,31 @@ class DockLayoutMixin:
 
     def apply_default_sizes(self) -> None:
         """The default proportions: side columns wide enough for the palette's tiles, the data panel and the
-        training settings; a bottom row of plots about a third of the height; the rest for the canvas."""
+        training settings; a bottom row of plots about a third of the height; the rest for the canvas. The pixel
+        bounds grow with the UI zoom (text at 175 % needs 175 % of the room)."""
         self._share_left_column()
         width, height = self.width(), self.height()
+        z = zoom.factor()
         areas = Qt.DockWidgetArea
         left, right, bottom = (self._dock_groups(a) for a in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea,
                                                              areas.BottomDockWidgetArea))
         if left:
-            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE), self.LEFT_MAX)],
-                             Qt.Orientation.Horizontal)
+            self.resizeDocks([left[0][0]], [min(int(width * self.LEFT_SHARE * z), int(self.LEFT_MAX * z),
+                                                int(width * 0.34))], Qt.Orientation.Horizontal)
         if right:
-            self.resizeDocks([right[0][0]], [max(self.RIGHT_MIN, min(int(width * self.RIGHT_SHARE),
-                                                                      self.RIGHT_MAX))], Qt.Orientation.Horizontal)
+            self.resizeDocks([right[0][0]], [min(max(int(self.RIGHT_MIN * z), min(int(width * self.RIGHT_SHARE * z),
+                                                                                  int(self.RIGHT_MAX * z))),
+                                                 int(width * 0.36))], Qt.Orientation.Horizontal)
         if bottom:
-            self.resizeDocks([bottom[0][0]], [max(self.BOTTOM_MIN, int(height * self.BOTTOM_SHARE))],
-                             Qt.Orientation.Vertical)
+            self.resizeDocks([bottom[0][0]], [min(max(int(self.BOTTOM_MIN * z), int(height * self.BOTTOM_SHARE * z)),
+                                                  int(height * 0.55))], Qt.Orientation.Vertical)
         for groups, orientation, length in ((left, Qt.Orientation.Vertical, height),
                                             (right, Qt.Orientation.Vertical, height),
                                             (bottom, Qt.Orientation.Horizontal, width)):
             if len(groups) > 1:
+                if any(_content_height(g[0]) for g in groups):   # the palette's column: its own height, the
+                    self.layout().activate()                      # sizes set above applied (the tiles' height
+                    length = sum(g[0].height() for g in groups) or length   # is in pixels, not a share)
                 self.resizeDocks([g[0] for g in groups], self._split(length, groups), orientation)
 
     _size_docks = apply_default_sizes
@@ -171,6 +206,47 @@ class DockLayoutMixin:
             self.addDockWidget(area, data)
             data.show()
 
+    #: below this width in points at 100 % (the window's width divided by the zoom) presenting takes turns: every
+    #: area's docks become tabs of one group, so the one on show has the whole column or row
+    COMPACT_WIDTH = 1100
+
+    def compact_layout(self) -> None:
+        """Each dock area's visible docks as tabs of one group (the one shown before in front), sized for the
+        zoom: a 1280 × 720 projector at 175 % shows one plot at a readable size instead of three unreadable."""
+        areas = Qt.DockWidgetArea
+        for area in (areas.LeftDockWidgetArea, areas.RightDockWidgetArea, areas.BottomDockWidgetArea):
+            docks = [d for d, a, _t in self.docks.values()
+                     if self.dockWidgetArea(d) == area and d.isVisible() and not d.isFloating()]
+            if len(docks) < 2:
+                continue
+            front = [d for d in docks if not d.visibleRegion().isEmpty()]
+            for d in docks[1:]:
+                self.tabifyDockWidget(docks[0], d)
+            (front[0] if front else docks[0]).raise_()
+        self.apply_default_sizes()
+        for ms in (0, 200):   # (Qt may show an old group's bar again while the layout settles)
+            QTimer.singleShot(ms, self.hide_stale_tab_bars)
+
+    def hide_stale_tab_bars(self) -> None:
+        """Hide the tab bars of tab groups that no longer exist. After ``restoreState`` or re-tabbing, Qt can leave
+        an old group's tab bar on screen, drawn over the docks now in its place (seen after presenting and after a
+        view filled the window). A tab bar in use names only docks on show and never overlaps a dock, the canvas,
+        a toolbar or the status bar."""
+        from PySide6.QtWidgets import QTabBar, QToolBar
+        shown = [d for d, _a, _t in self.docks.values() if d.isVisible() and not d.isFloating()]
+        titles = {d.windowTitle() for d in shown}
+        taken = [d.geometry() for d in shown]
+        for w in [self.centralWidget(), self.statusBar(), self.menuBar(), *self.findChildren(QToolBar)]:
+            if w is not None and w.isVisible() and w.parent() is self:
+                taken.append(w.geometry())
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is self and bar.isVisible():
+                g = bar.geometry()
+                names = {bar.tabText(i) for i in range(bar.count())}
+                if not names <= titles or any(g.intersected(r).width() > 2 and g.intersected(r).height() > 2
+                                              for r in taken):
+                    bar.hide()
+
     def fit_to_screen(self) -> None:
         """The first launch: the whole available screen (maximized where a window manager does that)."""
         screen = self.screen() or QApplication.primaryScreen()
@@ -178,6 +254,47 @@ class DockLayoutMixin:
             return
         self.setGeometry(screen.availableGeometry())
         self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def clamp_to_screen(self) -> None:
+        """Keep the whole window (its frame too) on the screen it opens on: a geometry saved on a bigger screen (a
+        1080p session, then a 1280×720 projector) is shrunk and moved so the status bar and the plots' bottoms show."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None or self.isFullScreen():
+            return
+        avail = screen.availableGeometry()
+        frame, geom = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - geom.width(), frame.height() - geom.height()
+        width = max(1, min(geom.width(), avail.width() - extra_w))
+        height = max(1, min(geom.height(), avail.height() - extra_h))
+        if (width, height) != (geom.width(), geom.height()):
+            if self.isMaximized():
+                self.showNormal()
+            self.setMinimumSize(min(self.minimumWidth(), width), min(self.minimumHeight(), height))
+            self.resize(width, height)
+        x = min(max(frame.x(), avail.x()), avail.x() + avail.width() - (width + extra_w))
+        y = min(max(frame.y(), avail.y()), avail.y() + avail.height() - (height + extra_h))
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def screen_size_key(self) -> str:
+        screen = self.screen() or QApplication.primaryScreen()
+        size = screen.availableGeometry().size() if screen is not None else None
+        return f"{size.width()}x{size.height()}" if size is not None else "unknown"
+
+    def state_key(self) -> str:
+        """Where the dock layout for this screen size is saved: a 720p layout is not reused on 1080p."""
+        return f"window/state/{self.screen_size_key()}"
+
+    def saved_state_for_screen(self):
+        """The dock layout saved for this screen size; else the last one if it was saved on this size (or by a
+        version that did not say); else None (the default layout, sized for this screen)."""
+        state = self.settings.value(self.state_key())
+        if state is not None:
+            return state
+        where = self.settings.value("window/state_screen")
+        if where is None or where == self.screen_size_key():
+            return self.settings.value("window/state")
+        return None
 
     def has_saved_layout(self) -> bool:
         return self.settings.value("window/geometry") is not None

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsObject, QGr
 from nnviz.core.catalog import CATALOG, activation_text  # noqa: F401  (activation_text: imported from here too)
 from nnviz.core.layers.base import shape_str
 from nnviz.ui import icons, theme
+from nnviz.ui import zoom as ui_zoom
 
 #: the palette's drag payload: the layer's class name
 LAYER_MIME = "application/x-nnviz-layer"
@@ -423,7 +424,7 @@ class LayerView(QGraphicsView):
         vp = self.viewport().rect()
         if rect.isEmpty() or vp.isEmpty():
             return
-        zoom = min(vp.width() / rect.width(), vp.height() / rect.height(), 1.1)
+        zoom = min(vp.width() / rect.width(), vp.height() / rect.height(), 1.1 * ui_zoom.factor())
         self.set_zoom(zoom)
         self.centerOn(rect.center())
 

@@ -26,21 +26,23 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QHeaderView, QLabel, QMainWindow,
-                               QMenu, QMessageBox, QStackedWidget, QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFrame, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QMessageBox, QScrollArea, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 
 from nnviz import __version__
 from nnviz.io.examples import EXAMPLES_DIR  # noqa: F401  (where the bundled examples are; tests open them)
 from nnviz.session.autosave import AutosaveManager
 from nnviz.session.document import ProjectDocument
-from nnviz.ui import icons, theme
+from nnviz.ui import icons, theme, zoom
 from nnviz.ui.banners import ErrorBanner, NoticeBanner
+from nnviz.ui.classroom import ClassroomController
 from nnviz.ui.dock_layout import DockLayoutMixin
 from nnviz.ui.inspector import InspectorWidget
 from nnviz.ui.layer_view import LayerView
 from nnviz.ui.neuron_view import NeuronView
 from nnviz.ui.palette import LayerPalette
+from nnviz.ui.presentation import PresentationController
 from nnviz.ui.summary_dock import SummaryWidget
 from nnviz.ui.window_files import FILE_FILTER, MAX_RECENT, ProjectFilesMixin  # noqa: F401
 
@@ -108,7 +110,16 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._create_status_bar()
-        self.add_dock(self.palette, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
+        # the palette is as tall as its tiles; in a scroll area a short column (a 720-pixel projector at 175 %)
+        # scrolls it instead of taking the height the plots under it need (at 100 % it keeps its whole height)
+        self.palette_scroll = palette_scroll = QScrollArea()
+        palette_scroll.setObjectName("paletteScroll")
+        palette_scroll.setWidgetResizable(True)
+        palette_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        palette_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        palette_scroll.setWidget(self.palette)
+        self.add_dock(palette_scroll, "Layers", Qt.DockWidgetArea.LeftDockWidgetArea, "dockPalette", share=0.3)
+        self._fit_palette_scroll()
         self.add_dock(self.inspector, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "dockInspector",
                       share=0.42)
         self.add_dock(self.summary, "Summary", Qt.DockWidgetArea.RightDockWidgetArea, "dockSummary", share=0.58)
@@ -128,6 +139,8 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         self.autosave.autosave_failed.connect(self._on_autosave_failed)
         self.autosave.start()
         theme.state().theme_changed.connect(self._on_theme_changed)
+        zoom.state().zoom_changed.connect(self._on_ui_zoom_changed)
+        self.presentation.maximized_changed.connect(self.classroom.schedule)
         self.set_view_mode("layers")
 
     # ================================================================== extension points
@@ -235,13 +248,32 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         group.setExclusive(True)
         group.addAction(self.actionLayerView)
         group.addAction(self.actionNeuronView)
-        A("actionFitView", "&Fit to View", self.fit_to_view, "Ctrl+0", "fit", "Fit the diagram into the view")
-        A("actionZoomIn", "Zoom &In", lambda: self.layer_view.zoom_by(1.2), ["Ctrl++", "Ctrl+="], "zoom-in")
-        A("actionZoomOut", "Zoom &Out", lambda: self.layer_view.zoom_by(1 / 1.2), "Ctrl+-",
+        # the diagram's own zoom (Ctrl+wheel) has Ctrl+Alt; Ctrl+= / Ctrl+- / Ctrl+0 zoom the whole UI
+        A("actionFitView", "&Fit to View", self.fit_to_view, "Ctrl+Alt+0", "fit", "Fit the diagram into the view")
+        A("actionZoomIn", "Zoom Diagram &In", lambda: self.layer_view.zoom_by(1.2), "Ctrl+Alt+=", "zoom-in")
+        A("actionZoomOut", "Zoom Diagram &Out", lambda: self.layer_view.zoom_by(1 / 1.2), "Ctrl+Alt+-",
           "zoom-out")
+        A("actionUiZoomIn", "&Larger Text and Plots", lambda: self.step_ui_zoom(+1), ["Ctrl+=", "Ctrl++"], None,
+          "Zoom the whole window in: text, plots, the diagram")
+        A("actionUiZoomOut", "&Smaller Text and Plots", lambda: self.step_ui_zoom(-1), "Ctrl+-", None,
+          "Zoom the whole window out")
+        A("actionUiZoomReset", "&Actual Size", lambda: self.set_ui_zoom(1.0), "Ctrl+0", None,
+          "The whole window at 100 %")
         A("actionResetLayout", "&Reset Layout", self.reset_layout, None, None, "Put every panel back in its place")
         A("actionDarkTheme", "&Dark Theme", self._on_dark_theme_toggled, None, "theme", "Switch light / dark",
           checkable=True)
+        self.theme_actions: dict[str, QAction] = {}
+        themes = QActionGroup(self)
+        themes.setExclusive(True)
+        for name, title in theme.THEME_TITLES.items():
+            a = A("actionTheme" + "".join(p.capitalize() for p in name.split("-")), title,
+                  lambda _checked=False, n=name: self.set_theme(n), None, None, f"The {title.replace('&', '')} "
+                  "theme", checkable=True)
+            themes.addAction(a)
+            self.theme_actions[name] = a
+        self.theme_actions[theme.current_name()].setChecked(True)
+        self.presentation = PresentationController(self)
+        self.classroom = ClassroomController(self)
         A("actionShortcuts", "&Keyboard Shortcuts", self.show_shortcuts, "F1", "keyboard")
         A("actionAbout", "&About nnviz", self.show_about, None, "info")
         A("actionTrain", "&Train", self._on_train_triggered, None, "train",
@@ -299,7 +331,20 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         view.addAction(self.actionZoomIn)
         view.addAction(self.actionZoomOut)
         view.addSeparator()
+        view.addAction(self.actionUiZoomIn)
+        view.addAction(self.actionUiZoomOut)
+        view.addAction(self.actionUiZoomReset)
+        view.addAction(self.presentation.actionPresent)
+        view.addAction(self.presentation.actionMaximizeView)
+        view.addSeparator()
         view.addAction(self.actionDarkTheme)
+        themes = self.menu("View/Theme")
+        themes.setTitle("&Theme")
+        for a in self.theme_actions.values():
+            themes.addAction(a)
+        view.addSeparator()
+        view.addAction(self.classroom.actionClassroom)
+        view.addAction(self.classroom.actionStudentView)
 
         help_menu = self.menu("Help")
         help_menu.setTitle("&Help")
@@ -376,12 +421,63 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
             self.neuron_view.fit_to_view()
 
     def _on_dark_theme_toggled(self, checked: bool) -> None:
-        app = QApplication.instance()
-        theme.apply_theme(app, "dark" if checked else "light")
-        self.settings.setValue("theme", "dark" if checked else "light")
+        self.set_theme("dark" if checked else "light")
+
+    def set_theme(self, name: str) -> None:
+        """"light", "dark" or "high-contrast" for the whole app, remembered."""
+        if name not in theme.THEMES:
+            raise ValueError(f"theme is one of {', '.join(theme.THEMES)}, got {name!r}")
+        theme.apply_theme(QApplication.instance(), name)
+        self.settings.setValue("theme", name)
+
+    # ------------------------------------------------------------------ the UI zoom (nnviz.ui.zoom)
+    def ui_zoom(self) -> float:
+        return zoom.factor()
+
+    def set_ui_zoom(self, value: float, remember: bool = True) -> float:
+        """Zoom every font, plot and the diagram (75–250 %); ``remember``: for this screen (or for presenting)."""
+        before = zoom.factor()
+        applied = zoom.set_zoom(value)
+        if remember:
+            if self.presentation.is_presenting():
+                self.presentation.zoom_changed_while_presenting(applied)
+            else:
+                zoom.save_for_screen(self.settings, self.screen(), applied)
+            if applied != before and self.isVisible() and not self.presentation.maximized():
+                self.apply_default_sizes()   # the panels' room grows with their text
+        return applied
+
+    def step_ui_zoom(self, direction: int) -> float:
+        return self.set_ui_zoom(zoom.step(zoom.factor(), direction))
+
+    def _on_ui_zoom_changed(self, value: float) -> None:
+        old = getattr(self, "_ui_zoom_seen", 1.0)
+        self._ui_zoom_seen = value
+        if abs(value - old) > 1e-9:   # the canvas grows with the text (fitted once the docks have their new sizes)
+            self.layer_view.zoom_by(value / old)
+            neuron = getattr(self.neuron_view, "view", None)
+            if neuron is not None:
+                neuron.scale(value / old, value / old)
+            QTimer.singleShot(0, self.fit_to_view)
+            self._fit_palette_scroll()
+            # (a message, not a permanent label: at 175 % the status bar has no room to spare)
+            self.status_message(f"Text and plots at {value * 100:.0f} % — Ctrl+= / Ctrl+- / Ctrl+0 for 100 %")
+
+    def _fit_palette_scroll(self) -> None:
+        """Up to 125 % the palette's column keeps every tile in view (as without the scroll area); above, it may
+        scroll down to half of them, so a short window keeps room for the plots."""
+        height = self.palette.sizeHint().height()
+        self.palette_scroll.setMinimumHeight(height if zoom.factor() <= 1.25 else height // 2)
+
+    def _on_screen_changed(self, screen) -> None:
+        """On another screen (the projector), the zoom that screen had."""
+        if not self.presentation.is_presenting():
+            self.set_ui_zoom(zoom.load_for_screen(self.settings, screen), remember=False)
 
     def _on_theme_changed(self, name: str) -> None:
         self.actionDarkTheme.setChecked(name == "dark")
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
         for a in self.findChildren(QAction):
             icon_name = a.property("iconName")
             if icon_name:
@@ -532,9 +628,10 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
     def restore_settings(self) -> None:
         self._settings_restored = True
         geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        state = self.saved_state_for_screen()
         if geometry is not None:
             self.restoreGeometry(geometry)
+            self.clamp_to_screen()
         if state is not None:
             self.restoreState(state)
         else:   # the first launch: the default layout, once the window has its size
@@ -543,10 +640,15 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         mode = self.settings.value("view/mode", "layers")
         if mode in ("layers", "neurons"):
             self.set_view_mode(mode)
+        self.set_ui_zoom(zoom.load_for_screen(self.settings, self.screen()), remember=False)
+        self.classroom.schedule()
 
     def save_settings(self) -> None:
+        self.presentation.restore_all()   # a view filling the window is not the layout
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue(self.state_key(), self.saveState())
+        self.settings.setValue("window/state_screen", self.screen_size_key())
         self.settings.setValue("view/mode", self.view_mode())
         self.settings.sync()
 
@@ -555,6 +657,18 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
             self.restore_settings()
             QTimer.singleShot(0, self.layer_view.fit_to_view)
         super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and not getattr(self, "_screen_hooked", False):
+            self._screen_hooked = True
+            handle.screenChanged.connect(self._on_screen_changed)
+            # every plot of every panel (the panels are plugged in by now) in the theme and at the zoom; connected
+            # here, after the panels' own theme slots, so it has the last word
+            self._restyle_plots()
+            theme.state().theme_changed.connect(self._restyle_plots)
+
+    def _restyle_plots(self, *_args) -> None:
+        from nnviz.ui.training.common import restyle_graphics
+        restyle_graphics(self)
 
     def closeEvent(self, event):
         if not self.maybe_save():

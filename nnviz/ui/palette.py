@@ -8,7 +8,7 @@ Drag an item onto the layer view (it carries ``LAYER_MIME`` with the class name)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QDrag, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSizePolicy, QStyle,
                                QStyledItemDelegate)
@@ -35,6 +35,13 @@ def _split_name(name: str, fits) -> list[str]:
     return [name[:best], name[best:]]
 
 
+def tile_height() -> int:
+    """A tile's height at the UI zoom: room for two lines of a zoomed name, less than the zoom itself (the palette is
+    as tall as its tiles, and on a 720-pixel projector the plots under it need the height)."""
+    from nnviz.ui import zoom
+    return round(TILE_HEIGHT * zoom.factor() ** 0.8)
+
+
 class _PaletteDelegate(QStyledItemDelegate):
     """A tile: the type's icon on a tinted square and its name (the summary and the description are in the
     tool tip)."""
@@ -42,7 +49,8 @@ class _PaletteDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index):
         view = self.parent()
         grid = view.gridSize() if view is not None else QSize()
-        return QSize(grid.width() - 4, TILE_HEIGHT) if grid.isValid() else QSize(170, TILE_HEIGHT)
+        height = tile_height()
+        return QSize(grid.width() - 4, height) if grid.isValid() else QSize(170, height)
 
     def paint(self, painter: QPainter, option, index):
         c = theme.colors()
@@ -126,20 +134,25 @@ class LayerPalette(QListWidget):
         return self.height() - self.viewport().height() if self.isVisible() else 2 * self.frameWidth() + 8
 
     def sizeHint(self) -> QSize:
-        return QSize(COLUMNS * 180, self._rows() * TILE_HEIGHT + self._chrome() + 2)
+        return QSize(COLUMNS * 180, self._rows() * tile_height() + self._chrome() + 2)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self.minimumWidth(), self.sizeHint().height())
 
     def _update_grid(self) -> None:
         width = max(self.viewport().width() - 1, COLUMNS * 60)
-        self.setGridSize(QSize(width // COLUMNS, TILE_HEIGHT))
+        self.setGridSize(QSize(width // COLUMNS, tile_height()))
         height = self.sizeHint().height()
         self.setFixedHeight(height)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._update_grid()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # the UI zoom: taller tiles
+            self._update_grid()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWid
                                QWidget)
 
 from nnviz.core.layers.base import shape_str
-from nnviz.ui import theme
+from nnviz.ui import theme, zoom
 
 
 class SummaryWidget(QWidget):
@@ -62,7 +62,7 @@ class SummaryWidget(QWidget):
         self.table.setRowCount(len(rows))
         mono = QFont("DejaVu Sans Mono")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSizeF(9)
+        mono.setPointSizeF(9 * zoom.factor())   # (rebuilt on theme_changed, which a zoom change emits too)
         failed = False
         for r, row in enumerate(rows):
             failed = failed or bool(row["error"])

@@ -1,6 +1,6 @@
-"""Light and dark palettes, the type colours of the diagram, and the stylesheet loader.
+"""Light, dark and high-contrast palettes, the type colours of the diagram, and the stylesheet loader.
 
-``apply_theme(app, "light" | "dark")`` sets the Fusion style, a QPalette and ``resources/style.qss``
+``apply_theme(app, "light" | "dark" | "high-contrast")`` sets the Fusion style, a QPalette and ``resources/style.qss``
 with its ``@name`` placeholders filled from the palette below. Widgets that paint themselves (the
 layer and neuron views) read ``colors()`` when they paint, so a theme switch only needs a repaint
 (``theme_changed`` tells them).
@@ -40,7 +40,21 @@ DARK = {
     "warning_text": "#f2d98d",
 }
 
-THEMES = {"light": LIGHT, "dark": DARK}
+#: black on white with strong edges and saturated colours: what survives a washed-out projector (no pale greys)
+HIGH_CONTRAST = {
+    "window": "#ffffff", "base": "#ffffff", "alt_base": "#f0f0f0", "text": "#000000", "muted": "#262626",
+    "border": "#000000", "accent": "#0033cc", "accent_text": "#ffffff", "canvas": "#ffffff", "grid": "#9e9e9e",
+    "block": "#ffffff", "block_border": "#000000", "shadow": "#000000", "shadow_alpha": "0",
+    "selection": "#0033cc", "error": "#b00000", "error_bg": "#ffe0e0", "error_text": "#600000",
+    "positive": "#0033cc", "negative": "#c04000", "node": "#ffffff", "node_border": "#000000",
+    "tooltip_bg": "#ffffff", "toolbar": "#ffffff", "connector": "#000000", "hover": "#dde6ff",
+    "accent_soft": "#b3c6ff", "warning": "#7a4f00", "warning_bg": "#fff3b0", "warning_border": "#000000",
+    "warning_text": "#3a2400",
+}
+
+THEMES = {"light": LIGHT, "dark": DARK, "high-contrast": HIGH_CONTRAST}
+#: what the View ▸ Theme menu shows
+THEME_TITLES = {"light": "&Light", "dark": "&Dark", "high-contrast": "&High Contrast"}
 
 #: how each layer type looks: (icon file in resources/icons, accent colour for the block's bar, its icon and the
 #: palette tile); the one ui table per layer class
@@ -172,8 +186,11 @@ def stylesheet(name: str) -> str:
         text = resources.read_text("style.qss") + EXTRA_QSS
     except OSError:
         return ""
-    c = THEMES[name]
-    return re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
+    from nnviz.ui import zoom   # every pt size at the UI zoom; @base_pt is the app font at 100 %
+    c = dict(THEMES[name], base_pt=f"{zoom.base_point_size():.3g}pt")
+    text = re.sub(r"@([a-z_]+)", lambda m: c.get(m.group(1), m.group(0)), text)
+    f = zoom.factor()
+    return re.sub(r"(\d+(?:\.\d+)?)pt\b", lambda m: f"{float(m.group(1)) * f:.3g}pt", text)
 
 
 def _make_style():
@@ -205,35 +222,40 @@ def _make_style():
 
         def drawPrimitive(self, element, option, painter, widget=None):
             super().drawPrimitive(element, option, painter, widget)
-            if current_name() == "dark" and element in boxes and option.rect.isValid():
+            if current_name() != "light" and element in boxes and option.rect.isValid():
                 self._outline(painter, option.rect, element == pe.PE_IndicatorRadioButton)
 
         def drawComplexControl(self, control, option, painter, widget=None):
             super().drawComplexControl(control, option, painter, widget)
-            if current_name() == "dark" and control in fields and option.rect.isValid():
+            if current_name() != "light" and control in fields and option.rect.isValid():
                 self._outline(painter, option.rect, False)
 
     return Style(QStyleFactory.create("Fusion"))
 
 
-def apply_theme(app, name: str = "light") -> None:
-    """Fusion style, the palette and the stylesheet for ``name`` ("light" or "dark")."""
+def apply_theme(app, name: str = "light", _zoomed_from: float | None = None) -> None:
+    """Fusion style, the palette and the stylesheet for ``name`` ("light", "dark" or "high-contrast"), at the UI
+    zoom (:mod:`nnviz.ui.zoom`; ``_zoomed_from``: the zoom widgets' own fonts were made at, when it changes)."""
+    from nnviz.ui import zoom
     if name not in THEMES:
         name = "light"
     app.setStyle(_make_style())
     app.setPalette(make_palette(name))
     font = app.font()
-    if font.pointSizeF() < 9.5:
-        font.setPointSizeF(9.5)
+    if font.pointSizeF() < 9.5 * zoom.factor():
+        font.setPointSizeF(9.5 * zoom.factor())
         app.setFont(font)
     app.setStyleSheet(stylesheet(name))
+    zoom.scale_own_fonts(_zoomed_from)
     st = state()
     st.name = name
     st.theme_changed.emit(name)
 
 
 def ui_font(point_size: float, bold: bool = False) -> QFont:
+    """A font of ``point_size`` at 100 %, at the current UI zoom."""
+    from nnviz.ui import zoom
     f = QFont()
-    f.setPointSizeF(point_size)
+    f.setPointSizeF(point_size * zoom.factor())
     f.setBold(bold)
     return f

@@ -42,7 +42,8 @@ def test_actions_have_object_names_and_standard_shortcuts(main_window):
     w = main_window
     expected = {"actionNew": "Ctrl+N", "actionOpen": "Ctrl+O", "actionSave": "Ctrl+S", "actionSaveAs": "Ctrl+Shift+S",
                 "actionUndo": "Ctrl+Z", "actionRedo": "Ctrl+Shift+Z", "actionDelete": "Del", "actionQuit": "Ctrl+Q",
-                "actionLayerView": "Ctrl+1", "actionNeuronView": "Ctrl+2", "actionFitView": "Ctrl+0"}
+                "actionLayerView": "Ctrl+1", "actionNeuronView": "Ctrl+2", "actionFitView": "Ctrl+Alt+0",
+                "actionUiZoomIn": "Ctrl+=", "actionUiZoomOut": "Ctrl+-", "actionUiZoomReset": "Ctrl+0"}
     for name, keys in expected.items():
         action = w.findChild(type(w.actionNew), name)
         assert action is not None, name

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from nnviz.ui import theme
+from nnviz.ui import theme, zoom
 
 #: the family the formulas are set in (DejaVu has every symbol the course uses: ∂ Σ δ ⊙ √ …)
 FORMULA_FONT = "'DejaVu Serif', 'STIX Two Math', 'Cambria Math', 'Times New Roman', serif"
@@ -141,11 +141,11 @@ class FormulaView(QWidget):
                                  f"{_PHASE_NAMES.get(step.phase, step.phase).upper()}</span>")
         self.title.setText(step.title)
         c = theme.colors()
-        self.rule.setText(f"<div style='color:{c['muted']}; font-size:8.5pt'>THE RULE</div>"
-                          f"<div style=\"font-family:{FORMULA_FONT}; font-size:11.5pt; color:{c['muted']}\">"
+        self.rule.setText(f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}'>THE RULE</div>"
+                          f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(11.5)}; color:{c['muted']}\">"
                           f"{template_html(step.template)}</div>"
-                          f"<div style='color:{c['muted']}; font-size:8.5pt; margin-top:6px'>WITH THIS SAMPLE'S "
-                          f"NUMBERS</div>")
+                          f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}; margin-top:6px'>"
+                          f"WITH THIS SAMPLE'S NUMBERS</div>")
         self.formula.setText(self.formula_html(step))
         self.note.setText(html.escape(step.note) if step.note else "")
         self.note.setVisible(bool(step.note))
@@ -159,7 +159,7 @@ class FormulaView(QWidget):
         c = theme.colors()
         # numbers: the text colour, not the link colour (the trace asks for "inherit", which Qt lacks)
         body = body.replace("color: inherit;", f"color: {c['text']};")
-        return (f"<div style=\"font-family:{FORMULA_FONT}; font-size:13pt; line-height:160%\">"
+        return (f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(13)}; line-height:160%\">"
                 f"{body}</div>")
 
     def html(self) -> str:

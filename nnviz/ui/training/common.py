@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from nnviz.core.probe import ProbeModel  # noqa: F401  (the views' copy of the model; imported from here)
+from nnviz.ui import image_style, zoom
 from nnviz.ui.layer_view import describe_layer as block_title
 
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1
@@ -30,12 +31,13 @@ TRAIN_COLOR, VAL_COLOR, TEST_COLOR = LINE_COLORS[0], LINE_COLORS[1], LINE_COLORS
 
 def diverging_cmap() -> pg.ColorMap:
     """Orange (negative) – white (zero) – blue (positive), as the Playground draws weights and outputs."""
-    return pg.ColorMap([0.0, 0.5, 1.0], [ORANGE, WHITE, BLUE], name="orange-white-blue")
+    return image_style.diverging_cmap()
 
 
 def sequential_cmap() -> pg.ColorMap:
-    """White to dark blue, for counts and non-negative activations."""
-    return pg.ColorMap([0.0, 1.0], [(255, 255, 255), (8, 48, 107)], name="white-blue")
+    """White to dark blue, for counts and non-negative activations: the ink of every image view
+    (:mod:`nnviz.ui.image_style`)."""
+    return image_style.ink_cmap()
 
 
 def class_color(index: int, n_classes: int) -> tuple[int, int, int]:
@@ -70,12 +72,14 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, bottom: str | None =
         axis.setTextPen(pg.mkPen(fg))
         axis.enableAutoSIPrefix(False)
     if title:
-        plot.setTitle(title, color=fg.name(), size="10pt")
+        plot.setTitle(title, color=fg.name(), size=zoom.pt(10))
     if bottom:
         plot.setLabel("bottom", bottom, units=bottom_units, color=fg.name())
     if left:
         plot.setLabel("left", left, units=left_units, color=fg.name())
     plot.setMenuEnabled(False)  # no grid: pyqtgraph redraws grid lines with every axis change, ~8 ms a frame
+    for name in ("left", "bottom"):
+        zoom.style_axis(plot.getAxis(name))   # fonts and pens at the UI zoom
     return plot
 
 
@@ -97,6 +101,7 @@ def restyle_graphics(root) -> None:
                 item.setText(item.text, color=fg.name())
             elif isinstance(item, pg.LegendItem):
                 item.setLabelTextColor(fg)
+    zoom.style_graphics(root)   # and at the UI zoom
 
 
 def make_plot_widget(**kwargs) -> pg.PlotWidget:

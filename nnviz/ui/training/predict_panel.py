@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractScrollArea, QBoxLayout, QDoubleSpinBox, 
 from nnviz.core.data.images import image_shape
 from nnviz.core.data.text import decode, encode, tokenize
 from nnviz.core.plane import is_plane_dataset, plane_features
+from nnviz.ui.image_style import ink_color
 from nnviz.ui.training.common import BLUE, ORANGE, ProbeModel, Throttle, make_plot_widget
 
 MAX_FIELDS = 16
@@ -32,7 +33,8 @@ def drawable_shape(dataset, input_shape) -> tuple[int, int] | None:
 
 
 class DrawingCanvas(QWidget):
-    """A small grid of gray pixels (0 = white paper, 1 = black ink). Left button draws, right button erases."""
+    """A small grid of pixels (0 = white paper, 1 = ink, in the one image style of :mod:`nnviz.ui.image_style`). Left
+    button draws, right button erases."""
 
     changed = Signal()
 
@@ -84,8 +86,7 @@ class DrawingCanvas(QWidget):
         cell, ox, oy = self._cell_rect()
         for r in range(h):
             for c in range(w):
-                v = int(round(255 * (1 - float(self.image[r, c]))))
-                p.fillRect(QRectF(ox + c * cell, oy + r * cell, cell, cell), QColor(v, v, v))
+                p.fillRect(QRectF(ox + c * cell, oy + r * cell, cell, cell), ink_color(self.image[r, c]))
         p.setPen(QPen(QColor(180, 180, 180), 1))
         for r in range(h + 1):
             p.drawLine(QPointF(ox, oy + r * cell), QPointF(ox + w * cell, oy + r * cell))
