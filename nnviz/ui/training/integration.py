@@ -31,6 +31,7 @@ from nnviz.ui.training.curves import CurvesView
 from nnviz.ui.training.gradients_view import GradientsView
 from nnviz.ui.training.panel import TrainingPanel
 from nnviz.ui.training.predict_panel import PredictPanel
+from nnviz.ui.training.view_guard import guarded
 from nnviz.ui.training.weights_view import WeightsView
 
 DOCKS = [  # (attribute, objectName, title)
@@ -307,9 +308,9 @@ class TrainingUI(QObject):
             self.controller.set_setup(model, dataset, self.panel.config, history=history)
             self.controls.set_enabled(True)
         self.weights.clear()
-        self.weights.set_model(self.probe.model, dataset)
+        guarded(self.weights, "set_model", self.probe.model, dataset)
         for view in (self.boundary, self.activations, self.confusion, self.predict):
-            view.set_context(self.probe if self.probe.model is not None else None, dataset)
+            guarded(view, "set_context", self.probe if self.probe.model is not None else None, dataset)
         self.curves.set_has_test(dataset is None or len(getattr(dataset, "x_test", ())) > 0)
         self.curves.clear()
         self.gradients.clear()
@@ -429,9 +430,9 @@ class TrainingUI(QObject):
         if not shown or snap is None or self._blocked or self._rebuild_pending or not self._fits_document(snap):
             return
         if view in self.slow_views:
-            view.update_snapshot(snap, force=True)
+            guarded(view, "update_snapshot", snap, force=True)
         else:
-            view.update_snapshot(snap)
+            guarded(view, "update_snapshot", snap)
 
     def _on_controller_snapshot_ready(self, snap) -> None:
         if self._blocked or self._rebuild_pending or not self._fits_document(snap):
@@ -442,18 +443,18 @@ class TrainingUI(QObject):
         self._frame += 1
         for i, view in enumerate(self.fast_views):
             if is_visible(view) and (not running or i == 0 or i % 2 == self._frame % 2):
-                view.update_snapshot(snap)
+                guarded(view, "update_snapshot", snap)
         if running:
             now = time.perf_counter()
             visible = [v for v in self.slow_views if is_visible(v)]
             view = max(visible, key=lambda v: (now - self._slow_last[v]) / self.slow_views[v], default=None)
             if view is not None and now - self._slow_last[view] >= self.slow_views[view]:
                 self._slow_last[view] = now
-                view.update_snapshot(snap, force=True)
+                guarded(view, "update_snapshot", snap, force=True)
         else:  # paused, stopped: everything shows the final state
             for view in self.slow_views:
                 if is_visible(view):
-                    view.update_snapshot(snap, force=True)
+                    guarded(view, "update_snapshot", snap, force=True)
         self._feed_neuron_view(snap)
 
     # ------------------------------------------------------------------ the neuron view
