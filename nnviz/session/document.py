@@ -22,12 +22,12 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from nnviz.core.catalog import default_options, layer_types
 from nnviz.core.layers import LAYER_CLASSES
 from nnviz.core.model import ArchitectureError, Sequential, _snake
-from nnviz.core.state import optimizer_state, set_optimizer_state
+from nnviz.core.state import optimizer_state, restore_state, set_optimizer_state
 from nnviz.core.training import TrainingConfig
 from nnviz.session.architecture import Architecture, parse_architecture, shape_tuple, values_equal
 from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
@@ -282,6 +282,22 @@ class ProjectDocument(QObject):
             self._set_extra_modified()
         return taken
 
+    def apply_training_step(self, before, after, text: str = "Apply one training step") -> None:
+        """A training step done by hand (the backprop stepper) as one undo entry: ``before`` / ``after`` are
+        the model's ``nnviz.core.state.ModelState`` around it (weights, optimizer slots and count). It is one
+        step, not an epoch: the history is left alone."""
+        self.undo_stack.push(_ModelStateCommand(self, before, after, text))
+
+    def _restore_model_state(self, state) -> None:
+        if self.model is None or state is None:
+            return
+        try:
+            restore_state(self.model, state)
+        except ValueError:   # the architecture changed since: nothing of this step is left to undo
+            return
+        self.arch.harvest()
+        self.weights_changed.emit()
+
     def reinitialize_weights(self) -> None:
         """Fresh initial weights for every layer (same seed, so the same fresh weights every time)."""
         self.arch.weight_store.clear()
@@ -460,3 +476,17 @@ class ProjectDocument(QObject):
         if now != self._last_modified:
             self._last_modified = now
             self.modified_changed.emit(now)
+
+
+class _ModelStateCommand(QUndoCommand):
+    """Puts the model's whole training state ``after`` (redo) or ``before`` (undo) back."""
+
+    def __init__(self, doc: "ProjectDocument", before, after, text: str):
+        super().__init__(text)
+        self.doc, self.before, self.after = doc, before, after
+
+    def redo(self):
+        self.doc._restore_model_state(self.after)
+
+    def undo(self):
+        self.doc._restore_model_state(self.before)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nnviz.core.state import capture_state
 from nnviz.core.trace import GRANULARITIES, backprop_trace
 
 #: above this many unit steps the "unit" granularity is offered but not chosen by default
@@ -30,6 +31,10 @@ class AppliedUpdate:
     weight_keys: tuple
     x: np.ndarray
     y: np.ndarray
+    #: the model's whole training state (``nnviz.core.state.ModelState``) before and after the step: one
+    #: undo entry puts ``before`` back (weights, optimizer slots and count, random states)
+    before: object = None
+    after: object = None
 
 
 @dataclass(frozen=True)
@@ -294,10 +299,12 @@ class StepperSession:
         """Do the traced step on the model (exactly ``train_on_batch``); raises ``StaleTraceError`` when the
         model changed since the trace was made."""
         model = self.model
+        before = capture_state(model)
         loss = self.trace.apply(model)
         self.applied_count += 1
         return AppliedUpdate(model=model, loss=float(loss), weights=tuple(w.copy() for w in model.get_weights()),
-                             weight_keys=tuple(model.weight_keys()), x=self.x.copy(), y=self.y.copy())
+                             weight_keys=tuple(model.weight_keys()), x=self.x.copy(), y=self.y.copy(),
+                             before=before, after=capture_state(model))
 
     # ------------------------------------------------------------------ the worked example
     def enter_example(self, example) -> None:

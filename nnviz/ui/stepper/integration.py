@@ -6,8 +6,9 @@
   its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere.
 * The stepper follows the document: its model (rebuilt on every architecture edit), data set and
   settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
-* Apply writes the new weights back with ``document.set_weights`` and appends the model's loss (and
-  metrics) after the step to the history, so it shows in the loss curve; it is refused while training runs.
+* Apply is one training step and one undo entry (``document.apply_training_step``: weights, optimizer slots
+  and count before and after); the history, and so the epoch counter, is left alone (a step is not an
+  epoch); it is refused while training runs. Discard leaves nothing behind: the model was never touched.
 * Each step's highlights are mirrored on the main window's neuron view (``highlight(nodes, edges)``):
   both speak the trace's numbering (layer l = ``model.layers[l − 1]``, 0 = the input; ``w_jk^(l)``), so
   they pass as they are; they are cleared when the dock closes.
@@ -216,12 +217,13 @@ class StepperUI(QObject):
         if update.model is not d.model:
             self._status(f"Worked example: update applied (loss before the step {format_number(update.loss)}).")
             return
-        logs = self._history_logs(update)
+        logs = self._history_logs(update)   # for the status line: one step is not an epoch of the history
         self._writing = True
         try:
-            if hasattr(d, "append_history"):
-                d.append_history(logs)
-            d.set_weights(list(update.weights))
+            if hasattr(d, "apply_training_step") and update.before is not None:
+                d.apply_training_step(update.before, update.after)   # one undo entry
+            else:
+                d.set_weights(list(update.weights))
         finally:
             self._writing = False
         self._status(f"Applied one training step from the stepper: loss on the sample {format_number(update.loss)} "
