@@ -1,0 +1,66 @@
+"""Issue 15 in the stepper widget: predict-then-reveal hides the step's number until a value is typed, and the
+numeric check sits beside ∂C/∂w."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.core.trace import ForwardUnit, WeightUpdate
+from nnviz.ui.stepper import StepperWidget
+
+
+@pytest.fixture
+def stepper(qtbot):
+    w = StepperWidget()
+    qtbot.addWidget(w)
+    w.resize(1200, 700)
+    w.open_worked_example()
+    w.show()
+    return w
+
+
+def _go(w, kind, unit=None, layer=None):
+    for i, s in enumerate(w.trace):
+        if isinstance(s, kind) and (unit is None or s.unit == unit) and (layer is None or s.layer_index == layer):
+            w.go_to(i)
+            return s
+    raise AssertionError(kind)
+
+
+def test_predict_first_hides_the_number_until_a_right_value_is_typed(stepper, qtbot):
+    bar = stepper.check_bar
+    bar.predict_check.setChecked(True)
+    step = _go(stepper, ForwardUnit, unit=1, layer=2)           # a_1^(2) = σ(1) = 0.7311
+    assert bar.prompt.isVisible() and bar.prompt.text() == "a_1^(2) = ?"
+    assert "Predict" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
+    assert not bar.numeric_button.isEnabled()
+    qtbot.keyClicks(bar.answer_edit, "0.73")
+    qtbot.mouseClick(bar.check_button, Qt.MouseButton.LeftButton)
+    assert "Right" in bar.verdict.text() and "#1a7f37" in bar.verdict.text()     # green
+    assert "0.7311" in stepper.formula.formula.text()                            # revealed
+    assert not bar.prompt.isVisible()
+    assert step.a[0] == pytest.approx(0.7310586)
+
+
+def test_a_wrong_value_shows_the_right_one_and_how_it_was_computed(stepper, qtbot):
+    bar = stepper.check_bar
+    bar.predict_check.setChecked(True)
+    _go(stepper, ForwardUnit, unit=0, layer=2)                  # a_0^(2) = σ(0) = 0.5
+    qtbot.keyClicks(bar.answer_edit, "0.6")
+    qtbot.keyClick(bar.answer_edit, Qt.Key.Key_Return)
+    text = bar.verdict.text()
+    assert "Not quite" in text and "0.5" in text and "z_0^(2)" in text
+    bar.predict_check.setChecked(False)
+    _go(stepper, ForwardUnit, unit=1, layer=1)
+    assert not bar.prompt.isVisible() and not bar.verdict.isVisible()
+
+
+def test_the_numeric_check_beside_a_weight_and_its_layer(stepper, qtbot):
+    bar = stepper.check_bar
+    _go(stepper, WeightUpdate, layer=2)
+    assert bar.numeric_button.isEnabled()
+    qtbot.mouseClick(bar.numeric_button, Qt.MouseButton.LeftButton)
+    assert "relative difference" in bar.numeric_label.text() and "✓" in bar.numeric_label.text()
+    qtbot.mouseClick(bar.layer_button, Qt.MouseButton.LeftButton)
+    assert "Layer 2: 6 weights" in bar.numeric_label.text() and "all agree" in bar.numeric_label.text()
