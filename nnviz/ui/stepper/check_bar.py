@@ -46,7 +46,10 @@ class CheckBar(QWidget):
         self.check_button.setObjectName("predictCheckButton")
         self.reveal_button = QPushButton("Reveal", self)
         self.reveal_button.setObjectName("predictRevealButton")
-        self.verdict = QLabel(self)
+        # the verdicts and check results: a row of their own under the control bar (long texts wrap there)
+        self.results = QWidget(stepper)
+        self.results.setObjectName("stepperCheckResults")
+        self.verdict = QLabel(self.results)
         self.verdict.setObjectName("predictVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -56,7 +59,7 @@ class CheckBar(QWidget):
         self.layer_button = QPushButton("Check layer", self)
         self.layer_button.setObjectName("layerCheckButton")
         self.layer_button.setToolTip("The numeric check for every weight of this layer (two training steps per weight)")
-        self.numeric_label = QLabel(self)
+        self.numeric_label = QLabel(self.results)
         self.numeric_label.setObjectName("numericCheckLabel")
         self.numeric_label.setWordWrap(True)
         self.numeric_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -64,12 +67,14 @@ class CheckBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        for w in (self.predict_check, self.prompt, self.answer_edit, self.check_button, self.reveal_button):
+        for w in (self.predict_check, self.prompt, self.answer_edit, self.check_button, self.reveal_button,
+                  self.numeric_button, self.layer_button):
             lay.addWidget(w)
-        lay.addWidget(self.verdict, 1)
-        lay.addWidget(self.numeric_button)
-        lay.addWidget(self.layer_button)
-        lay.addWidget(self.numeric_label, 1)
+        rl = QHBoxLayout(self.results)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(12)
+        rl.addWidget(self.verdict, 1)
+        rl.addWidget(self.numeric_label, 1)
 
         self.predict_check.toggled.connect(self._on_predict_check_toggled)
         self.check_button.clicked.connect(self._on_check_button_clicked)
@@ -107,6 +112,11 @@ class CheckBar(QWidget):
         self.layer_button.setEnabled(step is not None and step.layer_index is not None and s.model is not None
                                      and bool(s.model.layers[step.layer_index - 1].trainable_names) and not s.hidden)
         self.numeric_label.setText("")
+        self._show_results()
+
+    def _show_results(self) -> None:
+        self.numeric_label.setVisible(bool(self.numeric_label.text()))
+        self.results.setVisible(self.verdict.isVisibleTo(self.results) or self.numeric_label.isVisibleTo(self.results))
 
     def _mask(self, q) -> None:
         """Hide what the step computes: its formula's numbers, and the table as it was before the step."""
@@ -132,6 +142,7 @@ class CheckBar(QWidget):
         if answer.guess is None:   # not a number: say so, keep it hidden
             self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{html.escape(answer.message)}</span>")
             self.verdict.setVisible(True)
+            self._show_results()
             return
         self.stepper.redraw_step()
 
@@ -146,6 +157,7 @@ class CheckBar(QWidget):
         step = self.session.current_step
         name = f"w_{step.j}{step.k}^({step.layer_index})" if step.k is not None else f"b_{step.j}^({step.layer_index})"
         self.numeric_label.setText(f"∂C/∂{name}: {_check_text(c)}")
+        self._show_results()
 
     def _on_layer_button_clicked(self) -> None:
         rows = self.session.layer_numeric_check()
@@ -158,3 +170,4 @@ class CheckBar(QWidget):
         self.numeric_label.setText(f"Layer {l}: {len(rows)} weights, largest relative difference "
                                    f"{worst.relative:.1e}: {verdict}")
         self.numeric_label.setToolTip("\n".join(f"{c.key}{list(c.index)}: {_check_text(c)}" for c in rows[:60]))
+        self._show_results()

@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPoint, QSize, Qt
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton
 
@@ -116,8 +116,35 @@ class StepperUI(QObject):
                 self.dock.activateWindow()
         else:
             self.dock.show()
+            self.dock.raise_()                      # the front tab of its slot
+            QTimer.singleShot(0, self._give_room)   # once the dock is laid out
         self.stepper.refresh()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _share_bottom_slot(self) -> None:
+        """Docked: a tab beside the widest plot of the bottom row (a column of its own would push the window
+        past 1280 px, every plot there being at its minimum width already)."""
+        w = self.window
+        if not hasattr(w, "tabifyDockWidget"):
+            return
+        row = [d for d in w.findChildren(QDockWidget) if d is not self.dock and not d.isFloating()
+               and d.isVisibleTo(w) and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if row:
+            w.tabifyDockWidget(max(row, key=lambda d: d.width()), self.dock)
+
+    def _give_room(self) -> None:
+        """Docked, the stepper needs room to be usable (at 1280×720 a share of the bottom row leaves its formula
+        about 25 px): while it is open it takes most of its dock area's width and about 60 % of the height."""
+        w = self.window
+        if self.dock.isFloating() or not hasattr(w, "resizeDocks"):
+            return
+        area = w.dockWidgetArea(self.dock)
+        width, height = w.width(), w.height()
+        if area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
+            w.resizeDocks([self.dock], [int(height * 0.6)], Qt.Orientation.Vertical)
+            w.resizeDocks([self.dock], [max(int(width * 0.7), min(width - 240, 980))], Qt.Orientation.Horizontal)
+        elif area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            w.resizeDocks([self.dock], [int(width * 0.6)], Qt.Orientation.Horizontal)
 
     def _place_dock(self, floating: bool | None = None) -> None:
         """The first time: float the dock over the main window at the stepper's comfortable size (the
@@ -126,7 +153,10 @@ class StepperUI(QObject):
         self._placed = True
         if floating is None:
             floating = QGuiApplication.platformName() not in ("offscreen", "minimal")
-        if not floating or self.dock.isVisible() or self.dock.isFloating():
+        if self.dock.isVisible() or self.dock.isFloating():
+            return
+        if not floating:
+            self._share_bottom_slot()
             return
         geo = self.window.geometry()
         screen = self.window.screen().availableGeometry() if self.window.screen() is not None else geo

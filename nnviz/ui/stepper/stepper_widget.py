@@ -101,6 +101,8 @@ class StepperWidget(QWidget):
         self.apply_button.clicked.connect(self.apply)
         self.discard_button.clicked.connect(self.discard)
         controls = self.controls.layout
+        self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check, in the control bar
+        controls.insertWidget(1, self.check_bar)
 
 
         # ---- the views
@@ -121,8 +123,7 @@ class StepperWidget(QWidget):
         lay.addWidget(self.banner)
         lay.addLayout(controls)
         lay.addWidget(self.status)
-        self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check
-        lay.addWidget(self.check_bar)
+        lay.addWidget(self.check_bar.results)
         lay.addWidget(self.splitter, 1)
 
         # ← / → anywhere in the panel, unless a text field wants them
@@ -532,7 +533,7 @@ class StepperWidget(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if self.step_view.fit_width(self.width()):
+        if self.step_view.fit_width(self.width(), self.height()):
             self._splitter_sized = False
         if not self._splitter_sized and self.isVisible():
             self._splitter_sized = True
