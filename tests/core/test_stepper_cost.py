@@ -174,3 +174,15 @@ def test_numeric_check_sees_a_wrong_gradient():
     cost = numeric._Cost(model, x, y)
     cost.grads["dense/kernel"][1, 0] *= 1.01     # a 1 % error in backprop is caught
     assert not cost.check("dense/kernel", (1, 0)).agrees
+
+
+def test_kernel_gradients_are_printed_in_w_jk_orientation():
+    """Issue 15: ∂C/∂W printed inputs × units made entry [0][1] read 0.2687 where ∂C₀/∂w_01^(1) = −0.01094."""
+    ex = worked_example()
+    trace = backprop_trace(ex.model, ex.x, ex.y, "layer")
+    layer1 = next(s for s in trace if s.phase == "backward" and s.layer_index == 1)
+    line = next(t for t in layer1.to_text().splitlines() if t.startswith("∂C_0/∂W^(1)"))
+    assert line.startswith("∂C_0/∂W^(1) = [[-0.02188, -0.01094], [0.2687, 0.1344]]")
+    assert "row j = unit, column k = input" in line
+    grads = dict(zip(trace.weight_keys, trace.gradients))
+    assert grads["hidden/kernel"][1, 0] == pytest.approx(-0.01094, abs=1e-5)    # kernel[k, j] = w_jk: w_01
