@@ -71,6 +71,14 @@ def _softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
+def _assert_central_differences(cost, z, grad, h=1e-6):
+    for i in np.ndindex(z.shape):
+        zp, zm = z.copy(), z.copy()
+        zp[i] += h
+        zm[i] -= h
+        assert (cost(zp) - cost(zm)) / (2 * h) == pytest.approx(grad[i], abs=1e-8)
+
+
 SATURATED = np.array([[40.0, -40.0, 0.0], [-35.0, 30.0, 1.0], [0.3, -0.2, 0.1], [60.0, 59.0, -80.0]])
 
 
@@ -91,12 +99,7 @@ def test_softmax_crossentropy_from_logits_matches_finite_differences_when_satura
     assert value == pytest.approx(want, rel=1e-12)
     assert value > 16.2   # above what the clipped formula can give for any sample
     grad = loss.fused_gradient(y, _softmax(z), "softmax")
-    h = 1e-6
-    for i in np.ndindex(z.shape):
-        zp, zm = z.copy(), z.copy()
-        zp[i] += h
-        zm[i] -= h
-        assert (cost(zp) - cost(zm)) / (2 * h) == pytest.approx(grad[i], abs=1e-8)
+    _assert_central_differences(cost, z, grad)
 
 
 def test_sigmoid_binary_crossentropy_from_logits_matches_finite_differences_when_saturated():
@@ -111,12 +114,7 @@ def test_sigmoid_binary_crossentropy_from_logits_matches_finite_differences_when
     assert loss.logit_shares(y, z, "sigmoid")[0, 0] * 2 == pytest.approx(40.0)
     assert loss.logit_shares(y, z, "sigmoid")[1, 0] * 2 == pytest.approx(50.0)
     grad = loss.fused_gradient(y, 1 / (1 + np.exp(-z)), "sigmoid")
-    h = 1e-6
-    for i in np.ndindex(z.shape):
-        zp, zm = z.copy(), z.copy()
-        zp[i] += h
-        zm[i] -= h
-        assert (cost(zp) - cost(zm)) / (2 * h) == pytest.approx(grad[i], abs=1e-8)
+    _assert_central_differences(cost, z, grad)
 
 
 def test_training_reports_the_loss_from_the_logits_that_goes_with_its_gradient():
