@@ -74,17 +74,21 @@ def save_docked(directory: str, theme_name: str = "light", size=(1280, 720)) -> 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from nnviz.app import assemble
     from nnviz.core.trace import BackwardUnit
     from nnviz.ui import theme
+    from nnviz.ui.data_integration import attach_data_panel
     from nnviz.ui.main_window import MainWindow
+    from nnviz.ui.stepper.integration import attach_stepper
+    from nnviz.ui.training.integration import attach_training
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_theme(app, theme_name)
     tmp = tempfile.mkdtemp()
     window = MainWindow(settings=QSettings(os.path.join(tmp, "layout.ini"), QSettings.Format.IniFormat),
                         autosave_dir=os.path.join(tmp, "autosave"))
-    assemble(window)
+    # the panels the window shows at this size (ui does not import nnviz.app, where they are all put together)
+    attach_data_panel(window, window.document)
+    attach_stepper(window, window.document, attach_training(window, window.document))
     window.resize(*size)
     window.show()
     app.processEvents()
