@@ -64,3 +64,41 @@ def test_the_numeric_check_beside_a_weight_and_its_layer(stepper, qtbot):
     assert "relative difference" in bar.numeric_label.text() and "✓" in bar.numeric_label.text()
     qtbot.mouseClick(bar.layer_button, Qt.MouseButton.LeftButton)
     assert "Layer 2: 6 weights" in bar.numeric_label.text() and "all agree" in bar.numeric_label.text()
+
+
+def test_the_stepper_continues_the_optimizer_state_training_left(make_main_window, qtbot):
+    """Issue 15: after training, the stepper showed t = 1 and m = v = 0 (a fresh optimizer); its state now
+    comes out of the training process with the weights, and an applied step goes back into it."""
+    from nnviz.ui.stepper.integration import attach_stepper
+    from nnviz.ui.training.integration import attach_training
+
+    w = make_main_window()
+    doc = w.document
+    controller = attach_training(w, doc, backend="thread")
+    try:
+        ui = attach_stepper(w, doc, controller)
+        with qtbot.waitSignal(controller.snapshot_ready, timeout=30_000):
+            pass   # the worker has the model
+        for _ in range(5):
+            with qtbot.waitSignal(controller.paused, timeout=30_000):
+                controller.step_batch()
+        qtbot.waitUntil(lambda: doc.model.optimizer.iterations == 5, timeout=10_000)
+        ui.open()
+        stepper = ui.stepper
+        stepper.set_granularity("unit")
+        stepper.last()
+        update = next(s for s in stepper.trace if isinstance(s, WeightUpdate))
+        assert update.iteration == 6 and any(v != 0 for v in update.state_before.values())   # t, m, v continue
+        with qtbot.waitSignal(doc.weights_changed):
+            qtbot.mouseClick(stepper.apply_button, Qt.MouseButton.LeftButton)
+        assert doc.model.optimizer.iterations == 6
+        token = controller.sync()
+        with qtbot.waitSignal(controller.synced, timeout=30_000, check_params_cb=lambda t: t == token):
+            pass
+        with qtbot.waitSignal(controller.paused, timeout=30_000):
+            controller.step_batch()
+        qtbot.waitUntil(lambda: controller.latest_snapshot is not None
+                        and controller.latest_snapshot.optimizer_state is not None
+                        and int(controller.latest_snapshot.optimizer_state["iterations"]) == 7, timeout=10_000)
+    finally:
+        controller.shutdown()
