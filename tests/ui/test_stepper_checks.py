@@ -102,3 +102,20 @@ def test_the_stepper_continues_the_optimizer_state_training_left(make_main_windo
                         and int(controller.latest_snapshot.optimizer_state["iterations"]) == 7, timeout=10_000)
     finally:
         controller.shutdown()
+
+
+def test_the_main_canvas_follows_the_stepper_in_its_neuron_view(make_main_window, qtbot):
+    from nnviz.ui.stepper.integration import attach_stepper
+
+    w = make_main_window()
+    ui = attach_stepper(w, w.document)
+    assert w.view_mode() == "layers"
+    ui.open()
+    qtbot.waitUntil(ui.dock.isVisible)
+    assert w.view_mode() == "neurons"                           # the units the stepper is on, on the canvas
+    ui.stepper.jump_to_phase("backward")
+    step = ui.stepper.current_step
+    want = {(n.layer, n.unit) for n in step.highlights.nodes if n.unit is not None}
+    assert want and all(w.neuron_view.node_item(n).highlighted for n in want)
+    ui.dock.hide()
+    assert w.view_mode() == "layers"                            # back to what it was

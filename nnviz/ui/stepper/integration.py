@@ -42,6 +42,7 @@ class StepperUI(QObject):
         self.stepper.apply_guard = self._apply_guard
         self._writing = False
         self._placed = False
+        self._view_before = None        # the canvas mode to go back to when the stepper closes
         view = getattr(window, "neuron_view", None)
         self.neuron_view = view if view is not None and hasattr(view, "highlight") else None
 
@@ -119,6 +120,7 @@ class StepperUI(QObject):
             self.dock.raise_()                      # the front tab of its slot
             QTimer.singleShot(0, self._give_room)   # once the dock is laid out
         self.stepper.refresh()
+        self._follow_in_neuron_view()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _share_bottom_slot(self) -> None:
@@ -131,6 +133,16 @@ class StepperUI(QObject):
                and d.isVisibleTo(w) and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
         if row:
             w.tabifyDockWidget(max(row, key=lambda d: d.width()), self.dock)
+
+    def _follow_in_neuron_view(self) -> None:
+        """While stepping the user's network, the main canvas shows its neurons, highlighted like the stepper's
+        diagram (the layer view has no units to mark); the canvas goes back to layers when the stepper closes."""
+        w = self.window
+        mode_of = getattr(w, "view_mode", None)
+        if self.neuron_view is None or mode_of is None or self.stepper.mode != "model" or mode_of() != "layers":
+            return
+        self._view_before = "layers"
+        w.set_view_mode("neurons")
 
     def _give_room(self) -> None:
         """Docked, the stepper needs room to be usable (at 1280×720 a share of the bottom row leaves its formula
@@ -279,6 +291,11 @@ class StepperUI(QObject):
             self.stepper.pause()
             if self.neuron_view is not None:
                 self.neuron_view.clear_highlight()
+            mode_of = getattr(self.window, "view_mode", None)
+            if self._view_before is not None and mode_of is not None and mode_of() == "neurons" \
+                    and self.dock.isHidden():   # closed, not a tab put behind another
+                self.window.set_view_mode(self._view_before)
+                self._view_before = None
 
 
 def worked_example_action(window: QMainWindow, ui: StepperUI) -> QAction:
