@@ -10,12 +10,12 @@ import numpy as np
 
 CLASSIFICATION_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
                          "kl_divergence", "hinge", "squared_hinge", "categorical_hinge"]
-REGRESSION_LOSSES = ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
+REGRESSION_LOSSES = ["mean_squared_error", "sum_squared_error", "mean_absolute_error", "huber", "log_cosh",
                      "mean_squared_logarithmic_error", "mean_absolute_percentage_error", "poisson",
                      "cosine_similarity"]
-#: every loss the core has (the course's 14 and Huber), in the order the menu offers them
+#: every loss the core has (the course's 14, Huber and the course's cost C₀ = Σ (a − y)²), in the menu's order
 ALL_LOSSES = ["sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-              "mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "hinge", "squared_hinge",
+              "mean_squared_error", "sum_squared_error", "mean_absolute_error", "huber", "log_cosh", "hinge", "squared_hinge",
               "kl_divergence", "mean_squared_logarithmic_error", "mean_absolute_percentage_error",
               "categorical_hinge", "poisson", "cosine_similarity"]
 #: output activations that never go below zero, where Poisson's log(p) is defined
@@ -61,7 +61,7 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
             hide(ALL_LOSSES, f"the output layer has {units} unit(s) but each sample has {t} target value(s): "
                              f"use Dense({t}) as the last layer")
             return [], hidden, None
-        allowed = ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh"]
+        allowed = ["mean_squared_error", "sum_squared_error", "mean_absolute_error", "huber", "log_cosh"]
         y = dataset.y_train
         if len(y) and float(np.min(y)) > -1:
             allowed.append("mean_squared_logarithmic_error")
@@ -90,12 +90,13 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
                              f"use Dense({k}, activation='softmax') as the last layer")
             return [], hidden, None
         if act == "sigmoid":
-            allowed = ["binary_crossentropy", "mean_squared_error", "mean_absolute_error", "poisson"]
+            allowed = ["binary_crossentropy", "mean_squared_error", "sum_squared_error", "mean_absolute_error",
+                       "poisson"]
             hide(["hinge", "squared_hinge"], "hinge losses need a tanh or linear output (scores around ±1), "
                                              "not a sigmoid")
             suggested = "binary_crossentropy"
         else:
-            allowed = ["hinge", "squared_hinge", "mean_squared_error", "mean_absolute_error"]
+            allowed = ["hinge", "squared_hinge", "mean_squared_error", "sum_squared_error", "mean_absolute_error"]
             hide(["binary_crossentropy"], f"it needs a sigmoid output (probabilities between 0 and 1); "
                                           f"the output activation is {act}")
             suggested = "hinge" if act in ("tanh", "linear") else "mean_squared_error"
@@ -115,7 +116,7 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
     allowed = ["sparse_categorical_crossentropy"]
     hide(["categorical_crossentropy", "kl_divergence", "categorical_hinge", "poisson", "cosine_similarity"], labels)
     hide(["binary_crossentropy"], f"it is for one sigmoid output; this output has {units} units (one per class)")
-    hide(["mean_squared_error", "mean_absolute_error", "hinge", "squared_hinge"],
+    hide(["mean_squared_error", "sum_squared_error", "mean_absolute_error", "hinge", "squared_hinge"],
          f"{labels}, so the targets do not have the output's shape")
     hide(REGRESSION_LOSSES, "it is for regression targets")
     return allowed, hidden, "sparse_categorical_crossentropy"

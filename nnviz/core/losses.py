@@ -16,7 +16,16 @@ A loss offers, side by side:
 * ``fused_gradient(y_true, y_pred, activation)`` -> ∂(batch mean)/∂z through the final activation
   for softmax + (sparse) categorical cross-entropy and sigmoid + binary cross-entropy, else None.
   These are the unclipped ``p − y`` forms Keras' TensorFlow backend uses when it sees the
-  activation's logits.
+  activation's logits;
+* ``logit_shares(y_true, z, activation)`` -> the per-output shares computed from the logits ``z``
+  (log-softmax / log-sigmoid, no clipping) for the same fused pairs, else None: the loss value that goes
+  with the fused gradient, as TensorFlow's ``softmax_cross_entropy_with_logits`` /
+  ``sigmoid_cross_entropy_with_logits`` compute it, saturated samples included (a clipped value beside the
+  unclipped gradient would be a mix no Keras backend computes). ``rows_mean(shares)`` /
+  ``rows_per_sample(shares)`` reduce shares as ``__call__`` / ``per_sample`` do.
+
+``sum_squared_error`` is the course's cost C₀ = Σ_j (a_j − y_j)² (a sum over the outputs, not Keras' mean),
+averaged over the batch like every loss.
 
 Internally a loss works on "rows": every position of ``y_pred`` but the last axis. A row's loss is
 ``_rows``; its derivative w.r.t. the row's outputs is ``_d_rows``; its split per output is ``_shares``.
@@ -111,6 +120,20 @@ class Loss:
     def fused_gradient(self, y_true, y_pred, activation_name) -> np.ndarray | None:
         return None
 
+    def logit_shares(self, y_true, z, activation_name) -> np.ndarray | None:
+        """Per-output shares of the loss computed from the final activation's input ``z`` when this loss
+        and that activation fuse (see the module docstring), else None."""
+        return None
+
+    @staticmethod
+    def rows_per_sample(shares: np.ndarray) -> np.ndarray:
+        rows = shares.sum(axis=-1)
+        return rows if rows.ndim == 1 else rows.reshape(len(rows), -1).mean(axis=1)
+
+    @staticmethod
+    def rows_mean(shares: np.ndarray) -> float:
+        return float(shares.sum(axis=-1).mean())
+
     # ------------------------------------------------------------------ identity
     def get_config(self) -> dict:
         return {"name": self.name}
@@ -176,6 +199,18 @@ class MeanSquaredError(_MeanOverLastAxis):
         return np.square(yp - yt)
 
     def _d_terms(self, yt, yp):
+        return 2 * (yp - yt)
+
+
+class SumSquaredError(_SumOverLastAxis):
+    """Σ_j (p_j − y_j)²: the course's cost C₀ (the slides' sum of squared errors), averaged over the batch."""
+
+    name = "sum_squared_error"
+
+    def _terms(self, yt, yp):
+        return np.square(yp - yt)
+
+    def _d_rows(self, yt, yp):
         return 2 * (yp - yt)
 
 
@@ -357,6 +392,21 @@ def _in_clip(q, high=1 - EPSILON):
     return (q >= EPSILON) & (q <= high)
 
 
+def _log_softmax(z):
+    """log softmax(z) over the last axis, exact for any z (no overflow, no log 0)."""
+    z = np.asarray(z)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _sigmoid_xent(yt, z):
+    """−(y·log σ(z) + (1 − y)·log(1 − σ(z))) written max(z, 0) − z·y + log(1 + e^−|z|), as TensorFlow's
+    ``sigmoid_cross_entropy_with_logits``: finite for any z."""
+    return np.maximum(z, 0) - z * yt + np.log1p(np.exp(-np.abs(z)))
+
+
 class CategoricalCrossentropy(_SumOverLastAxis):
     """−Σ y · log(clip(p / Σp, ε, 1 − ε))"""
 
@@ -381,6 +431,12 @@ class CategoricalCrossentropy(_SumOverLastAxis):
         d = yp * yt.sum(axis=-1, keepdims=True) - yt
         d /= yp.size // yp.shape[-1]
         return d
+
+    def logit_shares(self, y_true, z, activation_name):
+        if _activation_name(activation_name) != "softmax":
+            return None
+        yt, zz = self._prepare(y_true, z)
+        return -yt * _log_softmax(zz)
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -446,6 +502,16 @@ class SparseCategoricalCrossentropy(Loss):
         d /= len(d)
         return d.reshape(yp.shape)
 
+    def logit_shares(self, y_true, z, activation_name):
+        if _activation_name(activation_name) != "softmax":
+            return None
+        lab, zz = self._prepare(y_true, z)
+        ls = _log_softmax(zz).reshape(-1, zz.shape[-1])
+        out = np.zeros_like(ls)
+        rows = np.arange(len(ls))
+        out[rows, lab] = -ls[rows, lab]
+        return out.reshape(zz.shape)
+
 
 class BinaryCrossentropy(_MeanOverLastAxis):
     """−mean(y · log c + (1 − y) · log(1 − c)), c = clip(p, ε, 1 − ε)."""
@@ -468,6 +534,14 @@ class BinaryCrossentropy(_MeanOverLastAxis):
         d = yp - yt
         d /= yp.size  # N rows × k outputs: BCE is a mean over the last axis
         return d
+
+    def logit_shares(self, y_true, z, activation_name):
+        if _activation_name(activation_name) != "sigmoid":
+            return None
+        yt, zz = self._prepare(y_true, z)
+        t = _sigmoid_xent(yt, zz)
+        t /= zz.shape[-1]
+        return t
 
 
 class KLDivergence(_SumOverLastAxis):
@@ -513,12 +587,13 @@ class CosineSimilarity(_SumOverLastAxis):
 
 # ====================================================================== registry
 _REGISTRY = Registry("loss", Loss)
-for _cls in (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
+for _cls in (MeanSquaredError, SumSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
              SquaredHinge, Hinge, CategoricalHinge, LogCosh, CategoricalCrossentropy,
              SparseCategoricalCrossentropy, BinaryCrossentropy, KLDivergence, Poisson, CosineSimilarity, Huber):
     _REGISTRY.register(_cls.name, _cls)
 for _alias, _name in {
     "mse": "mean_squared_error",
+    "sse": "sum_squared_error",
     "mae": "mean_absolute_error",
     "mape": "mean_absolute_percentage_error",
     "msle": "mean_squared_logarithmic_error",

@@ -448,7 +448,9 @@ class Sequential:
         for start in range(0, len(x), batch_size):
             xb, yb = x[start:start + batch_size], y[start:start + batch_size]
             y_pred = self._forward(xb, training=False)
-            loss_sum += float(self.loss.per_sample(yb, y_pred).sum())
+            shares = _step.logit_shares(self, yb, y_pred)   # from the logits when the loss fuses
+            per_sample = self.loss.per_sample(yb, y_pred) if shares is None else self.loss.rows_per_sample(shares)
+            loss_sum += float(per_sample.sum())
             for i, m in enumerate(metrics):
                 metric_sums[i] += float(m(yb, y_pred).sum())
         n = len(x)

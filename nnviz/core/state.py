@@ -22,7 +22,7 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["ModelState", "capture_state", "restore_state"]
+__all__ = ["ModelState", "capture_state", "restore_state", "optimizer_state", "set_optimizer_state"]
 
 
 def _frozen(a) -> np.ndarray:
@@ -143,3 +143,65 @@ def restore_state(model, state: ModelState, gradients: bool = True) -> None:
     # a generator shared by several layers gets the same state several times: harmless
     for g, s in zip(generators, state.rng_states):
         g.bit_generator.state = _copy.deepcopy(s)
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _generator_array(model) -> np.ndarray | None:
+    """The model's generator (which shuffles ``fit``'s batches) as six uint64, or None (not PCG64)."""
+    rng = getattr(model, "rng", None)
+    st = None if rng is None else rng.bit_generator.state
+    if not st or st.get("bit_generator") != "PCG64":
+        return None
+    a, inc = int(st["state"]["state"]), int(st["state"]["inc"])
+    return np.array([a >> 64, a & _MASK64, inc >> 64, inc & _MASK64, int(st["has_uint32"]), int(st["uinteger"])],
+                    dtype=np.uint64)
+
+
+def _set_generator_array(model, arr) -> None:
+    rng = getattr(model, "rng", None)
+    arr = np.asarray(arr)
+    if rng is None or arr.shape != (6,) or arr.dtype != np.uint64 or rng.bit_generator.state.get("bit_generator") != "PCG64":
+        return
+    v = [int(x) for x in arr]
+    rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": (v[0] << 64) | v[1], "inc": (v[2] << 64) | v[3]},
+                               "has_uint32": v[4] & 1, "uinteger": v[5] & 0xFFFFFFFF}
+
+
+def optimizer_state(model) -> dict | None:
+    """A copy of ``model``'s optimizer state (its slots, ``iterations``) and, under ``"rng"``, the state of the
+    generator that shuffles ``fit``'s batches: what travels with the weights out of the training process, into
+    the document and the project file, so training continues exactly where it stopped. None without an
+    optimizer."""
+    opt = getattr(model, "optimizer", None)
+    if opt is None:
+        return None
+    out = opt.state()
+    rng = _generator_array(model)
+    if rng is not None:
+        out["rng"] = rng
+    return out
+
+
+def set_optimizer_state(model, state) -> bool:
+    """Put an :func:`optimizer_state` back into ``model`` so training continues exactly where it stopped. A
+    state that does not fit (another optimizer's slots, another number of weights) is ignored (the optimizer
+    starts afresh, as after a change of optimizer); returns whether it was taken."""
+    opt = getattr(model, "optimizer", None)
+    if state is None or opt is None or "iterations" not in state:
+        return False
+    slots = {k: np.asarray(v) for k, v in state.items() if k not in ("iterations", "rng")}
+    names = set(opt.slot_names)
+    size = int(model._flat_params.size) if getattr(model, "built", False) else None
+    if set(slots) - names or (slots and set(slots) != names) \
+            or any(v.ndim != 1 or (size is not None and v.size != size) for v in slots.values()):
+        return False
+    iterations = int(np.asarray(state["iterations"]))
+    if iterations < 0 or (iterations and names and not slots):
+        return False
+    dtype = model._flat_params.dtype if size is not None else None
+    opt.set_state({"iterations": iterations, **{k: v.astype(dtype or v.dtype, copy=True) for k, v in slots.items()}})
+    if "rng" in state:
+        _set_generator_array(model, state["rng"])
+    return True

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["StepObserver", "train_step", "fused_gradient", "regularization"]
+__all__ = ["StepObserver", "train_step", "fused_gradient", "logit_shares", "regularization"]
 
 
 class StepObserver:
@@ -62,6 +62,20 @@ def fused_gradient(model, y: np.ndarray, y_pred: np.ndarray) -> np.ndarray | Non
     return model.loss.fused_gradient(y, y_pred, activation.name)
 
 
+def logit_shares(model, y: np.ndarray, y_pred: np.ndarray) -> np.ndarray | None:
+    """The loss's per-output shares computed from the last layer's logits (its ``cache["z"]`` of the forward
+    pass that gave ``y_pred``) when its activation and the loss fuse, else None: the loss value that goes with
+    :func:`fused_gradient`, as Keras on TensorFlow computes it (log-softmax / log-sigmoid, no clipping)."""
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    if activation is None or not hasattr(last, "backward_from_z"):
+        return None
+    z = last.cache.get("z")
+    if z is None or getattr(z, "shape", None) != np.shape(y_pred):
+        return None
+    return model.loss.logit_shares(y, z, activation.name)
+
+
 def regularization(model, add_gradients: bool) -> float:
     """The kernels' regularization penalty; with ``add_gradients`` its gradient is added to theirs."""
     penalty = 0.0
@@ -97,7 +111,8 @@ def train_step(model, x: np.ndarray, y: np.ndarray, observer: StepObserver | Non
             obs.forward_end(i, layer, a, out)
             a = out
     y_pred = a
-    loss = model.loss(y, y_pred)
+    shares = logit_shares(model, y, y_pred)
+    loss = model.loss(y, y_pred) if shares is None else model.loss.rows_mean(shares)
     if obs is not None:
         obs.loss_computed(y, y_pred, loss)
 

@@ -14,6 +14,10 @@ from nnviz.core import optimizers as _optimizers
 from nnviz.core import regularizers as _regularizers
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+#: the squared-error cost as a choice: the course's C₀ = Σ_j (a_j − y_j)² (the slides' sum of squared errors) or
+#: Keras' mean over the outputs, C₀ = (1/n) Σ_j (a_j − y_j)². ``TrainingConfig.loss`` holds the choice, so
+#: training, the backprop stepper and the project file use the same cost.
+COSTS = {"sum_squared_error": "Course: C₀ = Σⱼ (aⱼ − yⱼ)²", "mean_squared_error": "Keras: C₀ = (1/n) Σⱼ (aⱼ − yⱼ)²"}
 REGULARIZATIONS = ("none", "l1", "l2")
 
 

@@ -6,7 +6,10 @@ A ``.nnviz`` file is a zip archive holding
 * ``project.json`` — ``{"format_version": 1, "architecture": Sequential.get_config(),
   "training": TrainingConfig.to_dict(), "dataset": {"name": ..., "params": {...}}, "meta": {...}}``;
 * ``weights.npz`` (optional) — one array per weight, keyed like ``model.weight_keys()``;
-* ``history.json`` (optional) — Keras' ``History.history``: ``{"loss": [...], "accuracy": [...]}``.
+* ``history.json`` (optional) — Keras' ``History.history``: ``{"loss": [...], "accuracy": [...]}``;
+* ``optimizer.npz`` (optional) — the optimizer's state with the weights (``iterations`` and its slots: Adam's
+  ``m`` and ``v``, momentum buffers, ...), so a reopened project continues training exactly where it stopped;
+  one that does not fit the optimizer and architecture is dropped (the optimizer starts afresh).
 
 :func:`save_project` writes atomically (a failed save leaves the previous file intact);
 :func:`load_project` checks everything — the archive, the JSON, the format version, that the
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnviz.core.state import optimizer_state, set_optimizer_state
 from nnviz.io import bounded_json
 from nnviz.io.archive import read_member
 from nnviz.io.atomic import atomic_write
@@ -37,6 +41,7 @@ SUFFIX = ".nnviz"
 PROJECT_JSON = "project.json"
 WEIGHTS_NPZ = "weights.npz"
 HISTORY_JSON = "history.json"
+OPTIMIZER_NPZ = "optimizer.npz"
 
 # limits beyond which a file is refused rather than read (a corrupt or hostile file must not make us
 # allocate gigabytes or build for minutes): the size of a JSON member, the weights an architecture may
@@ -68,6 +73,7 @@ class Project:
     weights: dict[str, np.ndarray] | None = None          # keyed by model.weight_keys()
     history: dict[str, list[float]] | None = None         # Keras History.history
     meta: dict = field(default_factory=dict)              # title, description, notes shown to the user
+    optimizer_state: dict | None = None                   # nnviz.core.state.optimizer_state(): slots, iterations
 
     # ------------------------------------------------------------------ models
     def build_model(self):
@@ -80,6 +86,7 @@ class Project:
                 model.set_weights(match_weights(model, self.weights, "the project"))
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
+            set_optimizer_state(model, self.optimizer_state)
         return model
 
     def training_config(self):
@@ -102,9 +109,10 @@ class Project:
         if history is not None and hasattr(history, "history"):
             history = history.history
         weights = dict(zip(model.weight_keys(), model.get_weights())) if model.built else None
+        opt_state = optimizer_state(model) if model.built else None
         return cls(architecture=model.get_config(), training=dict(training),
                    dataset=None if dataset is None else _plain(dataset),
-                   weights=weights,
+                   weights=weights, optimizer_state=opt_state,
                    history=None if history is None else {str(k): [float(v) for v in vals]
                                                           for k, vals in history.items()},
                    meta=dict(meta or {}))
@@ -167,6 +175,8 @@ def project_bytes(project: Project) -> bytes:
     members = [(PROJECT_JSON, encoded)]
     if project.weights is not None:
         members.append((WEIGHTS_NPZ, _weights_member(project.weights)))
+        if project.optimizer_state and int(np.asarray(project.optimizer_state.get("iterations", 0))) > 0:
+            members.append((OPTIMIZER_NPZ, npz_bytes(project.optimizer_state)))
     if project.history is not None:
         # standard JSON: a NaN or infinite loss (a diverged run) is stored as null and read back as NaN
         history = {str(k): [float(v) if math.isfinite(float(v)) else None for v in vals]
@@ -262,8 +272,33 @@ def read_project(data: bytes, name: str = "the file") -> Project:
                 match_weights(model, weights, label)
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
+        opt_state = _read_optimizer_state(zf, model, label) if weights is not None and OPTIMIZER_NPZ in members \
+            else None
     return Project(architecture=architecture, training=training, dataset=dataset, weights=weights,
-                   history=history, meta=meta)
+                   history=history, meta=meta, optimizer_state=opt_state)
+
+
+def _read_optimizer_state(zf: zipfile.ZipFile, model, label: str) -> dict | None:
+    """The optimizer state of ``optimizer.npz``, or None when it is damaged or does not fit ``model`` (at most a
+    few slots, each one value per trainable weight, and a whole number of iterations): training then starts
+    the optimizer afresh, which loses nothing the user made."""
+    size = sum(int(np.prod(layer.params[k].shape)) for layer in model.layers for k in layer.trainable_names)
+    limit = 8 * (4 * size + 64) + 4096    # four float64 slots and the count, with the archive's headers
+    try:
+        raw = read_member(zf, OPTIMIZER_NPZ, label, limit, ProjectError, "more than an optimizer state needs")
+        state = read_npz(raw, f"{OPTIMIZER_NPZ} in {label}", limit)
+    except (ProjectError, WeightsError):
+        return None
+    it, rng = state.get("iterations"), state.get("rng")
+    if it is None or it.size != 1 or it.dtype.kind not in "iu" or int(it.reshape(-1)[0]) < 0 or len(state) > 6:
+        return None
+    state["iterations"] = np.array(int(it.reshape(-1)[0]))   # read_npz gives 0-d arrays a length of 1
+    if rng is not None and (rng.shape != (6,) or rng.dtype != np.uint64):
+        return None
+    if any(v.ndim != 1 or v.size != size or v.dtype.kind != "f" or not np.all(np.isfinite(v))
+           for k, v in state.items() if k not in ("iterations", "rng")):
+        return None
+    return state
 
 
 def _read_json_member(zf: zipfile.ZipFile, member: str, label: str):

@@ -22,11 +22,12 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from nnviz.core.catalog import default_options, layer_types
 from nnviz.core.layers import LAYER_CLASSES
 from nnviz.core.model import ArchitectureError, Sequential, _snake
+from nnviz.core.state import optimizer_state, restore_state, set_optimizer_state
 from nnviz.core.training import TrainingConfig
 from nnviz.session.architecture import Architecture, parse_architecture, shape_tuple, values_equal
 from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
@@ -247,12 +248,16 @@ class ProjectDocument(QObject):
     def set_training_config(self, cfg) -> None:
         if isinstance(cfg, dict):
             cfg = TrainingConfig.from_dict(cfg)
+        old = self._training_config
         self._training_config = replace(cfg)
         if self.model is not None:
+            # the optimizer's state survives a new learning rate (as in the training process), not a new optimizer
+            kept = self.optimizer_state() if cfg.optimizer == old.optimizer else None
             try:
                 self._training_config.compile_model(self.model)
             except ValueError:
                 pass
+            set_optimizer_state(self.model, kept)
         self._set_extra_modified()
         self.training_config_changed.emit()
 
@@ -261,6 +266,36 @@ class ProjectDocument(QObject):
         ``model.weight_keys()``); the model checks them."""
         self.arch.set_weights(weights)
         self._set_extra_modified()
+        self.weights_changed.emit()
+
+    def optimizer_state(self) -> dict | None:
+        """A copy of the model's optimizer state (slots and ``iterations``), None without a model."""
+        return optimizer_state(self.model) if self.model is not None else None
+
+    def set_optimizer_state(self, state) -> bool:
+        """Take the training process's (or a step's) optimizer state with its weights: call before
+        ``set_weights``, which tells the views. False when it does not fit (the optimizer stays as it is)."""
+        if self.model is None or state is None:
+            return False
+        taken = set_optimizer_state(self.model, state)
+        if taken:
+            self._set_extra_modified()
+        return taken
+
+    def apply_training_step(self, before, after, text: str = "Apply one training step") -> None:
+        """A training step done by hand (the backprop stepper) as one undo entry: ``before`` / ``after`` are
+        the model's ``nnviz.core.state.ModelState`` around it (weights, optimizer slots and count). It is one
+        step, not an epoch: the history is left alone."""
+        self.undo_stack.push(_ModelStateCommand(self, before, after, text))
+
+    def _restore_model_state(self, state) -> None:
+        if self.model is None or state is None:
+            return
+        try:
+            restore_state(self.model, state)
+        except ValueError:   # the architecture changed since: nothing of this step is left to undo
+            return
+        self.arch.harvest()
         self.weights_changed.emit()
 
     def reinitialize_weights(self) -> None:
@@ -307,7 +342,8 @@ class ProjectDocument(QObject):
         weights = self.weights() if self.model is not None else None
         return Project(architecture=self.architecture_config(), training=self._training_config.to_dict(),
                        dataset=copy.deepcopy(self._dataset_spec), weights=weights or None,
-                       history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta))
+                       history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta),
+                       optimizer_state=self.optimizer_state() if weights else None)
 
     def load_project(self, project, path: str | None = "") -> None:
         """Replace everything with ``project``. Everything that can fail is checked first: on
@@ -326,7 +362,8 @@ class ProjectDocument(QObject):
                           dtype=arch.get("dtype") or "float32", seed=training.seed, dataset=dataset,
                           dataset_spec=spec, training=training,
                           history={k: list(v) for k, v in (project.history or {}).items()},
-                          weights=project.weights, meta=dict(project.meta or {}), path=path or "")
+                          weights=project.weights, meta=dict(project.meta or {}), path=path or "",
+                          optimizer_state=getattr(project, "optimizer_state", None))
 
     def set_path(self, path: str) -> None:
         if path != self._path:
@@ -356,13 +393,15 @@ class ProjectDocument(QObject):
         return dataset, {"name": spec["name"], "params": params}
 
     def _replace_all(self, *, layers, input_shape, model_name, dtype, seed, dataset, dataset_spec, training,
-                     history, weights, meta, path) -> None:
+                     history, weights, meta, path, optimizer_state=None) -> None:
         was_valid = self.arch.valid
         self._dataset, self._dataset_spec = dataset, dataset_spec
         self._training_config = training
         self._history = history
         self.meta = meta
         self.arch.replace(layers, input_shape, model_name, dtype, seed, training, weights)
+        if self.arch.model is not None and weights is not None:
+            set_optimizer_state(self.arch.model, optimizer_state)   # continue training where it stopped
         self.undo_stack.clear()
         self._extra_modified = False
         old_path = self._path
@@ -437,3 +476,17 @@ class ProjectDocument(QObject):
         if now != self._last_modified:
             self._last_modified = now
             self.modified_changed.emit(now)
+
+
+class _ModelStateCommand(QUndoCommand):
+    """Puts the model's whole training state ``after`` (redo) or ``before`` (undo) back."""
+
+    def __init__(self, doc: "ProjectDocument", before, after, text: str):
+        super().__init__(text)
+        self.doc, self.before, self.after = doc, before, after
+
+    def redo(self):
+        self.doc._restore_model_state(self.after)
+
+    def undo(self):
+        self.doc._restore_model_state(self.before)

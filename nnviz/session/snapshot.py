@@ -46,6 +46,8 @@ class TrainingSnapshot:
     #: between repeats the last copy); every pause, stop, divergence and reset snapshot has the current ones
     weights: tuple = ()
     weight_keys: tuple = ()              # "dense_1/kernel", ...
+    #: the optimizer's state (its slots and ``iterations``) taken with ``weights``: None when not copied yet
+    optimizer_state: dict | None = None
     #: gradient norm per layer with trainable weights, sampled ~100 times a second (x in fractional epochs)
     grad_layer_names: tuple = ()
     grad_x: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -91,6 +93,7 @@ class SnapshotAssembler:
     def __init__(self):
         self._gen = None
         self._weights: list = []
+        self._optimizer_state = None
         self._batch = Series(3)
         self._grad = Series(1)
         self._history: dict[str, Series] = {}
@@ -120,12 +123,13 @@ class SnapshotAssembler:
                 w.flags.writeable = False
                 weights.append(w)
             self._weights = weights
+            self._optimizer_state = wire.get("optimizer_state")
         scalars = wire["fields"]
         return TrainingSnapshot(
             batch_loss_curve=self._batch.curve(1), batch_loss_smoothed=self._batch.curve(2),
             history=types.MappingProxyType({k: s.curve() for k, s in self._history.items()}),
             test_history=types.MappingProxyType({k: s.curve() for k, s in self._test.items()}),
-            weights=tuple(weights), grad_layer_names=tuple(wire["grad_layer_names"]), grad_x=grads[:, 0],
+            weights=tuple(weights), optimizer_state=self._optimizer_state, grad_layer_names=tuple(wire["grad_layer_names"]), grad_x=grads[:, 0],
             grad_norms=grads[:, 1:],
             metric_name=next((k for k in self._history if k != "loss" and not k.startswith("val_")), ""),
             **scalars)

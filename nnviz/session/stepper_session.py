@@ -8,11 +8,15 @@ turns clicks into calls on it; everything here can be driven and tested without 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nnviz.core.trace import GRANULARITIES, backprop_trace
+from nnviz.core.state import capture_state
+from nnviz.core.trace.formula import format_number
+from nnviz.core.trace.numeric import gradient_check, layer_check
+from nnviz.core.trace import GRANULARITIES, BackwardUnit, ForwardUnit, LossStep, WeightUpdate, backprop_trace
 
 #: above this many unit steps the "unit" granularity is offered but not chosen by default
 UNIT_STEP_DEFAULT_LIMIT = 600
@@ -30,6 +34,10 @@ class AppliedUpdate:
     weight_keys: tuple
     x: np.ndarray
     y: np.ndarray
+    #: the model's whole training state (``nnviz.core.state.ModelState``) before and after the step: one
+    #: undo entry puts ``before`` back (weights, optimizer slots and count, random states)
+    before: object = None
+    after: object = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,70 @@ def unit_step_count(model, input_width: int | None) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class Question:
+    """What predict-then-reveal hides on a step: the quantity's symbol, its value and how it is computed."""
+
+    symbol: str     # "a_1^(2)", "δ_0^(1)", "w_01^(2) after the update", "C_0"
+    value: float
+    how: str        # the step's formulas with their numbers
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The verdict on a typed prediction: ``correct`` (to 2 significant digits), what was typed (None when it
+    was not a number), the value and a sentence saying so (with how it was computed when wrong)."""
+
+    correct: bool
+    guess: float | None
+    value: float
+    message: str
+    how: str
+
+
+def close_enough(guess: float, value: float, digits: int = 2) -> bool:
+    """Whether ``guess`` is ``value`` to ``digits`` significant digits (within half a unit of the last one;
+    for a value of 0, within half a unit of the second decimal)."""
+    guess, value = float(guess), float(value)
+    if not (math.isfinite(guess) and math.isfinite(value)):
+        return False
+    if value == 0:
+        return abs(guess) <= 0.5 * 10.0 ** -digits
+    unit = 10.0 ** (math.floor(math.log10(abs(value))) - (digits - 1))
+    return abs(guess - value) <= 0.5 * unit * (1 + 1e-9)
+
+
+def parse_number(text: str) -> float | None:
+    """A number as a student types it: "−0.5" (a typographic minus), "0,73" (a decimal comma), "1e-3"."""
+    t = str(text).strip().replace("−", "-").replace("–", "-").replace(" ", "")
+    if t.count(",") == 1 and "." not in t:
+        t = t.replace(",", ".")
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return v if np.isfinite(v) else None
+
+
+def question_for(step, sample: int = 0) -> Question | None:
+    """The quantity a student can predict on ``step`` (None for steps with many numbers): a unit's output
+    a_j^(l), its error δ_j^(l), a weight after the update, the sample's cost C_0."""
+    if step is None:
+        return None
+    how = step.to_text(sample=sample)
+    l = step.layer_index
+    if isinstance(step, ForwardUnit):
+        return Question(f"a_{step.unit}^({l})", float(step.a[sample]), how)
+    if isinstance(step, BackwardUnit):
+        return Question(f"δ_{step.unit}^({l})", float(step.delta[sample]), how)
+    if isinstance(step, WeightUpdate):
+        name = f"w_{step.j}{step.k}^({l})" if step.k is not None else f"b_{step.j}^({l})"
+        return Question(f"{name} after the update", float(step.new), how)
+    if isinstance(step, LossStep):
+        return Question("C_0", float(step.per_sample[sample]), how)
+    return None
+
+
 def _names(values) -> list | None:
     return list(values) if values else None
 
@@ -129,6 +201,56 @@ class StepperSession:
         self.example = None
         self.saved: SavedSetup | None = None
         self.applied_count = 0
+        self.predict = False                # predict-then-reveal: hide each step's quantity until answered
+        self.answers: dict[int, Answer] = {}   # step index -> the verdict on its prediction
+
+    # ------------------------------------------------------------------ predict, then reveal
+    def question(self, sample: int = 0) -> Question | None:
+        return question_for(self.current_step, sample)
+
+    @property
+    def hidden(self) -> bool:
+        """In predict mode, the current step's quantity is not shown until a prediction was typed."""
+        return self.predict and self.index not in self.answers and self.question() is not None
+
+    def answer(self, text, sample: int = 0) -> Answer | None:
+        """Check a typed prediction for the current step's quantity; reveals it (None: nothing to predict)."""
+        q = self.question(sample)
+        if q is None:
+            return None
+        guess = parse_number(text)
+        if guess is None:
+            return Answer(False, None, q.value, f"“{text}” is not a number: type a value such as 0.73.", q.how)
+        shown = format_number(q.value)
+        if close_enough(guess, q.value):
+            verdict = Answer(True, guess, q.value, f"Right: {q.symbol} = {shown}.", q.how)
+        else:
+            verdict = Answer(False, guess, q.value, f"Not quite: {q.symbol} = {shown}, not {format_number(guess)}. "
+                                                    f"It is computed as:\n{q.how}", q.how)
+        self.answers[self.index] = verdict
+        return verdict
+
+    # ------------------------------------------------------------------ the numeric check
+    def numeric_check(self):
+        """The numeric check of the current step's weight (a weight-update step): a central finite
+        difference of C in float64 beside backprop's ∂C/∂w (``nnviz.core.trace.numeric``); None elsewhere."""
+        step = self.current_step
+        if not isinstance(step, WeightUpdate) or self.model is None:
+            return None
+        return gradient_check(self.model, self.trace.x, self.trace.y, f"{step.layer_name}/{step.param}", step.index)
+
+    def layer_numeric_check(self, layer_index: int | None = None) -> list:
+        """The numeric check of every weight of a layer (the current step's when None), on demand."""
+        l = self.current_step.layer_index if layer_index is None and self.current_step is not None else layer_index
+        if l is None or self.model is None or not self.model.layers[l - 1].trainable_names:
+            return []
+        return layer_check(self.model, self.trace.x, self.trace.y, l)
+
+    def reveal(self) -> None:
+        """Show the current step's quantity without a prediction."""
+        q = self.question()
+        if q is not None and self.index not in self.answers:
+            self.answers[self.index] = Answer(False, None, q.value, f"{q.symbol} = {format_number(q.value)}.", q.how)
 
     # ------------------------------------------------------------------ position
     @property
@@ -266,6 +388,7 @@ class StepperSession:
         returns what to say instead of steps, "" when there are steps."""
         old_index = self.index if keep_index else 0
         self.trace = None
+        self.answers = {}
         message = ""
         if self.model is None:
             message = "No network to step through."
@@ -294,10 +417,12 @@ class StepperSession:
         """Do the traced step on the model (exactly ``train_on_batch``); raises ``StaleTraceError`` when the
         model changed since the trace was made."""
         model = self.model
+        before = capture_state(model)
         loss = self.trace.apply(model)
         self.applied_count += 1
         return AppliedUpdate(model=model, loss=float(loss), weights=tuple(w.copy() for w in model.get_weights()),
-                             weight_keys=tuple(model.weight_keys()), x=self.x.copy(), y=self.y.copy())
+                             weight_keys=tuple(model.weight_keys()), x=self.x.copy(), y=self.y.copy(),
+                             before=before, after=capture_state(model))
 
     # ------------------------------------------------------------------ the worked example
     def enter_example(self, example) -> None:

@@ -37,6 +37,7 @@ import numpy as np
 
 from nnviz.core.callbacks import Callback, DivergenceGuard, suggest_learning_rate
 from nnviz.core.model import Sequential
+from nnviz.core.state import optimizer_state, set_optimizer_state
 from nnviz.core.training import TrainingConfig, apply_regularization, fit
 from nnviz.session.series import EMPTY_CURVE, Curve, PendingRows, Series
 from nnviz.session.snapshot import (DIVERGED, PAUSED, RUNNING, STATES, STOPPED, SnapshotAssembler,
@@ -201,8 +202,8 @@ class TrainingEngine:
         elif kind == "reset":
             self._reset()
         elif kind == "setup":
-            _, model_config, weights, dataset, config, history = command
-            self._setup(model_config, weights, dataset, config, history)
+            _, model_config, weights, dataset, config, history, *rest = command
+            self._setup(model_config, weights, dataset, config, history, optimizer_state=rest[0] if rest else None)
             self._publish()
         elif kind == "config":
             return self._apply_config(command[1]) and in_fit
@@ -211,12 +212,13 @@ class TrainingEngine:
         return False
 
     # ------------------------------------------------------------------ set-up and reset
-    def _setup(self, model_config, weights, dataset, config, history=None) -> None:
+    def _setup(self, model_config, weights, dataset, config, history=None, optimizer_state=None) -> None:
         config = TrainingConfig.from_dict(dict(config))
         model = Sequential.from_config(model_config)
         if weights is not None:
             model.set_weights(weights)
         config.compile_model(model)
+        set_optimizer_state(model, optimizer_state)   # training continues where it stopped (issue 15)
         self.model = model
         self.dataset = dataset
         self.config = config
@@ -555,6 +557,7 @@ class TrainingEngine:
             learning_rate=float(model.optimizer.learning_rate) if model.optimizer else float("nan"),
             samples_per_second=self._rate if running else 0.0, elapsed=elapsed, eta=eta, message=self._message)
         wire = {"gen": self._gen, "fields": scalars, "weights": model.get_weights() if weights else None,
+                "optimizer_state": optimizer_state(model) if weights else None,
                 "batch_rows": self._batch_rows.take(), "grad_rows": self._grad_rows.take(),
                 "grad_layer_names": self._grad_names,
                 "history_rows": {k: p.take() for k, p in self._epoch_rows.items()},

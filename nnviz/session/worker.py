@@ -33,6 +33,7 @@ import weakref
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Qt, Signal
 
 from nnviz.core.model import Sequential
+from nnviz.core.state import optimizer_state
 from nnviz.core.training import TrainingConfig
 from nnviz.core.callbacks import suggest_learning_rate
 from nnviz.session.series import EMPTY_CURVE, Curve
@@ -160,7 +161,7 @@ class TrainingWorker(QObject):
     def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None) -> None:
         """Train a copy of ``model`` (architecture and weights) on ``dataset``; ends any run."""
         self._send("setup", model.get_config(), model.get_weights(), dataset, config.to_dict(),
-                   {k: list(v) for k, v in (history or {}).items()})
+                   {k: list(v) for k, v in (history or {}).items()}, optimizer_state(model))
 
     def sync(self, token: int) -> None:
         """Ask for ``synced(token)`` once every command sent before this one has been carried out."""

@@ -15,6 +15,7 @@ import pytest
 from nnviz.core import (SGD, Adam, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, RMSprop,
                         Sequential, regularizers)
 from nnviz.core.state import capture_state
+from nnviz.core.step import logit_shares
 from nnviz.core.trace import (BackwardUnit, ForwardUnit, LayerBackward, LayerForward, LayerUpdate, LossStep,
                               StaleTraceError, WeightUpdate, backprop_trace, format_number)
 from nnviz.core.worked_example import worked_example
@@ -133,7 +134,8 @@ def test_random_dense_trace_equals_core(seed, optimizer):
 
     # ---- loss
     loss_step = next(s for s in trace if isinstance(s, LossStep))
-    assert loss_step.batch_loss == model.loss(y, y_pred)
+    shares = logit_shares(model, y, y_pred)   # softmax / sigmoid with cross-entropy: from the logits
+    assert loss_step.batch_loss == (model.loss(y, y_pred) if shares is None else model.loss.rows_mean(shares))
     close(loss_step.per_output.sum(axis=1), loss_step.per_sample)
     close(loss_step.per_sample.mean(), loss_step.batch_loss)
 

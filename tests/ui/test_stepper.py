@@ -569,7 +569,9 @@ def test_main_window_mode_action_and_dock(make_main_window, qtbot):
     assert not any(view.node_item(n).highlighted for n in view.node_ids())
 
 
-def test_apply_on_the_main_window_updates_document_and_history(make_main_window, qtbot):
+def test_apply_on_the_main_window_is_one_step_and_one_undo_entry(make_main_window, qtbot):
+    from nnviz.core.state import capture_state
+
     w, ui = _main_window_stepper(make_main_window)
     ui.open()
     doc = w.document
@@ -577,19 +579,35 @@ def test_apply_on_the_main_window_updates_document_and_history(make_main_window,
     reference = twin(model)
     stepper = ui.stepper
     x, y = stepper.x, stepper.y
+    # mid-pass Apply is visibly off, and says why
+    stepper.go_to(1)
+    assert not stepper.apply_button.isEnabled()
+    assert "last step" in stepper.apply_button.toolTip() and "Apply at the end" in stepper.position_label.text()
+    # Discard leaves nothing behind
+    untouched = capture_state(model)
+    entries = doc.undo_stack.count()
+    qtbot.mouseClick(stepper.discard_button, Qt.MouseButton.LeftButton)
+    assert capture_state(model).equals(untouched) and doc.undo_stack.count() == entries
     stepper.last()
+    assert stepper.apply_button.isEnabled()
     history_before = {k: list(v) for k, v in doc.history.items()}
     with qtbot.waitSignal(doc.weights_changed):
         qtbot.mouseClick(stepper.apply_button, Qt.MouseButton.LeftButton)
     reference.train_on_batch(x, y)
     for got, want in zip(doc.model.get_weights(), reference.get_weights()):
         assert np.array_equal(got, want)
-    assert len(doc.history["loss"]) == len(history_before.get("loss", [])) + 1
-    assert doc.history["loss"][-1] == pytest.approx(
-        doc.model.evaluate(doc.dataset.x_train, doc.dataset.y_train, return_dict=True)["loss"], rel=1e-6)
-    assert doc.is_modified
+    assert doc.model.optimizer.iterations == untouched.iterations + 1
+    assert doc.history == history_before            # one step, not an epoch: the epoch counter stays
+    assert doc.undo_stack.count() == entries + 1 and doc.is_modified
     assert stepper.index == 0 and stepper.trace.model is doc.model
     assert all(np.array_equal(a, b) for a, b in zip(stepper.trace.old_weights, doc.model.get_weights()))
+    applied = capture_state(model)
+    doc.undo_stack.undo()                            # the weights, optimizer slots and count come back
+    now = capture_state(model)
+    assert all(np.array_equal(a, b) for a, b in zip(now.weights, untouched.weights))
+    assert now.iterations == untouched.iterations
+    doc.undo_stack.redo()
+    assert all(np.array_equal(a, b) for a, b in zip(capture_state(model).weights, applied.weights))
 
 
 def test_apply_is_refused_while_training_runs(make_main_window, qtbot):

@@ -192,7 +192,7 @@ def test_weights_heatmap_dense_and_conv_filters(qtbot, spiral_run, cnn_run):
     assert lo == -hi and hi >= np.abs(kernel).max()                       # symmetric, zero in the middle
     assert view.colorbar.levels() == (lo, hi)
     assert sum(1 for c in view.hist_curves if c.xData is not None and len(c.xData)) >= 2   # distributions over time
-    assert "kernel" in view.kernel_plot.titleLabel.text and axis_label(view.kernel_plot, "left") == "input"
+    assert "kernel" in view.kernel_plot.titleLabel.text and axis_label(view.kernel_plot, "left") == "input k"
     assert axis_label(view.hist_plot, "bottom") == "weight value"
 
     ds, snaps, probe = cnn_run

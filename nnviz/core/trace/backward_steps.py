@@ -9,6 +9,7 @@ import numpy as np
 
 from nnviz.core.trace.explain import loss_explanation
 from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _eq, _jk, _join, _L, _lines, _N, _O, _param_symbol,
+                                      _param_tensor,
                                       _S, _T, _tensor, _w, _z)
 from nnviz.core.trace.steps import LayerStep, Step, _unit_reveals
 
@@ -150,7 +151,7 @@ class LayerBackward(LayerStep):
             J = kernel.shape[1]
             eqs.append(_eq([_S("δ", "", _L(l))], _d(nb, _S("z", "", _L(l))), _tensor(self.d_z[n])))
             for name, g in self.grads.items():
-                eqs.append(_eq(_d(nb, _param_symbol(name, l)), _tensor(g)))
+                eqs.append(_eq(_d(nb, _param_symbol(name, l)), _param_tensor(name, g)))
             if self.d_input is None:
                 eqs.append(_eq([_T(f"layer {l} is the first layer: no error is sent back to the input")]))
             else:
@@ -171,7 +172,7 @@ class LayerBackward(LayerStep):
                                                                 _O(")")], _tensor(self.d_z[n])))
         for name, g in self.grads.items():
             sym = _param_symbol(name, l)
-            eqs.append(_eq(_d(nb, sym), _tensor(g)))
+            eqs.append(_eq(_d(nb, sym), _param_tensor(name, g)))
         if self.d_input is not None:
             eqs.append(_eq(dAin, self.explanation.backward_input(self, nb, dA), _tensor(self.d_input[n])))
         return tuple(eqs)
@@ -203,7 +204,7 @@ class BackwardPass(Step):
         eqs = []
         for s in self.layers:
             for name, g in s.grads.items():
-                eqs.append(_eq(_d(self.batch_size, _param_symbol(name, s.layer_index)), _tensor(g)))
+                eqs.append(_eq(_d(self.batch_size, _param_symbol(name, s.layer_index)), _param_tensor(name, g)))
         if not eqs:
             eqs.append(_eq([_T("no trainable weights")]))
         return tuple(eqs)

@@ -213,6 +213,16 @@ def _tensor(arr) -> list:
     return [_T(f"{_shape_text(arr.shape)} values from "), _N(arr.min()), _T(" to "), _N(arr.max())]
 
 
+def _param_tensor(name: str, arr) -> list:
+    """A parameter's (or its gradient's) numbers as the course reads them: a Dense kernel, stored by Keras as
+    (inputs k × units j), is shown in ``w_jk`` orientation — row j, column k — and says so, so entry [j][k]
+    is the one the formulas call ``w_jk`` (issue 15: printed the other way round, [0][1] read as w_01 was w_10)."""
+    arr = np.asarray(arr)
+    if name == "kernel" and arr.ndim == 2:
+        return [*_tensor(arr.T), _T("  (row j = unit, column k = input: entry [j][k] is w_jk's)")]
+    return _tensor(arr)
+
+
 def _param_symbol(name: str, l: int) -> Token:
     sym = {"kernel": ("W", ""), "bias": ("b", ""), "gamma": ("γ", ""), "beta": ("β", ""),
            "moving_mean": ("μ", "moving"), "moving_variance": ("σ²", "moving")}.get(name, (name, ""))

@@ -40,6 +40,42 @@ class MeanSquaredErrorExplanation(LossExplanation):
                 f"{n_outputs_total} (samples times outputs).")
 
 
+@explains_loss(_losses.SumSquaredError)
+class SumSquaredErrorExplanation(LossExplanation):
+    """The course's cost: the sum of squared errors over the outputs (no 1/n)."""
+
+    template = "C_0 = Σ_j (a_j^(L) − y_j)²"
+    has_output_lines = True
+
+    @classmethod
+    def note(cls, k):
+        return ("The course's cost: C_0 = Σ_j (a_j − y_j)², the sum of squared errors over the outputs (Keras' "
+                "mean squared error divides it by n), so ∂C_0/∂a_j = 2(a_j − y_j).")
+
+    @classmethod
+    def output_line(cls, j, L, k, yp, yt, share):
+        aj, yj = _a(j, L), _S("y", j)
+        return _eq([_S("C", f"0,{j}")], [_O("("), aj, _O(" − "), yj, _O(")²")],
+                   [_O("("), _N(yp[j]), _O(" − "), _N(yt[j]), _O(")²")], [_N(share[j])])
+
+    @classmethod
+    def d_a_line(cls, step, n, da):
+        if step.targets is None:
+            return None
+        j, l = step.unit, step.layer_index
+        batch = len(step.a)
+        if batch == 1:
+            return _eq(da, [_O("2·("), _a(j, l), _O(" − "), _S("y", j), _O(")")],
+                       [_O("2·("), _N(step.a[n]), _O(" − "), _N(step.targets[n]), _O(")")], [_N(step.d_a[n])])
+        return _eq(da, [_O("2·("), _a(j, l), _O(" − "), _S("y", j), _O(")/"), _S("N")],
+                   [_O("2·("), _N(step.a[n]), _O(" − "), _N(step.targets[n]), _O(")/"), _N(batch)],
+                   [_N(step.d_a[n])])
+
+    @classmethod
+    def backward_note(cls, n_outputs_total):
+        return "Sum of squared errors: ∂C/∂a_j = 2·(a_j − y_j), divided by N when a batch of N samples is averaged."
+
+
 @explains_loss(_losses.MeanAbsoluteError)
 class MeanAbsoluteErrorExplanation(LossExplanation):
     template = "C_0 = (1/n) Σ_j |a_j^(L) − y_j|"

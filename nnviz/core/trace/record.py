@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.state import capture_state, restore_state
-from nnviz.core.step import StepObserver
+from nnviz.core.step import StepObserver, logit_shares
 from nnviz.core.trace import layers as _builtin_explanations  # noqa: F401  (registers them)
 from nnviz.core.trace import losses as _builtin_loss_explanations  # noqa: F401  (registers them)
 from nnviz.core.trace.explain import layer_explanation, loss_explanation
@@ -65,8 +65,9 @@ class _Observer(StepObserver):
         loss = self.model.loss
         d.y_pred = _ro(y_pred)
         d.batch_loss = float(loss_value)
-        d.per_sample = _ro(loss.per_sample(y, y_pred))
-        d.per_output = _ro(loss.per_output(y, y_pred))
+        shares = logit_shares(self.model, y, y_pred)   # the fused losses: from the logits, as training
+        d.per_sample = _ro(loss.per_sample(y, y_pred) if shares is None else loss.rows_per_sample(shares))
+        d.per_output = _ro(loss.per_output(y, y_pred) if shares is None else shares)
         d.d_loss = _ro(loss.gradient(y, y_pred))   # ∂C/∂ŷ: what backward starts from unless the gradient is fused
         d.targets = _ro(loss_explanation(loss.name).targets(y, y_pred))
         d.penalty = 0.0

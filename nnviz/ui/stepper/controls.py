@@ -140,8 +140,9 @@ class StepperControls(QObject):
             for b in self.phase_buttons.values():
                 b.setChecked(False)
             self.phase_group.setExclusive(True)
-        self.position_label.setText(f"Step {session.index + 1} of {n}" if has else "No steps")
         at_end = has and session.index == n - 1
+        self.position_label.setText((f"Step {session.index + 1} of {n}" + ("" if at_end else " · Apply at the end"))
+                                    if has else "No steps")
         self.apply_button.setEnabled(at_end)
         self.discard_button.setEnabled(has and session.index > 0)
         self.apply_button.setToolTip(

@@ -146,6 +146,7 @@ class DiagramPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
+        self.diagram.setMinimumHeight(90)
         lay.addWidget(self.diagram, 1)
         lay.addWidget(self.legend)
         self.update_legend()
@@ -153,6 +154,16 @@ class DiagramPanel(QWidget):
 
     def _on_theme_changed(self, _name: str) -> None:
         self.update_legend()
+
+    #: below this height the legend would squeeze (or cover) the diagram: it moves into the diagram's tool tip
+    LEGEND_FROM_HEIGHT = 230
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        show = self.height() >= self.LEGEND_FROM_HEIGHT
+        if show != self.legend.isVisibleTo(self):
+            self.legend.setVisible(show)
+            self.diagram.setToolTip("" if show else self.legend.text())
 
     def update_legend(self) -> None:
         c = theme.colors()

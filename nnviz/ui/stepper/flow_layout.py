@@ -23,6 +23,11 @@ class FlowLayout(QLayout):
         self._items.append((QWidgetItem(widget), right))
         self.invalidate()
 
+    def insertWidget(self, index: int, widget, right: bool = False) -> None:
+        self.addChildWidget(widget)
+        self._items.insert(index, (QWidgetItem(widget), right))
+        self.invalidate()
+
     def addBreak(self) -> None:
         self._items.append((None, False))
 

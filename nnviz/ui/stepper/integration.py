@@ -6,8 +6,9 @@
   its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere.
 * The stepper follows the document: its model (rebuilt on every architecture edit), data set and
   settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
-* Apply writes the new weights back with ``document.set_weights`` and appends the model's loss (and
-  metrics) after the step to the history, so it shows in the loss curve; it is refused while training runs.
+* Apply is one training step and one undo entry (``document.apply_training_step``: weights, optimizer slots
+  and count before and after); the history, and so the epoch counter, is left alone (a step is not an
+  epoch); it is refused while training runs. Discard leaves nothing behind: the model was never touched.
 * Each step's highlights are mirrored on the main window's neuron view (``highlight(nodes, edges)``):
   both speak the trace's numbering (layer l = ``model.layers[l − 1]``, 0 = the input; ``w_jk^(l)``), so
   they pass as they are; they are cleared when the dock closes.
@@ -17,7 +18,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPoint, QSize, Qt
+from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton
 
@@ -41,6 +42,7 @@ class StepperUI(QObject):
         self.stepper.apply_guard = self._apply_guard
         self._writing = False
         self._placed = False
+        self._view_before = None        # the canvas mode to go back to when the stepper closes
         view = getattr(window, "neuron_view", None)
         self.neuron_view = view if view is not None and hasattr(view, "highlight") else None
 
@@ -115,8 +117,46 @@ class StepperUI(QObject):
                 self.dock.activateWindow()
         else:
             self.dock.show()
+            self.dock.raise_()                      # the front tab of its slot
+            QTimer.singleShot(0, self._give_room)   # once the dock is laid out
         self.stepper.refresh()
+        self._follow_in_neuron_view()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _share_bottom_slot(self) -> None:
+        """Docked: a tab beside the widest plot of the bottom row (a column of its own would push the window
+        past 1280 px, every plot there being at its minimum width already)."""
+        w = self.window
+        if not hasattr(w, "tabifyDockWidget"):
+            return
+        row = [d for d in w.findChildren(QDockWidget) if d is not self.dock and not d.isFloating()
+               and d.isVisibleTo(w) and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if row:
+            w.tabifyDockWidget(max(row, key=lambda d: d.width()), self.dock)
+
+    def _follow_in_neuron_view(self) -> None:
+        """While stepping the user's network, the main canvas shows its neurons, highlighted like the stepper's
+        diagram (the layer view has no units to mark); the canvas goes back to layers when the stepper closes."""
+        w = self.window
+        mode_of = getattr(w, "view_mode", None)
+        if self.neuron_view is None or mode_of is None or self.stepper.mode != "model" or mode_of() != "layers":
+            return
+        self._view_before = "layers"
+        w.set_view_mode("neurons")
+
+    def _give_room(self) -> None:
+        """Docked, the stepper needs room to be usable (at 1280×720 a share of the bottom row leaves its formula
+        about 25 px): while it is open it takes most of its dock area's width and about 60 % of the height."""
+        w = self.window
+        if self.dock.isFloating() or not hasattr(w, "resizeDocks"):
+            return
+        area = w.dockWidgetArea(self.dock)
+        width, height = w.width(), w.height()
+        if area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
+            w.resizeDocks([self.dock], [int(height * 0.6)], Qt.Orientation.Vertical)
+            w.resizeDocks([self.dock], [max(int(width * 0.7), min(width - 240, 980))], Qt.Orientation.Horizontal)
+        elif area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            w.resizeDocks([self.dock], [int(width * 0.6)], Qt.Orientation.Horizontal)
 
     def _place_dock(self, floating: bool | None = None) -> None:
         """The first time: float the dock over the main window at the stepper's comfortable size (the
@@ -125,7 +165,10 @@ class StepperUI(QObject):
         self._placed = True
         if floating is None:
             floating = QGuiApplication.platformName() not in ("offscreen", "minimal")
-        if not floating or self.dock.isVisible() or self.dock.isFloating():
+        if self.dock.isVisible() or self.dock.isFloating():
+            return
+        if not floating:
+            self._share_bottom_slot()
             return
         geo = self.window.geometry()
         screen = self.window.screen().availableGeometry() if self.window.screen() is not None else geo
@@ -216,12 +259,13 @@ class StepperUI(QObject):
         if update.model is not d.model:
             self._status(f"Worked example: update applied (loss before the step {format_number(update.loss)}).")
             return
-        logs = self._history_logs(update)
+        logs = self._history_logs(update)   # for the status line: one step is not an epoch of the history
         self._writing = True
         try:
-            if hasattr(d, "append_history"):
-                d.append_history(logs)
-            d.set_weights(list(update.weights))
+            if hasattr(d, "apply_training_step") and update.before is not None:
+                d.apply_training_step(update.before, update.after)   # one undo entry
+            else:
+                d.set_weights(list(update.weights))
         finally:
             self._writing = False
         self._status(f"Applied one training step from the stepper: loss on the sample {format_number(update.loss)} "
@@ -247,6 +291,11 @@ class StepperUI(QObject):
             self.stepper.pause()
             if self.neuron_view is not None:
                 self.neuron_view.clear_highlight()
+            mode_of = getattr(self.window, "view_mode", None)
+            if self._view_before is not None and mode_of is not None and mode_of() == "neurons" \
+                    and self.dock.isHidden():   # closed, not a tab put behind another
+                self.window.set_view_mode(self._view_before)
+                self._view_before = None
 
 
 def worked_example_action(window: QMainWindow, ui: StepperUI) -> QAction:

@@ -1,4 +1,5 @@
-"""Screenshots of the stepper for the docs: the course's 2-3-2 network mid-forward and mid-backward.
+"""Screenshots of the stepper for the docs: the course's 2-3-2 network mid-forward and mid-backward (the
+stepper alone at 1280×720, as it floats), and docked in the main window at 1280×720 with Predict first on.
 
     QT_QPA_PLATFORM=offscreen python -m nnviz.ui.stepper.screenshots docs/
 """
@@ -52,12 +53,63 @@ def save(directory: str, theme_name: str = "light", size=(1280, 720)) -> list[st
         path = os.path.join(directory, f"screenshot-stepper-{name}.png")
         w.grab().save(path)
         paths.append(path)
+    # predict-then-reveal after a wrong guess
+    w.check_bar.predict_check.setChecked(True)
+    w.go_to(next(i for i, s in enumerate(w.trace) if isinstance(s, ForwardUnit) and s.layer_index == 2 and s.unit == 1))
+    w.check_bar.answer_edit.setText("0.5")
+    w.check_bar.check_button.click()
+    app.processEvents()
+    path = os.path.join(directory, "screenshot-stepper-predict.png")
+    w.grab().save(path)
+    paths.append(path)
     w.close()
     w.deleteLater()
     return paths
+
+
+def save_docked(directory: str, theme_name: str = "light", size=(1280, 720)) -> str:
+    """The main window at ``size`` with the stepper docked in its bottom row, mid-backward."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.core.trace import BackwardUnit
+    from nnviz.ui import theme
+    from nnviz.ui.data_integration import attach_data_panel
+    from nnviz.ui.main_window import MainWindow
+    from nnviz.ui.stepper.integration import attach_stepper
+    from nnviz.ui.training.integration import attach_training
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    theme.apply_theme(app, theme_name)
+    tmp = tempfile.mkdtemp()
+    window = MainWindow(settings=QSettings(os.path.join(tmp, "layout.ini"), QSettings.Format.IniFormat),
+                        autosave_dir=os.path.join(tmp, "autosave"))
+    # the panels the window shows at this size (ui does not import nnviz.app, where they are all put together)
+    attach_data_panel(window, window.document)
+    attach_stepper(window, window.document, attach_training(window, window.document))
+    window.resize(*size)
+    window.show()
+    app.processEvents()
+    window.resize(*size)
+    ui = window.stepper_ui
+    ui.open()
+    for _ in range(5):
+        app.processEvents()
+    st = ui.stepper
+    st.go_to(next(i for i, s in enumerate(st.trace) if isinstance(s, BackwardUnit) and s.layer_index == 2))
+    for _ in range(5):
+        app.processEvents()
+    path = os.path.join(directory, "screenshot-stepper-docked.png")
+    window.grab().save(path)
+    window.close()
+    window.deleteLater()
+    return path
 
 
 if __name__ == "__main__":
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     for p in save(sys.argv[1] if len(sys.argv) > 1 else "docs", *(sys.argv[2:3] or [])):
         print(p)
+    print(save_docked(sys.argv[1] if len(sys.argv) > 1 else "docs", *(sys.argv[2:3] or [])))

@@ -15,7 +15,12 @@ from nnviz.ui.stepper.formula_view import FormulaView
 from nnviz.ui.stepper.value_table import QUANTITIES, ValueTable
 
 #: below this width the diagram goes on top of the rest
-VERTICAL_BELOW = 860
+VERTICAL_BELOW = 760
+#: a short panel (docked under the canvas at 1280×720) keeps the diagram beside the rest and gives the formula
+#: the full height: formula and table side by side when wide enough, else the formula alone (the table's
+#: numbers are the formula's, and it comes back when the panel is taller)
+SHORT_BELOW_HEIGHT = 480
+SIDE_BY_SIDE_FROM_WIDTH = 1000
 
 
 class StepView(QSplitter):
@@ -31,7 +36,7 @@ class StepView(QSplitter):
         self.table = ValueTable(self)
         self.table_title = QLabel("Every unit's values so far", self)
         self.table_title.setObjectName("tableTitle")
-        table_box = QWidget(self)
+        table_box = self.table_box = QWidget(self)
         tl = QVBoxLayout(table_box)
         tl.setContentsMargins(0, 4, 0, 0)
         tl.setSpacing(2)
@@ -101,24 +106,40 @@ class StepView(QSplitter):
             self.explanation.setMarkdown(markdown)
         self.explanation.setVisible(markdown is not None)
 
-    def fit_width(self, width: int) -> bool:
-        """Diagram beside the rest, or on top of it below ``VERTICAL_BELOW`` pixels; True when that changed."""
-        orientation = Qt.Orientation.Vertical if width < VERTICAL_BELOW else Qt.Orientation.Horizontal
-        if orientation == self.orientation():
+    def fit_width(self, width: int, height: int | None = None) -> bool:
+        """Diagram beside the rest, or on top of it below ``VERTICAL_BELOW`` pixels; formula and table side by
+        side in a wide, short panel; True when that changed."""
+        short = height is not None and height < SHORT_BELOW_HEIGHT
+        orientation = Qt.Orientation.Vertical if width < VERTICAL_BELOW and not short else Qt.Orientation.Horizontal
+        inner = Qt.Orientation.Horizontal if short and width >= SIDE_BY_SIDE_FROM_WIDTH else Qt.Orientation.Vertical
+        table = not short or width >= SIDE_BY_SIDE_FROM_WIDTH
+        self.formula.readout.setVisible(not short)   # short: the numbers' tool tips carry every digit
+        if orientation == self.orientation() and inner == self.right_splitter.orientation() \
+                and table == self.table_box.isVisibleTo(self):
             return False
         self.setOrientation(orientation)
+        self.right_splitter.setOrientation(inner)
+        self.table_box.setVisible(table)
         return True
+
+    @property
+    def side_by_side(self) -> bool:
+        return self.right_splitter.orientation() == Qt.Orientation.Horizontal
 
     def size_parts(self) -> None:
         """Diagram : formula and table : explanation as 9 : 11 : 7 (the explanation only while it is shown)."""
         vertical = self.orientation() == Qt.Orientation.Vertical
         total = max(self.height() if vertical else self.width(), 300)
-        parts = [9, 11, 7 if self.explanation.isVisibleTo(self) else 0]
+        parts = [9, 11 if self.table_box.isVisibleTo(self) else 13, 7 if self.explanation.isVisibleTo(self) else 0]
         self.setSizes([int(total * p / sum(parts)) for p in parts])
         self.size_table()
 
     def size_table(self) -> None:
         """The table as tall as its rows (at most half the height); the formula gets the rest."""
+        if self.side_by_side:   # formula | table: the formula gets the larger share of the width
+            total = self.right_splitter.width()
+            self.right_splitter.setSizes([total * 11 // 20, total - total * 11 // 20])
+            return
         total = self.right_splitter.height()
         if total < 100:
             return

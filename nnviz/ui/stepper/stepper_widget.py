@@ -29,6 +29,7 @@ from nnviz.core.trace import GRANULARITIES, PHASES, StaleTraceError, format_numb
 from nnviz.session.stepper_session import (UNIT_STEP_DEFAULT_LIMIT, UNIT_STEP_LIMIT, AppliedUpdate,  # noqa: F401
                                            StepperSession, model_target, unit_step_count)
 from nnviz.ui import theme
+from nnviz.ui.stepper.check_bar import CheckBar
 from nnviz.ui.stepper.controls import GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls  # noqa: F401
 from nnviz.ui.stepper.formula_view import phase_color
 from nnviz.ui.stepper.playback import SPEEDS, Playback  # noqa: F401
@@ -100,6 +101,8 @@ class StepperWidget(QWidget):
         self.apply_button.clicked.connect(self.apply)
         self.discard_button.clicked.connect(self.discard)
         controls = self.controls.layout
+        self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check, in the control bar
+        controls.insertWidget(1, self.check_bar)
 
 
         # ---- the views
@@ -120,6 +123,7 @@ class StepperWidget(QWidget):
         lay.addWidget(self.banner)
         lay.addLayout(controls)
         lay.addWidget(self.status)
+        lay.addWidget(self.check_bar.results)
         lay.addWidget(self.splitter, 1)
 
         # ← / → anywhere in the panel, unless a text field wants them
@@ -435,7 +439,13 @@ class StepperWidget(QWidget):
     def _show_step(self) -> None:
         self._step_shown(self.step_view.show_step(self.trace, self.index))
 
+    def redraw_step(self) -> None:
+        """Show the current step again (predict mode switched, a prediction checked)."""
+        if self.trace is not None:
+            self._show_step()
+
     def _step_shown(self, highlights) -> None:
+        self.check_bar.refresh()
         self.highlight_changed.emit(*highlights)
         self._update_controls()
         if self.trace is not None:
@@ -523,7 +533,7 @@ class StepperWidget(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if self.step_view.fit_width(self.width()):
+        if self.step_view.fit_width(self.width(), self.height()):
             self._splitter_sized = False
         if not self._splitter_sized and self.isVisible():
             self._splitter_sized = True

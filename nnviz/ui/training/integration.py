@@ -372,6 +372,8 @@ class TrainingUI(QObject):
         try:
             if hasattr(d, "set_weights"):
                 try:
+                    if getattr(snap, "optimizer_state", None) is not None and hasattr(d, "set_optimizer_state"):
+                        d.set_optimizer_state(snap.optimizer_state)   # the state travels with the weights
                     d.set_weights(list(snap.weights))
                 except ValueError:
                     pass

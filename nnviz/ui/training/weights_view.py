@@ -347,10 +347,12 @@ class WeightsView(QWidget):
                                 f"{name} {weight}")
                 plot.setLabel("bottom", "gate (a block of units each)")
             else:
-                self._titles = (f"{name} {weight}: {shape[0]} {'inputs' if rows == 'input' else 'states'} × "
-                                f"{shape[1]} units", f"{name} {weight}")
-                plot.setLabel("bottom", "unit")
-            plot.setLabel("left", rows)
+                # the course's w_jk^(l): unit j (column here), input k (row): said on the axes so no one misreads it
+                self._titles = (f"{name} {weight}: {shape[0]} {'inputs k' if rows == 'input' else 'states'} × "
+                                f"{shape[1]} units j" + (" · cell = w_jk" if rows == "input" else ""),
+                                f"{name} {weight}")
+                plot.setLabel("bottom", "unit j")
+            plot.setLabel("left", "input k" if rows == "input" and not gates else rows)
         elif self._mode == "fields":
             h, w = entry["fields"]
             self._titles = (f"{name}: each unit's {shape[0]} weights as {h}×{w} pixels",

@@ -1,0 +1,173 @@
+"""The stepper's check bar: predict-then-reveal and the numeric check of ∂C/∂w.
+
+* **Predict first** hides the current step's quantity (a unit's a_j, its δ_j, a weight after the update,
+  C_0) until the student types a value and presses Check (or Reveal): to 2 significant digits it turns
+  green; otherwise the value and how it was computed are shown. The logic is the session's
+  (``StepperSession.question`` / ``answer``), so lessons can check answers without a screen.
+* **Numeric check** (on a weight's update step) puts a float64 central finite difference of C beside
+  backprop's ∂C/∂w with their relative difference; **Check layer** does it for every weight of the layer.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from nnviz.core.trace import WeightUpdate, format_number
+from nnviz.ui import theme
+
+
+def _check_text(c) -> str:
+    mark = "✓" if c.agrees else "✗"
+    return (f"backprop {format_number(c.backprop, 6)} · numeric (central difference, float64) "
+            f"{format_number(c.numeric, 6)} · relative difference {c.relative:.1e} {mark}")
+
+
+class CheckBar(QWidget):
+    """Predict-then-reveal and the numeric check under the stepper's control bar (see the module docstring)."""
+
+    def __init__(self, stepper):
+        super().__init__(stepper)
+        self.setObjectName("stepperCheckBar")
+        self.stepper = stepper
+        self.predict_check = QCheckBox("Predict first", self)
+        self.predict_check.setObjectName("predictCheck")
+        self.predict_check.setToolTip("Hide each step's result until you have typed your own value: two significant "
+                                      "digits count as right")
+        self.prompt = QLabel(self)
+        self.prompt.setObjectName("predictPrompt")
+        self.answer_edit = QLineEdit(self)
+        self.answer_edit.setObjectName("predictEdit")
+        self.answer_edit.setPlaceholderText("your value")
+        self.answer_edit.setMaximumWidth(110)
+        self.check_button = QPushButton("Check", self)
+        self.check_button.setObjectName("predictCheckButton")
+        self.reveal_button = QPushButton("Reveal", self)
+        self.reveal_button.setObjectName("predictRevealButton")
+        # the verdicts and check results: a row of their own under the control bar (long texts wrap there)
+        self.results = QWidget(stepper)
+        self.results.setObjectName("stepperCheckResults")
+        self.verdict = QLabel(self.results)
+        self.verdict.setObjectName("predictVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.numeric_button = QPushButton("Numeric check", self)
+        self.numeric_button.setObjectName("numericCheckButton")
+        self.numeric_button.setToolTip("Compare backprop's ∂C/∂w with a central finite difference of C in float64")
+        self.layer_button = QPushButton("Check layer", self)
+        self.layer_button.setObjectName("layerCheckButton")
+        self.layer_button.setToolTip("The numeric check for every weight of this layer (two training steps per weight)")
+        self.numeric_label = QLabel(self.results)
+        self.numeric_label.setObjectName("numericCheckLabel")
+        self.numeric_label.setWordWrap(True)
+        self.numeric_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        for w in (self.predict_check, self.prompt, self.answer_edit, self.check_button, self.reveal_button,
+                  self.numeric_button, self.layer_button):
+            lay.addWidget(w)
+        rl = QHBoxLayout(self.results)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(12)
+        rl.addWidget(self.verdict, 1)
+        rl.addWidget(self.numeric_label, 1)
+
+        self.predict_check.toggled.connect(self._on_predict_check_toggled)
+        self.check_button.clicked.connect(self._on_check_button_clicked)
+        self.answer_edit.returnPressed.connect(self._on_check_button_clicked)
+        self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
+        self.numeric_button.clicked.connect(self._on_numeric_button_clicked)
+        self.layer_button.clicked.connect(self._on_layer_button_clicked)
+        self.refresh()
+
+    @property
+    def session(self):
+        return self.stepper.session
+
+    # ------------------------------------------------------------------ showing
+    def refresh(self) -> None:
+        """After a step is shown: the prompt (and the masked numbers) or the verdict; the check buttons."""
+        s = self.session
+        q = s.question() if s.trace is not None else None
+        asking = s.predict and q is not None
+        for w in (self.prompt, self.answer_edit, self.check_button, self.reveal_button):
+            w.setVisible(asking and s.hidden)
+        verdict = s.answers.get(s.index) if asking else None
+        self.verdict.setVisible(verdict is not None)
+        if verdict is not None:
+            c = theme.colors()
+            color = ("#3fb950" if theme.current_name() == "dark" else "#1a7f37") if verdict.correct else c["error"]
+            text = html.escape(verdict.message).replace("\n", "<br>")
+            self.verdict.setText(f"<span style='color:{color}'>{text}</span>")
+        if asking and s.hidden:
+            self.prompt.setText(f"{q.symbol} = ?")
+            self.answer_edit.clear()
+            self._mask(q)
+        step = s.current_step
+        self.numeric_button.setEnabled(isinstance(step, WeightUpdate) and not s.hidden)
+        self.layer_button.setEnabled(step is not None and step.layer_index is not None and s.model is not None
+                                     and bool(s.model.layers[step.layer_index - 1].trainable_names) and not s.hidden)
+        self.numeric_label.setText("")
+        self._show_results()
+
+    def _show_results(self) -> None:
+        self.numeric_label.setVisible(bool(self.numeric_label.text()))
+        self.results.setVisible(self.verdict.isVisibleTo(self.results) or self.numeric_label.isVisibleTo(self.results))
+
+    def _mask(self, q) -> None:
+        """Hide what the step computes: its formula's numbers, and the table as it was before the step."""
+        view = self.stepper.step_view
+        view.formula.formula.setText(f"<i>Predict {html.escape(q.symbol)}: type your value in the bar above and "
+                                     f"press Check (or Reveal).</i>")
+        view.formula.note.setVisible(False)
+        i = self.session.index
+        if i > 0:
+            rows = self.session.trace.summary_table(i - 1)
+            view.table.set_rows(rows)
+            view.diagram.set_values(rows)
+
+    # ------------------------------------------------------------------ slots
+    def _on_predict_check_toggled(self, on: bool) -> None:
+        self.session.predict = bool(on)
+        self.stepper.redraw_step()
+
+    def _on_check_button_clicked(self) -> None:
+        answer = self.session.answer(self.answer_edit.text())
+        if answer is None:
+            return
+        if answer.guess is None:   # not a number: say so, keep it hidden
+            self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{html.escape(answer.message)}</span>")
+            self.verdict.setVisible(True)
+            self._show_results()
+            return
+        self.stepper.redraw_step()
+
+    def _on_reveal_button_clicked(self) -> None:
+        self.session.reveal()
+        self.stepper.redraw_step()
+
+    def _on_numeric_button_clicked(self) -> None:
+        c = self.session.numeric_check()
+        if c is None:
+            return
+        step = self.session.current_step
+        name = f"w_{step.j}{step.k}^({step.layer_index})" if step.k is not None else f"b_{step.j}^({step.layer_index})"
+        self.numeric_label.setText(f"∂C/∂{name}: {_check_text(c)}")
+        self._show_results()
+
+    def _on_layer_button_clicked(self) -> None:
+        rows = self.session.layer_numeric_check()
+        if not rows:
+            return
+        worst = max(rows, key=lambda c: c.relative)
+        bad = sum(not c.agrees for c in rows)
+        l = self.session.current_step.layer_index
+        verdict = "all agree to 1e-6 ✓" if not bad else f"{bad} differ by more than 1e-6 ✗ (a kink or a wrong gradient)"
+        self.numeric_label.setText(f"Layer {l}: {len(rows)} weights, largest relative difference "
+                                   f"{worst.relative:.1e}: {verdict}")
+        self.numeric_label.setToolTip("\n".join(f"{c.key}{list(c.index)}: {_check_text(c)}" for c in rows[:60]))
+        self._show_results()
