@@ -56,6 +56,13 @@ class TrainingSnapshot:
     eta: float | None = None             # seconds to the end of the run, when its epochs are known
     message: str = ""                    # why it diverged / failed, or what a reset did
     metric_name: str = ""                # "accuracy", "mae", ... (the first metric in the logs)
+    setup_id: int = 0                    # the ``set_setup`` this snapshot belongs to (older ones are stale)
+    run_id: int = 0                      # the engine's run counter (0 before the first run of a setup)
+    #: the optimizer's slots and iteration count, with every weight copy (what an undo entry restores)
+    optimizer_state: dict | None = None
+    #: on pause / stop: the run's weight checkpoints so far, ((epoch, [arrays]), ...) on the bounded schedule
+    checkpoints: tuple | None = None
+    batch_x: np.ndarray | None = None    # slow motion: the inputs of the batch just trained
 
     @property
     def progress(self) -> float | None:
@@ -120,7 +127,10 @@ class SnapshotAssembler:
                 w.flags.writeable = False
                 weights.append(w)
             self._weights = weights
-        scalars = wire["fields"]
+        scalars = dict(wire["fields"])
+        if wire["weights"] is None or scalars.get("optimizer_state") is None:   # the state that goes with them
+            scalars["optimizer_state"] = getattr(self, "_optimizer", None) if wire["weights"] is None else None
+        self._optimizer = scalars.get("optimizer_state")
         return TrainingSnapshot(
             batch_loss_curve=self._batch.curve(1), batch_loss_smoothed=self._batch.curve(2),
             history=types.MappingProxyType({k: s.curve() for k, s in self._history.items()}),
