@@ -94,13 +94,15 @@ class Checkpoints:
 
 @dataclass
 class RunRecord:
-    """One training run. ``history`` holds this run's epochs only (Keras log keys), the first of them is epoch
-    ``start_epoch + 1``; ``checkpoints`` are ``(epoch, {weight key: array})`` in epoch order."""
+    """One training run. ``history`` holds the curves as they were when the run ended (Keras log keys; epoch i is
+    index i - 1): the run's own epochs are those after ``start_epoch``. ``test_history`` maps a key to
+    (fractional epoch, value) rows; ``checkpoints`` are ``(epoch, {weight key: array})`` in epoch order."""
 
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     config: dict = field(default_factory=dict)      # {"dataset": spec, "architecture": ..., "training": ...}
     history: dict = field(default_factory=dict)
     test: dict = field(default_factory=dict)        # final test metrics: {"loss": ..., "accuracy": ...}
+    test_history: dict = field(default_factory=dict)
     start_epoch: int = 0
     duration: float = 0.0                           # seconds of training, pauses excluded
     started: float = field(default_factory=time.time)
@@ -110,12 +112,13 @@ class RunRecord:
 
     # ------------------------------------------------------------------ what the table shows
     @property
-    def epochs(self) -> int:
+    def end_epoch(self) -> int:
         return max((len(v) for v in self.history.values()), default=0)
 
     @property
-    def end_epoch(self) -> int:
-        return self.start_epoch + self.epochs
+    def epochs(self) -> int:
+        """Epochs this run trained."""
+        return max(self.end_epoch - self.start_epoch, 0)
 
     def final_metrics(self) -> dict[str, float]:
         """The last value of every curve, then ``test_<name>`` for the test split."""

@@ -60,6 +60,8 @@ class Project:
     weights: dict[str, np.ndarray] | None = None          # keyed by model.weight_keys()
     history: dict[str, list[float]] | None = None         # Keras History.history
     meta: dict = field(default_factory=dict)              # title, description, notes shown to the user
+    runs: list | None = None                              # nnviz.core.runs.RunRecord, oldest first (runs_store)
+    warnings: list = field(default_factory=list)          # what a damaged file lost (dropped runs), for the user
 
     # ------------------------------------------------------------------ models
     def build_model(self):
@@ -153,6 +155,8 @@ def project_bytes(project: Project) -> bytes:
         history = {str(k): [float(v) if math.isfinite(float(v)) else None for v in vals]
                    for k, vals in project.history.items()}
         members.append((HISTORY_JSON, (json.dumps(history) + "\n").encode("utf-8")))
+    from nnviz.io import runs_store
+    members.extend(runs_store.members(project.runs))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members:
@@ -221,8 +225,10 @@ def read_project(data: bytes, name: str = "the file") -> Project:
                 match_weights(model, weights, label)
             except WeightsError as exc:
                 raise ProjectError(str(exc)) from None
+        from nnviz.io import runs_store
+        runs, warnings = runs_store.read_runs(zf, label)   # a damaged run history drops runs, never the project
     return Project(architecture=architecture, training=training, dataset=dataset, weights=weights,
-                   history=history, meta=meta)
+                   history=history, meta=meta, runs=runs or None, warnings=warnings)
 
 
 def _read_json_member(zf: zipfile.ZipFile, member: str, label: str):

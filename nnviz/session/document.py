@@ -26,10 +26,12 @@ from PySide6.QtGui import QUndoStack
 
 from nnviz.core.layers import LAYER_CLASSES
 from nnviz.core.model import ArchitectureError, Sequential, _snake
+from nnviz.core.runs import RunHistory, TrainingState
 from nnviz.core.training import TrainingConfig
 from nnviz.session.architecture import Architecture, parse_architecture, shape_tuple, values_equal
 from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
-                                    SetInputShapeCommand, SetLayerOptionCommand)
+                                    SetDatasetCommand, SetInputShapeCommand, SetLayerOptionCommand,
+                                    TrainingStateCommand)
 
 #: the layer types the editor offers, in palette order
 LAYER_TYPES = ("Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Dropout", "Activation",
@@ -77,6 +79,7 @@ class ProjectDocument(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal(str)
     history_changed = Signal()
+    runs_changed = Signal()
 
     def __init__(self, parent: QObject | None = None, load_default: bool = True):
         super().__init__(parent)
@@ -87,6 +90,15 @@ class ProjectDocument(QObject):
         self._dataset_spec: dict | None = None
         self._training_config = TrainingConfig()
         self._history: dict[str, list[float]] = {}
+        self._optimizer_state: dict | None = None
+        self._test_history: dict[str, list] = {}
+        #: every training run of the project (kept through undo: a run undone can still be compared and rewound to)
+        self.runs = RunHistory()
+        #: warnings of the last load (runs of a damaged history that were dropped)
+        self.load_warnings: list[str] = []
+        #: called before every undoable change (edits, undo, redo): the training UI stops a run in progress here
+        #: and records it as its own undo entry, so the change never loses trained weights
+        self.before_change = None
         self._path = ""
         self._extra_modified = False
         self._last_modified = False
@@ -127,6 +139,16 @@ class ProjectDocument(QObject):
     @property
     def history(self) -> dict[str, list[float]]:
         return self._history
+
+    @property
+    def optimizer_state(self) -> dict | None:
+        """The optimizer's slots and iteration count training left (None: a fresh optimizer)."""
+        return self._optimizer_state
+
+    @property
+    def test_history(self) -> dict[str, list]:
+        """The test split's curves: key -> list of (fractional epoch, value)."""
+        return self._test_history
 
     @property
     def path(self) -> str:
@@ -196,7 +218,7 @@ class ProjectDocument(QObject):
         name = entry["config"].get("name")
         if not name or any(e["config"].get("name") == name for e in self.arch.layers):
             entry["config"]["name"] = self.arch.unique_name(_snake(entry["class_name"]))
-        self.undo_stack.push(AddLayerCommand(self, index, entry))
+        self._push(AddLayerCommand(self, index, entry))
         return index
 
     def _data_defaults(self, class_name: str) -> dict:
@@ -209,7 +231,7 @@ class ProjectDocument(QObject):
     def remove_layers(self, indices) -> None:
         indices = sorted({int(i) for i in indices if 0 <= int(i) < len(self.arch.layers)})
         if indices:
-            self.undo_stack.push(RemoveLayersCommand(self, indices))
+            self._push(RemoveLayersCommand(self, indices))
 
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so it ends up at index ``dst``."""
@@ -218,7 +240,7 @@ class ProjectDocument(QObject):
             raise IndexError(f"no layer {src}")
         dst = max(0, min(int(dst), n - 1))
         if dst != src:
-            self.undo_stack.push(MoveLayerCommand(self, src, dst))
+            self._push(MoveLayerCommand(self, src, dst))
 
     def set_layer_option(self, index: int, key: str, value) -> None:
         if key == "name":
@@ -227,7 +249,7 @@ class ProjectDocument(QObject):
         if isinstance(value, tuple):
             value = list(value)
         if not values_equal(old, value):
-            self.undo_stack.push(SetLayerOptionCommand(self, index, key, value))
+            self._push(SetLayerOptionCommand(self, index, key, value))
 
     def fit_output_layer(self, units: int, activation: str) -> None:
         """The last layer (a Dense) gets ``units`` and ``activation``, as one undo step: the fix the window offers
@@ -235,6 +257,7 @@ class ProjectDocument(QObject):
         last = len(self.arch.layers) - 1
         if last < 0 or self.arch.layers[last]["class_name"] != "Dense":
             raise ValueError("only a Dense output layer is fitted to the data")
+        self._settle_training()
         self.undo_stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
         try:
             self.set_layer_option(last, "units", int(units))
@@ -245,18 +268,142 @@ class ProjectDocument(QObject):
     def set_input_shape(self, shape) -> None:
         shape = shape_tuple(shape)
         if shape != self.arch.input_shape:
-            self.undo_stack.push(SetInputShapeCommand(self, shape))
+            self._push(SetInputShapeCommand(self, shape))
+
+    def _push(self, command) -> None:
+        self._settle_training()
+        self.undo_stack.push(command)
+
+    def _settle_training(self) -> None:
+        if self.before_change is not None:
+            self.before_change()
+
+    def undo(self) -> None:
+        """Undo (a run in progress first becomes its own entry, which this undoes)."""
+        self._settle_training()
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self._settle_training()
+        self.undo_stack.redo()
+
+    # ================================================================== training as undo entries
+    def set_dataset(self, spec) -> None:
+        """Load the data set ``{"name", "params"}`` from the catalog; the input shape follows it. One undo entry:
+        undo brings back the data set and the weights, optimizer state and curves of before."""
+        dataset, spec = self._load_dataset(spec)
+        if spec == self._dataset_spec:
+            return
+        self._settle_training()
+        self.undo_stack.push(SetDatasetCommand(self, dataset, spec, self.training_state()))
+
+    def training_state(self) -> TrainingState:
+        """The weights, optimizer state and curves as they are (what a training undo entry restores)."""
+        return TrainingState(weights=self.weights(), optimizer=copy.deepcopy(self._optimizer_state),
+                             history=copy.deepcopy(self._history), test_history=copy.deepcopy(self._test_history))
+
+    def record_training(self, after: TrainingState, label: str = "Train", run_key=None) -> None:
+        """Training reached ``after``: one undo entry from the state before. Entries with the same ``run_key`` in
+        a row merge (a run paused and resumed is one entry)."""
+        before = self.training_state()
+        self.undo_stack.push(TrainingStateCommand(self, label, before, after, run_key))
+
+    def reset_weights(self) -> None:
+        """Fresh initial weights from the training seed, a fresh optimizer and no curves: one undo entry (so
+        no confirmation is needed)."""
+        if self.model is None:
+            return
+        from nnviz.session.training_engine import fresh_model
+        fresh = fresh_model(self.model, self._training_config)
+        after = TrainingState(weights=dict(zip(fresh.weight_keys(), fresh.get_weights())))
+        self._settle_training()
+        self.record_training(after, "Reset weights")
+
+    def apply_training_step(self, after_state, label: str = "Apply step") -> None:
+        """The stepper's Apply as one undo entry. ``after_state`` is a ``nnviz.core.state.ModelState`` (weights and
+        optimizer state after the step), a model, a dict keyed by ``model.weight_keys()`` or a list of arrays."""
+        model = self.model
+        if model is None:
+            raise ValueError("the architecture is invalid, so there are no weights to set")
+        keys = model.weight_keys()
+        optimizer = self._optimizer_state
+        if hasattr(after_state, "weights") and hasattr(after_state, "rng_states"):   # a ModelState
+            names = [f"{model.layers[i].name}/{k}" for i, k, _ in after_state.weights]
+            weights = {n: np.array(v, copy=True) for n, (_, _, v) in zip(names, after_state.weights)}
+            optimizer = copy.deepcopy(after_state.optimizer) if after_state.optimizer is not None else optimizer
+        elif hasattr(after_state, "get_weights"):
+            weights = dict(zip(after_state.weight_keys(), after_state.get_weights()))
+            opt = getattr(after_state, "optimizer", None)
+            optimizer = opt.state() if opt is not None else optimizer
+        elif isinstance(after_state, dict):
+            weights = {k: np.array(after_state[k], copy=True) for k in keys}
+        else:
+            weights = {k: np.array(v, copy=True) for k, v in zip(keys, after_state)}
+        if set(weights) != set(keys):
+            raise ValueError("the step's weights do not fit the network")
+        state = self.training_state()
+        self._settle_training()
+        self.record_training(replace(state, weights=weights, optimizer=optimizer), label)
+
+    def rewind(self, epoch: float, run_id: str | None = None) -> float | None:
+        """Put back the weights of the checkpoint nearest ``epoch`` (of run ``run_id``, else the newest run that
+        has checkpoints fitting the network), as one undo entry; the curves end at that epoch and the optimizer
+        starts fresh. Returns the checkpoint's epoch, or None when there is none to go back to."""
+        model = self.model
+        if model is None:
+            return None
+        keys = model.weight_keys()
+        shapes = {k: w.shape for k, w in zip(keys, model.get_weights())}
+        candidates = [self.runs.get(run_id)] if run_id else list(reversed(self.runs.runs))
+        for run in candidates:
+            if run is None:
+                continue
+            fitting = [(e, w) for e, w in run.checkpoints
+                       if set(w) == set(keys) and all(np.shape(w[k]) == shapes[k] for k in keys)]
+            if not fitting:
+                continue
+            at, weights = min(fitting, key=lambda c: abs(c[0] - float(epoch)))
+            n = int(at)
+            history = {k: list(v[:n]) for k, v in run.history.items()} if n else {}
+            tests = {k: [r for r in v if r[0] <= at + 1e-9] for k, v in run.test_history.items()}
+            after = TrainingState(weights={k: np.array(v, copy=True) for k, v in weights.items()},
+                                  history=history, test_history=tests)
+            self._settle_training()
+            self.record_training(after, f"Rewind to epoch {at:g}")
+            return at
+        return None
+
+    def add_run(self, record) -> None:
+        """Keep ``record`` in the project's run history (or update it: a paused run that went on)."""
+        self.runs.put(record)
+        self._set_extra_modified()
+        self.runs_changed.emit()
+
+    def remove_run(self, run_id: str) -> None:
+        self.runs.remove(run_id)
+        self._set_extra_modified()
+        self.runs_changed.emit()
+
+    # mutators of the training commands
+    def _apply_training_state(self, state: TrainingState) -> None:
+        if self.model is not None and state.weights and set(state.weights) == set(self.model.weight_keys()):
+            self.arch.set_weights(state.weights)
+        self._optimizer_state = copy.deepcopy(state.optimizer)
+        self._history = copy.deepcopy(state.history)
+        self._test_history = copy.deepcopy(state.test_history)
+        self.weights_changed.emit()
+        self.history_changed.emit()
+
+    def _set_dataset(self, dataset, spec, input_shape=None, state=None) -> None:
+        self._dataset, self._dataset_spec = dataset, copy.deepcopy(spec)
+        shape = input_shape or (tuple(dataset.input_shape) if dataset is not None else None)
+        if shape is not None and tuple(shape) != self.arch.input_shape:
+            self.arch.input_shape = tuple(shape)
+            self._rebuild()
+        self._apply_training_state(state if state is not None else TrainingState(weights={}))
+        self.dataset_changed.emit()
 
     # ================================================================== non-undoable state
-    def set_dataset(self, spec) -> None:
-        """Load the data set ``{"name", "params"}`` from the catalog; the input shape follows it."""
-        dataset, spec = self._load_dataset(spec)
-        self._dataset, self._dataset_spec = dataset, spec
-        self._set_extra_modified()
-        if dataset is not None and tuple(dataset.input_shape) != self.arch.input_shape:
-            self.arch.input_shape = tuple(dataset.input_shape)
-            self._rebuild()
-        self.dataset_changed.emit()
 
     def set_training_config(self, cfg) -> None:
         if isinstance(cfg, dict):
@@ -313,7 +460,8 @@ class ProjectDocument(QObject):
         dataset, spec = self._load_dataset(DEFAULT_DATASET)
         self._replace_all(layers=layers, input_shape=tuple(dataset.input_shape) if dataset else (2,),
                           model_name="sequential", dtype="float32", seed=0, dataset=dataset, dataset_spec=spec,
-                          training=TrainingConfig(), history={}, weights=None, meta={}, path="")
+                          training=TrainingConfig(), history={}, weights=None, meta={}, path="", runs=[])
+        self.load_warnings = []
 
     def to_project(self):
         """The document as an :class:`nnviz.io.project.Project`."""
@@ -321,7 +469,8 @@ class ProjectDocument(QObject):
         weights = self.weights() if self.model is not None else None
         return Project(architecture=self.architecture_config(), training=self._training_config.to_dict(),
                        dataset=copy.deepcopy(self._dataset_spec), weights=weights or None,
-                       history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta))
+                       history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta),
+                       runs=list(self.runs.runs))
 
     def load_project(self, project, path: str | None = "") -> None:
         """Replace everything with ``project``. Everything that can fail is checked first: on
@@ -338,7 +487,9 @@ class ProjectDocument(QObject):
                           dtype=arch.get("dtype") or "float32", seed=arch.get("seed"), dataset=dataset,
                           dataset_spec=spec, training=training,
                           history={k: list(v) for k, v in (project.history or {}).items()},
-                          weights=project.weights, meta=dict(project.meta or {}), path=path or "")
+                          weights=project.weights, meta=dict(project.meta or {}), path=path or "",
+                          runs=list(getattr(project, "runs", None) or []))
+        self.load_warnings = list(getattr(project, "warnings", None) or [])
 
     def set_path(self, path: str) -> None:
         if path != self._path:
@@ -368,11 +519,14 @@ class ProjectDocument(QObject):
         return dataset, {"name": spec["name"], "params": params}
 
     def _replace_all(self, *, layers, input_shape, model_name, dtype, seed, dataset, dataset_spec, training,
-                     history, weights, meta, path) -> None:
+                     history, weights, meta, path, runs=()) -> None:
         was_valid = self.arch.valid
         self._dataset, self._dataset_spec = dataset, dataset_spec
         self._training_config = training
         self._history = history
+        self._optimizer_state = None
+        self._test_history = {}
+        self.runs = RunHistory(runs)
         self.meta = meta
         self.arch.replace(layers, input_shape, model_name, dtype, seed, training, weights)
         self.undo_stack.clear()
@@ -384,6 +538,7 @@ class ProjectDocument(QObject):
         self.dataset_changed.emit()
         self.training_config_changed.emit()
         self.history_changed.emit()
+        self.runs_changed.emit()
         if was_valid != self.arch.valid:
             self.validity_changed.emit(self.arch.valid)
         if old_path != path:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QSt
 
 from nnviz.core.compat import fit_problem
 from nnviz.core.plane import node_thumbnails
+from nnviz.session.run_log import RunLog
 from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
@@ -87,6 +88,7 @@ class TrainingUI(QObject):
         self._latest = None   # the newest snapshot that fits the document, for views that come into sight
         self._rebuild_pending = False
         self._front_kind = ""  # the kind of data ("plane", "classes", "other") the front prediction view was chosen for
+        self.run_log = RunLog(document) if hasattr(document, "record_training") else None
 
     # ------------------------------------------------------------------ building
     def build(self) -> None:
@@ -208,6 +210,16 @@ class TrainingUI(QObject):
         d.weights_changed.connect(self._on_document_weights_changed)
         d.training_config_changed.connect(self._on_document_training_config_changed)
         self.panel.config_changed.connect(self._on_panel_config_changed)
+        if self.run_log is not None:   # training is undoable: a change first settles the run in progress
+            d.before_change = self._settle_training
+            self.controls.action_reset.triggered.disconnect()
+            self.controls.action_reset.triggered.connect(d.reset_weights)
+            self.controls.action_reset.setToolTip("Initialise the weights afresh from the seed (Ctrl+R; undoable)")
+            for name, slot in (("actionUndo", d.undo), ("actionRedo", d.redo)):
+                action = getattr(self.window, name, None)
+                if action is not None:    # Ctrl+Z while training: the run becomes an entry, then is undone
+                    action.triggered.disconnect()
+                    action.triggered.connect(slot)
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
         c.started.connect(self._on_controller_started)
         c.paused.connect(self._on_controller_paused)
@@ -304,7 +316,9 @@ class TrainingUI(QObject):
             self.probe.set_model(model)
             history = dict(getattr(d, "history", None) or {})
             self._synced_epochs = max((len(v) for v in history.values()), default=0)
-            self.controller.set_setup(model, dataset, self.panel.config, history=history)
+            self.controller.set_setup(model, dataset, self.panel.config, history=history,
+                                      optimizer_state=getattr(d, "optimizer_state", None),
+                                      test_history=getattr(d, "test_history", None))
             self.controls.set_enabled(True)
         self.weights.clear()
         self.weights.set_model(self.probe.model, dataset)
@@ -360,7 +374,7 @@ class TrainingUI(QObject):
     def _on_controller_started(self) -> None:
         self.message.setVisible(False)
 
-    def _write_back(self) -> None:
+    def _write_back(self, ended_as: str = "paused") -> None:
         snap = self.controller.latest_snapshot
         d = self.document
         if snap is None or d.model is None or self._blocked:
@@ -369,6 +383,9 @@ class TrainingUI(QObject):
             return  # a snapshot of the network before an edit
         self._writing = True
         try:
+            if self.run_log is not None:   # one undo entry per run, and the run's record
+                self.run_log.record(snap, ended_as)
+                return
             if hasattr(d, "set_weights"):
                 try:
                     d.set_weights(list(snap.weights))
@@ -385,10 +402,20 @@ class TrainingUI(QObject):
             self._writing = False
 
     def _on_controller_paused(self) -> None:
-        self._write_back()
+        self._write_back("paused")
 
     def _on_controller_stopped(self) -> None:
-        self._write_back()
+        snap = self.controller.latest_snapshot
+        self._write_back("finished" if snap is not None and snap.progress == 1.0 else "stopped")
+
+    def _settle_training(self) -> None:
+        """Before a change of the document while training runs: the run so far (the newest snapshot's weights,
+        optimizer state and curves) becomes its own undo entry, and the worker gets a fresh set-up after the change."""
+        if not self.controller.is_running and self.controller.state != "running":
+            return
+        self.controller.pause()
+        self._write_back("stopped")
+        self._schedule_rebuild()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -397,7 +424,7 @@ class TrainingUI(QObject):
         bar.showMessage(text.split(". ")[0], 15000)
 
     def _on_controller_diverged(self, message: str) -> None:
-        self._write_back()
+        self._write_back("diverged")
         self._show_message(message)
 
     def _on_controller_failed(self, message: str) -> None:
@@ -418,6 +445,8 @@ class TrainingUI(QObject):
         """False for a snapshot of the network as it was before an edit (still on its way from the worker)."""
         model = self.document.model
         if model is None or tuple(snap.weight_keys) != tuple(model.weight_keys()):
+            return False
+        if getattr(snap, "setup_id", 0) != self.controller.setup_id:
             return False
         return all(w.shape == p.shape for w, p in zip(snap.weights, (layer.params[k] for layer in model.layers
                                                                       for k in layer.weight_names)))
