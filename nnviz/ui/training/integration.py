@@ -525,5 +525,8 @@ def attach_training(window: QMainWindow, document, backend: str = "process") -> 
     ui.connect()
     window.training_ui = ui
     controller.ui = ui
+    if hasattr(document, "runs") and hasattr(document, "rewind"):   # the Runs dock, beside the curves
+        from nnviz.ui.runs_panel import attach_runs_panel
+        attach_runs_panel(window, document, controller)
     return controller
 

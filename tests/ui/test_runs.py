@@ -1,0 +1,177 @@
+"""Runs you can undo, rewind and compare (issue 16), driven on a real main window with real training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QAction
+
+from nnviz.ui.training.integration import attach_training
+
+TIMEOUT = 20_000
+
+
+def click(qtbot, window, name):
+    action = window.findChild(QAction, name)
+    assert action is not None and action.isEnabled(), name
+    action.trigger()
+
+
+def state_of(document) -> dict:
+    """What the user would notice: weights, optimizer state, curves, configuration."""
+    opt = document.optimizer_state
+    return {
+        "weights": {k: v.copy() for k, v in document.weights().items()},
+        "optimizer": None if opt is None else {k: np.array(v, copy=True) for k, v in opt.items()},
+        "history": {k: list(v) for k, v in document.history.items()},
+        "test_history": {k: list(v) for k, v in document.test_history.items()},
+        "layers": document.layer_configs(),
+        "dataset": document.dataset_spec,
+    }
+
+
+def assert_state(document, want: dict, where: str) -> None:
+    got = state_of(document)
+    assert got["layers"] == want["layers"], where
+    assert got["dataset"] == want["dataset"], where
+    assert got["weights"].keys() == want["weights"].keys(), where
+    for k in want["weights"]:
+        np.testing.assert_array_equal(got["weights"][k], want["weights"][k], err_msg=f"{where}: {k}")
+    assert (got["optimizer"] is None) == (want["optimizer"] is None), where
+    if want["optimizer"] is not None:
+        assert got["optimizer"].keys() == want["optimizer"].keys(), where
+        for k in want["optimizer"]:
+            np.testing.assert_array_equal(got["optimizer"][k], want["optimizer"][k], err_msg=f"{where}: {k}")
+    assert got["history"] == want["history"], where
+    assert got["test_history"] == want["test_history"], where
+
+
+@pytest.fixture
+def trained_window(qtbot, main_window):
+    window = main_window
+    controller = attach_training(window, window.document)
+    yield window, controller
+    window.ask_save_changes = lambda: "discard"
+    controller.shutdown()
+
+
+def settle(qtbot, controller):
+    """Every command sent so far carried out, and the views' set-up done."""
+    with qtbot.waitSignal(controller.synced, timeout=TIMEOUT):
+        qtbot.wait(0)   # the training docks send their new set-up from the event loop
+        controller.sync()
+
+
+def test_undo_and_redo_walk_a_mixed_sequence_of_training_edits_reset_data_and_a_step(qtbot, trained_window):
+    window, controller = trained_window
+    d = window.document
+    ui = window.training_ui
+    stack = d.undo_stack
+    states = [state_of(d)]
+
+    # 1. a finished run: one undo entry, weights, optimizer state and curves after it
+    ui.panel.epochs_spin.setValue(4)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    qtbot.waitUntil(lambda: stack.count() == 1, timeout=TIMEOUT)
+    assert stack.text(0) == "Train 4 epochs"
+    assert len(d.history["loss"]) == 4 and d.optimizer_state is not None and d.test_history.get("loss")
+    assert len(d.runs) == 1 and d.runs.runs[0].checkpoints[0][0] == 0.0 and d.runs.runs[0].checkpoints[-1][0] == 4.0
+    states.append(state_of(d))
+
+    # 2. an edit while training: the run stops and becomes its own entry, with its weights, then the edit
+    settle(qtbot, controller)
+    ui.panel.epochs_spin.setValue(0)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.state == "running" and s.epoch >= 7):
+        click(qtbot, window, "actionTrain")
+    snap = controller.latest_snapshot
+    d.set_layer_option(0, "activation", "relu")
+    assert stack.count() == 3 and stack.text(1).startswith("Train")
+    assert len(d.history["loss"]) >= 7 and d.history["loss"][:4] == states[1]["history"]["loss"]
+    stack.setIndex(2)   # (look at the trained state inside the entry)
+    np.testing.assert_array_equal(d.weights()[snap.weight_keys[0]], snap.weights[0])
+    states.append(state_of(d))
+    stack.setIndex(3)
+    states.append(state_of(d))
+    settle(qtbot, controller)
+
+    # 3. Reset weights (Ctrl+R): no dialog, one entry, fresh weights and no curves
+    click(qtbot, window, "actionResetWeights")
+    assert stack.count() == 4 and stack.text(3) == "Reset weights"
+    assert d.history == {} and d.optimizer_state is None
+    states.append(state_of(d))
+    settle(qtbot, controller)
+
+    # 4. switching the data set
+    d.set_dataset({"name": "spiral", "params": {}})
+    assert stack.count() == 5 and d.dataset_spec["name"] == "spiral"
+    states.append(state_of(d))
+
+    # 5. the stepper's Apply through the document
+    stepped = {k: v + 0.5 for k, v in d.weights().items()}
+    d.apply_training_step(stepped, "Apply step")
+    assert stack.count() == 6
+    states.append(state_of(d))
+    settle(qtbot, controller)
+
+    for index in range(6, -1, -1):          # undo everything, one by one ...
+        stack.setIndex(index)
+        assert_state(d, states[index], f"after undo to {index}")
+    for index in range(7):                  # ... and redo it
+        stack.setIndex(index)
+        assert_state(d, states[index], f"after redo to {index}")
+
+
+def test_after_an_undo_the_test_curve_and_test_loss_stay(qtbot, trained_window):
+    window, controller = trained_window
+    d = window.document
+    ui = window.training_ui
+    ui.panel.epochs_spin.setValue(3)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    settle(qtbot, controller)
+    ui.panel.epochs_spin.setValue(3)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    qtbot.waitUntil(lambda: d.undo_stack.count() == 2, timeout=TIMEOUT)
+    settle(qtbot, controller)
+    d.undo()                                           # back to the end of the first run
+    assert len(d.history["loss"]) == 3
+    settle(qtbot, controller)
+    qtbot.waitUntil(lambda: ui.curves.test_loss.xData is not None and len(ui.curves.test_loss.xData) > 0,
+                    timeout=TIMEOUT)
+    assert "–" not in ui.curves.figures.text().split("Test loss")[1][:20]   # a number, not a dash
+    snap = controller.latest_snapshot
+    assert np.isfinite(snap.test_loss)
+
+
+def test_rewind_to_an_epoch_and_runs_survive_save_and_reopen(qtbot, trained_window, tmp_path):
+    from nnviz.io.project import load_project, save_project
+
+    window, controller = trained_window
+    d = window.document
+    ui = window.training_ui
+    ui.panel.epochs_spin.setValue(6)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    qtbot.waitUntil(lambda: d.undo_stack.count() == 1, timeout=TIMEOUT)
+    run = d.runs.runs[0]
+    start = run.checkpoints[0][1]
+    at = d.rewind(0)                                    # back to the start of the run: undoable
+    assert at == 0.0 and d.history == {}
+    for k, v in start.items():
+        np.testing.assert_array_equal(d.weights()[k], v)
+    d.undo()
+    assert len(d.history["loss"]) == 6
+
+    path = str(tmp_path / "runs.nnviz")
+    save_project(path, d.to_project())
+    project = load_project(path)
+    assert [r.run_id for r in project.runs] == [run.run_id] and project.warnings == []
+    again = project.runs[0]
+    assert again.history == run.history and again.settings() == run.settings()
+    assert [e for e, _ in again.checkpoints] == [e for e, _ in run.checkpoints]
+    for (_, a), (_, b) in zip(again.checkpoints, run.checkpoints):
+        for k in b:
+            np.testing.assert_array_equal(a[k], b[k])
