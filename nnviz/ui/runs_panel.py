@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileD
 from nnviz.core.runs import SETTING_NAMES, config_differences, describe_difference, runs_csv
 from nnviz.ui import theme
 from nnviz.ui.training.common import LINE_COLORS
+from nnviz.ui.training.landscape_view import LandscapeView
 
 #: settings "Run again with…" offers to change: (short name, TrainingConfig field, parse)
 CHANGEABLE = (("lr", "learning_rate", float), ("batch", "batch_size", int), ("optimizer", "optimizer", str),
@@ -369,11 +370,30 @@ def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     panel.checkpoint_requested.connect(lambda run, e: document.rewind(e, run.run_id))
     panel.run_again_requested.connect(lambda run, field, value: run_again(document, controller, run, field, value))
 
+    landscape = LandscapeView()
+    landscape.set_document(document)
+    ldock = QDockWidget("Loss landscape", window)
+    ldock.setObjectName("landscapeDock")
+    ldock.setWidget(landscape)
+    if add is not None:
+        add(ldock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="decisionBoundaryDock")
+    else:
+        window.addDockWidget(Qt.BottomDockWidgetArea, ldock)
+
+    def recompute():   # a run ended (or was undone): the landscape follows while it is on screen
+        if not landscape.visibleRegion().isEmpty() and landscape.landscape is not None:
+            landscape.compute(document)
+    document.runs_changed.connect(recompute)
+    closing = getattr(window, "about_to_close", None)
+    if closing is not None:
+        closing.connect(landscape.shutdown)
+
     def show_load_warnings():
         if document.load_warnings and hasattr(window, "show_error"):
             window.show_error("Some runs were dropped", "\n".join(document.load_warnings))
     document.runs_changed.connect(show_load_warnings)
     window.runs_panel = panel
+    window.landscape_view = landscape
     window.run_overlay = overlay
     return panel
 
