@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from nnviz.ui.training.integration import attach_training
@@ -175,3 +176,83 @@ def test_rewind_to_an_epoch_and_runs_survive_save_and_reopen(qtbot, trained_wind
     for (_, a), (_, b) in zip(again.checkpoints, run.checkpoints):
         for k in b:
             np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_slow_motion_shows_every_batch_and_lights_up_its_points(qtbot, trained_window):
+    window, controller = trained_window
+    ui = window.training_ui
+    ui.speed.setCurrentIndex(ui.speed.findText("10 batches/s"))
+    assert controller.speed == 10.0
+    ui.panel.epochs_spin.setValue(0)
+    steps = []
+    controller.snapshot_ready.connect(lambda s: steps.append(s.step))
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
+                          check_params_cb=lambda s: s.state == "running" and s.step >= 4):
+        click(qtbot, window, "actionTrain")
+    assert sorted(set(steps))[:4] == [1, 2, 3, 4] or set(range(2, 5)) <= set(steps)   # one snapshot a batch
+    snap = controller.latest_snapshot
+    batch = window.document.training_config.batch_size
+    qtbot.waitUntil(lambda: len(ui.boundary.batch_points.data) == min(batch, len(window.document.dataset.x_train)),
+                    timeout=TIMEOUT)
+    assert snap.batch_x is not None
+    with qtbot.waitSignal(controller.paused, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    ui.speed.setCurrentIndex(0)
+    assert controller.speed == 0.0
+
+
+def test_the_runs_panel_compares_ticked_runs_and_runs_again_with_one_setting_changed(qtbot, trained_window, tmp_path):
+    window, controller = trained_window
+    d = window.document
+    ui = window.training_ui
+    panel = window.runs_panel
+    for lr in (0.01, 0.3):
+        cfg = d.training_config.to_dict()
+        cfg.update(learning_rate=lr, epochs=3)
+        from nnviz.core.training import TrainingConfig
+        d.set_training_config(TrainingConfig.from_dict(cfg))
+        settle(qtbot, controller)
+        d.reset_weights()
+        settle(qtbot, controller)
+        with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+            click(qtbot, window, "actionTrain")
+        settle(qtbot, controller)
+    assert panel.table.rowCount() == 2
+    cols = panel.columns()
+    lr_col = cols.index("lr")
+    assert panel.table.item(0, lr_col).toolTip() == "differs between the runs"      # highlighted
+    assert panel.table.item(0, cols.index("data")).toolTip() == ""
+    panel.set_ticked([r.run_id for r in d.runs])
+    overlay = window.run_overlay
+    assert len(overlay.legend.items) == 2
+    assert [label.text for _sample, label in overlay.legend.items] == ["lr 0.01", "lr 0.3"]
+    assert "lr 0.01" in panel.summary.text() and "lr 0.3" in panel.summary.text()
+    panel.table.sortItems(lr_col, Qt.DescendingOrder)                                 # sortable by number
+    assert panel.table.item(0, lr_col).text() == "0.3"
+    panel.export_csv(str(tmp_path / "runs.csv"))
+    assert (tmp_path / "runs.csv").read_text().count("\n") == 3
+    # run again with one setting changed, in one action
+    panel.table.selectRow(0)
+    first = panel.selected_run()
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        panel.run_again_requested.emit(first, "learning_rate", 0.1)
+    qtbot.waitUntil(lambda: len(d.runs) == 3, timeout=TIMEOUT)
+    assert d.runs.runs[-1].settings()["lr"] == 0.1 and d.runs.runs[-1].epochs == 3
+
+
+def test_the_landscape_is_computed_in_the_background_around_the_runs_path(qtbot, trained_window):
+    window, controller = trained_window
+    d = window.document
+    ui = window.training_ui
+    view = window.landscape_view
+    ui.panel.epochs_spin.setValue(5)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+    qtbot.waitUntil(lambda: d.undo_stack.count() == 1, timeout=TIMEOUT)
+    with qtbot.waitSignal(view.computed, timeout=60_000):
+        assert view.compute(d)
+        assert view._thread is not None and view._thread.isRunning()   # not on the GUI thread
+    land = view.landscape
+    assert land.kind == "pca" and land.loss.shape == (33, 33) and np.isfinite(land.loss).all()
+    assert len(land.path) == len(d.runs.runs[0].checkpoints)
+    assert "principal directions" in view.status.text()

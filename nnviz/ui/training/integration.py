@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from nnviz.core.compat import fit_problem
 from nnviz.core.plane import node_thumbnails
@@ -33,6 +33,9 @@ from nnviz.ui.training.gradients_view import GradientsView
 from nnviz.ui.training.panel import TrainingPanel
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.weights_view import WeightsView
+
+#: the speed control's choices: (text, batches a second; 0 = full speed)
+SPEEDS = (("Full speed", 0.0), ("10 batches/s", 10.0), ("3 batches/s", 3.0), ("1 batch/s", 1.0))
 
 DOCKS = [  # (attribute, objectName, title)
     ("panel", "trainingSettingsDock", "Training settings"),
@@ -117,6 +120,14 @@ class TrainingUI(QObject):
             dock.setWidget(widgets.get(attr) or getattr(self, attr))
             self.docks[attr] = dock
         self._place_docks()
+        self.speed = QComboBox()
+        self.speed.setObjectName("trainingSpeed")
+        self.speed.setToolTip("Training speed: slow motion trains one batch at a time, and every view shows each "
+                              "batch (on 2-D data its points light up on the decision boundary)")
+        for text, rate in SPEEDS:
+            self.speed.addItem(text, rate)
+        self.speed.currentIndexChanged.connect(self._on_speed_index_changed)
+        self.controls.toolbar.addWidget(self.speed)
         self.controls.install(self.window)
         self._on_theme_changed()
         theme.state().theme_changed.connect(self._on_theme_changed)
@@ -363,6 +374,9 @@ class TrainingUI(QObject):
         self.panel.set_config(cfg)
         self.controller.set_config(cfg)
 
+    def _on_speed_index_changed(self, index: int) -> None:
+        self.controller.set_speed(float(self.speed.itemData(index) or 0.0))
+
     def _on_panel_config_changed(self, cfg) -> None:
         setter = getattr(self.document, "set_training_config", None)
         if setter is not None:
@@ -467,7 +481,7 @@ class TrainingUI(QObject):
             return
         self._latest = snap
         self.redraws += 1
-        running = snap.state == "running"
+        running = snap.state == "running" and not self.controller.speed   # slow motion: every view, every batch
         self._frame += 1
         for i, view in enumerate(self.fast_views):
             if is_visible(view) and (not running or i == 0 or i % 2 == self._frame % 2):
