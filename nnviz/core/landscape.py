@@ -148,9 +148,13 @@ def compute_landscape(model, x, y, trajectory=(), epochs=(), resolution: int = 3
         d1, d2, explained = found
         kind = "pca"
         path = np.array([project(w, center, d1, d2) for w in trajectory])
-        reach = float(np.max(np.abs(path))) if len(path) else 1.0
-        extent = max(reach * 1.25, 1e-6)
-        alphas = betas = np.linspace(-extent, extent, resolution)
+        # each axis as far as the path goes (the second direction often moves a tenth as far: on one scale a
+        # zigzag across the valley would be a flat line)
+        reach_a, reach_b = (np.max(np.abs(path), axis=0) if len(path) else (1.0, 1.0))
+        extent_a = max(float(reach_a) * 1.25, 1e-6)
+        extent_b = max(float(reach_b) * 1.4, 0.15 * extent_a)
+        alphas = np.linspace(-extent_a, extent_a, resolution)
+        betas = np.linspace(-extent_b, extent_b, resolution)
     else:
         d1, d2 = random_directions(center, seed)
         kind, explained = "random", ()

@@ -27,8 +27,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileD
 
 from nnviz.core.runs import SETTING_NAMES, config_differences, describe_difference, runs_csv
 from nnviz.ui import theme
-from nnviz.ui.training.common import LINE_COLORS
 from nnviz.ui.training.landscape_view import LandscapeView
+
+#: overlay colours: none of the current run's (training, validation, test) nor its light batch loss
+OVERLAY_COLORS = ((204, 121, 167), (230, 159, 0), (90, 90, 90), (148, 103, 189), (140, 86, 75), (0, 0, 0))
+#: a table cell shows at most this many characters (the whole text is its tool tip)
+CELL_CHARS = 26
 
 #: settings "Run again with…" offers to change: (short name, TrainingConfig field, parse)
 CHANGEABLE = (("lr", "learning_rate", float), ("batch", "batch_size", int), ("optimizer", "optimizer", str),
@@ -124,11 +128,15 @@ class RunsPanel(QWidget):
         return self.document.runs.get(item.data(Qt.UserRole + 1)) if item is not None else None
 
     def columns(self) -> list[str]:
+        """The run, the settings that differ between the runs (what the comparison is about), epochs, final
+        metrics, time, how it ended; then when it started and the settings all runs share."""
         runs = self.runs()
         settings = [short for _, short in SETTING_NAMES if any(short in r.settings() for r in runs)]
+        differing = set(config_differences(runs))
         present = {k for r in runs for k in r.final_metrics()}
         metrics = [m for m in METRICS if m in present]
-        return ["run", "started", *settings, "epochs", *metrics, "time", "ended"]
+        return ["run", *[k for k in settings if k in differing], "epochs", *metrics, "time", "ended", "started",
+                *[k for k in settings if k not in differing]]
 
     def refresh(self) -> None:
         runs = self.runs()
@@ -148,11 +156,13 @@ class RunsPanel(QWidget):
             s, m = r.settings(), r.final_metrics()
             for col, name in enumerate(cols):
                 value, text = self._cell(r, name, s, m)
-                item = _SortItem(text)
+                item = _SortItem(text if len(text) <= CELL_CHARS else text[:CELL_CHARS - 1] + "…")
                 item.setData(Qt.UserRole, value)
+                if len(text) > CELL_CHARS:
+                    item.setToolTip(text)
                 if name in differing:
                     item.setBackground(highlight)
-                    item.setToolTip("differs between the runs")
+                    item.setToolTip("differs between the runs" + (f": {text}" if len(text) > CELL_CHARS else ""))
                 if col == 0:
                     item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
                     item.setCheckState(Qt.Checked if r.run_id in self._ticked else Qt.Unchecked)
@@ -305,9 +315,12 @@ class RunOverlay(QObject):
         super().__init__(curves)
         self.curves = curves
         self.items: list = []
-        self.legend = pg.LegendItem(offset=(-4, -4), labelTextColor=theme.colors().get("text", "#222"))
-        self.legend.setParentItem(curves.loss_plot.getViewBox())
-        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))
+        self.legend = pg.LegendItem(labelTextColor=theme.colors().get("text", "#222"), verSpacing=-6)
+        self.legend.setParentItem(curves.metric_plot.getViewBox())
+        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))   # bottom right of the metric plot:
+        #                                                                       accuracy curves rise away from it
+        bg = curves.palette().window().color()
+        self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 225))
         self.legend.setVisible(False)
         curves.graphics.scene().sigMouseClicked.connect(self._on_scene_mouse_clicked)
         curves.graphics.setToolTip("Double-click an epoch to go back to its weights (undoable)")
@@ -319,7 +332,7 @@ class RunOverlay(QObject):
         self.legend.clear()
         runs = list(runs)
         for i, run in enumerate(runs):
-            color = LINE_COLORS[(i + 3) % len(LINE_COLORS)]
+            color = OVERLAY_COLORS[i % len(OVERLAY_COLORS)]
             label = describe_difference(run, [o for o in runs if o is not run])
             for plot, key, scale in ((self.curves.loss_plot, "loss", 1.0),
                                      (self.curves.metric_plot, self.curves._metric or "accuracy",
@@ -329,14 +342,18 @@ class RunOverlay(QObject):
                     continue
                 item = pg.PlotDataItem(list(range(1, len(ys) + 1)), [scale * v for v in ys],
                                        pen=pg.mkPen(color, width=2, style=Qt.DashLine))
-                item.setZValue(-2)
+                item.setZValue(3)    # above the current run's curves: the comparison is what was asked for
                 plot.addItem(item)
                 self.items.append((plot, item))
                 if plot is self.curves.loss_plot:
                     self.legend.addItem(item, label)
         self.legend.setVisible(bool(self.items))
-        if self.items:
-            self.curves.loss_plot.enableAutoRange()
+        for plot in (self.curves.loss_plot, self.curves.metric_plot):   # room for every overlaid curve
+            ys = [y for p, it in self.items if p is plot for y in it.yData if y == y]
+            if ys:
+                lo, hi = plot.getViewBox().viewRange()[1]
+                plot.setYRange(min(lo, min(ys)), max(hi, max(ys)), padding=0.02)
+
 
     def _on_scene_mouse_clicked(self, event) -> None:
         if not event.double():
@@ -358,7 +375,7 @@ def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     dock.setObjectName("runsDock")
     dock.setWidget(panel)
     if add is not None:
-        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="trainingCurvesDock")
+        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="weightsDock")
     else:
         window.addDockWidget(Qt.BottomDockWidgetArea, dock)
     ui = getattr(window, "training_ui", None)
