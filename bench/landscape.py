@@ -5,8 +5,8 @@ bundled example up to ~20k parameters. The target (issue 16) is ≤ 5 s on 2 cor
 
 For each example: parameters, the samples the landscape evaluates (at most 1,000, fewer as
 nnviz.core.landscape.samples_for_budget measures the network's cost against the budget), seconds for the grid
-(choosing the samples included), and the same figure against one forward pass over those samples as a reference measured in
-the same run (grid seconds / (1,089 × one loss evaluation)).
+(choosing the samples included), and the same figure against one forward pass over those samples as a reference
+measured in the same run (grid seconds / (1,089 × one loss evaluation)).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def main() -> None:
     ap.add_argument("--max-params", type=int, default=20000)
     ap.add_argument("--budget", type=float, default=3.5, help="seconds the sample count is chosen for")
     args = ap.parse_args()
-    print(f"{'example':<22}{'params':>8}{'samples':>9}{'grid s':>9}{'ratio':>8}  ({args.resolution}×{args.resolution})")
+    grid = f"{args.resolution}×{args.resolution}"
+    print(f"{'example':<22}{'params':>8}{'samples':>9}{'grid s':>9}{'ratio':>8}  ({grid})")
     for name in sorted(os.listdir(EXAMPLES)):
         if not name.endswith(".nnviz"):
             continue

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.training_screenshots import build, wait, wait_for  # noqa: E402
+from bench.training_screenshots import build, wait  # noqa: E402
 from nnviz.core.training import TrainingConfig  # noqa: E402
 from nnviz.io.project import load_project  # noqa: E402
 

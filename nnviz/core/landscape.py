@@ -172,4 +172,5 @@ def compute_landscape(model, x, y, trajectory=(), epochs=(), resolution: int = 3
     finally:
         model.set_weights(center)
     return Landscape(alphas=alphas, betas=betas, loss=loss, d1=d1, d2=d2, path=path,
-                     path_epochs=tuple(float(e) for e in epochs), kind=kind, explained=tuple(float(v) for v in explained))
+                     path_epochs=tuple(float(e) for e in epochs), kind=kind,
+                     explained=tuple(float(v) for v in explained))

@@ -51,7 +51,8 @@ def members(runs) -> list[tuple[str, bytes]]:
             "test": {k: _finite([v])[0] for k, v in r.test.items()},
             "checkpoints": [float(e) for e, _ in r.checkpoints],
         })
-        arrays = {f"c{i}~{key.replace('/', '~')}": w for i, (_, ws) in enumerate(r.checkpoints) for key, w in ws.items()}
+        arrays = {f"c{i}~{key.replace('/', '~')}": w
+                  for i, (_, ws) in enumerate(r.checkpoints) for key, w in ws.items()}
         if arrays:
             out.append((_member(r.run_id), npz_bytes(arrays)))
     from nnviz.io.project import _plain
@@ -70,7 +71,8 @@ def _record(entry: dict) -> RunRecord:
     if not isinstance(history, dict) or not all(isinstance(v, list) for v in history.values()):
         raise RunsError("its curves are not lists of numbers")
     tests = entry.get("test_history") or {}
-    return RunRecord(run_id=entry["run_id"], label=str(entry.get("label") or ""), config=dict(entry.get("config") or {}),
+    return RunRecord(run_id=entry["run_id"], label=str(entry.get("label") or ""),
+                     config=dict(entry.get("config") or {}),
                      history={str(k): _nan(v) for k, v in history.items()},
                      test_history={str(k): [(float(x), _nan([v])[0]) for x, v in rows] for k, rows in tests.items()},
                      test={str(k): _nan([v])[0] for k, v in (entry.get("test") or {}).items()},

@@ -21,9 +21,9 @@ import time
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QMenu, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget, QWidgetAction)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QGridLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget, QWidgetAction)
 
 from nnviz.core.runs import SETTING_NAMES, config_differences, describe_difference, runs_csv
 from nnviz.ui import theme
@@ -94,16 +94,17 @@ class RunsPanel(QWidget):
         self.checkpoint_button.setToolTip("Put back the weights of one of the selected run's checkpoints (undoable)")
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.setObjectName("runsExportCsv")
+        self.csv_button.setToolTip("Save the table (every run's settings, metrics and time) as a CSV file")
         self.delete_button = QPushButton("Delete")
         self.delete_button.setToolTip("Forget the selected run (its record and checkpoints)")
         self.again_button.clicked.connect(self._on_again_button_clicked)
         self.checkpoint_button.clicked.connect(self._on_checkpoint_button_clicked)
         self.csv_button.clicked.connect(self._on_csv_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
-        buttons = QHBoxLayout()
-        for b in (self.again_button, self.checkpoint_button, self.csv_button, self.delete_button):
-            buttons.addWidget(b)
-        buttons.addStretch(1)
+        buttons = QGridLayout()   # two by two: the dock shares a tab group, and must not widen it
+        for i, b in enumerate((self.again_button, self.checkpoint_button, self.csv_button, self.delete_button)):
+            buttons.addWidget(b, i // 2, i % 2)
+        buttons.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
@@ -370,14 +371,7 @@ class RunOverlay(QObject):
 def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     """The Runs dock on ``window`` (beside the curves), the overlay on the training curves and the rewind."""
     panel = RunsPanel(document)
-    add = getattr(window, "add_dock", None)
-    dock = QDockWidget("Runs", window)
-    dock.setObjectName("runsDock")
-    dock.setWidget(panel)
-    if add is not None:
-        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="weightsDock")
-    else:
-        window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    _add_dock(window, panel, "Runs", "runsDock", "weightsDock")
     ui = getattr(window, "training_ui", None)
     overlay = None
     if ui is not None:
@@ -389,13 +383,7 @@ def attach_runs_panel(window, document, controller=None) -> RunsPanel:
 
     landscape = LandscapeView()
     landscape.set_document(document)
-    ldock = QDockWidget("Loss landscape", window)
-    ldock.setObjectName("landscapeDock")
-    ldock.setWidget(landscape)
-    if add is not None:
-        add(ldock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="decisionBoundaryDock")
-    else:
-        window.addDockWidget(Qt.BottomDockWidgetArea, ldock)
+    _add_dock(window, landscape, "Loss landscape", "landscapeDock", "decisionBoundaryDock")
 
     def recompute():   # a run ended (or was undone): the landscape follows while it is on screen
         if not landscape.visibleRegion().isEmpty() and landscape.landscape is not None:
@@ -405,14 +393,28 @@ def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     if closing is not None:
         closing.connect(landscape.shutdown)
 
-    def show_load_warnings():
+    def show_load_warnings():   # once, after opening a project whose run history was damaged
         if document.load_warnings and hasattr(window, "show_error"):
             window.show_error("Some runs were dropped", "\n".join(document.load_warnings))
+            document.load_warnings = []
     document.runs_changed.connect(show_load_warnings)
     window.runs_panel = panel
     window.landscape_view = landscape
     window.run_overlay = overlay
     return panel
+
+
+def _add_dock(window, widget, title: str, name: str, partner: str) -> QDockWidget:
+    """A bottom dock tabbed with ``partner`` (the MainWindow remembers it for View ▸ Reset Layout)."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(widget)
+    add = getattr(window, "add_dock", None)
+    if add is not None:
+        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with=partner)
+    else:
+        window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    return dock
 
 
 def _rewind(window, document, epoch: float) -> None:

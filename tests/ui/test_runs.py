@@ -56,6 +56,13 @@ def trained_window(qtbot, main_window):
     controller.shutdown()
 
 
+def train_epochs(qtbot, window, controller, epochs: int) -> None:
+    """Train ``epochs`` epochs from where the network is, and wait for the run to end."""
+    window.training_ui.panel.epochs_spin.setValue(epochs)
+    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
+        click(qtbot, window, "actionTrain")
+
+
 def settle(qtbot, controller):
     """Every command sent so far carried out, and the views' set-up done."""
     with qtbot.waitSignal(controller.synced, timeout=TIMEOUT):
@@ -71,9 +78,7 @@ def test_undo_and_redo_walk_a_mixed_sequence_of_training_edits_reset_data_and_a_
     states = [state_of(d)]
 
     # 1. a finished run: one undo entry, weights, optimizer state and curves after it
-    ui.panel.epochs_spin.setValue(4)
-    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
-        click(qtbot, window, "actionTrain")
+    train_epochs(qtbot, window, controller, 4)
     qtbot.waitUntil(lambda: stack.count() == 1, timeout=TIMEOUT)
     assert stack.text(0) == "Train 4 epochs"
     assert len(d.history["loss"]) == 4 and d.optimizer_state is not None and d.test_history.get("loss")
@@ -128,13 +133,9 @@ def test_after_an_undo_the_test_curve_and_test_loss_stay(qtbot, trained_window):
     window, controller = trained_window
     d = window.document
     ui = window.training_ui
-    ui.panel.epochs_spin.setValue(3)
-    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
-        click(qtbot, window, "actionTrain")
+    train_epochs(qtbot, window, controller, 3)
     settle(qtbot, controller)
-    ui.panel.epochs_spin.setValue(3)
-    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
-        click(qtbot, window, "actionTrain")
+    train_epochs(qtbot, window, controller, 3)
     qtbot.waitUntil(lambda: d.undo_stack.count() == 2, timeout=TIMEOUT)
     settle(qtbot, controller)
     d.undo()                                           # back to the end of the first run
@@ -152,10 +153,7 @@ def test_rewind_to_an_epoch_and_runs_survive_save_and_reopen(qtbot, trained_wind
 
     window, controller = trained_window
     d = window.document
-    ui = window.training_ui
-    ui.panel.epochs_spin.setValue(6)
-    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
-        click(qtbot, window, "actionTrain")
+    train_epochs(qtbot, window, controller, 6)
     qtbot.waitUntil(lambda: d.undo_stack.count() == 1, timeout=TIMEOUT)
     run = d.runs.runs[0]
     start = run.checkpoints[0][1]
@@ -204,7 +202,6 @@ def test_slow_motion_shows_every_batch_and_lights_up_its_points(qtbot, trained_w
 def test_the_runs_panel_compares_ticked_runs_and_runs_again_with_one_setting_changed(qtbot, trained_window, tmp_path):
     window, controller = trained_window
     d = window.document
-    ui = window.training_ui
     panel = window.runs_panel
     for lr in (0.01, 0.3):
         cfg = d.training_config.to_dict()
@@ -243,11 +240,8 @@ def test_the_runs_panel_compares_ticked_runs_and_runs_again_with_one_setting_cha
 def test_the_landscape_is_computed_in_the_background_around_the_runs_path(qtbot, trained_window):
     window, controller = trained_window
     d = window.document
-    ui = window.training_ui
     view = window.landscape_view
-    ui.panel.epochs_spin.setValue(5)
-    with qtbot.waitSignal(controller.stopped, timeout=TIMEOUT):
-        click(qtbot, window, "actionTrain")
+    train_epochs(qtbot, window, controller, 5)
     qtbot.waitUntil(lambda: d.undo_stack.count() == 1, timeout=TIMEOUT)
     with qtbot.waitSignal(view.computed, timeout=60_000):
         assert view.compute(d)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from nnviz.core.compat import fit_problem
@@ -225,7 +226,11 @@ class TrainingUI(QObject):
             d.before_change = self._settle_training
             self.controls.action_reset.triggered.disconnect()
             self.controls.action_reset.triggered.connect(d.reset_weights)
-            self.controls.action_reset.setToolTip("Initialise the weights afresh from the seed (Ctrl+R; undoable)")
+            reset = self.controls.action_reset
+            tip = "Initialise the weights afresh from the seed; Undo brings the trained ones back"
+            reset.setStatusTip(tip)
+            reset.setProperty("fullTip", f"{tip} ({reset.shortcut().toString(QKeySequence.NativeText)})")
+            reset.setToolTip(reset.property("fullTip"))
             for name, slot in (("actionUndo", d.undo), ("actionRedo", d.redo)):
                 action = getattr(self.window, name, None)
                 if action is not None:    # Ctrl+Z while training: the run becomes an entry, then is undone

@@ -16,11 +16,11 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from nnviz.core.landscape import compute_landscape, sample, samples_for_budget
-from nnviz.ui.training.common import info_label, make_layout_widget, style_plot, theme_colors
+from nnviz.ui.training.common import info_label, make_layout_widget, style_plot
 
 RESOLUTION = 33
 BUDGET_SECONDS = 3.5
@@ -204,7 +204,6 @@ class LandscapeView(QWidget):
         for c in self.contours:
             self.plot.removeItem(c)
         self.contours = []
-        _bg, fg = theme_colors()
         for level in np.linspace(lo, hi, 9)[1:-1]:
             iso = pg.IsocurveItem(data=z.T, level=float(level), pen=pg.mkPen(255, 255, 255, 110, width=1))
             iso.setParentItem(self.image)
