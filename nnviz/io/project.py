@@ -74,6 +74,8 @@ class Project:
     history: dict[str, list[float]] | None = None         # Keras History.history
     meta: dict = field(default_factory=dict)              # title, description, notes shown to the user
     optimizer_state: dict | None = None                   # nnviz.core.state.optimizer_state(): slots, iterations
+    runs: list | None = None                              # nnviz.core.runs.RunRecord, oldest first (runs_store)
+    warnings: list = field(default_factory=list)          # what a damaged file lost (dropped runs), for the user
 
     # ------------------------------------------------------------------ models
     def build_model(self):
@@ -182,6 +184,8 @@ def project_bytes(project: Project) -> bytes:
         history = {str(k): [float(v) if math.isfinite(float(v)) else None for v in vals]
                    for k, vals in project.history.items()}
         members.append((HISTORY_JSON, (json.dumps(history) + "\n").encode("utf-8")))
+    from nnviz.io import runs_store
+    members.extend(runs_store.members(project.runs))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in members:
@@ -274,8 +278,10 @@ def read_project(data: bytes, name: str = "the file") -> Project:
                 raise ProjectError(str(exc)) from None
         opt_state = _read_optimizer_state(zf, model, label) if weights is not None and OPTIMIZER_NPZ in members \
             else None
+        from nnviz.io import runs_store
+        runs, warnings = runs_store.read_runs(zf, label)   # a damaged run history drops runs, never the project
     return Project(architecture=architecture, training=training, dataset=dataset, weights=weights,
-                   history=history, meta=meta, optimizer_state=opt_state)
+                   history=history, meta=meta, optimizer_state=opt_state, runs=runs or None, warnings=warnings)
 
 
 def _read_optimizer_state(zf: zipfile.ZipFile, model, label: str) -> dict | None:

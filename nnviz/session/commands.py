@@ -102,3 +102,48 @@ class SetInputShapeCommand(_DocumentCommand):
 
     def undo(self):
         self.doc._set_input_shape(self.old)
+
+
+class TrainingStateCommand(_DocumentCommand):
+    """Training as an undo entry: the weights, optimizer state and curves before and after it (a run, a Reset, the
+    stepper's Apply, a rewind). Consecutive entries of one run (``merge_key``: paused, then resumed) merge."""
+
+    ID = 1002
+
+    def __init__(self, doc: ProjectDocument, text: str, before, after, merge_key=None):
+        super().__init__(doc, text)
+        self.before, self.after, self.merge_key = before, after, merge_key
+
+    def id(self) -> int:
+        return self.ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, TrainingStateCommand) or other.merge_key != self.merge_key:
+            return False
+        self.after = other.after
+        self.setText(other.text())
+        return True
+
+    def redo(self):
+        self.doc._apply_training_state(self.after)
+
+    def undo(self):
+        self.doc._apply_training_state(self.before)
+
+
+class SetDatasetCommand(_DocumentCommand):
+    """Switching the data set: the input shape follows it, the curves of the old data start over; undo brings
+    back the data set, the input shape, and the weights, optimizer state and curves of before."""
+
+    def __init__(self, doc: ProjectDocument, dataset, spec, before_state):
+        super().__init__(doc, f"Use data set {spec.get('name') if spec else 'none'}")
+        self.new = (dataset, copy.deepcopy(spec))
+        self.old = (doc.dataset, doc.dataset_spec)
+        self.old_shape = doc.input_shape
+        self.before_state = before_state
+
+    def redo(self):
+        self.doc._set_dataset(*self.new, input_shape=None, state=None)
+
+    def undo(self):
+        self.doc._set_dataset(*self.old, input_shape=self.old_shape, state=self.before_state)

@@ -22,16 +22,18 @@ from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from nnviz.core.catalog import default_options, layer_types
 from nnviz.core.layers import LAYER_CLASSES
 from nnviz.core.model import ArchitectureError, Sequential, _snake
-from nnviz.core.state import optimizer_state, restore_state, set_optimizer_state
+from nnviz.core.runs import RunHistory
+from nnviz.core.state import set_optimizer_state
 from nnviz.core.training import TrainingConfig
 from nnviz.session.architecture import Architecture, parse_architecture, shape_tuple, values_equal
 from nnviz.session.commands import (AddLayerCommand, MoveLayerCommand, RemoveLayersCommand,  # noqa: F401
-                                    SetInputShapeCommand, SetLayerOptionCommand)
+                                    SetDatasetCommand, SetInputShapeCommand, SetLayerOptionCommand)
+from nnviz.session.document_training import TrainingUndoMixin
 
 #: the layer types the editor offers, in palette order, and the settings a freshly added layer starts with:
 #: both said once, by each layer class in the core's catalog
@@ -53,7 +55,7 @@ def layer_entry(class_name: str, **options) -> dict:
     return {"class_name": class_name, "config": config}
 
 
-class ProjectDocument(QObject):
+class ProjectDocument(TrainingUndoMixin, QObject):
     """The open project: architecture, weights, data set, training settings, history, file path."""
 
     architecture_changed = Signal()
@@ -64,6 +66,7 @@ class ProjectDocument(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal(str)
     history_changed = Signal()
+    runs_changed = Signal()
 
     def __init__(self, parent: QObject | None = None, load_default: bool = True):
         super().__init__(parent)
@@ -74,6 +77,15 @@ class ProjectDocument(QObject):
         self._dataset_spec: dict | None = None
         self._training_config = TrainingConfig()
         self._history: dict[str, list[float]] = {}
+        self._optimizer_state: dict | None = None
+        self._test_history: dict[str, list] = {}
+        #: every training run of the project (kept through undo: a run undone can still be compared and rewound to)
+        self.runs = RunHistory()
+        #: warnings of the last load (runs of a damaged history that were dropped)
+        self.load_warnings: list[str] = []
+        #: called before every undoable change (edits, undo, redo): the training UI stops a run in progress here
+        #: and records it as its own undo entry, so the change never loses trained weights
+        self.before_change = None
         self._path = ""
         self._extra_modified = False
         self._last_modified = False
@@ -114,6 +126,16 @@ class ProjectDocument(QObject):
     @property
     def history(self) -> dict[str, list[float]]:
         return self._history
+
+    @property
+    def optimizer_state(self) -> dict | None:
+        """The optimizer's slots and iteration count training left (None: a fresh optimizer)."""
+        return self._optimizer_state
+
+    @property
+    def test_history(self) -> dict[str, list]:
+        """The test split's curves: key -> list of (fractional epoch, value)."""
+        return self._test_history
 
     @property
     def path(self) -> str:
@@ -183,7 +205,7 @@ class ProjectDocument(QObject):
         name = entry["config"].get("name")
         if not name or any(e["config"].get("name") == name for e in self.arch.layers):
             entry["config"]["name"] = self.arch.unique_name(_snake(entry["class_name"]))
-        self.undo_stack.push(AddLayerCommand(self, index, entry))
+        self._push(AddLayerCommand(self, index, entry))
         return index
 
     def _data_defaults(self, class_name: str) -> dict:
@@ -196,7 +218,7 @@ class ProjectDocument(QObject):
     def remove_layers(self, indices) -> None:
         indices = sorted({int(i) for i in indices if 0 <= int(i) < len(self.arch.layers)})
         if indices:
-            self.undo_stack.push(RemoveLayersCommand(self, indices))
+            self._push(RemoveLayersCommand(self, indices))
 
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so it ends up at index ``dst``."""
@@ -205,7 +227,7 @@ class ProjectDocument(QObject):
             raise IndexError(f"no layer {src}")
         dst = max(0, min(int(dst), n - 1))
         if dst != src:
-            self.undo_stack.push(MoveLayerCommand(self, src, dst))
+            self._push(MoveLayerCommand(self, src, dst))
 
     def set_layer_option(self, index: int, key: str, value) -> None:
         if key == "name":
@@ -214,7 +236,7 @@ class ProjectDocument(QObject):
         if isinstance(value, tuple):
             value = list(value)
         if not values_equal(old, value):
-            self.undo_stack.push(SetLayerOptionCommand(self, index, key, value))
+            self._push(SetLayerOptionCommand(self, index, key, value))
 
     def fit_output_layer(self, units: int, activation: str) -> None:
         """The last layer (a Dense) gets ``units`` and ``activation``, as one undo step: the fix the window offers
@@ -222,6 +244,7 @@ class ProjectDocument(QObject):
         last = len(self.arch.layers) - 1
         if last < 0 or self.arch.layers[last]["class_name"] != "Dense":
             raise ValueError("only a Dense output layer is fitted to the data")
+        self._settle_training()
         self.undo_stack.beginMacro(f"Fit the output layer: Dense({units}, {activation})")
         try:
             self.set_layer_option(last, "units", int(units))
@@ -232,18 +255,36 @@ class ProjectDocument(QObject):
     def set_input_shape(self, shape) -> None:
         shape = shape_tuple(shape)
         if shape != self.arch.input_shape:
-            self.undo_stack.push(SetInputShapeCommand(self, shape))
+            self._push(SetInputShapeCommand(self, shape))
+
+    def _push(self, command) -> None:
+        self._settle_training()
+        self.undo_stack.push(command)
+
+    def _settle_training(self) -> None:
+        if self.before_change is not None:
+            self.before_change()
+
+    def undo(self) -> None:
+        """Undo (a run in progress first becomes its own entry, which this undoes)."""
+        self._settle_training()
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self._settle_training()
+        self.undo_stack.redo()
+
+    # ================================================================== training as undo entries
+    def set_dataset(self, spec) -> None:
+        """Load the data set ``{"name", "params"}`` from the catalog; the input shape follows it. One undo entry:
+        undo brings back the data set and the weights, optimizer state and curves of before."""
+        dataset, spec = self._load_dataset(spec)
+        if spec == self._dataset_spec:
+            return
+        self._settle_training()
+        self.undo_stack.push(SetDatasetCommand(self, dataset, spec, self.training_state()))
 
     # ================================================================== non-undoable state
-    def set_dataset(self, spec) -> None:
-        """Load the data set ``{"name", "params"}`` from the catalog; the input shape follows it."""
-        dataset, spec = self._load_dataset(spec)
-        self._dataset, self._dataset_spec = dataset, spec
-        self._set_extra_modified()
-        if dataset is not None and tuple(dataset.input_shape) != self.arch.input_shape:
-            self.arch.input_shape = tuple(dataset.input_shape)
-            self._rebuild()
-        self.dataset_changed.emit()
 
     def set_training_config(self, cfg) -> None:
         if isinstance(cfg, dict):
@@ -251,13 +292,13 @@ class ProjectDocument(QObject):
         old = self._training_config
         self._training_config = replace(cfg)
         if self.model is not None:
-            # the optimizer's state survives a new learning rate (as in the training process), not a new optimizer
-            kept = self.optimizer_state() if cfg.optimizer == old.optimizer else None
             try:
                 self._training_config.compile_model(self.model)
             except ValueError:
                 pass
-            set_optimizer_state(self.model, kept)
+        if cfg.optimizer != old.optimizer:   # the state survives a new learning rate (as in the training
+            self._optimizer_state = None      # process), not a new optimizer
+        self._sync_model_optimizer()
         self._set_extra_modified()
         self.training_config_changed.emit()
 
@@ -268,35 +309,20 @@ class ProjectDocument(QObject):
         self._set_extra_modified()
         self.weights_changed.emit()
 
-    def optimizer_state(self) -> dict | None:
-        """A copy of the model's optimizer state (slots and ``iterations``), None without a model."""
-        return optimizer_state(self.model) if self.model is not None else None
-
     def set_optimizer_state(self, state) -> bool:
-        """Take the training process's (or a step's) optimizer state with its weights: call before
-        ``set_weights``, which tells the views. False when it does not fit (the optimizer stays as it is)."""
+        """Take the training process's (or a step's) optimizer state with its weights (a document without
+        the run log: the standalone training window); call before ``set_weights``. False when it does not fit
+        the network (the optimizer then starts afresh)."""
         if self.model is None or state is None:
             return False
-        taken = set_optimizer_state(self.model, state)
-        if taken:
-            self._set_extra_modified()
-        return taken
-
-    def apply_training_step(self, before, after, text: str = "Apply one training step") -> None:
-        """A training step done by hand (the backprop stepper) as one undo entry: ``before`` / ``after`` are
-        the model's ``nnviz.core.state.ModelState`` around it (weights, optimizer slots and count). It is one
-        step, not an epoch: the history is left alone."""
-        self.undo_stack.push(_ModelStateCommand(self, before, after, text))
-
-    def _restore_model_state(self, state) -> None:
-        if self.model is None or state is None:
-            return
-        try:
-            restore_state(self.model, state)
-        except ValueError:   # the architecture changed since: nothing of this step is left to undo
-            return
-        self.arch.harvest()
-        self.weights_changed.emit()
+        probe = self.model.clone()
+        self._training_config.compile_model(probe)
+        if not set_optimizer_state(probe, state):
+            return False
+        self._optimizer_state = copy.deepcopy(dict(state))
+        self._sync_model_optimizer()
+        self._set_extra_modified()
+        return True
 
     def reinitialize_weights(self) -> None:
         """Fresh initial weights for every layer (same seed, so the same fresh weights every time)."""
@@ -334,7 +360,8 @@ class ProjectDocument(QObject):
         dataset, spec = self._load_dataset(DEFAULT_DATASET)
         self._replace_all(layers=layers, input_shape=tuple(dataset.input_shape) if dataset else (2,),
                           model_name="sequential", dtype="float32", seed=0, dataset=dataset, dataset_spec=spec,
-                          training=TrainingConfig(), history={}, weights=None, meta={}, path="")
+                          training=TrainingConfig(), history={}, weights=None, meta={}, path="", runs=[])
+        self.load_warnings = []
 
     def to_project(self):
         """The document as an :class:`nnviz.io.project.Project`."""
@@ -343,7 +370,7 @@ class ProjectDocument(QObject):
         return Project(architecture=self.architecture_config(), training=self._training_config.to_dict(),
                        dataset=copy.deepcopy(self._dataset_spec), weights=weights or None,
                        history=copy.deepcopy(self._history) or None, meta=copy.deepcopy(self.meta),
-                       optimizer_state=self.optimizer_state() if weights else None)
+                       optimizer_state=self.optimizer_state if weights else None, runs=list(self.runs.runs))
 
     def load_project(self, project, path: str | None = "") -> None:
         """Replace everything with ``project``. Everything that can fail is checked first: on
@@ -363,7 +390,9 @@ class ProjectDocument(QObject):
                           dataset_spec=spec, training=training,
                           history={k: list(v) for k, v in (project.history or {}).items()},
                           weights=project.weights, meta=dict(project.meta or {}), path=path or "",
-                          optimizer_state=getattr(project, "optimizer_state", None))
+                          optimizer_state=getattr(project, "optimizer_state", None),
+                          runs=list(getattr(project, "runs", None) or []))
+        self.load_warnings = list(getattr(project, "warnings", None) or [])
 
     def set_path(self, path: str) -> None:
         if path != self._path:
@@ -393,15 +422,17 @@ class ProjectDocument(QObject):
         return dataset, {"name": spec["name"], "params": params}
 
     def _replace_all(self, *, layers, input_shape, model_name, dtype, seed, dataset, dataset_spec, training,
-                     history, weights, meta, path, optimizer_state=None) -> None:
+                     history, weights, meta, path, optimizer_state=None, runs=()) -> None:
         was_valid = self.arch.valid
         self._dataset, self._dataset_spec = dataset, dataset_spec
         self._training_config = training
         self._history = history
+        self._optimizer_state = copy.deepcopy(optimizer_state) if weights is not None else None
+        self._test_history = {}
+        self.runs = RunHistory(runs)
         self.meta = meta
         self.arch.replace(layers, input_shape, model_name, dtype, seed, training, weights)
-        if self.arch.model is not None and weights is not None:
-            set_optimizer_state(self.arch.model, optimizer_state)   # continue training where it stopped
+        self._sync_model_optimizer()   # training continues where it stopped
         self.undo_stack.clear()
         self._extra_modified = False
         old_path = self._path
@@ -411,6 +442,7 @@ class ProjectDocument(QObject):
         self.dataset_changed.emit()
         self.training_config_changed.emit()
         self.history_changed.emit()
+        self.runs_changed.emit()
         if was_valid != self.arch.valid:
             self.validity_changed.emit(self.arch.valid)
         if old_path != path:
@@ -476,17 +508,3 @@ class ProjectDocument(QObject):
         if now != self._last_modified:
             self._last_modified = now
             self.modified_changed.emit(now)
-
-
-class _ModelStateCommand(QUndoCommand):
-    """Puts the model's whole training state ``after`` (redo) or ``before`` (undo) back."""
-
-    def __init__(self, doc: "ProjectDocument", before, after, text: str):
-        super().__init__(text)
-        self.doc, self.before, self.after = doc, before, after
-
-    def redo(self):
-        self.doc._restore_model_state(self.after)
-
-    def undo(self):
-        self.doc._restore_model_state(self.before)

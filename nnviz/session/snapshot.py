@@ -46,8 +46,6 @@ class TrainingSnapshot:
     #: between repeats the last copy); every pause, stop, divergence and reset snapshot has the current ones
     weights: tuple = ()
     weight_keys: tuple = ()              # "dense_1/kernel", ...
-    #: the optimizer's state (its slots and ``iterations``) taken with ``weights``: None when not copied yet
-    optimizer_state: dict | None = None
     #: gradient norm per layer with trainable weights, sampled ~100 times a second (x in fractional epochs)
     grad_layer_names: tuple = ()
     grad_x: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -58,6 +56,14 @@ class TrainingSnapshot:
     eta: float | None = None             # seconds to the end of the run, when its epochs are known
     message: str = ""                    # why it diverged / failed, or what a reset did
     metric_name: str = ""                # "accuracy", "mae", ... (the first metric in the logs)
+    setup_id: int = 0                    # the ``set_setup`` this snapshot belongs to (older ones are stale)
+    run_id: int = 0                      # the engine's run counter (0 before the first run of a setup)
+    #: ``nnviz.core.state.optimizer_state``: the optimizer's slots and iteration count (and the batch shuffler's
+    #: state), taken with every weight copy: what an undo entry restores and the project file keeps
+    optimizer_state: dict | None = None
+    #: on pause / stop: the run's weight checkpoints so far, ((epoch, [arrays]), ...) on the bounded schedule
+    checkpoints: tuple | None = None
+    batch_x: np.ndarray | None = None    # slow motion: the inputs of the batch just trained
 
     @property
     def progress(self) -> float | None:
@@ -93,7 +99,7 @@ class SnapshotAssembler:
     def __init__(self):
         self._gen = None
         self._weights: list = []
-        self._optimizer_state = None
+        self._optimizer = None
         self._batch = Series(3)
         self._grad = Series(1)
         self._history: dict[str, Series] = {}
@@ -123,13 +129,15 @@ class SnapshotAssembler:
                 w.flags.writeable = False
                 weights.append(w)
             self._weights = weights
-            self._optimizer_state = wire.get("optimizer_state")
-        scalars = wire["fields"]
+        scalars = dict(wire["fields"])
+        if wire["weights"] is None or scalars.get("optimizer_state") is None:   # the state that goes with them
+            scalars["optimizer_state"] = self._optimizer if wire["weights"] is None else None
+        self._optimizer = scalars.get("optimizer_state")
         return TrainingSnapshot(
             batch_loss_curve=self._batch.curve(1), batch_loss_smoothed=self._batch.curve(2),
             history=types.MappingProxyType({k: s.curve() for k, s in self._history.items()}),
             test_history=types.MappingProxyType({k: s.curve() for k, s in self._test.items()}),
-            weights=tuple(weights), optimizer_state=self._optimizer_state, grad_layer_names=tuple(wire["grad_layer_names"]), grad_x=grads[:, 0],
+            weights=tuple(weights), grad_layer_names=tuple(wire["grad_layer_names"]), grad_x=grads[:, 0],
             grad_norms=grads[:, 1:],
             metric_name=next((k for k in self._history if k != "loss" and not k.startswith("val_")), ""),
             **scalars)

@@ -37,7 +37,9 @@ import numpy as np
 
 from nnviz.core.callbacks import Callback, DivergenceGuard, suggest_learning_rate
 from nnviz.core.model import Sequential
+from nnviz.core.runs import Checkpoints
 from nnviz.core.state import optimizer_state, set_optimizer_state
+from nnviz.session.engine_runs import RunsMixin
 from nnviz.core.training import TrainingConfig, apply_regularization, fit
 from nnviz.session.series import EMPTY_CURVE, Curve, PendingRows, Series
 from nnviz.session.snapshot import (DIVERGED, PAUSED, RUNNING, STATES, STOPPED, SnapshotAssembler,
@@ -97,7 +99,7 @@ class _Callback(Callback):
 
 
 # ============================================================================== the engine
-class TrainingEngine:
+class TrainingEngine(RunsMixin):
     """The command loop and the training. ``send`` is thread-safe; ``run`` blocks until "quit"."""
 
     def __init__(self, emit, publish_interval: float = 0.025, sample_interval: float = 0.01,
@@ -124,6 +126,10 @@ class TrainingEngine:
         self._run_clock = None
         self._cb_params: dict = {}
         self._pongs: list = []
+        self._setup_id = self._run_id = 0
+        self._checkpoints, self._checkpoints_sent = Checkpoints(), True
+        #: slow motion: batches a second (0 = full speed); every batch is published with its weights
+        self.speed = self._next_batch_due = 0.0
 
     # ------------------------------------------------------------------ commands (any thread)
     def send(self, *command) -> None:
@@ -202,9 +208,15 @@ class TrainingEngine:
         elif kind == "reset":
             self._reset()
         elif kind == "setup":
-            _, model_config, weights, dataset, config, history, *rest = command
-            self._setup(model_config, weights, dataset, config, history, optimizer_state=rest[0] if rest else None)
+            _, model_config, weights, dataset, config, history, *extra = command
+            extra = extra[0] if extra else {}
+            self._setup_id = int(extra.get("setup_id", 0))
+            self._setup(model_config, weights, dataset, config, history, extra.get("optimizer"),
+                        extra.get("test_history"))
             self._publish()
+        elif kind == "speed":
+            self.speed = max(float(command[1] or 0.0), 0.0)
+            self._next_batch_due = 0.0
         elif kind == "config":
             return self._apply_config(command[1]) and in_fit
         elif kind == "ping":
@@ -212,22 +224,24 @@ class TrainingEngine:
         return False
 
     # ------------------------------------------------------------------ set-up and reset
-    def _setup(self, model_config, weights, dataset, config, history=None, optimizer_state=None) -> None:
+    def _setup(self, model_config, weights, dataset, config, history=None, optimizer=None,
+               test_history=None) -> None:
         config = TrainingConfig.from_dict(dict(config))
         model = Sequential.from_config(model_config)
         if weights is not None:
             model.set_weights(weights)
         config.compile_model(model)
-        set_optimizer_state(model, optimizer_state)   # training continues where it stopped (issue 15)
+        if optimizer and model.optimizer is not None:
+            set_optimizer_state(model, optimizer)   # training continues where it stopped
         self.model = model
         self.dataset = dataset
         self.config = config
         self._mode = STOPPED
         self._budget = None
         self._run_active = False
-        self._clear(history)
+        self._clear(history, test_history)
 
-    def _clear(self, history=None) -> None:
+    def _clear(self, history=None, test_history=None) -> None:
         model = self.model
         self._gen += 1
         self._epoch = 0
@@ -274,6 +288,8 @@ class TrainingEngine:
                 rows.append(i + 1, float(v))
         if history:
             self._epoch = self._run_start = max(len(v) for v in history.values())
+        self._seed_test_rows(test_history)
+        self._checkpoints, self._checkpoints_sent = Checkpoints(), True
 
     def _reset(self) -> None:
         self.model = fresh_model(self.model, self.config)
@@ -354,6 +370,9 @@ class TrainingEngine:
             self._run_active = True
             self._run_start = self._epoch
             self._target = self.config.epochs or None
+            self._run_id += 1
+            self._checkpoints = Checkpoints()
+            self._checkpoints.add(self._epoch, self.model.get_weights())   # the start
         self._message = ""
         while True:
             self._start_clock()
@@ -411,7 +430,9 @@ class TrainingEngine:
         now = time.perf_counter()
         if now >= self._next_sample:
             self._sample(x, now, batch)
-        if now >= self._next_publish:
+        if self.speed:
+            self._slow_motion(now)
+        elif now >= self._next_publish:
             self._publish(now=now, weights=now >= self._next_weights)
         if self._has_commands or self._budget is not None:
             self._checkpoint(at_epoch_end=False)
@@ -434,6 +455,8 @@ class TrainingEngine:
                 rows = self._epoch_rows[key] = PendingRows(2)
             rows.rows.append((self._epoch, value))
         self._guard.on_epoch_end(epoch, logs)  # a loss exploding or oscillating far above its start: diverged
+        self._checkpoints.add(self._epoch, self.model.get_weights())
+        self._checkpoints_sent = False
         now = time.perf_counter()
         # the test split at most every test_interval seconds, and at most 5 % of the time
         if now - self._last_test >= max(self.test_interval, 20 * self._test_cost):
@@ -522,7 +545,7 @@ class TrainingEngine:
             return RUNNING  # a step in progress
         return self._mode
 
-    def _publish(self, now: float | None = None, weights: bool = True) -> None:
+    def _publish(self, now: float | None = None, weights: bool = True, batch_x=None) -> None:
         """Send a snapshot. While running, the weights are copied at most ``weights_interval`` apart (a big
         network's copy costs); every other snapshot (pause, stop, divergence, reset, set-up) carries them."""
         now = time.perf_counter() if now is None else now
@@ -555,9 +578,13 @@ class TrainingEngine:
             test_loss=self._test_loss, test_metric=self._test_metric, test_metric_name=self._test_metric_name,
             weight_keys=tuple(model.weight_keys()),
             learning_rate=float(model.optimizer.learning_rate) if model.optimizer else float("nan"),
-            samples_per_second=self._rate if running else 0.0, elapsed=elapsed, eta=eta, message=self._message)
+            samples_per_second=self._rate if running else 0.0, elapsed=elapsed, eta=eta, message=self._message,
+            setup_id=self._setup_id, run_id=self._run_id if self._run_active or self._step else 0,
+            optimizer_state=optimizer_state(model) if weights else None,
+            batch_x=batch_x)
+        if state != RUNNING:
+            self._add_checkpoints(scalars, weights)
         wire = {"gen": self._gen, "fields": scalars, "weights": model.get_weights() if weights else None,
-                "optimizer_state": optimizer_state(model) if weights else None,
                 "batch_rows": self._batch_rows.take(), "grad_rows": self._grad_rows.take(),
                 "grad_layer_names": self._grad_names,
                 "history_rows": {k: p.take() for k, p in self._epoch_rows.items()},

@@ -33,7 +33,6 @@ import weakref
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Qt, Signal
 
 from nnviz.core.model import Sequential
-from nnviz.core.state import optimizer_state
 from nnviz.core.training import TrainingConfig
 from nnviz.core.callbacks import suggest_learning_rate
 from nnviz.session.series import EMPTY_CURVE, Curve
@@ -158,10 +157,18 @@ class TrainingWorker(QObject):
         metrics, batch size and validation split restart the epoch in progress; the seed applies at Reset."""
         self._send("config", config.to_dict())
 
-    def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None) -> None:
-        """Train a copy of ``model`` (architecture and weights) on ``dataset``; ends any run."""
+    def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None,
+                  optimizer_state: dict | None = None, test_history: dict | None = None, setup_id: int = 0) -> None:
+        """Train a copy of ``model`` (architecture and weights, and the optimizer's state when given) on
+        ``dataset``; ends any run. The snapshots that follow carry ``setup_id``."""
         self._send("setup", model.get_config(), model.get_weights(), dataset, config.to_dict(),
-                   {k: list(v) for k, v in (history or {}).items()}, optimizer_state(model))
+                   {k: list(v) for k, v in (history or {}).items()},
+                   {"optimizer": optimizer_state, "setup_id": int(setup_id),
+                    "test_history": {k: [tuple(r) for r in v] for k, v in (test_history or {}).items()}})
+
+    def set_speed(self, batches_per_second: float) -> None:
+        """Slow motion: train ``batches_per_second`` batches a second, publishing each (0: full speed)."""
+        self._send("speed", float(batches_per_second))
 
     def sync(self, token: int) -> None:
         """Ask for ``synced(token)`` once every command sent before this one has been carried out."""
@@ -280,6 +287,8 @@ class TrainingController(QObject):
         self._has_setup = False
         self._closed = False
         self.redraws = 0
+        self.setup_id = 0
+        self.speed = 0.0
         self.worker = TrainingWorker(backend=backend, publish_interval=publish_interval)
         self.thread = QThread()
         self.thread.setObjectName("nnviz-training")
@@ -330,13 +339,23 @@ class TrainingController(QObject):
         return self._has_setup
 
     # ------------------------------------------------------------------ commands
-    def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None) -> None:
-        """Train a clone of ``model`` on ``dataset`` with ``config``; ends any run in progress."""
+    def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None,
+                  optimizer_state: dict | None = None, test_history: dict | None = None) -> int:
+        """Train a clone of ``model`` on ``dataset`` with ``config`` (and the optimizer's state, the test curves
+        when given); ends any run in progress. Returns the setup's id, which its snapshots carry
+        (``snapshot.setup_id``): a snapshot with another id belongs to a network before."""
         if self._closed:
-            return
+            return self.setup_id
         self._has_setup = True
         self._intends_running = False
-        self.worker.set_setup(model, dataset, config, history)
+        self.setup_id += 1
+        self.worker.set_setup(model, dataset, config, history, optimizer_state, test_history, self.setup_id)
+        return self.setup_id
+
+    def set_speed(self, batches_per_second: float) -> None:
+        """0: full speed; else slow motion at that many batches a second (every view updates each batch)."""
+        self.speed = max(float(batches_per_second or 0.0), 0.0)
+        self.worker.set_speed(self.speed)
 
     def clear_setup(self) -> None:
         """Nothing to train (the document is invalid): stop the run in progress."""

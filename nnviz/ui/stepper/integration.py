@@ -263,7 +263,7 @@ class StepperUI(QObject):
         self._writing = True
         try:
             if hasattr(d, "apply_training_step") and update.before is not None:
-                d.apply_training_step(update.before, update.after)   # one undo entry
+                d.apply_training_step(update.after, "Apply one training step", before=update.before)   # one entry
             else:
                 d.set_weights(list(update.weights))
         finally:

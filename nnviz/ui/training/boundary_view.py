@@ -84,6 +84,12 @@ class BoundaryView(QWidget):
         self.test_points.setZValue(11)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
+        # slow motion: the points of the batch just trained light up (a ring in the theme's accent)
+        self.batch_points = pg.ScatterPlotItem(size=15, pen=pg.mkPen((255, 200, 0), width=3), brush=None,
+                                               name="current batch")
+        self.batch_points.setZValue(20)
+        self.plot.addItem(self.batch_points)
+        self._plain_plane = False
         self.test_points.setVisible(False)
 
         layout = QVBoxLayout(self)
@@ -153,6 +159,8 @@ class BoundaryView(QWidget):
         self.note.setText(f"{dataset.name}: {len(plane.train)} training points (white rim), "
                           f"{len(plane.test)} test points (dark square rim).")
         self.train_points.setData(pos=plane.train, brush=self._brushes(dataset, dataset.y_train))
+        self._plain_plane = np.shape(plane.train) == np.shape(dataset.x_train) and np.allclose(plane.train,
+                                                                                               dataset.x_train)
         self.test_points.setData(pos=plane.test, brush=self._brushes(dataset, dataset.y_test))
         regression = dataset.task == "regression"
         self._set_bar_levels((-1.0, 1.0) if regression else (0.0, 1.0))
@@ -199,6 +207,8 @@ class BoundaryView(QWidget):
         probe, ds = self.probe, self.dataset
         if probe is None or probe.model is None or self.plane is None:
             return
+        batch_x = getattr(snap, "batch_x", None) if snap is not None else None
+        self.batch_points.setData(pos=batch_x if batch_x is not None and self._plain_plane else np.zeros((0, 2)))
         if not (force or self._throttle.ready()):
             return
         if snap is not None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from nnviz.core.compat import fit_problem
 from nnviz.core.plane import node_thumbnails
+from nnviz.session.run_log import RunLog
 from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
@@ -33,6 +35,9 @@ from nnviz.ui.training.panel import TrainingPanel
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.view_guard import guarded
 from nnviz.ui.training.weights_view import WeightsView
+
+#: the speed control's choices: (text, batches a second; 0 = full speed)
+SPEEDS = (("Full speed", 0.0), ("10 batches/s", 10.0), ("3 batches/s", 3.0), ("1 batch/s", 1.0))
 
 DOCKS = [  # (attribute, objectName, title)
     ("panel", "trainingSettingsDock", "Training settings"),
@@ -88,6 +93,7 @@ class TrainingUI(QObject):
         self._latest = None   # the newest snapshot that fits the document, for views that come into sight
         self._rebuild_pending = False
         self._front_kind = ""  # the kind of data ("plane", "classes", "other") the front prediction view was chosen for
+        self.run_log = RunLog(document) if hasattr(document, "record_training") else None
 
     # ------------------------------------------------------------------ building
     def build(self) -> None:
@@ -116,6 +122,14 @@ class TrainingUI(QObject):
             dock.setWidget(widgets.get(attr) or getattr(self, attr))
             self.docks[attr] = dock
         self._place_docks()
+        self.speed = QComboBox()
+        self.speed.setObjectName("trainingSpeed")
+        self.speed.setToolTip("Training speed: slow motion trains one batch at a time, and every view shows each "
+                              "batch (on 2-D data its points light up on the decision boundary)")
+        for text, rate in SPEEDS:
+            self.speed.addItem(text, rate)
+        self.speed.currentIndexChanged.connect(self._on_speed_index_changed)
+        self.controls.toolbar.addWidget(self.speed)
         self.controls.install(self.window)
         self._on_theme_changed()
         theme.state().theme_changed.connect(self._on_theme_changed)
@@ -209,6 +223,20 @@ class TrainingUI(QObject):
         d.weights_changed.connect(self._on_document_weights_changed)
         d.training_config_changed.connect(self._on_document_training_config_changed)
         self.panel.config_changed.connect(self._on_panel_config_changed)
+        if self.run_log is not None:   # training is undoable: a change first settles the run in progress
+            d.before_change = self._settle_training
+            self.controls.action_reset.triggered.disconnect()
+            self.controls.action_reset.triggered.connect(d.reset_weights)
+            reset = self.controls.action_reset
+            tip = "Initialise the weights afresh from the seed; Undo brings the trained ones back"
+            reset.setStatusTip(tip)
+            reset.setProperty("fullTip", f"{tip} ({reset.shortcut().toString(QKeySequence.NativeText)})")
+            reset.setToolTip(reset.property("fullTip"))
+            for name, slot in (("actionUndo", d.undo), ("actionRedo", d.redo)):
+                action = getattr(self.window, name, None)
+                if action is not None:    # Ctrl+Z while training: the run becomes an entry, then is undone
+                    action.triggered.disconnect()
+                    action.triggered.connect(slot)
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
         c.started.connect(self._on_controller_started)
         c.paused.connect(self._on_controller_paused)
@@ -305,7 +333,9 @@ class TrainingUI(QObject):
             self.probe.set_model(model)
             history = dict(getattr(d, "history", None) or {})
             self._synced_epochs = max((len(v) for v in history.values()), default=0)
-            self.controller.set_setup(model, dataset, self.panel.config, history=history)
+            self.controller.set_setup(model, dataset, self.panel.config, history=history,
+                                      optimizer_state=getattr(d, "optimizer_state", None),
+                                      test_history=getattr(d, "test_history", None))
             self.controls.set_enabled(True)
         self.weights.clear()
         guarded(self.weights, "set_model", self.probe.model, dataset)
@@ -350,6 +380,9 @@ class TrainingUI(QObject):
         self.panel.set_config(cfg)
         self.controller.set_config(cfg)
 
+    def _on_speed_index_changed(self, index: int) -> None:
+        self.controller.set_speed(float(self.speed.itemData(index) or 0.0))
+
     def _on_panel_config_changed(self, cfg) -> None:
         setter = getattr(self.document, "set_training_config", None)
         if setter is not None:
@@ -361,7 +394,7 @@ class TrainingUI(QObject):
     def _on_controller_started(self) -> None:
         self.message.setVisible(False)
 
-    def _write_back(self) -> None:
+    def _write_back(self, ended_as: str = "paused") -> None:
         snap = self.controller.latest_snapshot
         d = self.document
         if snap is None or d.model is None or self._blocked:
@@ -370,6 +403,9 @@ class TrainingUI(QObject):
             return  # a snapshot of the network before an edit
         self._writing = True
         try:
+            if self.run_log is not None:   # one undo entry per run, and the run's record
+                self.run_log.record(snap, ended_as)
+                return
             if hasattr(d, "set_weights"):
                 try:
                     if getattr(snap, "optimizer_state", None) is not None and hasattr(d, "set_optimizer_state"):
@@ -388,10 +424,20 @@ class TrainingUI(QObject):
             self._writing = False
 
     def _on_controller_paused(self) -> None:
-        self._write_back()
+        self._write_back("paused")
 
     def _on_controller_stopped(self) -> None:
-        self._write_back()
+        snap = self.controller.latest_snapshot
+        self._write_back("finished" if snap is not None and snap.progress == 1.0 else "stopped")
+
+    def _settle_training(self) -> None:
+        """Before a change of the document while training runs: the run so far (the newest snapshot's weights,
+        optimizer state and curves) becomes its own undo entry, and the worker gets a fresh set-up after the change."""
+        if not self.controller.is_running and self.controller.state != "running":
+            return
+        self.controller.pause()
+        self._write_back("stopped")
+        self._schedule_rebuild()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -400,7 +446,7 @@ class TrainingUI(QObject):
         bar.showMessage(text.split(". ")[0], 15000)
 
     def _on_controller_diverged(self, message: str) -> None:
-        self._write_back()
+        self._write_back("diverged")
         self._show_message(message)
 
     def _on_controller_failed(self, message: str) -> None:
@@ -422,6 +468,8 @@ class TrainingUI(QObject):
         model = self.document.model
         if model is None or tuple(snap.weight_keys) != tuple(model.weight_keys()):
             return False
+        if getattr(snap, "setup_id", 0) != self.controller.setup_id:
+            return False
         return all(w.shape == p.shape for w, p in zip(snap.weights, (layer.params[k] for layer in model.layers
                                                                       for k in layer.weight_names)))
 
@@ -441,7 +489,7 @@ class TrainingUI(QObject):
             return
         self._latest = snap
         self.redraws += 1
-        running = snap.state == "running"
+        running = snap.state == "running" and not self.controller.speed   # slow motion: every view, every batch
         self._frame += 1
         for i, view in enumerate(self.fast_views):
             if is_visible(view) and (not running or i == 0 or i % 2 == self._frame % 2):
@@ -499,5 +547,8 @@ def attach_training(window: QMainWindow, document, backend: str = "process") -> 
     ui.connect()
     window.training_ui = ui
     controller.ui = ui
+    if hasattr(document, "runs") and hasattr(document, "rewind"):   # the Runs dock, beside the curves
+        from nnviz.ui.runs_panel import attach_runs_panel
+        attach_runs_panel(window, document, controller)
     return controller
 
