@@ -75,6 +75,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="one of " + ", ".join(EXPORT_FORMATS) + " (default: from the output file's extension)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
     p.add_argument("--opset", type=_positive_int, default=None, metavar="N", help="ONNX opset (default 17)")
+    p.add_argument("--part", choices=("model", "encoder", "decoder"), default="model",
+                   help="an autoencoder's encoder (input to code) or decoder (code to output) alone; the code layer is "
+                        "the one with the fewest outputs unless --code-layer says which (default: the whole model)")
+    p.add_argument("--code-layer", type=_seed, default=None, metavar="I", help="index of the code layer for --part")
     p.set_defaults(subparser=p)
     return parser
 
@@ -181,6 +185,9 @@ def cmd_train(args) -> int:
     if not epochs:
         raise CommandError("the project trains until paused (epochs = 0); give --epochs N")
     dataset = _load_dataset(project.dataset)
+    from nnviz.io.perceptron_project import is_perceptron
+    if is_perceptron(project):
+        return _train_perceptron(project, dataset, epochs, args)
     model = project.build_model()
     history = {k: list(v) for k, v in (project.history or {}).items()}
     initial_epoch = max((len(v) for v in history.values()), default=0) if project.weights is not None else 0
@@ -218,6 +225,36 @@ def cmd_train(args) -> int:
     return EXIT_OK
 
 
+def _train_perceptron(project, dataset, epochs, args) -> int:
+    """Rosenblatt's rule, one sample at a time, until an epoch without a mistake (or ``epochs``)."""
+    from nnviz.io.perceptron_project import features_of, perceptron_of, with_perceptron
+
+    try:
+        perceptron = perceptron_of(project, dataset)
+        x, y = features_of(dataset)
+    except ValueError as exc:
+        raise CommandError(f"cannot train the perceptron: {exc}") from None
+    print(perceptron.scheme)
+    start = len(perceptron.history.epoch)
+    perceptron.fit(x, y, epochs)
+    logs = perceptron.history.history
+    for i in range(start, len(perceptron.history.epoch)):
+        print(f"Epoch {i + 1}/{start + epochs} - mistakes: {int(logs['mistakes'][i])} - "
+              f"accuracy: {logs['accuracy'][i]:.4f}")
+    print(perceptron.outcome())
+    if len(dataset.x_test):
+        x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
+        print(f"test: accuracy: {perceptron.evaluate(x_test, dataset.y_test)['accuracy']:.4f}")
+    if args.history_csv:
+        from nnviz.io.history import save_history_csv
+        _write(save_history_csv, logs, args.history_csv)
+    if args.out:
+        from nnviz.io.project import save_project
+        _write(save_project, args.out, with_perceptron(project, perceptron))
+        print(f"saved {args.out}")
+    return EXIT_OK
+
+
 def _write(function, *args):
     try:
         function(*args)
@@ -244,6 +281,14 @@ def cmd_export(args, parser) -> int:
         print("nnviz: note: the project has no trained weights; exporting its initial weights", file=sys.stderr)
         project = _seeded(project, project.training.get("seed", 0))
     model = project.build_model()
+    if args.part != "model":
+        from nnviz.io.systems_export import export_autoencoder_part
+        try:
+            _write(export_autoencoder_part, model, args.part, args.output, fmt, args.code_layer, args.opset)
+        except ValueError as exc:
+            raise CommandError(f"cannot export the {args.part}: {exc}") from None
+        print(f"wrote {args.output}")
+        return EXIT_OK
     if fmt in ("npz", "h5", "json"):
         from nnviz.io.weights import save_weights
         _write(save_weights, model, args.output)

@@ -226,8 +226,9 @@ class Perceptron:
         """What training showed, in a sentence."""
         epochs = len(self.history.epoch)
         if self.converged:
-            return (f"converged: epoch {self.converged_epoch + 1} had no mistake ({self.total_mistakes} mistakes "
-                    f"in all); a straight line separates these classes" if self.units == 1 else
+            mistakes = f"{self.total_mistakes} mistake" + ("" if self.total_mistakes == 1 else "s")
+            return (f"converged: epoch {self.converged_epoch + 1} had no mistake ({mistakes} in all); a straight "
+                    f"line separates these classes" if self.units == 1 else
                     f"converged: epoch {self.converged_epoch + 1} had no mistake; every class is separated from "
                     f"the rest by a straight line (one-vs-rest)")
         if self.cycled:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from nnviz.core.data import course, digits as _digits, playground, shapes as _shapes, text as _text
+from nnviz.core.data import course, digits as _digits, logic, playground, shapes as _shapes, text as _text
 from nnviz.core.data.dataset import Dataset
 
 KINDS = ("playground-2d", "course", "images", "text", "csv")
@@ -130,6 +130,11 @@ DATASETS: list[DatasetSpec] = [
                 (ParamSpec("scaling", "choice", "none", choices=("none", "minmax"), label="Scaling"),),
                 course.weight_height,
                 "The course's six people: weight, height; 0: male, 1: female."),
+    DatasetSpec("logic_gate", "Logic gate (AND, OR, XOR)", "course", "binary",
+                (ParamSpec("gate", "choice", "and", choices=tuple(logic.GATES), label="Gate"),),
+                logic.logic_gate,
+                "The four corners of the unit square labelled by a gate: AND and OR are separated by a straight "
+                "line (a perceptron learns them), XOR is not."),
     DatasetSpec("digits", "Handwritten digits 8x8", "images", "multiclass",
                 (SEED, TEST_RATIO, VAL_RATIO, ParamSpec("flatten", "bool", False, label="Flatten to 64 inputs"),
                  ParamSpec("sequence", "bool", False, label="Rows as a sequence (8 steps × 8)")),
