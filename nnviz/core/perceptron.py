@@ -184,7 +184,7 @@ class Perceptron:
             seen.add(state)
             order = rng.permutation(len(x)) if self.shuffle else np.arange(len(x))
             mistakes = 0
-            for i in order:
+            for position, i in enumerate(order):
                 xi = x[i]
                 z = xi @ self.kernel + self.bias
                 fired = (z >= 0).astype(np.float64)
@@ -199,10 +199,11 @@ class Perceptron:
                     self.bias += d_bias
                     mistakes += 1
                     self.total_mistakes += int(np.count_nonzero(error))
+                if position == len(order) - 1:   # the epoch's figures before its last step is shown
+                    self.history.on_epoch_end(epoch, {"mistakes": float(mistakes),
+                                                      "accuracy": float(np.mean(self.predict(x) == y))})
                 yield PerceptronStep(epoch, int(i), xi.copy(), int(y[i]), predicted, mistake, self.kernel.copy(),
                                      self.bias.copy(), d_kernel, d_bias)
-            self.history.on_epoch_end(epoch, {"mistakes": float(mistakes),
-                                              "accuracy": float(np.mean(self.predict(x) == y))})
             if mistakes == 0:
                 self.converged, self.converged_epoch = True, epoch
                 return

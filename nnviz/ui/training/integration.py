@@ -31,6 +31,7 @@ from nnviz.ui.training.controls import TrainingControls
 from nnviz.ui.training.curves import CurvesView
 from nnviz.ui.training.gradients_view import GradientsView
 from nnviz.ui.training.panel import TrainingPanel
+from nnviz.ui.training.perceptron_view import attach_perceptron
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.reconstruction_view import ReconstructionView
 from nnviz.ui.training.weights_view import WeightsView
@@ -512,6 +513,7 @@ def attach_training(window: QMainWindow, document, backend: str = "process") -> 
     ui = TrainingUI(window, document, controller)
     ui.build()
     ui.connect()
+    attach_perceptron(window, document)   # Rosenblatt's rule, stepped on the GUI thread (microseconds a sample)
     window.training_ui = ui
     controller.ui = ui
     return controller
