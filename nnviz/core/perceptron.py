@@ -50,10 +50,10 @@ class PerceptronStep:
         parts = []
         for k, d in enumerate(self.delta_bias):
             if d:
-                unit = "" if len(self.delta_bias) == 1 else f" (unit {k})"
+                unit = "" if len(self.delta_bias) == 1 else f"unit {k}: "
                 sign = "+" if d > 0 else "−"
-                parts.append(f"t − ŷ = {sign}1{unit}: w ← w {sign} η·x, b ← b {sign} η")
-        return (f"sample {self.index}: ŷ = {self.predicted}, t = {self.target}; " + "; ".join(parts)
+                parts.append(f"{unit}w ← w {sign} η·x, b ← b {sign} η")
+        return (f"sample {self.index}: ŷ = {self.predicted}, t = {self.target} → " + "; ".join(parts)
                 + f" (η = {learning_rate:g})")
 
 
@@ -242,6 +242,14 @@ class Perceptron:
             text += (f": after {self.total_mistakes} mistakes, no straight line separates these classes with a "
                      f"margin above R/√M = {bound:.3g} (the convergence theorem's bound (R/γ)²)")
         return text
+
+    def headline(self) -> str:
+        """The outcome in a few words (:meth:`outcome` says it in full)."""
+        if self.converged:
+            return f"Converged: epoch {self.converged_epoch + 1} had no mistake"
+        if self.cycled:
+            return "No straight line separates these classes"
+        return f"Not converged after {len(self.history.epoch)} epochs"
 
     def get_config(self) -> dict:
         return {"name": self.name, "learning_rate": self.learning_rate, "shuffle": self.shuffle, "seed": self.seed}

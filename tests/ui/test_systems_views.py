@@ -45,10 +45,10 @@ def test_reconstructions_beside_originals_and_the_worst(qtbot, autoencoder_run):
     assert view.isEnabled() and view.errors is not None and len(view.errors) == len(ds.x_test)
     assert view.errors[view.worst[0]] == view.errors.max()
     tiles = view.samples_image.image
-    assert tiles.shape == (3 * 8 + 2, 8 * 8 + 7)      # input, output and the clean target of 8 samples
+    assert tiles.shape == (3 * 8 + 2, 6 * 8 + 5)      # input, output and the clean target of 6 samples
     assert "mean squared error" in view.summary.text() and "noisy input" in view.summary.text()
-    ticks = [name for _pos, name in view.samples_plot.getAxis("left")._tickLevels[0]]
-    assert ticks == ["input", "output", "clean"]
+    assert view.row_names == ["input", "output", "clean"]
+    assert "Noisy inputs, outputs, clean targets" in view.samples_plot.titleLabel.text
     view.set_context(probe, catalog.load("digits"))    # a classification data set: nothing to reconstruct
     assert not view.isEnabled() and "Reconstruct the input" in view.summary.text()
 
@@ -63,8 +63,8 @@ def test_code_space_coloured_by_class_with_a_walk_through_it(qtbot, autoencoder_
     assert view.axes == "units" and view.points.shape == (min(len(ds.x_train), 1000), 2)
     assert view.accuracy > 0.3                         # ten classes: chance is 0.1
     assert "layer <b>code</b>, 2 values" in view.summary.text() and "(chance 10 %)" in view.summary.text()
-    assert view.grid_image.image.shape == (8 * 8 + 7, 8 * 8 + 7)
-    assert len(view._legend_items) == 10
+    assert view.grid_image.image.shape == (6 * 8 + 5, 6 * 8 + 5)
+    assert view.key.text().count("●") == 10
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_perceptron_dock_moves_the_line_after_each_mistake_and_converges_on_and(
         view.speed_combo.setCurrentText("an epoch a tick")
         view.run_button.setChecked(True)                # runs until an epoch without a mistake, then writes back
     qtbot.waitUntil(lambda: not view.run_button.isChecked(), timeout=10000)
-    assert view.perceptron.converged and "converged" in view.outcome.text()
+    assert view.perceptron.converged and "Converged: epoch 6 had no mistake" in view.outcome.text()
     assert window.document.history["mistakes"][-1] == 0
     kernel = window.document.model.get_weights()[0]
     np.testing.assert_allclose(kernel, view.perceptron.kernel)
@@ -138,7 +138,8 @@ def test_perceptron_dock_names_xor_as_not_separable(qtbot, assembled):
         if not view.step(None):
             break
     assert not view.perceptron.converged
-    assert "no straight line separates these classes" in view.outcome.text()
+    assert "No straight line separates these classes" in view.outcome.text()
+    assert "the weights came back" in view.outcome.toolTip()
     view.reset_button.click()
     assert view.perceptron.history.history == {} and not window.document.history
 

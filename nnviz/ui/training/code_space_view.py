@@ -3,7 +3,7 @@
 Left: the training samples' codes (the bottleneck layer's output, :func:`nnviz.core.autoencoder.bottleneck_index`)
 as a scatter, coloured by the source data set's classes; a code of two units is drawn as it is, a wider one on its
 first two principal components. Right, for a code of two units: "walk the code space", the decoder's output for a
-grid of codes spanning the scatter (top right: both units large). The line below names the code layer and how well
+6×6 grid of codes spanning the scatter (top right: both units large). The line below names the code layer and how well
 the codes keep classes apart (nearest class centroid on the test split, against chance).
 """
 
@@ -20,7 +20,7 @@ from nnviz.ui.training.common import ProbeModel, Throttle, class_color, info_lab
 from nnviz.ui.training.reconstruction_view import as_images, gray_map
 
 MAX_POINTS = 1000
-GRID = 8
+GRID = 6
 
 
 class CodeSpaceView(QWidget):
@@ -40,11 +40,12 @@ class CodeSpaceView(QWidget):
         self.scatter_plot.setTitle("Code space", size="9pt")
         self.scatter = pg.ScatterPlotItem(size=5, pen=None)
         self.scatter_plot.addItem(self.scatter)
-        self.legend = self.scatter_plot.addLegend(offset=(4, 4), labelTextSize="8pt", colCount=2)
-        self._legend_items: list = []
+        self.key = info_label(" ", "codeSpaceKey")      # the class colours, under the plot (a legend hides points)
+        self.key.setTextFormat(Qt.RichText)
+        self._key_names: list = []
         self.grid_widget = make_plot_widget()
         self.grid_plot = self.grid_widget.getPlotItem()
-        self.grid_plot.setTitle("Walk the code space (decoded)", size="9pt")
+        self.grid_plot.setTitle("Decoded codes", size="9pt")
         self.grid_plot.invertY(True)
         self.grid_plot.setAspectLocked(True)
         self.grid_plot.hideAxis("left")
@@ -57,11 +58,12 @@ class CodeSpaceView(QWidget):
         self.summary = info_label(" ", "codeSpaceSummary")
         self.summary.setTextFormat(Qt.RichText)
         plots = QHBoxLayout()
-        plots.addWidget(self.scatter_widget, 3)
-        plots.addWidget(self.grid_widget, 2)
+        plots.addWidget(self.scatter_widget, 5)
+        plots.addWidget(self.grid_widget, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(plots, 1)
+        layout.addWidget(self.key)
         layout.addWidget(self.summary)
 
     @property
@@ -82,13 +84,10 @@ class CodeSpaceView(QWidget):
         self.update_snapshot(self._snapshot, force=True)
 
     def _set_legend(self, names) -> None:
-        for item in self._legend_items:
-            self.legend.removeItem(item)
-        self._legend_items = []
-        for i, name in enumerate(names):
-            item = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush(*class_color(i, len(names))))
-            self.legend.addItem(item, str(name))
-            self._legend_items.append(item)
+        self._key_names = list(names)
+        self.key.setText(" ".join(
+            f'<span style="color: rgb{class_color(i, len(names))}">●</span>&nbsp;{name}'
+            for i, name in enumerate(names)) or " ")
 
     def update_snapshot(self, snap, force: bool = False) -> None:
         if snap is not None:
@@ -121,7 +120,7 @@ class CodeSpaceView(QWidget):
         else:
             brushes = pg.mkBrush(90, 90, 90)
         self.scatter.setData(self.points[:, 0], self.points[:, 1], brush=brushes)
-        if len(self._legend_items) != len(names):
+        if self._key_names != list(names):
             self._set_legend(names)
         unit = {"units": "code unit", "unit": "code unit", "principal components": "principal component"}[self.axes]
         self.scatter_plot.setLabel("bottom", f"{unit} 1")
@@ -143,8 +142,8 @@ class CodeSpaceView(QWidget):
             lo, hi = float(np.min(ds.y_train)), float(np.max(ds.y_train))
             self.grid_image.setImage(tiles, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
             self.grid_plot.setRange(xRange=(0, tiles.shape[1]), yRange=(0, tiles.shape[0]), padding=0.02)
-            self.grid_plot.setTitle("Walk the code space (decoded)", size="9pt")
+            self.grid_plot.setTitle("Decoded codes", size="9pt")
         else:
             self.grid_image.clear()
-            self.grid_plot.setTitle("Walking the code space needs a code of 2 units", size="9pt")
+            self.grid_plot.setTitle("Decoding a grid needs a 2-unit code", size="9pt")
         self.summary.setText(text)

@@ -66,18 +66,23 @@ class PerceptronView(QWidget):
         self.lines: list[pg.PlotDataItem] = []
         self.mistakes_widget = make_plot_widget(bottom="epoch", left="mistakes")
         self.mistakes_plot = self.mistakes_widget.getPlotItem()
-        self.mistakes_plot.setTitle("Mistakes per epoch", size="9pt")
+        # no title: the axes say it, and a short dock needs the height for the bars
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=pg.mkBrush(8, 119, 189))
         self.mistakes_plot.addItem(self.bars)
+        # the line beside the mistakes and the words under them: a short bottom dock keeps both plots readable
+        self.plane_widget.setMinimumHeight(130)
+        self.mistakes_widget.setMinimumHeight(80)
+        side = QVBoxLayout()
+        side.addWidget(self.mistakes_widget, 1)
+        side.addWidget(self.explanation)
+        side.addWidget(self.outcome)
         plots = QHBoxLayout()
-        plots.addWidget(self.plane_widget, 3)
-        plots.addWidget(self.mistakes_widget, 2)
+        plots.addWidget(self.plane_widget, 1)
+        plots.addLayout(side, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(buttons)
         layout.addLayout(plots, 1)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.outcome)
 
         self.step_button.clicked.connect(self._on_step_button_clicked)
         self.run_button.toggled.connect(self._on_run_button_toggled)
@@ -123,6 +128,7 @@ class PerceptronView(QWidget):
             self.explanation.setText("For a perceptron: open File ▸ Examples ▸ Perceptron: AND (or OR, XOR, the "
                                      "Gaussian clouds).")
             self.outcome.setText(" ")
+            self.outcome.setToolTip("")
             self._draw()
             return
         try:
@@ -140,6 +146,7 @@ class PerceptronView(QWidget):
         self.explanation.setText(f"{self.perceptron.scheme}. Step or Run: after every mistake "
                                  f"w ← w + η (t − ŷ) x, η = {self.perceptron.learning_rate:g}.")
         self.outcome.setText(" ")
+        self.outcome.setToolTip("")
         self._draw(full=True)
 
     def _set_enabled(self, on: bool) -> None:
@@ -181,7 +188,8 @@ class PerceptronView(QWidget):
         self._steps = None
         self._stop()
         self._show_step()
-        self.outcome.setText(f"<b>{self.perceptron.outcome()}</b>")
+        self.outcome.setText(f"<b>{self.perceptron.headline()}</b>")
+        self.outcome.setToolTip(self.perceptron.outcome())
         self._write_back()
 
     def _show_step(self) -> None:
@@ -287,6 +295,8 @@ class PerceptronView(QWidget):
         self.bars.setOpts(x=np.arange(1, len(mistakes) + 1), height=np.asarray(mistakes, float), width=0.7)
         if mistakes:
             self.mistakes_plot.setXRange(0.4, len(mistakes) + 0.6, padding=0)
+            step = max(1, -(-len(mistakes) // 8))                        # whole epochs on the axis
+            self.mistakes_plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
             self.mistakes_plot.setYRange(0.0, float(max(max(mistakes), 1)) * 1.1, padding=0)
 
     def _line(self, w, b):

@@ -1,8 +1,8 @@
 """An autoencoder's reconstructions, live: originals beside what the network gives back, and the worst ones.
 
 For a data set whose task is "reconstruct the input" (:func:`nnviz.core.autoencoder.reconstruction`). The top
-mosaic shows eight samples of the chosen split in columns: the input the network sees (noisy for a denoising
-autoencoder), its output, and for a denoising one the clean target. The bottom mosaic shows the six samples with
+mosaic shows six samples of the chosen split in columns: the input the network sees (noisy for a denoising
+autoencoder), its output, and for a denoising one the clean target. The mosaic beside it shows the four samples with
 the largest reconstruction error (target above, output below) with their errors. The line under them gives the
 mean squared error per sample against the mean image's (always answering the training set's average input).
 
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from nnviz.core.autoencoder import mean_baseline_error
 from nnviz.ui.training.common import ProbeModel, Throttle, info_label, make_plot_widget, mosaic
 
-SHOWN = 8
-WORST = 6
+SHOWN = 6
+WORST = 4
 MAX_SAMPLES = 2000
 
 
@@ -47,14 +47,15 @@ def gray_map() -> pg.ColorMap:
     return pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)], name="white-black")
 
 
-def _image_plot(left: str):
-    widget = make_plot_widget(left=left)
+def _image_plot():
+    widget = make_plot_widget()
     plot = widget.getPlotItem()
     plot.invertY(True)
     plot.setAspectLocked(True)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.hideAxis("bottom")
+    plot.hideAxis("left")                  # the title names the rows (tick labels this close would be dropped)
     image = pg.ImageItem(axisOrder="row-major")
     image.setLookupTable(gray_map().getLookupTable(nPts=256))
     plot.addItem(image)
@@ -72,6 +73,7 @@ class ReconstructionView(QWidget):
         self.errors: np.ndarray | None = None     # per sample of the split, after the last update
         self.worst: np.ndarray | None = None      # their indices, worst first
         self.baseline = float("nan")
+        self.row_names: list[str] = []             # what the rows of the left mosaic are
 
         self.split_combo = QComboBox()
         self.split_combo.setObjectName("reconstructionSplit")
@@ -84,16 +86,17 @@ class ReconstructionView(QWidget):
         top.addWidget(QLabel("Split:"))
         top.addWidget(self.split_combo)
         top.addStretch(1)
-        self.samples_widget, self.samples_plot, self.samples_image = _image_plot("input · output")
-        self.samples_plot.setTitle("Originals beside reconstructions", size="9pt")
-        self.worst_widget, self.worst_plot, self.worst_image = _image_plot("target · output")
-        self.worst_plot.setTitle("The worst reconstructed", size="9pt")
-        self._worst_texts: list[pg.TextItem] = []
+        self.samples_widget, self.samples_plot, self.samples_image = _image_plot()
+        self.samples_plot.setTitle("Inputs (top), reconstructions (below)", size="9pt")
+        self.worst_widget, self.worst_plot, self.worst_image = _image_plot()
+        self.worst_plot.setTitle("Worst: target, output", size="9pt")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.samples_widget, 3)
-        layout.addWidget(self.worst_widget, 2)
+        plots = QHBoxLayout()      # side by side: a bottom dock is wide and short
+        plots.addWidget(self.samples_widget, 3)
+        plots.addWidget(self.worst_widget, 2)
+        layout.addLayout(plots, 1)
         layout.addWidget(self.summary)
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
 
@@ -159,12 +162,12 @@ class ReconstructionView(QWidget):
         denoising = bool(self.dataset.params.get("input_noise"))
         k = min(SHOWN, len(x))
         rows = [as_images(x[:k]), as_images(out[:k])] + ([as_images(y[:k])] if denoising else [])
-        self._draw(self.samples_plot, self.samples_image, rows, levels,
-                   ["input", "output"] + (["clean"] if denoising else []))
+        self.row_names = ["input", "output"] + (["clean"] if denoising else [])
+        self._draw(self.samples_plot, self.samples_image, rows, levels)
+        self.samples_plot.setTitle("Noisy inputs, outputs, clean targets" if denoising else
+                                   "Inputs (top), reconstructions (below)", size="9pt")
         w = self.worst
-        self._draw(self.worst_plot, self.worst_image, [as_images(y[w]), as_images(out[w])], levels,
-                   ["target", "output"], below=0.4)
-        self._label_worst(w, as_images(y[:1]).shape[1:])
+        self._draw(self.worst_plot, self.worst_image, [as_images(y[w]), as_images(out[w])], levels)
         mean = float(self.errors.mean())
         ratio = f" ({self.baseline / mean:.1f}× better)" if mean > 0 and math.isfinite(self.baseline) else ""
         noisy = ""
@@ -172,26 +175,11 @@ class ReconstructionView(QWidget):
             noise = float(np.mean((x.reshape(len(x), -1) - y.reshape(len(y), -1)) ** 2))
             noisy = f" · the noisy input's error {noise:.4f}"
         self.summary.setText(f"{name}: mean squared error per sample <b>{mean:.4f}</b> · the mean image "
-                             f"{self.baseline:.4f}{ratio}{noisy} · worst {self.errors[w[0]]:.4f}")
+                             f"{self.baseline:.4f}{ratio}{noisy} · the worst (left to right): "
+                             + ", ".join(f"{self.errors[i]:.3f}" for i in w))
 
-    def _draw(self, plot, image, rows: list[np.ndarray], levels, names: list[str], below: float = 0.0) -> None:
+    def _draw(self, plot, image, rows: list[np.ndarray], levels) -> None:
         k, h, w = rows[0].shape
         tiles, _nrows, _ncols = mosaic(np.concatenate(rows), ncols=k)     # one row of the mosaic per kind
         image.setImage(tiles, autoLevels=False, levels=levels)
-        gap = 1
-        ticks = [[((h + gap) * i + h / 2, n) for i, n in enumerate(names)]]
-        plot.getAxis("left").setTicks(ticks)
-        plot.setRange(xRange=(0, tiles.shape[1]), yRange=(0, tiles.shape[0] + below * (h + 1)), padding=0.02)
-
-    def _label_worst(self, worst: np.ndarray, shape) -> None:
-        h, w = shape
-        while len(self._worst_texts) < len(worst):
-            text = pg.TextItem("", anchor=(0.5, 0), color=(200, 30, 30))
-            self.worst_plot.addItem(text)
-            self._worst_texts.append(text)
-        for i, t in enumerate(self._worst_texts):
-            if i < len(worst):
-                t.setText(f"{self.errors[worst[i]]:.3f}")
-                t.setPos((w + 1) * i + w / 2, 2 * (h + 1) - 0.8)
-            else:
-                t.setText("")
+        plot.setRange(xRange=(0, tiles.shape[1]), yRange=(0, tiles.shape[0]), padding=0.02)
