@@ -16,21 +16,17 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from nnviz.core.autoencoder import (bottleneck_index, code_2d, decoded_grid, nearest_centroid_accuracy,
                                     split_autoencoder)
-from nnviz.ui.training.common import ProbeModel, Throttle, class_color, info_label, make_plot_widget, mosaic
-from nnviz.ui.training.reconstruction_view import as_images, gray_map
+from nnviz.ui.training.common import class_color, info_label, make_plot_widget, mosaic
+from nnviz.ui.training.reconstruction_view import AutoencoderViewBase, as_images, gray_map
 
 MAX_POINTS = 1000
 GRID = 6
 
 
-class CodeSpaceView(QWidget):
+class CodeSpaceView(AutoencoderViewBase):
     def __init__(self, parent: QWidget | None = None, interval: float = 0.5):
-        super().__init__(parent)
+        super().__init__(parent, interval)
         self.setObjectName("codeSpaceView")
-        self.probe: ProbeModel | None = None
-        self.dataset = None
-        self._throttle = Throttle(interval)
-        self._snapshot = None
         self.points: np.ndarray | None = None
         self.axes = ""
         self.accuracy = float("nan")
@@ -66,22 +62,11 @@ class CodeSpaceView(QWidget):
         layout.addWidget(self.key)
         layout.addWidget(self.summary)
 
-    @property
-    def active(self) -> bool:
-        return self.dataset is not None and getattr(self.dataset, "reconstructs_input", False)
-
-    def set_context(self, probe: ProbeModel | None, dataset) -> None:
-        self.probe = probe
-        self.dataset = dataset
+    def _clear(self) -> None:
         self.points = None
         self.scatter.clear()
         self.grid_image.clear()
         self._set_legend([])
-        self.setEnabled(self.active)
-        if not self.active:
-            self.summary.setText("For an autoencoder: choose the task <b>Reconstruct the input</b> in the Data panel.")
-            return
-        self.update_snapshot(self._snapshot, force=True)
 
     def _set_legend(self, names) -> None:
         self._key_names = list(names)
@@ -89,19 +74,8 @@ class CodeSpaceView(QWidget):
             f'<span style="color: rgb{class_color(i, len(names))}">●</span>&nbsp;{name}'
             for i, name in enumerate(names)) or " ")
 
-    def update_snapshot(self, snap, force: bool = False) -> None:
-        if snap is not None:
-            self._snapshot = snap
-        if not self.active:
-            return
-        model = None if self.probe is None else self.probe.model
-        if model is None:
-            self.summary.setText("No network that fits this data set.")
-            return
-        if not (force or self._throttle.ready()):
-            return
-        if snap is not None:
-            self.probe.sync(snap)
+    def _redraw(self) -> None:
+        model = self.probe.model
         ds = self.dataset
         try:
             at = bottleneck_index(model)

@@ -62,14 +62,56 @@ def _image_plot():
     return widget, plot, image
 
 
-class ReconstructionView(QWidget):
-    def __init__(self, parent: QWidget | None = None, interval: float = 0.25):
+class AutoencoderViewBase(QWidget):
+    """What the autoencoder's views share: the probe, the data set, the newest snapshot and when to redraw.
+    A subclass sets ``self.summary`` (a label) and draws in ``_redraw()``."""
+
+    def __init__(self, parent: QWidget | None, interval: float):
         super().__init__(parent)
-        self.setObjectName("reconstructionView")
         self.probe: ProbeModel | None = None
         self.dataset = None
         self._throttle = Throttle(interval)
         self._snapshot = None
+
+    @property
+    def active(self) -> bool:
+        return self.dataset is not None and getattr(self.dataset, "reconstructs_input", False)
+
+    def set_context(self, probe: ProbeModel | None, dataset) -> None:
+        self.probe = probe
+        self.dataset = dataset
+        self._clear()
+        self.setEnabled(self.active)
+        if not self.active:
+            self.summary.setText("For an autoencoder: choose the task <b>Reconstruct the input</b> in the Data panel.")
+            return
+        self.update_snapshot(self._snapshot, force=True)
+
+    def update_snapshot(self, snap, force: bool = False) -> None:
+        if snap is not None:
+            self._snapshot = snap
+        if not self.active:
+            return
+        if self.probe is None or self.probe.model is None:
+            self.summary.setText("No network that fits this data set.")
+            return
+        if not (force or self._throttle.ready()):
+            return
+        if snap is not None:
+            self.probe.sync(snap)
+        self._redraw()
+
+    def _clear(self) -> None:
+        raise NotImplementedError
+
+    def _redraw(self) -> None:
+        raise NotImplementedError
+
+
+class ReconstructionView(AutoencoderViewBase):
+    def __init__(self, parent: QWidget | None = None, interval: float = 0.25):
+        super().__init__(parent, interval)
+        self.setObjectName("reconstructionView")
         self.errors: np.ndarray | None = None     # per sample of the split, after the last update
         self.worst: np.ndarray | None = None      # their indices, worst first
         self.baseline = float("nan")
@@ -101,22 +143,13 @@ class ReconstructionView(QWidget):
         self.split_combo.currentIndexChanged.connect(self._on_split_combo_changed)
 
     # ------------------------------------------------------------------ context
-    @property
-    def active(self) -> bool:
-        return self.dataset is not None and getattr(self.dataset, "reconstructs_input", False)
-
-    def set_context(self, probe: ProbeModel | None, dataset) -> None:
-        self.probe = probe
-        self.dataset = dataset
+    def _clear(self) -> None:
         self.errors = self.worst = None
         self.samples_image.clear()
         self.worst_image.clear()
-        self.setEnabled(self.active)
-        if not self.active:
-            self.summary.setText("For an autoencoder: choose the task <b>Reconstruct the input</b> in the Data panel.")
-            return
-        self.baseline = mean_baseline_error(dataset.y_train, self._split()[1]) if len(self._split()[1]) else math.nan
-        self.update_snapshot(self._snapshot, force=True)
+        if self.active:
+            y = self._split()[1]
+            self.baseline = mean_baseline_error(self.dataset.y_train, y) if len(y) else math.nan
 
     def _split(self):
         ds = self.dataset
@@ -130,18 +163,7 @@ class ReconstructionView(QWidget):
             self.update_snapshot(self._snapshot, force=True)
 
     # ------------------------------------------------------------------ drawing
-    def update_snapshot(self, snap, force: bool = False) -> None:
-        if snap is not None:
-            self._snapshot = snap
-        if not self.active:
-            return
-        if self.probe is None or self.probe.model is None:
-            self.summary.setText("No network that fits this data set.")
-            return
-        if not (force or self._throttle.ready()):
-            return
-        if snap is not None:
-            self.probe.sync(snap)
+    def _redraw(self) -> None:
         x, y, name = self._split()
         if not len(x):
             self.summary.setText(f"The {name} split is empty.")
