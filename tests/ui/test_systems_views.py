@@ -120,7 +120,7 @@ def test_perceptron_dock_moves_the_line_after_each_mistake_and_converges_on_and(
     w, b = view.perceptron.kernel[:, 0], view.perceptron.bias[0]
     np.testing.assert_allclose(w[0] * xs + w[1] * ys + b, 0, atol=1e-9)     # the line is w·x + b = 0
     with qtbot.waitSignal(window.document.weights_changed, timeout=10000):
-        view.speed_combo.setCurrentText("an epoch a tick")
+        view.speed_combo.setCurrentText("by epoch")
         view.run_button.setChecked(True)                # runs until an epoch without a mistake, then writes back
     qtbot.waitUntil(lambda: not view.run_button.isChecked(), timeout=10000)
     assert view.perceptron.converged and "Converged: epoch 6 had no mistake" in view.outcome.text()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nnviz.ui.training.common import class_color, info_label, make_plot_widget
 
-SPEEDS = {"one sample at a time": (250, 1), "fast": (30, 1), "an epoch a tick": (60, None)}
+#: Run's pace: milliseconds between ticks, samples a tick (None: the rest of the epoch)
+SPEEDS = {"slow": (250, 1), "fast": (30, 1), "by epoch": (60, None)}
 
 
 class PerceptronView(QWidget):
@@ -38,21 +39,25 @@ class PerceptronView(QWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._on_timer_timeout)
 
-        self.step_button = QPushButton("Step")
+        # tool buttons and short names: the dock shares a tab group with narrow views and must not widen it
+        self.step_button = QToolButton()
+        self.step_button.setText("Step")
         self.step_button.setToolTip("Show the rule one sample: ŷ = step(w·x + b); after a mistake w ← w + η (t − ŷ) x")
-        self.run_button = QPushButton("Run")
+        self.run_button = QToolButton()
+        self.run_button.setText("Run")
         self.run_button.setCheckable(True)
         self.run_button.setToolTip("Step sample after sample until an epoch has no mistake (or the epochs run out)")
-        self.reset_button = QPushButton("Reset")
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Reset")
         self.reset_button.setToolTip("Back to zero weights (Rosenblatt's start) and no history")
         self.speed_combo = QComboBox()
         self.speed_combo.addItems(list(SPEEDS))
-        self.speed_combo.setToolTip("How fast Run steps")
+        self.speed_combo.setToolTip("How fast Run steps: slow and fast one sample at a time, or an epoch at a time")
         self.outcome = info_label(" ", "perceptronOutcome")
         self.outcome.setTextFormat(Qt.RichText)
         self.explanation = info_label(" ", "perceptronExplanation")
         buttons = QHBoxLayout()
-        for w in (self.step_button, self.run_button, self.reset_button, QLabel("Speed:"), self.speed_combo):
+        for w in (self.step_button, self.run_button, self.reset_button, self.speed_combo):
             buttons.addWidget(w)
         buttons.addStretch(1)
 
