@@ -2,6 +2,7 @@
 
     python docs/systems_screenshots.py autoencoder
     python docs/systems_screenshots.py perceptron perceptron-and 3     # example, epochs to step
+    python docs/systems_screenshots.py perceptron perceptron-xor 10 2  # ... then samples to step
 """
 import os
 import sys
@@ -57,7 +58,8 @@ else:
     v = w.perceptron_view
     for _ in range(int(sys.argv[3]) if len(sys.argv) > 3 else 3):
         v.step(None)
-    v.step(1)
+    for _ in range(int(sys.argv[4]) if len(sys.argv) > 4 else 1):
+        v.step(1)
     spin(300)
     w.grab().save(f"docs/{name}.png")
 c.shutdown()

@@ -56,6 +56,9 @@ class PerceptronView(QWidget):
         self.outcome = info_label(" ", "perceptronOutcome")
         self.outcome.setTextFormat(Qt.RichText)
         self.explanation = info_label(" ", "perceptronExplanation")
+        small = self.explanation.font()
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))    # the dock is narrow at 1280×720
+        self.explanation.setFont(small)
         buttons = QHBoxLayout()
         for w in (self.step_button, self.run_button, self.reset_button, self.speed_combo):
             buttons.addWidget(w)
@@ -317,14 +320,15 @@ class PerceptronView(QWidget):
 
 
 def attach_perceptron(window, document):
-    """The Perceptron dock, behind the decision boundary; brought to the front when a perceptron project opens."""
+    """The Perceptron dock, behind the weights; brought to the front when a perceptron project opens."""
     view = PerceptronView(document)
     dock = QDockWidget("Perceptron", window)
     dock.setObjectName("perceptronDock")
     dock.setWidget(view)
     add = getattr(window, "add_dock", None)
     if add is not None:
-        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="decisionBoundaryDock")
+        # behind the weights: the widest tab group after the curves (which must keep no tab bar)
+        add(dock, area=Qt.DockWidgetArea.BottomDockWidgetArea, tabify_with="weightsDock")
     else:
         window.addDockWidget(Qt.BottomDockWidgetArea, dock)
 
