@@ -148,3 +148,18 @@ def test_perceptron_dock_waits_for_a_perceptron_project(qtbot, assembled):
     view = assembled.perceptron_view
     assert not view.active and not view.step_button.isEnabled()
     assert "Perceptron: AND" in view.explanation.text()
+
+
+def test_file_export_writes_the_encoder_and_the_decoder(qtbot, assembled, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    window = assembled
+    _open_example(window, "autoencoder-digits")
+    exports = window.exports
+    assert exports.export("encoder_onnx", str(tmp_path / "enc.onnx"))
+    assert exports.export("decoder_onnx", str(tmp_path / "dec.onnx"))
+    x = window.document.dataset.x_test[:5]
+    run = lambda name, v: ort.InferenceSession(str(tmp_path / name), providers=["CPUExecutionProvider"]).run(
+        None, {"input": v})[0]
+    codes = run("enc.onnx", x)
+    assert codes.shape == (5, 2)
+    np.testing.assert_allclose(run("dec.onnx", codes), window.document.model.predict(x), atol=1e-5)
