@@ -77,6 +77,10 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="one of " + ", ".join(EXPORT_FORMATS) + " (default: from the output file's extension)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="the file to write")
     p.add_argument("--opset", type=_positive_int, default=None, metavar="N", help="ONNX opset (default 17)")
+    p.add_argument("--part", choices=("model", "encoder", "decoder"), default="model",
+                   help="an autoencoder's encoder (input to code) or decoder (code to output) alone; the code layer is "
+                        "the one with the fewest outputs unless --code-layer says which (default: the whole model)")
+    p.add_argument("--code-layer", type=_seed, default=None, metavar="I", help="index of the code layer for --part")
     p.set_defaults(subparser=p)
 
     p = sub.add_parser("install-desktop", help="add nnviz to the desktop's menus and open .nnviz files with it",
@@ -193,6 +197,9 @@ def cmd_train(args) -> int:
     if not epochs:
         raise CommandError("the project trains until paused (epochs = 0); give --epochs N")
     dataset = _load_dataset(project.dataset)
+    from nnviz.io.perceptron_project import is_perceptron
+    if is_perceptron(project):
+        return _train_perceptron(project, dataset, epochs, args)
     model = project.build_model()
     history = {k: list(v) for k, v in (project.history or {}).items()}
     initial_epoch = max((len(v) for v in history.values()), default=0) if project.weights is not None else 0
@@ -226,6 +233,36 @@ def cmd_train(args) -> int:
         trained = Project.from_model(model, project.training, project.dataset, history=history,
                                      meta=project.meta)
         _write(save_project, args.out, trained)
+        print(f"saved {args.out}")
+    return EXIT_OK
+
+
+def _train_perceptron(project, dataset, epochs, args) -> int:
+    """Rosenblatt's rule, one sample at a time, until an epoch without a mistake (or ``epochs``)."""
+    from nnviz.io.perceptron_project import features_of, perceptron_of, with_perceptron
+
+    try:
+        perceptron = perceptron_of(project, dataset)
+        x, y = features_of(dataset)
+    except ValueError as exc:
+        raise CommandError(f"cannot train the perceptron: {exc}") from None
+    print(perceptron.scheme)
+    start = len(perceptron.history.epoch)
+    perceptron.fit(x, y, epochs)
+    logs = perceptron.history.history
+    for i in range(start, len(perceptron.history.epoch)):
+        print(f"Epoch {i + 1}/{start + epochs} - mistakes: {int(logs['mistakes'][i])} - "
+              f"accuracy: {logs['accuracy'][i]:.4f}")
+    print(perceptron.outcome())
+    if len(dataset.x_test):
+        x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
+        print(f"test: accuracy: {perceptron.evaluate(x_test, dataset.y_test)['accuracy']:.4f}")
+    if args.history_csv:
+        from nnviz.io.history import save_history_csv
+        _write(save_history_csv, logs, args.history_csv)
+    if args.out:
+        from nnviz.io.project import save_project
+        _write(save_project, args.out, with_perceptron(project, perceptron))
         print(f"saved {args.out}")
     return EXIT_OK
 
@@ -271,6 +308,14 @@ def cmd_export(args, parser) -> int:
         project = _seeded(project, project.training.get("seed", 0))
     model = project.build_model()
     scaling = _input_scaling(project, model)
+    if args.part != "model":
+        from nnviz.io.systems_export import export_autoencoder_part
+        try:
+            _write(export_autoencoder_part, model, args.part, args.output, fmt, args.code_layer, args.opset)
+        except ValueError as exc:
+            raise CommandError(f"cannot export the {args.part}: {exc}") from None
+        print(f"wrote {args.output}")
+        return EXIT_OK
     if fmt in ("npz", "h5", "json"):
         from nnviz.io.weights import save_weights
         _write(save_weights, model, args.output, scaling)

@@ -15,6 +15,8 @@ from nnviz.core.catalog import CATALOG
 
 #: input shape per catalog category (a layer type not listed takes a vector of 6 features)
 INPUTS = {"convolution": (6, 5, 2), "pooling": (6, 5, 2), "normalization": (6, 5, 2), "recurrent": (4, 3)}
+#: layers whose category's input does not fit them (an image-taking layer filed under "reshaping")
+INPUTS_BY_NAME = {"UpSampling2D": (3, 2, 2)}
 #: settings that keep the test networks small (the catalog's defaults are sized for real data)
 SMALL = {"units": 3, "filters": 3, "input_dim": 7, "output_dim": 3}
 VOCABULARY = SMALL["input_dim"]
@@ -27,7 +29,7 @@ def takes_token_ids(name: str) -> bool:
 def input_shape(name: str) -> tuple[int, ...]:
     if takes_token_ids(name):
         return (5,)
-    return INPUTS.get(CATALOG[name].category, (6,))
+    return INPUTS_BY_NAME.get(name) or INPUTS.get(CATALOG[name].category, (6,))
 
 
 def layer_config(name: str) -> dict:

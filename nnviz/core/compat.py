@@ -57,7 +57,9 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
 
     if dataset.task == "regression":
         t = dataset.num_outputs
-        if units != t:
+        # an image's target (reconstruct the input) fits an output of the image's shape
+        same_shape = dataset.y_train.ndim > 2 and tuple(model.output_shape[1:]) == tuple(dataset.y_train.shape[1:])
+        if units != t and not same_shape:
             hide(ALL_LOSSES, f"the output layer has {units} unit(s) but each sample has {t} target value(s): "
                              f"use Dense({t}) as the last layer")
             return [], hidden, None

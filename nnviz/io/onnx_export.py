@@ -37,7 +37,7 @@ import numpy as np
 
 from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN, UpSampling2D)
 from nnviz.io.atomic import atomic_write
 from nnviz.io.scaling import METADATA_KEY, checked_scaling
 
@@ -253,6 +253,14 @@ def _reshape(g: _Graph, layer, p: str) -> None:
     g.rank = 1 + len(out)
 
 
+def _upsampling(g: _Graph, layer, p: str) -> None:
+    """UpSampling2D: ONNX's nearest ``Resize`` by whole factors (floor of asymmetric coordinates: repeats)."""
+    g.to_channels_first(p)
+    scales = g.const(f"{p}/scales", np.array([1, 1, *layer.size], np.float32))
+    g.tensor = g.node("Resize", [g.tensor, "", scales], f"{p}/resize", mode="nearest",
+                      coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
 def _dropout(g: _Graph, layer, p: str) -> None:
     g.apply("Identity", f"{p}/identity")
 
@@ -274,7 +282,7 @@ EXPORTERS = {
     Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("MaxPool"),
     AveragePooling2D: _pooling("AveragePool", count_include_pad=0), BatchNormalization: _batch_normalization,
     Flatten: _flatten, Reshape: _reshape, Dropout: _dropout, Activation: _activation_layer, Embedding: _embedding,
-    SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent,
+    SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent, UpSampling2D: _upsampling,
 }
 
 

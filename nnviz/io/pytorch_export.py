@@ -31,7 +31,7 @@ import numpy as np
 
 from nnviz.core.catalog import exporter_for as catalog_exporter_for
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
-                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN)
+                               Embedding, Flatten, MaxPooling2D, Reshape, SimpleRNN, UpSampling2D)
 from nnviz.io.atomic import atomic_write
 from nnviz.io.scaling import checked_scaling
 
@@ -100,6 +100,20 @@ class ChannelsLastAvgPool2d(ChannelsLastPool2d):
         total = F.avg_pool2d(F.pad(x, self.pads), self.pool_size, self.strides)
         share = F.avg_pool2d(F.pad(ones, self.pads), self.pool_size, self.strides)
         return (total / share).permute(0, 2, 3, 1)
+
+
+class ChannelsLastUpsample(nn.Module):
+    """Keras' UpSampling2D on channels-last input: every row and column repeated (nearest)."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def extra_repr(self):
+        return f"size={self.size}"
+
+    def forward(self, x):
+        return x.repeat_interleave(self.size[0], dim=1).repeat_interleave(self.size[1], dim=2)
 
 
 class ChannelsLastBatchNorm(nn.Module):
@@ -315,6 +329,10 @@ def _reshape(layer, name, dtype):
     return f"nn.Sequential(nn.Flatten(), nn.Unflatten(1, {tuple(layer.output_shape[1:])}))", {}, None
 
 
+def _upsampling(layer, name, dtype):
+    return f"ChannelsLastUpsample({tuple(layer.size)})", {}, None
+
+
 def _dropout(layer, name, dtype):
     return f"nn.Dropout({layer.rate})", {}, None
 
@@ -346,7 +364,7 @@ EXPORTERS = {
     Dense: _dense, Conv2D: _conv2d, MaxPooling2D: _pooling("ChannelsLastMaxPool2d"),
     AveragePooling2D: _pooling("ChannelsLastAvgPool2d"), Flatten: _flatten, Reshape: _reshape, Dropout: _dropout,
     Activation: _activation_layer, BatchNormalization: _batch_normalization, Embedding: _embedding,
-    SimpleRNN: _recurrent_layer, LSTM: _recurrent_layer, GRU: _recurrent_layer,
+    SimpleRNN: _recurrent_layer, LSTM: _recurrent_layer, GRU: _recurrent_layer, UpSampling2D: _upsampling,
 }
 
 

@@ -404,6 +404,15 @@ class DataPanel(QWidget):
                 label = QLabel(f"{p.label or p.name}:")
                 label.setToolTip(editor.toolTip())
                 self.params_form.addRow(label, editor)
+        if spec.kind != "text":   # the task option of image and tabular data: reconstruct the input (autoencoder)
+            for p in catalog.RECONSTRUCTION_PARAMS:
+                editor = ParamEditor(p, spec.name)
+                editor.edited.connect(self._on_editor_edited)
+                self.editors[p.name] = editor
+                if p.type == "bool":
+                    self.params_form.addRow(editor)
+                else:
+                    self.params_form.addRow(f"{p.label}:", editor)
         if spec.kind == "csv":
             self.params_form.addRow(self.csv_button)
             self.csv_button.show()
@@ -441,7 +450,7 @@ class DataPanel(QWidget):
             if self.spec is None or self.spec.name != cat.name or not self.editors and cat.params:
                 self._build_editors(cat)
             self.params_box.setVisible(bool(self.editors))
-            values = cat.defaults()
+            values = {**{p.name: p.default for p in catalog.RECONSTRUCTION_PARAMS}, **cat.defaults()}
             values.update(spec.get("params") or {})
             if ds is not None and getattr(ds, "params", None):
                 values.update({k: v for k, v in ds.params.items() if k in values})

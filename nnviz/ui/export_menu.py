@@ -76,6 +76,15 @@ SPECS: list[ExportSpec] = [
     ExportSpec("pytorch", "actionExportPytorch", "PyTorch script…", ".py", "Python scripts (*.py)", "model",
                "the PyTorch script", "Save a stand-alone Python script that rebuilds the network in PyTorch "
                "with these weights", "neurons", suffix="_pytorch"),
+    # an autoencoder's halves, cut after the layer with the fewest outputs (nnviz.io.systems_export)
+    ExportSpec("encoder_onnx", "actionExportEncoderOnnx", "Encoder (to the code) as ONNX…", ".onnx",
+               "ONNX models (*.onnx)", "model", "the encoder", "Save the layers from the input to the code (the layer "
+               "with the fewest outputs) as an ONNX model: an autoencoder's encoder", "neurons", package="onnx",
+               suffix="_encoder"),
+    ExportSpec("decoder_onnx", "actionExportDecoderOnnx", "Decoder (from the code) as ONNX…", ".onnx",
+               "ONNX models (*.onnx)", "model", "the decoder", "Save the layers after the code (the layer with the "
+               "fewest outputs) as an ONNX model that takes a code: an autoencoder's decoder", "neurons",
+               package="onnx", suffix="_decoder"),
     ExportSpec("history_csv", "actionExportHistoryCsv", "Training history (CSV)…", ".csv", "CSV tables (*.csv)",
                "history", "the training history", "Save the loss and metrics of every epoch as a CSV table "
                "(the layout of Keras' CSVLogger)", "train", suffix="-history"),
@@ -324,6 +333,10 @@ class ExportController(QObject):
             from nnviz.io.pytorch_export import export_pytorch
             export_pytorch(doc.model, path, input_scaling=scaling)
             return ""
+        if kind in ("encoder_onnx", "decoder_onnx"):
+            from nnviz.io.systems_export import export_autoencoder_part
+            part = export_autoencoder_part(doc.model, kind.split("_")[0], path, "onnx")
+            return f"input {tuple(part.input_shape[1:])} → output {tuple(part.output_shape[1:])}"
         if kind == "history_csv":
             from nnviz.io.history import save_history_csv
             save_history_csv(doc.history, path)

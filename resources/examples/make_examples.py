@@ -24,6 +24,7 @@ from nnviz.core import GRU, LSTM, Conv2D, Dense, Embedding, Flatten, Input, MaxP
 from nnviz.core.data import text  # noqa: E402
 from nnviz.core.data import catalog  # noqa: E402
 from nnviz.core.training import TrainingConfig  # noqa: E402
+from nnviz.io.perceptron_project import new_project as perceptron_project  # noqa: E402
 from nnviz.io.project import Project, save_project  # noqa: E402
 
 
@@ -50,8 +51,55 @@ BINARY = dict(loss="binary_crossentropy", metrics=["accuracy"])
 SPARSE = dict(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
-def examples() -> list[tuple[str, Project]]:
+RECONSTRUCT = dict(loss="mean_squared_error", metrics=["mae"])
+
+
+def perceptron(name, data, features, title, description, learning_rate=1.0, epochs=50):
+    return name, perceptron_project(data, features, learning_rate=learning_rate, epochs=epochs,
+                                    meta={"title": title, "description": description})
+
+
+def systems() -> list[tuple[str, Project]]:
+    """The autoencoder and the perceptron (issue 18)."""
     return [
+        example(
+            "autoencoder-digits",
+            [Input((64,)), Dense(32, activation="relu"), Dense(2, name="code"), Dense(32, activation="relu"),
+             Dense(64, activation="sigmoid")],
+            dataset("digits", flatten=True, reconstruct=True, input_noise=0.0, noise_kind="gaussian"),
+            dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=60, **RECONSTRUCT),
+            "Autoencoder: digits through 2 numbers",
+            "Unsupervised: the target of every digit is the digit itself. The encoder squeezes 64 pixels into a "
+            "code of 2 numbers, the decoder rebuilds the image from them. Watch the code space sort the digits "
+            "by class it was never told, and walk it with the decoder.", seed=1),
+        example(
+            "autoencoder-denoising",
+            [Input((64,)), Dense(32, activation="relu"), Dense(64, activation="sigmoid")],
+            dataset("digits", flatten=True, reconstruct=True, input_noise=0.5, noise_kind="gaussian"),
+            dict(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=40, **RECONSTRUCT),
+            "Autoencoder: removing noise",
+            "A denoising autoencoder: each digit is shown with strong Gaussian noise and the network learns to "
+            "give back the clean digit. Its output is closer to the clean digits than its noisy input: less "
+            "than half the squared error.", seed=2),
+        perceptron("perceptron-and", dataset("logic_gate", gate="and"), 2, "Perceptron: AND",
+                   "Rosenblatt's single-layer perceptron on the AND truth table: a step unit, w ← w + η (t − ŷ) x "
+                   "after each mistake. A straight line separates (1, 1) from the rest: it converges in 6 epochs."),
+        perceptron("perceptron-or", dataset("logic_gate", gate="or"), 2, "Perceptron: OR",
+                   "The perceptron rule on OR: one straight line separates (0, 0) from the other corners, so an "
+                   "epoch without a mistake comes after a few updates of the decision line."),
+        perceptron("perceptron-gauss", dataset("gauss", features=["x1", "x2"]), 2, "Perceptron: two Gaussian clouds",
+                   "Two well separated clouds of points: the perceptron rule moves the decision line after each "
+                   "mistake until it separates them, within the convergence theorem's (R/γ)² mistakes. Raise the "
+                   "noise to 25 % and the clouds overlap: it never converges.",
+                   learning_rate=0.1),
+        perceptron("perceptron-xor", dataset("logic_gate", gate="xor"), 2, "Perceptron: XOR (never converges)",
+                   "'Not all functions': no straight line separates XOR's corners, so the perceptron's line keeps "
+                   "moving; after a few epochs its weights repeat and nnviz says no line separates these classes."),
+    ]
+
+
+def examples() -> list[tuple[str, Project]]:
+    return systems() + [
         example(
             "course-2-3-2",
             [Input((2,)), Dense(3, activation="relu"), Dense(2, activation="softmax")],

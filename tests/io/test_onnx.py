@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.core import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Embedding,
-                        Flatten, Input, MaxPooling2D, Reshape, Sequential, SimpleRNN)
+                        Flatten, Input, MaxPooling2D, Reshape, Sequential, SimpleRNN, UpSampling2D)
 from nnviz.core.activations import NAMES as ACTIVATIONS
 
 onnx = pytest.importorskip("onnx")
@@ -50,6 +50,7 @@ def cnn():
         Activation("softmax"),
         Conv2D(4, 2, padding="valid", activation="elu", use_bias=False),
         AveragePooling2D(pool_size=(2, 3), strides=1, padding="valid"),
+        UpSampling2D((2, 1)),                  # the decoder's layer: rows repeated
         MaxPooling2D(pool_size=2, strides=1, padding="valid"),
         Reshape((-1, 4)),                      # (h·w, channels): Keras' row-major order
         Flatten(),

@@ -26,6 +26,7 @@ DOCKS = {
     "decisionBoundaryDock": "Decision boundary", "weightsDock": "Weights", "confusionDock": "Confusion matrix",
     "gradientsDock": "Gradients", "activationsDock": "Activations", "dockStepper": "Backprop stepper",
     "runsDock": "Runs", "landscapeDock": "Loss landscape",
+    "reconstructionDock": "Reconstructions", "codeSpaceDock": "Code space", "perceptronDock": "Perceptron",
 }
 
 
@@ -89,7 +90,7 @@ def test_the_default_layout_gives_every_panel_room(app_window):
     width, height = window.width(), window.height()
     # the palette shows every layer type at once: nothing to scroll
     palette = window.palette
-    assert palette.count() == len(LAYER_TYPES) == 13 and palette.verticalScrollBar().maximum() == 0
+    assert palette.count() == len(LAYER_TYPES) == 14 and palette.verticalScrollBar().maximum() == 0
     viewport = palette.viewport().rect()
     assert all(viewport.contains(palette.visualItemRect(palette.item(i))) for i in range(palette.count()))
     # the bottom row of plots takes at most about a third of the height, the canvas keeps real room

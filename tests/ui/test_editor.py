@@ -153,8 +153,8 @@ def test_double_clicking_a_palette_item_appends_the_layer(main_window, qtbot):
 def test_palette_items_have_icons_and_explanatory_tooltips(main_window):
     palette = main_window.palette
     types = [palette.item(i).data(Qt.ItemDataRole.UserRole) for i in range(palette.count())]
-    assert types == ["Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Flatten", "Reshape", "Dropout",
-                     "Activation", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU"]
+    assert types == ["Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "UpSampling2D", "Flatten", "Reshape",
+                     "Dropout", "Activation", "BatchNormalization", "Embedding", "SimpleRNN", "LSTM", "GRU"]
     for i in range(palette.count()):
         item = palette.item(i)
         assert not item.icon().isNull()

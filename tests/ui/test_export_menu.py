@@ -22,8 +22,9 @@ from nnviz.ui.export_menu import SPECS, attach_exports
 from nnviz.ui.image_export import DIAGRAM_MARGIN, add_image_export_action, export_rect, export_widget_image, render_image
 
 EXPORT_NAMES = ["actionExportNpz", "actionExportH5", "actionExportJson", "actionExportOnnx", "actionExportKeras",
-                "actionExportPytorch", "actionExportHistoryCsv", "actionExportDiagramPng", "actionExportDiagramSvg"]
-MODEL_EXPORTS = EXPORT_NAMES[:6]
+                "actionExportPytorch", "actionExportEncoderOnnx", "actionExportDecoderOnnx", "actionExportHistoryCsv",
+                "actionExportDiagramPng", "actionExportDiagramSvg"]
+MODEL_EXPORTS = EXPORT_NAMES[:8]
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -94,10 +95,11 @@ def test_export_menu_has_every_format_with_names_icons_and_tips(window):
     assert [a.objectName() for a in items] == EXPORT_NAMES
     assert [a.text() for a in items] == [
         "Weights (.npz)…", "Keras weights (.weights.h5)…", "Weights as JSON…", "ONNX model…",
-        "Keras model (.keras)…", "PyTorch script…", "Training history (CSV)…", "Diagram as PNG…", "Diagram as SVG…"]
+        "Keras model (.keras)…", "PyTorch script…", "Encoder (to the code) as ONNX…", "Decoder (from the code) as ONNX…",
+        "Training history (CSV)…", "Diagram as PNG…", "Diagram as SVG…"]
     # grouped: weights | models | history | diagram
     kinds = ["S" if a.isSeparator() else "a" for a in export.actions()]
-    assert "".join(kinds) == "aaaSaaaSaSaa"
+    assert "".join(kinds) == "aaaSaaaaaSaSaa"
     for a in items:
         assert a.toolTip() and a.statusTip(), a.objectName()
         assert not a.icon().isNull(), a.objectName()
@@ -108,7 +110,7 @@ def test_export_menu_has_every_format_with_names_icons_and_tips(window):
     assert file_actions[file_actions.index(export.menuAction()) - 1] is imp
     assert not imp.icon().isNull() and ".npz" in imp.toolTip()
     assert attach_exports(window) is window.exports           # idempotent
-    assert len([a for a in export.actions() if not a.isSeparator()]) == 9
+    assert len([a for a in export.actions() if not a.isSeparator()]) == 11
 
 
 def test_actions_follow_the_validity_of_the_network(window, qtbot, tmp_path):
@@ -193,7 +195,8 @@ def test_default_file_names_come_from_the_project_and_get_the_extension(window, 
         a.trigger()
     defaults = [os.path.basename(call[1]) for call in dialogs.calls]
     assert defaults == ["spiral net.npz", "spiral net.weights.h5", "spiral net.json", "spiral net.onnx",
-                        "spiral net.keras", "spiral net_pytorch.py", "spiral net-layers.png", "spiral net-layers.svg"]
+                        "spiral net.keras", "spiral net_pytorch.py", "spiral net_encoder.onnx", "spiral net_decoder.onnx",
+                        "spiral net-layers.png", "spiral net-layers.svg"]
     assert all(os.path.dirname(call[1]) == str(tmp_path) for call in dialogs.calls)
     assert window.last_error == "" and sorted(p.name for p in tmp_path.iterdir()) == ["spiral net.nnviz"]
     # a name typed without the extension gets it; "x.h5" becomes Keras 3's "x.weights.h5"

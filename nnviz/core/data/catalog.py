@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from nnviz.core.data import course, digits as _digits, playground, shapes as _shapes, text as _text
+from nnviz.core.data import course, digits as _digits, logic, playground, shapes as _shapes, text as _text
 from nnviz.core.data.dataset import Dataset
 
 KINDS = ("playground-2d", "course", "images", "text", "csv")
@@ -130,6 +130,11 @@ DATASETS: list[DatasetSpec] = [
                 (ParamSpec("scaling", "choice", "none", choices=("none", "minmax"), label="Scaling"),),
                 course.weight_height,
                 "The course's six people: weight, height; 0: male, 1: female."),
+    DatasetSpec("logic_gate", "Logic gate (AND, OR, XOR)", "course", "binary",
+                (ParamSpec("gate", "choice", "and", choices=tuple(logic.GATES), label="Gate"),),
+                logic.logic_gate,
+                "The four corners of the unit square labelled by a gate: AND and OR are separated by a straight "
+                "line (a perceptron learns them), XOR is not."),
     DatasetSpec("digits", "Handwritten digits 8x8", "images", "multiclass",
                 (SEED, TEST_RATIO, VAL_RATIO, ParamSpec("flatten", "bool", False, label="Flatten to 64 inputs"),
                  ParamSpec("sequence", "bool", False, label="Rows as a sequence (8 steps × 8)")),
@@ -179,8 +184,29 @@ def get_spec(name: str) -> DatasetSpec:
     raise ValueError(f"unknown data set {name!r}{hint}; choose from {', '.join(names())}")
 
 
+#: the task options every image or tabular data set takes: "reconstruct the input" (an autoencoder's targets are its
+#: inputs), optionally from a noisy copy of it (a denoising autoencoder); see nnviz.core.autoencoder
+RECONSTRUCTION_PARAMS = (
+    ParamSpec("reconstruct", "bool", False, label="Reconstruct the input",
+              help="The target of every sample is its own input (an autoencoder): no labels are learned"),
+    ParamSpec("input_noise", "float", 0.0, 0.0, 1.0, 0.05, label="Input noise",
+              help="Denoising: the network sees a noisy copy of each input and learns to give back the clean one"),
+    ParamSpec("noise_kind", "choice", "gaussian", choices=("gaussian", "mask"), label="Noise",
+              help="gaussian: add noise of this standard deviation (in units of the inputs' spread); "
+                   "mask: set this share of the inputs to 0"),
+)
+
+
 def load(name: str, **params) -> Dataset:
-    """Build the data set ``name`` with ``params`` (defaults for the ones not given)."""
+    """Build the data set ``name`` with ``params`` (defaults for the ones not given).
+
+    With ``reconstruct=True`` (and optionally ``input_noise``, ``noise_kind``: :data:`RECONSTRUCTION_PARAMS`) the
+    targets are the inputs themselves (:func:`nnviz.core.autoencoder.reconstruction`)."""
+    task = {p.name: p.check(params.pop(p.name)) for p in RECONSTRUCTION_PARAMS if p.name in params}
+    if task.get("reconstruct"):
+        from nnviz.core.autoencoder import reconstruction
+        return reconstruction(load(name, **params), noise=task.get("input_noise", 0.0),
+                              noise_kind=task.get("noise_kind", "gaussian"))
     spec = get_spec(name)
     known = {p.name for p in spec.params}
     unknown = sorted(set(params) - known)

@@ -175,6 +175,12 @@ class Dataset:
     feature_keys: list[str] | None = None
     params: dict = field(default_factory=dict)
     vocabulary: list[str] | None = None   # text: the word of each token id (0 = <pad>, 1 = <unk>)
+    # "reconstruct the input" (nnviz.core.autoencoder.reconstruction): the source's class labels and names,
+    # kept to colour the code space; the targets are the (clean) inputs themselves
+    labels_train: np.ndarray | None = None
+    labels_val: np.ndarray | None = None
+    labels_test: np.ndarray | None = None
+    label_names: list[str] | None = None
 
     def __post_init__(self):
         if self.task not in TASKS:
@@ -192,7 +198,7 @@ class Dataset:
             if len(x) != len(y):
                 raise ValueError(f"x_{part} has {len(x)} samples but y_{part} has {len(y)}")
             if self.task == "regression":
-                if y.ndim != 2:
+                if y.ndim < 2:
                     raise ValueError(f"regression targets must be shaped (n, k); y_{part} is {y.shape}")
             else:
                 if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
@@ -218,8 +224,13 @@ class Dataset:
     def num_outputs(self) -> int:
         """Units the output layer needs: 1 for binary (sigmoid), the classes for multi-class, k for regression."""
         if self.task == "regression":
-            return int(self.y_train.shape[1])
+            return int(np.prod(self.y_train.shape[1:]))
         return 1 if self.task == "binary" else int(self.num_classes)
+
+    @property
+    def reconstructs_input(self) -> bool:
+        """The targets are the inputs (an autoencoder's task; the inputs may carry noise)."""
+        return bool(self.params.get("reconstruct"))
 
     @property
     def is_classification(self) -> bool:

@@ -43,8 +43,9 @@ def sample_images(dataset, per_class: int | None = None, max_images: int = 60):
     """
     shape = dataset_image_shape(dataset)
     x = np.asarray(dataset.x_train)
-    y = np.asarray(dataset.y_train).reshape(-1)
-    classes = list(dataset.class_names or [])
+    labels = getattr(dataset, "labels_train", None)   # reconstruct the input: the source's classes
+    y = np.asarray(dataset.y_train if labels is None else labels).reshape(-1)
+    classes = list(dataset.class_names or getattr(dataset, "label_names", None) or [])
     if shape is None or not len(x):
         return np.zeros((0, 1, 1), np.float32), [], 1, 1
     imgs = x.reshape(len(x), *shape, -1)[..., 0] if x.ndim != 3 else x

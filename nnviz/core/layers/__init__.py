@@ -7,7 +7,7 @@ catalog. A layer added to one of these modules needs no line here; a new module 
 """
 
 from nnviz.core.catalog import LAYER_CLASSES
-from nnviz.core.layers import conv, core, normalization, pooling, recurrent  # noqa: F401  (defining registers)
+from nnviz.core.layers import conv, core, normalization, pooling, recurrent, upsampling  # noqa: F401  (defining registers)
 from nnviz.core.layers.base import ActivatedLayer, Layer
 from nnviz.core.layers.core import Input
 

@@ -26,13 +26,16 @@ from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
 from nnviz.ui.training.activations_view import ActivationsView
 from nnviz.ui.training.boundary_view import BoundaryView
+from nnviz.ui.training.code_space_view import CodeSpaceView
 from nnviz.ui.training.common import ProbeModel, Throttle, is_visible, restyle_graphics
 from nnviz.ui.training.confusion_view import ConfusionView
 from nnviz.ui.training.controls import TrainingControls
 from nnviz.ui.training.curves import CurvesView
 from nnviz.ui.training.gradients_view import GradientsView
 from nnviz.ui.training.panel import TrainingPanel
+from nnviz.ui.training.perceptron_view import attach_perceptron
 from nnviz.ui.training.predict_panel import PredictPanel
+from nnviz.ui.training.reconstruction_view import ReconstructionView
 from nnviz.ui.training.view_guard import guarded
 from nnviz.ui.training.weights_view import WeightsView
 
@@ -48,6 +51,8 @@ DOCKS = [  # (attribute, objectName, title)
     ("activations", "activationsDock", "Activations"),
     ("confusion", "confusionDock", "Confusion matrix"),
     ("predict", "predictDock", "Predict"),
+    ("reconstruction", "reconstructionDock", "Reconstructions"),
+    ("code_space", "codeSpaceDock", "Code space"),
 ]
 
 
@@ -68,14 +73,17 @@ class TrainingUI(QObject):
         self.activations = ActivationsView()
         self.confusion = ConfusionView()
         self.predict = PredictPanel()
+        self.reconstruction = ReconstructionView()   # an autoencoder's (data set task "reconstruct the input")
+        self.code_space = CodeSpaceView()
         self.views = [self.curves, self.boundary, self.weights, self.gradients, self.activations, self.confusion,
-                      self.predict]
+                      self.predict, self.reconstruction, self.code_space]
         #: redrawn with every snapshot while training: the curves; the weights and the gradients take turns
         self.fast_views = [self.curves, self.weights, self.gradients]
         self._frame = 0
         #: forward passes of their own: at most one of them per snapshot while training (the most overdue), so
         #: that no frame carries them all; seconds between their updates:
-        self.slow_views = {self.boundary: 0.1, self.activations: 0.2, self.confusion: 0.5, self.predict: 0.5}
+        self.slow_views = {self.boundary: 0.1, self.activations: 0.2, self.confusion: 0.5, self.predict: 0.5,
+                           self.reconstruction: 0.25, self.code_space: 0.5}
         self._slow_last = {view: 0.0 for view in self.slow_views}
         self.controls = TrainingControls(controller, window)
         self.message = QLabel("")
@@ -157,18 +165,23 @@ class TrainingUI(QObject):
             # tab groups: what it predicts (decision boundary, confusion matrix), what goes on inside (weights,
             # gradients, activations); the curves alone, with no tab bar taking their height
             add(d["confusion"], area=bottom, tabify_with="decisionBoundaryDock")
+            add(d["reconstruction"], area=bottom, tabify_with="decisionBoundaryDock")
+            add(d["code_space"], area=bottom, tabify_with="decisionBoundaryDock")
             add(d["gradients"], area=bottom, tabify_with="weightsDock")
             add(d["activations"], area=bottom, tabify_with="weightsDock")
             # the window sizes the docks when it is first shown (or on View ▸ Reset Layout)
         else:
             for attr in ("panel", "predict"):
                 w.addDockWidget(Qt.RightDockWidgetArea, d[attr])
-            for attr in ("curves", "boundary", "weights", "gradients", "activations", "confusion"):
+            for attr in ("curves", "boundary", "weights", "gradients", "activations", "confusion", "reconstruction",
+                         "code_space"):
                 w.addDockWidget(Qt.BottomDockWidgetArea, d[attr])
             w.splitDockWidget(d["curves"], d["boundary"], Qt.Horizontal)
             w.splitDockWidget(d["boundary"], d["weights"], Qt.Horizontal)
             w.tabifyDockWidget(d["weights"], d["gradients"])
             w.tabifyDockWidget(d["boundary"], d["confusion"])
+            w.tabifyDockWidget(d["confusion"], d["reconstruction"])
+            w.tabifyDockWidget(d["reconstruction"], d["code_space"])
             w.tabifyDockWidget(d["gradients"], d["activations"])
             w.tabifyDockWidget(d["panel"], d["predict"])
             QTimer.singleShot(0, self._size_docks)
@@ -200,6 +213,8 @@ class TrainingUI(QObject):
         w.splitDockWidget(self.docks["activations"], self.docks["confusion"], Qt.Vertical)
         w.splitDockWidget(self.docks["confusion"], self.docks["predict"], Qt.Vertical)
         w.splitDockWidget(self.docks["activations"], self.docks["panel"], Qt.Horizontal)
+        for attr in ("reconstruction", "code_space"):   # an autoencoder's: behind the confusion matrix
+            w.tabifyDockWidget(self.docks["confusion"], self.docks[attr])
         for dock in self.docks.values():
             dock.show()
 
@@ -339,7 +354,8 @@ class TrainingUI(QObject):
             self.controls.set_enabled(True)
         self.weights.clear()
         guarded(self.weights, "set_model", self.probe.model, dataset)
-        for view in (self.boundary, self.activations, self.confusion, self.predict):
+        for view in (self.boundary, self.activations, self.confusion, self.predict, self.reconstruction,
+                     self.code_space):
             guarded(view, "set_context", self.probe if self.probe.model is not None else None, dataset)
         self.curves.set_has_test(dataset is None or len(getattr(dataset, "x_test", ())) > 0)
         self.curves.clear()
@@ -354,9 +370,13 @@ class TrainingUI(QObject):
         d = self.document.dataset
         plane = self.boundary.plane is not None
         kind = "plane" if plane else ("classes" if d is not None and d.task != "regression" else "other")
+        if d is not None and getattr(d, "reconstructs_input", False):
+            kind = "reconstruct"
         if kind == self._front_kind:
             return
         self._front_kind = kind
+        if kind == "reconstruct":
+            self.docks["reconstruction"].raise_()
         if kind == "plane" and is_visible(self.confusion):
             self.docks["boundary"].raise_()
         elif kind == "classes" and is_visible(self.boundary):
@@ -545,6 +565,7 @@ def attach_training(window: QMainWindow, document, backend: str = "process") -> 
     ui = TrainingUI(window, document, controller)
     ui.build()
     ui.connect()
+    attach_perceptron(window, document)   # Rosenblatt's rule, stepped on the GUI thread (microseconds a sample)
     window.training_ui = ui
     controller.ui = ui
     if hasattr(document, "runs") and hasattr(document, "rewind"):   # the Runs dock, beside the curves
