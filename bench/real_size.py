@@ -33,6 +33,7 @@ for _var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+os.environ.setdefault("BENCH_THREADS", "1")   # nnviz as the app trains it: one BLAS thread
 import core_vs_torch as cvt  # noqa: E402  (sets the BLAS thread count before NumPy loads)
 import numpy as np  # noqa: E402
 
