@@ -101,3 +101,14 @@ def test_images_true_needs_square_pixels(tmp_path):
 ])
 def test_image_shape(names, count, shape):
     assert pixels.image_shape(names, count) == shape
+
+
+def test_scaling_advice_for_inputs_spanning_more_than_100(tmp_path):
+    from nnviz.core.data import catalog
+    from nnviz.core.data.advice import scaling_advice
+
+    path, _, _ = pixel_csv(tmp_path, n=60, side=8)
+    raw = csv_data.load_csv(path, "label")
+    assert "0 … 255" in scaling_advice(raw) and "divide the pixels by 255" in scaling_advice(raw)
+    assert scaling_advice(csv_data.load_csv(path, "label", scaling="minmax")) is None
+    assert scaling_advice(catalog.load("digits")) is None          # 0 … 1 pixels
