@@ -135,14 +135,20 @@ def bench_raw(epochs: int = 4, n: int = 12_000) -> None:
     print(f"  raw / scaled time {ratio:.2f}x   (goal <= 1.3x)")
 
 
-def bench_csv(rows: int = 60_000) -> None:
-    from nnviz.io.csv_data import load_csv
-
+def mnist_csv_path(rows: int = 60_000) -> str:
+    """The synthetic Kaggle-format MNIST CSV in the temporary folder, written the first time."""
     path = os.path.join(tempfile.gettempdir(), f"nnviz_bench_mnist_{rows}.csv")
     if not os.path.exists(path):
         print(f"  writing {path} (synthetic digits, once) …", flush=True)
         write_mnist_csv(path + ".part", rows)
         os.replace(path + ".part", path)
+    return path
+
+
+def bench_csv(rows: int = 60_000) -> None:
+    from nnviz.io.csv_data import load_csv
+
+    path = mnist_csv_path(rows)
     size = os.path.getsize(path)
     data_bytes = rows * 784 * 4
     print(f"CSV import: {rows:,} rows x 785 integer columns ({size / 1e6:.0f} MB) through load_csv")

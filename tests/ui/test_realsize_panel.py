@@ -28,3 +28,26 @@ def test_raw_pixels_get_a_scaling_suggestion_and_scaled_ones_none(qtbot, panel, 
     doc.set_dataset({"name": "csv", "params": {"path": str(path), "label_column": "label", "scaling": "minmax"}})
     qtbot.waitUntil(lambda: "Scaling" not in panel.hint_label.text(), timeout=3000)
     assert "Output layer" in panel.hint_label.text()
+
+
+def test_the_confusion_view_predicts_a_bounded_even_sample_of_a_big_split(qtbot):
+    import numpy as np
+
+    from nnviz.core import Dense, Sequential
+    from nnviz.core.data import catalog
+    from nnviz.ui.training.common import ProbeModel
+    from nnviz.ui.training.confusion_view import ConfusionView
+
+    ds = catalog.load("digits", flatten=True)
+    model = Sequential([Dense(10, activation="softmax", input_shape=(64,))], seed=0)
+    probe = ProbeModel()
+    probe.set_model(model)
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.max_rows = 100
+    view.set_context(probe, ds)
+    view.update_snapshot(None, force=True)
+    assert view.matrix.sum() == 100 < len(ds.x_test)
+    assert f"100 of {len(ds.x_test):,} samples" in view.summary.text()
+    rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
+    np.testing.assert_array_equal(view.matrix.sum(axis=1), np.bincount(ds.y_test[rows], minlength=10))
