@@ -63,6 +63,11 @@ class _GroupedItemDelegate(QStyledItemDelegate):
             option.text = "      " + option.text
 
 
+#: CSV files up to this size are read a second time as text for the table preview; a bigger one (an MNIST CSV
+#: of 100 MB) would take longer than its import, so the preview shows the data set's rows
+CSV_PREVIEW_BYTES = 16 * 2**20
+
+
 class DataPanel(QWidget):
     """The Data dock's widget. ``document`` needs ``set_dataset(spec)``, ``dataset``, ``dataset_spec``,
     ``dataset_changed``, ``input_shape`` and ``set_input_shape(shape)``."""
@@ -478,6 +483,8 @@ class DataPanel(QWidget):
         try:
             st = os.stat(path)
         except OSError:
+            return None
+        if st.st_size > CSV_PREVIEW_BYTES:   # the preview shows the data set's own rows instead
             return None
         key = (path, st.st_mtime_ns, st.st_size, values.get("header"))
         if self._csv_cache is None or self._csv_cache[0] != key:

@@ -51,3 +51,14 @@ def test_the_confusion_view_predicts_a_bounded_even_sample_of_a_big_split(qtbot)
     assert f"100 of {len(ds.x_test):,} samples" in view.summary.text()
     rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
     np.testing.assert_array_equal(view.matrix.sum(axis=1), np.bincount(ds.y_test[rows], minlength=10))
+
+
+def test_a_big_csv_is_not_read_a_second_time_for_the_preview(qtbot, panel, tmp_path, monkeypatch):
+    from nnviz.ui import data_panel
+
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    monkeypatch.setattr(data_panel, "CSV_PREVIEW_BYTES", 10)
+    monkeypatch.setattr(data_panel, "read_csv", lambda *a, **k: pytest.fail("read for the preview"))
+    panel.document.set_dataset({"name": "csv", "params": {"path": str(path), "label_column": "y"}})
+    assert panel.preview.mode == "table" and panel.document.dataset.n_train > 0
