@@ -22,6 +22,7 @@ import numpy as np
 
 from nnviz.core.data.dataset import Dataset, Scaler, split_indices
 from nnviz.core.data import pixels
+from nnviz.io.csv_data import _is_number
 
 #: bytes parsed per block (the scratch arrays are about ten times this)
 BLOCK_BYTES = 2**20
@@ -30,14 +31,6 @@ MAX_DIGITS = 15
 _DIGIT0, _NL = ord("0"), ord("\n")
 
 Progress = Callable[[float], None]
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 class _NotPlain(Exception):
