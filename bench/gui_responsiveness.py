@@ -60,7 +60,7 @@ def rss_mib(pid="self") -> float:
 
 
 def worker_pid(controller):
-    proc = getattr(controller, "_proc", None)
+    proc = getattr(getattr(controller, "worker", None), "_proc", None)
     return getattr(proc, "pid", None)
 
 
