@@ -58,7 +58,7 @@ def nnviz_model(spec):
         if kind == "dense":
             layers.append(Dense(entry[1], activation=entry[2]))
         elif kind == "conv":
-            layers.append(Conv2D(entry[1], 3, activation=entry[2]))
+            layers.append(Conv2D(entry[1], 3, activation=entry[2], padding=entry[3] if len(entry) > 3 else "valid"))
         elif kind == "pool":
             layers.append(MaxPooling2D(2))
         elif kind == "lstm":
@@ -85,7 +85,7 @@ def bench_nnviz(spec, seconds, rng):
     return steps / (time.perf_counter() - start)
 
 
-def bench_torch(spec, seconds, rng):
+def bench_torch(spec, seconds, rng, threads=None):
     import torch
     from torch import nn
 
@@ -99,7 +99,7 @@ def bench_torch(spec, seconds, rng):
         def forward(self, x):
             return self.rnn(x)[0][:, -1]
 
-    torch.set_num_threads(int(THREADS))
+    torch.set_num_threads(int(threads or THREADS))
     torch.manual_seed(0)
     mods = []
     channels = spec["x_shape"][-1]
@@ -119,9 +119,10 @@ def bench_torch(spec, seconds, rng):
                 mods.append(nn.Sigmoid())
             # softmax is folded into CrossEntropyLoss
         elif kind == "conv":
-            mods += [nn.Conv2d(channels, entry[1], 3), nn.ReLU()]
+            same = len(entry) > 3 and entry[3] == "same"
+            mods += [nn.Conv2d(channels, entry[1], 3, padding=1 if same else 0), nn.ReLU()]
             channels = entry[1]
-            size -= 2
+            size -= 0 if same else 2
         elif kind == "pool":
             mods.append(nn.MaxPool2d(2))
             size //= 2

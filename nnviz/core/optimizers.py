@@ -136,9 +136,29 @@ class Adam(Optimizer):
     def _update(self, params, grads):
         m, v = self.slots["m"], self.slots["v"]
         alpha = self.step_size(self.iterations + 1)
-        m += (grads - m) * (1 - self.beta_1)
-        v += (grads * grads - v) * (1 - self.beta_2)
-        params -= (alpha * m) / (np.sqrt(v) + self.epsilon)
+        # the same float operations in the same order as
+        #   m += (g − m)(1 − β₁);  v += (g·g − v)(1 − β₂);  w −= (α·m) / (√v + ε)
+        # written into two scratch vectors kept between steps: no temporary arrays (for 784-256-128-10 the
+        # temporaries cost a quarter of a training step)
+        t, u = self._scratch(params)
+        np.subtract(grads, m, out=t)
+        t *= 1 - self.beta_1
+        m += t
+        np.multiply(grads, grads, out=t)
+        t -= v
+        t *= 1 - self.beta_2
+        v += t
+        np.multiply(m, alpha, out=u)
+        np.sqrt(v, out=t)
+        t += self.epsilon
+        np.divide(u, t, out=t)
+        params -= t
+
+    def _scratch(self, params):
+        work = getattr(self, "_work", None)
+        if work is None or work[0].shape != params.shape or work[0].dtype != params.dtype:
+            work = self._work = (np.empty_like(params), np.empty_like(params))
+        return work
 
     def get_config_args(self):
         return {"learning_rate": self.learning_rate, "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -617,6 +617,14 @@ def load_csv(path, label_column: str, feature_columns: list[str] | None = None, 
              delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
              skip_bad_rows: bool = False) -> Dataset:
     """``read_csv`` then ``to_dataset`` in one call (what ``catalog.load("csv", ...)`` runs)."""
+    if not (isinstance(path, str) and "\n" in path):
+        # a plain all-number file with a class column (an MNIST CSV): parsed straight to float32, or None
+        from nnviz.io.csv_fast import load_numbers
+        ds = load_numbers(path, label_column, feature_columns=feature_columns, task=task, images=False,
+                          scaling=scaling, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed,
+                          delimiter=delimiter, header=header, batch_size=batch_size)
+        if ds is not None:
+            return ds
     table = read_csv(path, delimiter=delimiter, header=header, skip_bad_rows=skip_bad_rows)
     return to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size,
                       skip_bad_rows=skip_bad_rows)

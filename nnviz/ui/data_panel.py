@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridL
                                QPushButton, QScrollArea, QSizePolicy, QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from nnviz.core.data import catalog, playground
+from nnviz.core.data.advice import scaling_advice
 from nnviz.core.data.images import dataset_image_shape
 from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
@@ -60,6 +61,11 @@ class _GroupedItemDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         if index.data(Qt.ItemDataRole.UserRole):
             option.text = "      " + option.text
+
+
+#: CSV files up to this size are read a second time as text for the table preview; a bigger one (an MNIST CSV
+#: of 100 MB) would take longer than its import, so the preview shows the data set's rows
+CSV_PREVIEW_BYTES = 16 * 2**20
 
 
 class DataPanel(QWidget):
@@ -493,7 +499,9 @@ class DataPanel(QWidget):
         self.balance_label.setText(text)
         self.balance_label.setToolTip(tip)
         hint = ds.suggested_output()
-        self.hint_label.setText(f"<b>Output layer:</b> {hint['text']}")
+        advice = scaling_advice(ds)
+        self.hint_label.setText(f"<b>Output layer:</b> {hint['text']}"
+                                + (f"<br><b>Scaling:</b> {advice}" if advice else ""))
         self.hint_label.setToolTip("What the network's last layer and loss should be for this data set")
 
     def _csv_table(self, values: dict):
@@ -503,6 +511,8 @@ class DataPanel(QWidget):
         try:
             st = os.stat(path)
         except OSError:
+            return None
+        if st.st_size > CSV_PREVIEW_BYTES:   # the preview shows the data set's own rows instead
             return None
         key = (path, st.st_mtime_ns, st.st_size, values.get("header"))
         if self._csv_cache is None or self._csv_cache[0] != key:

@@ -189,18 +189,20 @@ def test_conv_gradients_match_finite_differences(h, w, c, f, k, s, padding):
 
 
 def test_both_input_gradient_paths_agree():
-    """Stride 1 uses a flat col2im, other strides add offset by offset; both must give dX."""
+    """Stride 1 uses a full correlation with the flipped kernel, other strides add offset by offset; both give dX."""
     rng = np.random.default_rng(6)
-    layer = built(Conv2D(4, (3, 2), padding="same"), (9, 8, 3))
-    x = rng.standard_normal((3, 9, 8, 3))
-    z = layer.forward(x, training=True)
-    d_z = rng.standard_normal(z.shape)
-    padded = (3, 9 + 2, 8 + 1, 3)  # 'same' with a 3×2 kernel pads 1+1 rows, 0+1 columns
-    flat = layer._input_gradient_flat(d_z, padded)
-    by_offsets = layer._input_gradient_by_offsets(d_z.reshape(-1, 4), padded, 9, 8)
-    np.testing.assert_allclose(flat, by_offsets, rtol=1e-12, atol=1e-12)
-    layer.flat_scratch_bytes = 1  # one image at a time: chunks must not change the result
-    np.testing.assert_allclose(layer._input_gradient_flat(d_z, padded), flat, rtol=1e-12, atol=1e-12)
+    for padding, (h, w), pads in (("same", (9, 8), (1, 1, 0, 1)), ("valid", (7, 7), (0, 0, 0, 0))):
+        layer = built(Conv2D(4, (3, 2), padding=padding), (9, 8, 3))
+        x = rng.standard_normal((3, 9, 8, 3))
+        z = layer.forward(x, training=True)
+        d_z = rng.standard_normal(z.shape)
+        padded = (3, 9 + pads[0] + pads[1], 8 + pads[2] + pads[3], 3)  # 'same' with 3×2 pads 1+1 rows, 0+1 columns
+        by_offsets = layer._input_gradient_by_offsets(d_z.reshape(-1, 4), padded, h, w)
+        by_offsets = by_offsets[:, pads[0]:pads[0] + 9, pads[2]:pads[2] + 8]
+        full = layer._input_gradient_full(d_z, x.shape, pads)
+        np.testing.assert_allclose(full, by_offsets, rtol=1e-12, atol=1e-12)
+        layer.full_scratch_bytes = 1  # one image at a time: chunks must not change the result
+        np.testing.assert_allclose(layer._input_gradient_full(d_z, x.shape, pads), full, rtol=1e-12, atol=1e-12)
 
 
 def test_conv_backward_after_inference_forward_and_without_input_gradient():

@@ -8,8 +8,8 @@ appended to the reshaped kernel as a last row, ``z = cols @ [kernel; bias]`` is 
 * ``d_kernel = cols.T @ d_z``        — one GEMM; the ones column gives ``d_bias = Σ d_z`` as its last row;
 * ``d_x``: kernel offset (i, j) read input pixel (y·sh + i, x·sw + j) for output pixel (y, x), so it
   sends ``d_z @ kernel[i, j].T`` back there: kh·kw GEMMs and strided adds (col2im by offsets, never a
-  loop over pixels).  For stride 1 the same sums run as one GEMM plus kh·kw adds along whole rows of
-  a flattened batch (see ``_input_gradient_flat``), which NumPy does much faster than short strided adds.
+  loop over pixels).  For stride 1 the same sums are one im2col of dZ and one GEMM with the flipped
+  kernel (a "full" correlation, see ``_input_gradient_full``), about twice as fast.
 
 Everything stays in the layer's dtype (float32 or float64); inputs of another dtype are cast once.
 """
@@ -234,12 +234,11 @@ class Conv2D(ActivatedLayer):
         if not self.needs_input_grad:
             return None
 
+        if self.strides == (1, 1):
+            return self._input_gradient_full(d_z.reshape(n, out_h, out_w, f), x.shape, pads)
         pt, pb, pl, pr = pads
         padded = (n, h + pt + pb, w + pl + pr, c)
-        if self.strides == (1, 1) and padded[1] * padded[2] <= 2 * out_h * out_w:
-            d_xp = self._input_gradient_flat(d_z, padded)
-        else:
-            d_xp = self._input_gradient_by_offsets(d_z2, padded, out_h, out_w)
+        d_xp = self._input_gradient_by_offsets(d_z2, padded, out_h, out_w)
         if pt or pb or pl or pr:
             return d_xp[:, pt:pt + h, pl:pl + w, :]
         return d_xp
@@ -259,47 +258,40 @@ class Conv2D(ActivatedLayer):
                 np.add(target, buf4, out=target)
         return d_xp
 
-    #: the flat dX path works through the batch in chunks whose (kh·kw·C, positions) scratch stays under this
-    flat_scratch_bytes = 32 * 2**20
+    #: the stride-1 dX path works through the batch in chunks whose (positions, kh·kw·F) scratch stays under this
+    full_scratch_bytes = 32 * 2**20
 
-    def _input_gradient_flat(self, d_z, padded):
-        """dX for stride 1, with long contiguous adds instead of short strided ones.
+    def _input_gradient_full(self, d_z, x_shape, pads):
+        """dX for stride 1 as one "full" correlation of dZ with the flipped kernel: im2col + one GEMM.
 
-        Number the pixels of the padded batch q = (n·Hp + y)·Wp + x.  With stride 1, output pixel q
-        reads input pixel q + i·Wp + j at kernel offset (i, j).  So place dZ at the top-left of a zero
-        (N, Hp, Wp, F) array, compute T = W·dZᵀ (rows (i, j, c), one GEMM), and add the (i, j) block
-        of rows to dXᵀ shifted right by i·Wp + j: kh·kw adds along whole rows.  The extra positions
-        (x ≥ Wo or y ≥ Ho) hold zeros in dZ and add nothing; no real position ever crosses into the
-        next image, so the batch can be cut into chunks of whole images.
+        Output pixel o read input pixel o − pad_top + i at kernel offset i, so input pixel y collects
+        Σᵢ dZ[y + pad_top − i]·W[i]ᵀ.  Placing dZ at row kh − 1 − pad_top of a zero (N, H + kh − 1,
+        W + kw − 1, F) buffer turns that into a valid correlation of the buffer with W flipped in both
+        axes and its channels swapped: the receptive fields of the H×W input pixels, copied once
+        into rows, times a (kh·kw·F, C) matrix.  Faster than kh·kw GEMMs and strided adds (twice, for
+        the course's 14×14×16 → 32 layer); the batch is cut into chunks of whole images to bound the
+        scratch, and the buffer's zero border is written once and kept.
         """
         (kh, kw) = self.kernel_size
-        n, hp, wp, c = padded
+        n, h, w, c = x_shape
         _, out_h, out_w, f = d_z.shape
+        pt, _, pl, _ = pads
         dtype = d_z.dtype
-        per_image = kh * kw * c * hp * wp * dtype.itemsize
-        nb = int(max(1, min(n, self.flat_scratch_bytes // per_image)))
-        qb = nb * hp * wp
-        kernel = self.params["kernel"].reshape(-1, f)
-        # scratch reused between calls (fresh multi-MB arrays every batch cost hundreds of page
-        # faults); the junk region of d_z_ext is zeroed once and never written
-        d_z_ext = self._workspace("d_z_ext", (nb, hp, wp, f), dtype, zero=True)
-        d_t = self._workspace("d_t", (kh * kw * c, qb), dtype)
-        d_xt = self._workspace("d_xt", (c, qb), dtype)
-        d_x = np.empty(padded, dtype=dtype)
+        per_image = h * w * kh * kw * f * dtype.itemsize
+        nb = int(max(1, min(n, self.full_scratch_bytes // per_image)))
+        top, left = kh - 1 - pt, kw - 1 - pl
+        buf = self._workspace("d_z_full", (nb, h + kh - 1, w + kw - 1, f), dtype, zero=True)
+        cols = self._workspace("d_z_cols", (nb, h, w, kh, kw, f), dtype)
+        # W[kh−1−i, kw−1−j, c, f] as rows (i, j, f), columns c
+        flipped = self.params["kernel"][::-1, ::-1].transpose(0, 1, 3, 2).reshape(kh * kw * f, c)
+        d_x = np.empty(x_shape, dtype=dtype)
         for start in range(0, n, nb):
             stop = min(start + nb, n)
-            q = (stop - start) * hp * wp
-            d_z_ext[:stop - start, :out_h, :out_w, :] = d_z[start:stop]
-            np.matmul(kernel, d_z_ext[:stop - start].reshape(q, f).T, out=d_t[:, :q])
-            d_xt[:, :q] = d_t[:c, :q]                           # offset (0, 0) covers every position
-            for i in range(kh):
-                for j in range(kw):
-                    if i == j == 0:
-                        continue
-                    off = i * wp + j
-                    rows = d_t[(i * kw + j) * c:(i * kw + j + 1) * c, :q - off]
-                    np.add(d_xt[:, off:q], rows, out=d_xt[:, off:q])
-            np.copyto(d_x[start:stop].reshape(q, c), d_xt[:, :q].T)
+            b = stop - start
+            buf[:b, top:top + out_h, left:left + out_w, :] = d_z[start:stop]
+            view = sliding_window_view(buf[:b], (kh, kw), axis=(1, 2))      # (b, h, w, F, kh, kw)
+            np.copyto(cols[:b], view.transpose(0, 1, 2, 4, 5, 3))
+            np.matmul(cols[:b].reshape(b * h * w, kh * kw * f), flipped, out=d_x[start:stop].reshape(b * h * w, c))
         return d_x
 
     # ----------------------------------------------------------------- config

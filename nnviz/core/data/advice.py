@@ -1,0 +1,41 @@
+"""Advice on a data set's inputs that the data panel shows: when to scale them.
+
+Inputs spanning hundreds of units (raw 0–255 pixels, prices, counts) make the first layer's
+pre-activations hundreds of times larger than its initializer assumes: training needs a far smaller
+learning rate, saturates softmax and sigmoid outputs, and kills ReLU units.  Scaling them to about
+0 … 1 (min-max; for pixels simply ÷ 255) or to mean 0 and standard deviation 1 avoids all of that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: inputs spanning more than this many units get the advice
+SPAN_LIMIT = 100.0
+#: rows looked at (evenly spread over the training split): enough to see the range, cheap for 60,000 rows
+SAMPLE_ROWS = 2000
+
+
+def input_span(x) -> tuple[float, float]:
+    """(min, max) over a sample of the rows of ``x``; (0, 0) when there are none."""
+    x = np.asarray(x)
+    if not len(x):
+        return 0.0, 0.0
+    sample = x[:: max(1, len(x) // SAMPLE_ROWS)]
+    finite = sample[np.isfinite(sample)] if sample.dtype.kind == "f" else sample
+    if not finite.size:
+        return 0.0, 0.0
+    return float(finite.min()), float(finite.max())
+
+
+def scaling_advice(ds, limit: float = SPAN_LIMIT) -> str | None:
+    """A sentence suggesting to scale the inputs of data set ``ds`` when they span more than ``limit``, else None."""
+    if getattr(ds, "scaler", None) is not None or getattr(ds, "vocabulary", None):
+        return None  # already scaled, or token ids (an Embedding takes them as they are)
+    lo, hi = input_span(ds.x_train)
+    if hi - lo <= limit:
+        return None
+    how = ("divide the pixels by 255 or choose min-max scaling" if lo >= 0 and hi <= 255 and
+           getattr(ds, "kind", "") in ("images", "csv") else "choose min-max or standardize scaling")
+    return (f"inputs span {lo:g} … {hi:g}: {how} so they lie near 0 … 1 — unscaled inputs need a much "
+            f"smaller learning rate and saturate the outputs")

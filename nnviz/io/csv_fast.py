@@ -1,0 +1,206 @@
+"""A fast path for big all-number CSV files such as Kaggle's MNIST (60,000 rows × 785 integer columns).
+
+``np.loadtxt`` on such a file takes seconds and the column-by-column float64 table of
+:mod:`nnviz.io.csv_data` holds twice the data.  Here the file's bytes are parsed block by block with
+whole-array NumPy operations straight into one float32 matrix: the separators give every field's end
+and length, and a field's number is its last digit, plus ten times the one before, and so on — one
+pass over all fields per digit position (three for pixels 0–255), never a loop over cells.  Peak memory is the float32 matrix plus one block's scratch.
+
+Only plain files take this path: unsigned whole numbers (no sign, decimal point, exponent, quote,
+space or empty cell), one delimiter, every row with the same number of fields, an optional header
+row.  :func:`parse_numbers` returns None for anything else, and callers fall back to the general
+reader, which also names the bad cell.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from nnviz.core.data.dataset import Dataset, Scaler, split_indices
+from nnviz.core.data import pixels
+from nnviz.io.csv_data import MAX_CSV_BYTES, _is_number
+
+#: bytes parsed per block (the scratch arrays are about ten times this)
+BLOCK_BYTES = 2**20
+#: at most this many digits per number (float64 holds whole numbers exactly up to 2**53)
+MAX_DIGITS = 15
+_DIGIT0, _NL = ord("0"), ord("\n")
+
+Progress = Callable[[float], None]
+
+
+class _NotPlain(Exception):
+    """The file is not a plain all-number table: the general reader takes it."""
+
+
+def _block_values(b: np.ndarray, delim: int, n_fields: int) -> np.ndarray:
+    """The numbers of the complete lines in byte block ``b`` as a (rows, n_fields) float32 array."""
+    digit = b - np.uint8(_DIGIT0)                     # other bytes wrap around to 10 … 255
+    sep = b == delim
+    sep |= b == _NL
+    ends = np.flatnonzero(sep)                        # one separator ends each field
+    if np.count_nonzero(digit < 10) + len(ends) != len(b):
+        raise _NotPlain                               # a byte that is neither digit nor separator
+    lengths = np.diff(ends, prepend=-1) - 1
+    if len(ends) % n_fields or lengths.min(initial=1) < 1 or lengths.max(initial=0) > MAX_DIGITS:
+        raise _NotPlain                               # ragged rows, empty cells, huge numbers
+    newline = b[ends] == _NL
+    if not np.array_equal(np.flatnonzero(newline), np.arange(n_fields - 1, len(ends), n_fields)):
+        raise _NotPlain                               # a row with another number of fields
+    # each field's number, digit by digit from its end: as many whole-array passes as the longest field
+    dtype = np.int32 if lengths.max() <= 9 else np.int64
+    values = digit[ends - 1].astype(dtype)
+    for k in range(1, int(lengths.max())):
+        d = digit[ends - 1 - k].astype(dtype)
+        d[lengths <= k] = 0
+        values += d * dtype(10 ** k)
+    return values.astype(np.float32).reshape(-1, n_fields)
+
+
+def parse_numbers(source, delimiter: str | None = None, progress: Progress | None = None,
+                  header: bool | None = None, block_bytes: int = BLOCK_BYTES):
+    """``(header names or None, float32 matrix)`` of a plain all-number CSV (a path or bytes), else None.
+
+    ``header=None`` detects a header as :func:`nnviz.io.csv_data.read_csv` does for an all-number body:
+    the first row is one when some cell of it is not a number.  ``progress(fraction)`` is called after
+    each block, from 0 to 1.
+    """
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytearray(source)
+        raw.append(0)
+    else:
+        try:
+            with open(os.fspath(source), "rb") as f:
+                info = os.fstat(f.fileno())
+                size = info.st_size
+                if not stat.S_ISREG(info.st_mode) or size > MAX_CSV_BYTES:
+                    return None                        # a device, a pipe, too large: the general reader says so
+                raw = bytearray(size + 1)              # one spare byte for a missing last line break
+                if f.readinto(raw) != size:
+                    return None
+        except (OSError, TypeError):                   # the general reader words the problem
+            return None
+    size = len(raw) - 1
+    if raw.find(b'"', 0, 65536) >= 0 or raw.find(b"\r", 0, size) >= 0:
+        return None                                    # quotes, or Windows line ends: the general reader
+    if raw[size - 1] != _NL:
+        raw[size] = _NL
+        size += 1
+    first_end = raw.find(b"\n")
+    if first_end <= 0:
+        return None
+    first = raw[:first_end].decode("utf-8", "replace")
+    if delimiter is None:
+        delimiter = max((",", ";", "\t", "|"), key=first.count)
+    if len(delimiter) != 1 or not first.count(delimiter):
+        return None
+    cells = [c.strip() for c in first.split(delimiter)]
+    if header is None:
+        header = not all(map(_is_number, cells))
+    if not header and not all(c.isdigit() for c in cells):
+        return None                                    # a first data row this parser cannot read
+    header = cells if header else None
+    n_fields = len(cells)
+    start = first_end + 1 if header is not None else 0
+    total = size - start
+    if raw.find(b"\n\n", start, size) >= 0:
+        return None                                    # blank lines: the general reader numbers rows
+    n_rows = raw.count(b"\n", start, size)
+    body = np.frombuffer(raw, dtype=np.uint8)
+    out = np.empty((n_rows, n_fields), dtype=np.float32)
+    delim = ord(delimiter)
+    row = 0
+    try:
+        while start < size:
+            stop = min(start + block_bytes, size)
+            if stop < size:
+                stop = raw.rfind(b"\n", start, stop) + 1
+                if stop <= start:                      # a line longer than the block: take the whole line
+                    stop = raw.find(b"\n", start + block_bytes, size) + 1
+            values = _block_values(body[start:stop], delim, n_fields)
+            out[row:row + len(values)] = values
+            row += len(values)
+            start = stop
+            if progress is not None:
+                progress(1 - (size - start) / max(total, 1))
+    except _NotPlain:
+        return None
+    if row != n_rows or n_rows == 0:
+        return None
+    return header, out
+
+
+def load_numbers(path, label_column: str | None = None, *, feature_columns: list[str] | None = None, task: str = "auto", images: bool | None = None,
+                 scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
+                 delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
+                 progress: Progress | None = None, max_classes: int = 20, name: str | None = None) -> Dataset | None:
+    """A classification :class:`Dataset` from a plain all-number CSV with a whole-number class column, or None.
+
+    The same data set :func:`nnviz.io.csv_data.load_csv` builds from such a file (same classes, split and
+    scaling), in float32 from the start.  ``label_column`` defaults to a column named "label" (else the
+    first); ``feature_columns`` must be None or all the other columns in order.  ``images=None`` reads pixel tables (see :mod:`nnviz.core.data.pixels`) as (n, H, W, 1)
+    images; True insists (ValueError when the columns are not square pixels); False keeps flat rows.
+    None is returned whenever the fast path does not apply — not plain numbers, a label that is not a
+    class index with 2 … ``max_classes`` values (at most half the rows), ``task`` regression or a binary
+    task on more classes, fewer training rows than ``batch_size`` — so the general reader can take over
+    and word the problem.
+    """
+    parsed = parse_numbers(path, delimiter, progress, header)
+    if parsed is None or task == "regression":
+        return None
+    names, matrix = parsed
+    names = names or [f"column {j + 1}" for j in range(matrix.shape[1])]
+    if label_column is None:
+        label_column = "label" if "label" in names else names[0]
+    if label_column not in names or len(names) < 2 or len(set(names)) != len(names):
+        return None
+    li = names.index(label_column)
+    classes, y = np.unique(matrix[:, li], return_inverse=True)
+    if not 2 <= len(classes) <= min(max_classes, len(y) // 2) or (task == "binary" and len(classes) != 2):
+        return None
+    y = y.astype(np.int64).reshape(-1)
+    feature_names = names[:li] + names[li + 1:]
+    if feature_columns is not None and list(feature_columns) != feature_names:
+        return None
+    # the features as a view when the label is the first or last column (the splits copy the rows anyway)
+    if li == 0:
+        x = matrix[:, 1:]
+    elif li == matrix.shape[1] - 1:
+        x = matrix[:, :-1]
+    else:
+        x = np.delete(matrix, li, axis=1)
+    try:
+        tr, va, te = split_indices(len(x), test_ratio, val_ratio, seed, stratify=y)
+    except ValueError:
+        return None
+    if batch_size is not None and len(tr) < int(batch_size):
+        return None
+    shape = None
+    if images is not False:
+        shape = pixels.image_shape(feature_names if parsed[0] else None, len(feature_names))
+        if images and shape is None:
+            raise ValueError(f"{len(feature_names)} feature columns are not the pixels of square images")
+    scaler = Scaler.fit(scaling, x[tr]) if scaling != "none" else None
+    parts = {}
+    for part, idx in (("train", tr), ("val", va), ("test", te)):
+        xs = x[idx]
+        if scaler is not None:
+            xs = scaler.transform(xs).astype(np.float32, copy=False)
+        parts[f"x_{part}"] = xs if shape is None else pixels.as_images(xs, shape)
+        parts[f"y_{part}"] = y[idx]
+    del matrix, x
+    source = "<bytes>" if isinstance(path, (bytes, bytearray)) else os.fspath(path)
+    k = len(classes)
+    what = f"{shape[0]}×{shape[1]} images" if shape else f"{len(feature_names)} features"
+    return Dataset(
+        name=name or (Path(source).stem if isinstance(path, (str, os.PathLike)) else "csv"), task="binary" if k == 2 and task != "multiclass" else "multiclass",
+        **parts, feature_names=feature_names, class_names=[str(int(c)) for c in classes],
+        kind="images" if shape else "csv", scaler=scaler,
+        description=f"{source}: {len(y)} rows; label {label_column!r} ({k} classes); {what}; scaling {scaling}.",
+        params={"path": source, "label_column": label_column, "feature_columns": feature_names, "task": task,
+                "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed})
