@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from nnviz.core.data import catalog
 from nnviz.io import csv_data
-from nnviz.io.csv_data import CsvError, read_csv, to_dataset
+from nnviz.io.csv_data import CsvError, mostly_numbers, read_csv, to_dataset
 from nnviz.ui import theme
 from nnviz.ui.data_preview import TablePreview
 
@@ -36,21 +36,6 @@ TASK_LABELS = {"auto": "Auto-detect", "binary": "Binary classification", "multic
                "regression": "Regression"}
 SCALING_LABELS = {"none": "None", "minmax": "Min-max to [0, 1]", "standardize": "Standardize (mean 0, std 1)"}
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-
-
-def _mostly_numbers(cells) -> bool:
-    """More than half of the (sampled) cells are numbers: a number column with a few bad cells."""
-    sample = list(cells[:: max(1, len(cells) // 500)])
-    if not sample:
-        return False
-    good = 0
-    for c in sample:
-        try:
-            float(c)
-            good += 1
-        except (TypeError, ValueError):
-            pass
-    return good > len(sample) / 2
 
 
 def _line_named(message: str) -> int | None:
@@ -337,7 +322,7 @@ class CsvImportDialog(QDialog):
 
     def _numberish(self, j: int) -> bool:
         """Column ``j`` of the table holds numbers, or mostly numbers."""
-        return self.table.numeric[j] or _mostly_numbers(self.table.data[j])
+        return self.table.numeric[j] or mostly_numbers(self.table.data[j])
 
     def _percent_spin(self, name: str, value: int, tip: str) -> QSpinBox:
         spin = QSpinBox()

@@ -16,7 +16,8 @@ Extension points for the other panels (data, training, backprop, export):
 The window's jobs live in their own modules: the docks and the default layout in :mod:`nnviz.ui.dock_layout`
 (on the first launch ``app.build`` sizes the window to the screen with ``fit_to_screen``; later launches restore
 the saved geometry and layout), the file lifecycle (new, open, save, recent, examples, autosave recovery) in
-:mod:`nnviz.ui.window_files`, the error and notice strips in :mod:`nnviz.ui.banners`.
+:mod:`nnviz.ui.window_files`, the error and notice strips in :mod:`nnviz.ui.banners`, the theme and the UI zoom
+in :mod:`nnviz.ui.window_looks`, the shortcuts and About dialogs in :mod:`nnviz.ui.window_help`.
 
 Dialogs go through small methods (``ask_save_changes``, ``ask_open_path``, ``ask_save_path``,
 ``ask_recover``, ``show_error``) so tests can replace them.
@@ -26,11 +27,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFrame, QHeaderView, QLabel,
-                               QMainWindow, QMenu, QMessageBox, QScrollArea, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFrame, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
+                               QStackedWidget, QToolBar, QVBoxLayout, QWidget)
 
-from nnviz import __version__
 from nnviz.io.examples import EXAMPLES_DIR  # noqa: F401  (where the bundled examples are; tests open them)
 from nnviz.session.autosave import AutosaveManager
 from nnviz.session.document import ProjectDocument
@@ -45,9 +44,11 @@ from nnviz.ui.palette import LayerPalette
 from nnviz.ui.presentation import PresentationController
 from nnviz.ui.summary_dock import SummaryWidget
 from nnviz.ui.window_files import FILE_FILTER, MAX_RECENT, ProjectFilesMixin  # noqa: F401
+from nnviz.ui.window_help import WindowHelpMixin
+from nnviz.ui.window_looks import WindowLooksMixin
 
 
-class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
+class MainWindow(WindowLooksMixin, WindowHelpMixin, DockLayoutMixin, ProjectFilesMixin, QMainWindow):
     about_to_close = Signal()
     error_shown = Signal(str)
     view_mode_changed = Signal(str)
@@ -420,71 +421,6 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         else:
             self.neuron_view.fit_to_view()
 
-    def _on_dark_theme_toggled(self, checked: bool) -> None:
-        self.set_theme("dark" if checked else "light")
-
-    def set_theme(self, name: str) -> None:
-        """"light", "dark" or "high-contrast" for the whole app, remembered."""
-        if name not in theme.THEMES:
-            raise ValueError(f"theme is one of {', '.join(theme.THEMES)}, got {name!r}")
-        theme.apply_theme(QApplication.instance(), name)
-        self.settings.setValue("theme", name)
-
-    # ------------------------------------------------------------------ the UI zoom (nnviz.ui.zoom)
-    def ui_zoom(self) -> float:
-        return zoom.factor()
-
-    def set_ui_zoom(self, value: float, remember: bool = True) -> float:
-        """Zoom every font, plot and the diagram (75–250 %); ``remember``: for this screen (or for presenting)."""
-        before = zoom.factor()
-        applied = zoom.set_zoom(value)
-        if remember:
-            if self.presentation.is_presenting():
-                self.presentation.zoom_changed_while_presenting(applied)
-            else:
-                zoom.save_for_screen(self.settings, self.screen(), applied)
-            if applied != before and self.isVisible() and not self.presentation.maximized():
-                self.apply_default_sizes()   # the panels' room grows with their text
-        return applied
-
-    def step_ui_zoom(self, direction: int) -> float:
-        return self.set_ui_zoom(zoom.step(zoom.factor(), direction))
-
-    def _on_ui_zoom_changed(self, value: float) -> None:
-        old = getattr(self, "_ui_zoom_seen", 1.0)
-        self._ui_zoom_seen = value
-        if abs(value - old) > 1e-9:   # the canvas grows with the text (fitted once the docks have their new sizes)
-            self.layer_view.zoom_by(value / old)
-            neuron = getattr(self.neuron_view, "view", None)
-            if neuron is not None:
-                neuron.scale(value / old, value / old)
-            QTimer.singleShot(0, self.fit_to_view)
-            self._fit_palette_scroll()
-            # (a message, not a permanent label: at 175 % the status bar has no room to spare)
-            self.status_message(f"Text and plots at {value * 100:.0f} % — Ctrl+= / Ctrl+- / Ctrl+0 for 100 %")
-
-    def _fit_palette_scroll(self) -> None:
-        """Up to 125 % the palette's column keeps every tile in view (as without the scroll area); above, it may
-        scroll down to half of them, so a short window keeps room for the plots."""
-        height = self.palette.sizeHint().height()
-        self.palette_scroll.setMinimumHeight(height if zoom.factor() <= 1.25 else height // 2)
-
-    def _on_screen_changed(self, screen) -> None:
-        """On another screen (the projector), the zoom that screen had."""
-        if not self.presentation.is_presenting():
-            self.set_ui_zoom(zoom.load_for_screen(self.settings, screen), remember=False)
-
-    def _on_theme_changed(self, name: str) -> None:
-        self.actionDarkTheme.setChecked(name == "dark")
-        if name in self.theme_actions:
-            self.theme_actions[name].setChecked(True)
-        for a in self.findChildren(QAction):
-            icon_name = a.property("iconName")
-            if icon_name:
-                a.setIcon(icons.icon(icon_name))
-        self.menu("File/Export").setIcon(icons.icon("export"))
-        self._on_document_validity_changed(self.document.is_valid)
-
     # ================================================================== editing
     def delete_selection(self) -> None:
         indices = [i for i in self.layer_view.selected_indices() if i >= 0]
@@ -577,52 +513,6 @@ class MainWindow(DockLayoutMixin, ProjectFilesMixin, QMainWindow):
         self._error_box = box
         box.open()
         self.error_shown.emit(text)
-
-    def show_shortcuts(self) -> QDialog:
-        dlg = QDialog(self)
-        dlg.setObjectName("shortcutsDialog")
-        dlg.setWindowTitle("Keyboard shortcuts")
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        rows = []
-        for a in self.findChildren(QAction):
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts())
-            if keys and a.text():
-                rows.append((a.text().replace("&", "").split("  ")[0], keys))
-        rows += [("Zoom the diagram", "Ctrl+wheel"), ("Pan the diagram", "Middle button drag / wheel"),
-                 ("Backprop stepper: next / previous step", "→ / ←"),
-                 ("Append a layer", "Double-click a palette item"), ("Reorder layers", "Drag a block")]
-        table = QTableWidget(len(rows), 2, dlg)
-        table.setHorizontalHeaderLabels(["Command", "Shortcut"])
-        table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for r, (cmd, keys) in enumerate(sorted(set(rows))):
-            table.setItem(r, 0, QTableWidgetItem(cmd))
-            table.setItem(r, 1, QTableWidgetItem(keys))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dlg)
-        buttons.rejected.connect(dlg.close)
-        lay = QVBoxLayout(dlg)
-        lay.addWidget(table)
-        lay.addWidget(buttons)
-        # wide enough for every row (460 px cut "Backprop stepper: next / previ…")
-        width = (table.sizeHintForColumn(0) + table.sizeHintForColumn(1) + table.verticalScrollBar().sizeHint().width()
-                 + 2 * table.frameWidth() + 48)
-        dlg.resize(min(max(width, 460), self.screen().availableGeometry().width() - 40), 560)
-        dlg.show()
-        return dlg
-
-    def show_about(self) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About nnviz",
-                          f"<h3>nnviz {__version__}</h3><p>Draw, train and step through small neural networks."
-                          "</p><p>A Keras-compatible NumPy core with a Qt desktop editor: layers, neurons, "
-                          "live training views and step-by-step backpropagation.</p><p>MIT licence.</p>",
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("aboutBox")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setIconPixmap(icons.icon("neurons", theme.colors()["accent"]).pixmap(48, 48))
-        box.open()
-        return box
 
     # ================================================================== settings and closing
     def restore_settings(self) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnviz.core.data import catalog
-from nnviz.io import csv_data
+from nnviz.io import csv_data, csv_parse
 from nnviz.io.csv_data import CsvError, read_csv, skipped_rows, to_dataset
 
 
@@ -85,7 +85,7 @@ def test_a_device_is_never_read(tmp_path):
 
 
 def test_a_file_over_the_size_bound_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setattr(csv_data, "MAX_CSV_BYTES", 1000)
+    monkeypatch.setattr(csv_parse, "MAX_CSV_BYTES", 1000)   # where the reader reads its bound
     path = tmp_path / "big.csv"
     path.write_text("a,b\n" + "1,2\n" * 400)
     with pytest.raises(CsvError, match="implausibly large"):
