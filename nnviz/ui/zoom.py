@@ -119,6 +119,17 @@ def set_zoom(value: float, app: QApplication | None = None) -> float:
     return new
 
 
+def _live_widgets():
+    """Every widget of the windows: each top-level one and its children, skipping windows closed for deletion.
+    (Walking ``QApplication.allWidgets()`` instead aborted the full test suite once, in a theme change after
+    hundreds of windows had come and gone; this walk touches only widgets that belong to a window.)"""
+    for top in QApplication.topLevelWidgets():
+        if top.testAttribute(Qt.WidgetAttribute.WA_DeleteOnClose) and not top.isVisible():
+            continue   # closed and about to be deleted
+        yield top
+        yield from top.findChildren(QWidget)
+
+
 def scale_own_fonts(old: float | None = None) -> None:
     """Widgets with a font of their own (bold titles, small notes) keep their size relative to the app font.
 
@@ -126,7 +137,7 @@ def scale_own_fonts(old: float | None = None) -> None:
     stylesheet change: Qt then puts back the fonts widgets had when the stylesheet first polished them."""
     new = factor()
     old = new if old is None else old
-    for w in QApplication.allWidgets():
+    for w in _live_widgets():
         if not w.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             continue
         f = w.font()
