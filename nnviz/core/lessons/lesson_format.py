@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from nnviz.core.lessons import checks as _checks
 
-HEADER_KEYS = ("title", "id", "order", "summary", "classroom")
+HEADER_KEYS = ("title", "id", "order", "summary", "classroom", "requires")
 STEP_KEYS = ("do", "show", "highlight", "check", "hint", "classroom")
 
 #: the training settings ``set`` may change, with the type of their value
@@ -44,6 +44,7 @@ ACTIONS = {
     "set": (2, 2, "set the training setting KEY to VALUE (" + ", ".join(TRAINING_KEYS) + ")"),
     "dataset": (1, None, "switch to data set NAME with optional key=value parameters"),
     "layer": (3, 3, "set option KEY of layer INDEX (1 = the first layer after the input) to VALUE"),
+    "add_layer": (2, None, "insert a layer CLASS with key=value options at INDEX (1 = after the input)"),
     "open": (1, 1, "open a view: stepper, or a dock by its object name"),
     "select": (1, 1, "select layer INDEX in the diagram"),
     "train": (0, 0, "start (or pause) training"),
@@ -104,6 +105,13 @@ class Lesson:
     order: int = 1000
     classroom: list[tuple[str, str]] = field(default_factory=list)
     source: str = ""
+    #: what the lesson needs beyond this build's core: ``example:NAME`` items (``requires:`` header)
+    requires: tuple = ()
+
+    def missing(self, known_examples) -> list[str]:
+        """The required examples not in ``known_examples``: the lesson waits for a feature this build lacks."""
+        return [r.split(":", 1)[1] for r in self.requires
+                if r.startswith("example:") and r.split(":", 1)[1] not in set(known_examples)]
 
     def checks(self) -> list[Check]:
         return [s.check for s in self.steps if s.check is not None]
@@ -134,13 +142,13 @@ def _action(value: str, source: str, line: int, known_examples=None) -> Action:
             args = [key, TRAINING_KEYS[key](raw)]
         except ValueError:
             raise LessonError(source, line, f"set {key}: {raw!r} is not a {TRAINING_KEYS[key].__name__}") from None
-    elif name in ("layer", "select"):
+    elif name in ("layer", "select", "add_layer"):
         try:
             args = [int(args[0]), *args[1:]]
         except ValueError:
             raise LessonError(source, line, f"{name}: the layer index {args[0]!r} is not a whole number") from None
-    elif name == "dataset":
-        for a in args[1:]:
+    if name in ("dataset", "add_layer"):
+        for a in args[1 if name == "dataset" else 2:]:
             if "=" not in a:
                 raise LessonError(source, line, f"dataset: parameter {a!r} is not key=value")
     elif name == "open_example" and known_examples is not None and args[0] not in known_examples:
@@ -196,6 +204,13 @@ def parse_lesson(text: str, source: str = "<lesson>", known_examples=None) -> Le
                 continue
             if key in header:
                 raise LessonError(source, n, f"'{key}' is given twice")
+            if key == "requires":
+                items = value.split()
+                bad = [i for i in items if not i.startswith("example:") or len(i) <= len("example:")]
+                if bad:
+                    raise LessonError(source, n, f"requires lists example:NAME items, not {bad[0]!r}")
+                if known_examples is not None:
+                    known_examples = set(known_examples) | {i.split(":", 1)[1] for i in items}
             if key == "order":
                 try:
                     int(value)
@@ -250,7 +265,7 @@ def parse_lesson(text: str, source: str = "<lesson>", known_examples=None) -> Le
     default_id = os.path.splitext(os.path.basename(source))[0]
     return Lesson(id=header.get("id", default_id), title=header["title"], steps=steps,
                   summary=header.get("summary", ""), order=int(header.get("order", 1000)),
-                  classroom=classroom, source=source)
+                  classroom=classroom, source=source, requires=tuple(header.get("requires", "").split()))
 
 
 def load_lesson(path: str, known_examples=None) -> Lesson:
