@@ -142,3 +142,58 @@ def app_state(document=None, *, runs=None, stepper_answers=None, classroom=None,
                     training=document.training_config.to_dict(), dataset=document.dataset_spec,
                     num_classes=num_classes, runs=runs, stepper_answers=stepper_answers, classroom=classroom,
                     open_views=frozenset(open_views), selected_layers=tuple(selected_layers))
+
+
+def _value(text: str):
+    """A lesson's option value as the document takes it: int, float, bool, None, a list (commas) or text."""
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _options(pairs) -> dict:
+    return {k: _value(v) for k, _, v in (p.partition("=") for p in pairs)}
+
+
+def apply_document_action(document, action, examples_dir: str | None = None) -> bool:
+    """Carry out ``action`` on a ``ProjectDocument`` when it is a document action (open_example, set, dataset,
+    layer, add_layer); False for the actions the window does (open, select, train, reset). ``ValueError`` says
+    why an action cannot be done (the lesson is then out of step with the app)."""
+    import os
+    from dataclasses import replace
+
+    name, args = action.name, action.args
+    if name == "open_example":
+        from nnviz.io.examples import EXAMPLES_DIR
+        from nnviz.io.project import load_project
+        path = os.path.join(examples_dir or EXAMPLES_DIR, args[0] + ".nnviz")
+        document.load_project(load_project(path), path="")
+        return True
+    if name == "set":
+        document.set_training_config(replace(document.training_config, **{args[0]: args[1]}))
+        return True
+    if name == "dataset":
+        from nnviz.core.data import catalog
+        params = catalog.get_spec(args[0]).defaults()
+        for key, value in _options(args[1:]).items():
+            spec = catalog.get_spec(args[0]).param(key)
+            params[key] = value.split(",") if spec.type == "multichoice" and isinstance(value, str) else value
+        document.set_dataset({"name": args[0], "params": params})
+        return True
+    if name == "layer":
+        index, key, value = args
+        document.set_layer_option(index - 1, key, _value(value))
+        return True
+    if name == "add_layer":
+        from nnviz.session.document import layer_entry
+        document.add_layer(args[0] - 1, layer_entry(args[1], **_options(args[2:])))
+        return True
+    return False

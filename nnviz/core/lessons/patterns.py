@@ -73,8 +73,8 @@ def crawls(loss, max_drop: float = 0.25) -> Finding:
 
 
 def overfits(loss, val_loss, rise: float = 0.1) -> Finding:
-    """Validation loss rose by more than ``rise`` (relative) above its minimum, at least 3 epochs after it,
-    while the training loss kept falling over the same epochs."""
+    """Validation loss (averaged over a few epochs) rose by more than ``rise`` (relative) above its minimum, which
+    lies at least a tenth of the epochs (3 or more) back, while the training loss kept falling over the same epochs."""
     tr, va = _finite(loss), _finite(val_loss)
     n = min(tr.size, va.size)
     if va.size == 0:
@@ -82,13 +82,19 @@ def overfits(loss, val_loss, rise: float = 0.1) -> Finding:
     if n < MIN_EPOCHS:
         return Finding(False, f"not enough epochs yet ({n} of {MIN_EPOCHS})")
     tr, va = tr[:n], va[:n]
-    best = int(np.argmin(va))
-    if n - 1 - best < 3:
-        return Finding(False, "the validation loss is still at its lowest")
-    turned = va[-1] > va[best] * (1 + rise) + 1e-3
-    fell = tr[-1] < tr[best]
+    # smoothed over a few epochs: a small validation set jitters, and a jitter at the end is not a turn
+    k = max(3, n // 20)
+    kernel = np.ones(k) / k
+    sva = np.convolve(va, kernel, mode="valid")
+    str_ = np.convolve(tr, kernel, mode="valid")
+    best = int(np.argmin(sva))
+    if len(sva) - 1 - best < max(3, n // 10):
+        return Finding(False, "the validation loss is still near its lowest")
+    turned = sva[-1] > sva[best] * (1 + rise) + 1e-3
+    fell = str_[-1] < str_[best]
+    best += k // 2
     if turned and fell:
-        return Finding(True, f"validation loss was lowest at epoch {best + 1} ({va[best]:.3g}) and rose to "
+        return Finding(True, f"validation loss was lowest near epoch {best + 1} ({va[best]:.3g}) and rose to "
                              f"{va[-1]:.3g} while the training loss fell to {tr[-1]:.3g}")
     if not turned:
         return Finding(False, "the validation loss has not turned up")
