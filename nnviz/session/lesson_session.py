@@ -197,3 +197,29 @@ def apply_document_action(document, action, examples_dir: str | None = None) -> 
         document.add_layer(args[0] - 1, layer_entry(args[1], **_options(args[2:])))
         return True
     return False
+
+
+class RunRecorder:
+    """Runs as the lessons compare them, until the Runs panel's history is wired in: a run starts with the first
+    epoch after an empty history (its training settings are taken then) and ends when the history is emptied
+    (Reset weights, another example). ``runs()`` is the finished runs and the current one, oldest first."""
+
+    def __init__(self):
+        self.finished: list[dict] = []
+        self._training: dict = {}
+        self._history: dict = {}
+
+    def observe(self, history: dict, training: dict) -> None:
+        """Call with the document's history and training settings whenever the history changes."""
+        if history and not self._history:
+            self._training = dict(training)
+        elif not history and self._history:
+            self.finished.append({"training": self._training, "history": self._history})
+        self._history = {k: list(v) for k, v in (history or {}).items()}
+
+    def clear(self) -> None:
+        self.finished, self._history = [], {}
+
+    def runs(self) -> list[dict]:
+        current = [{"training": self._training, "history": self._history}] if self._history else []
+        return [*self.finished, *current]

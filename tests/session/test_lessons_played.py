@@ -4,8 +4,6 @@ the core's one training path, and each check must stay open before its step is d
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from nnviz import resources
@@ -13,7 +11,7 @@ from nnviz.core import training
 from nnviz.core.lessons import DONE, OPEN, UNAVAILABLE, AppState, evaluate, load_lessons
 from nnviz.io.examples import list_examples
 from nnviz.session.document import ProjectDocument
-from nnviz.session.lesson_session import LessonSession, app_state, apply_document_action
+from nnviz.session.lesson_session import LessonSession, RunRecorder, app_state, apply_document_action
 
 EXAMPLES = {e.name for e in list_examples()}
 LESSONS, ERRORS = load_lessons(str(resources.path("lessons")), EXAMPLES)
@@ -24,15 +22,17 @@ class Player:
 
     def __init__(self, qapp):
         self.document = ProjectDocument()
-        self.runs: list[dict] = []
-        self.run_training: dict = {}
+        self.recorder = RunRecorder()
+        self.document.history_changed.connect(
+            lambda: self.recorder.observe(self.document.history, self.document.training_config.to_dict()))
         self.views: set[str] = set()
         self.selected: tuple = ()
 
     def do(self, action) -> None:
         if apply_document_action(self.document, action):
             if action.name == "open_example":
-                self.runs, self.selected = [], ()
+                self.recorder.clear()
+                self.selected = ()
             return
         doc = self.document
         if action.name == "open":
@@ -40,14 +40,10 @@ class Player:
         elif action.name == "select":
             self.selected = (action.args[0],)
         elif action.name == "reset":
-            if doc.history:
-                self.runs.append({"training": self.run_training, "history": copy.deepcopy(doc.history)})
             doc.reinitialize_weights()
             doc.reset_history()
         elif action.name == "train":
             config = doc.training_config
-            if not doc.history:
-                self.run_training = config.to_dict()
             model = doc.model
             config.compile_model(model)
             history = training.fit(model, doc.dataset, config).history
@@ -57,8 +53,7 @@ class Player:
             raise AssertionError(f"unplayable action {action}")
 
     def state(self) -> AppState:
-        current = [{"training": self.run_training, "history": self.document.history}] if self.document.history else []
-        return app_state(self.document, runs=self.runs + current, stepper_answers=None,
+        return app_state(self.document, runs=self.recorder.runs(), stepper_answers=None,
                          open_views=self.views, selected_layers=self.selected)
 
 
