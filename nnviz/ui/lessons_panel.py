@@ -161,7 +161,7 @@ class LessonsPanel(QWidget):
 
     def show_hint(self, text: str) -> None:
         if text:
-            self.hint.setText(f"💡 <i>{html.escape(text)}</i>")
+            self.hint.setText(f"<b>Hint:</b> <i>{html.escape(text)}</i>")
             self.hint.show()
 
 
@@ -219,6 +219,12 @@ class LessonsUI(QObject):
         progress = LessonSession.progress_from_json(self.settings.value(SETTINGS_KEY, "{}") if self.settings else "{}")
         self.session = LessonSession(self.lessons, progress)
         self.recorder = RunRecorder()
+        training_ui = getattr(window, "training_ui", None)
+        self.controller = getattr(training_ui, "controller", None)
+        self._queue: list = []           # show-me actions waiting for a training run to end
+        self._epochs_at_train = 0
+        if self.controller is not None:
+            self.controller.state_changed.connect(self._on_controller_state_changed)
         self.hidden: list[QWidget] = []     # controls hidden by a lesson's classroom settings
         self.panel = LessonsPanel()
         self.highlight = HighlightFrame(window)
@@ -346,11 +352,31 @@ class LessonsUI(QObject):
         self._save()
 
     def _run(self, actions) -> None:
-        for action in actions:
+        """Carry out ``actions`` in order; after a ``train`` the rest waits until that run has ended."""
+        queue = list(actions)
+        self._queue = []
+        while queue:
+            action = queue.pop(0)
             try:
                 self.run_action(action)
             except (ValueError, KeyError, OSError) as exc:
                 self.panel.show_result(UNAVAILABLE, f"could not {action}: {exc}")
+                return
+            if action.name == "train" and queue and self.controller is not None:
+                self._queue = queue
+                self._epochs_at_train = len(self.document.history.get("loss", []))
+                return
+
+    def _on_controller_state_changed(self, _state: str = "") -> None:
+        self._continue_queue()
+
+    def _continue_queue(self) -> None:
+        """Go on with waiting show-me actions once the run has ended (stopped, paused, diverged) and its epochs
+        have reached the document (snapshots arrive after the state)."""
+        if (self._queue and self.controller is not None and not self.controller.is_running
+                and len(self.document.history.get("loss", [])) > self._epochs_at_train):
+            queue, self._queue = self._queue, []
+            QTimer.singleShot(0, lambda: self._run(queue))
 
     def run_action(self, action) -> None:
         """Carry out one lesson action in the window (document actions through the document)."""
@@ -437,6 +463,7 @@ class LessonsUI(QObject):
     def _on_document_history_changed(self) -> None:
         self.recorder.observe(self.document.history, self.document.training_config.to_dict())
         self.evaluate()
+        self._continue_queue()
 
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         if not visible:

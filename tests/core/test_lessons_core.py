@@ -143,3 +143,19 @@ def test_run_comparisons_need_both_runs():
     good = {"history": {"loss": falling(30, 0.2), "val_loss": falling(30, 0.25)}}
     assert evaluate(check("runs fix-beats-overfit"), AppState(runs=[bad, good])).status == DONE
     assert evaluate(check("runs fix-beats-overfit"), AppState(runs=[good, bad])).status == OPEN
+
+
+def test_a_loss_the_app_pauses_as_diverged_counts_as_oscillating():
+    assert patterns.oscillates([0.7, 1.2, 2.0, 2.3, 2.5])        # 3 epochs above 1.5 × the start
+    assert not patterns.oscillates([0.7, 0.6, 1.2, 0.9, 0.5])    # one spike, and too few epochs to say more
+
+
+def test_a_loss_that_stays_far_above_guessing_overshoots():
+    # what the app saw at learning rate 5 before its divergence policy paused: 3 epochs, all above 1.5 × ln 2
+    loss = [2.66, 2.56, 2.34]
+    assert not patterns.oscillates(loss) and patterns.oscillates(loss, guess=math.log(2))
+    binary = {"loss": "binary_crossentropy", "learning_rate": 5.0}
+    state = AppState(history={"loss": loss}, training=binary, num_classes=2)
+    assert evaluate(check("pattern oscillates"), state).status == DONE
+    assert evaluate(check("pattern oscillates"), AppState(history={"loss": [0.6, 0.5, 0.4]}, training=binary,
+                                                          num_classes=2)).status == OPEN

@@ -130,3 +130,18 @@ def test_a_lesson_trains_and_its_pattern_check_reads_the_curves(app_window, qtbo
     qtbot.waitUntil(lambda: len(window.document.history.get("accuracy", [])) >= 40, timeout=60_000)
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=TIMEOUT)
     assert "chance" in ui.panel.status.text()
+
+
+def test_show_me_with_two_runs_waits_for_the_first_and_the_runs_compare(app_window, qtbot):
+    window, controller = app_window
+    ui = window.lessons_ui
+    ui.start("03-learning-rate")
+    qtbot.waitUntil(lambda: window.document.training_config.optimizer == "sgd", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
+    ui.session.go(3)
+    ui._enter_step(run_actions=True)
+    assert "Not yet" in ui.panel.status.text()
+    ui.panel.show_me_button.click()          # lr 5: train (it oscillates or diverges); then lr 0.001: train
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=120_000)
+    runs = ui.recorder.runs()
+    assert [r["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]

@@ -192,10 +192,17 @@ def chance_level(state: AppState) -> float:
     return 1.0 / max(int(state.num_classes or 2), 2)
 
 
-def detect(pattern: str, history: dict, chance: float = 0.5) -> patterns.Finding:
+def guess_loss(training: dict | None, num_classes: int | None) -> float | None:
+    """The cross-entropy of always guessing evenly, ln(classes), when the loss is a cross-entropy; else None."""
+    if "crossentropy" not in str((training or {}).get("loss", "")):
+        return None
+    return math.log(max(int(num_classes or 2), 2))
+
+
+def detect(pattern: str, history: dict, chance: float = 0.5, guess: float | None = None) -> patterns.Finding:
     h = history or {}
     if pattern == "oscillates":
-        return patterns.oscillates(h.get("loss"))
+        return patterns.oscillates(h.get("loss"), guess=guess)
     if pattern == "crawls":
         return patterns.crawls(h.get("loss"))
     if pattern == "overfits":
@@ -207,7 +214,7 @@ def detect(pattern: str, history: dict, chance: float = 0.5) -> patterns.Finding
 
 def _pattern(state: AppState, *args) -> CheckResult:
     negate = args[0] == "not"
-    finding = detect(args[-1], state.history, chance_level(state))
+    finding = detect(args[-1], state.history, chance_level(state), guess_loss(state.training, state.num_classes))
     if not (state.history or {}).get("loss"):
         return CheckResult(OPEN, "no training yet: train the network")
     if negate and "not enough epochs" in finding.reason:
@@ -236,7 +243,8 @@ def _runs(state: AppState, comparison, *rest) -> CheckResult:
     if comparison == "count":
         return _compare("the number of runs", len(runs), rest[0], float(rest[1]))
     if comparison == "lr-oscillates-vs-crawls":
-        wild = [r for r in runs if patterns.oscillates((r.get("history") or {}).get("loss"))]
+        wild = [r for r in runs if patterns.oscillates((r.get("history") or {}).get("loss"),
+                                                       guess=guess_loss(r.get("training"), state.num_classes))]
         slow = [r for r in runs if patterns.crawls((r.get("history") or {}).get("loss"))]
         for w in wild:
             for s in slow:

@@ -36,12 +36,20 @@ def _finite(values) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def oscillates(loss, window: int = 12) -> Finding:
+def oscillates(loss, window: int = 12, guess: float | None = None) -> Finding:
     """The last ``window`` epochs' loss changes direction often (≥ 40 % of steps) by more than noise, or the loss
-    has diverged (non-finite values, or it ends above where it started)."""
+    has diverged: non-finite values; three epochs above 1.5 × the first epoch's or 1.5 × ``guess`` (the loss of
+    always guessing, what the app's divergence policy compares with before it pauses training); or it ends above
+    where it started."""
     raw = np.asarray(list(loss or []), dtype=float)
     if raw.size and not np.all(np.isfinite(raw)):
         return Finding(True, "the loss is no longer a finite number: the steps overshoot")
+    if guess and raw.size >= 3 and np.all(raw[-3:] > 1.5 * guess):
+        return Finding(True, f"the loss stays at {raw[-1]:.3g}, above 1.5 × the loss of guessing ({guess:.3g}): "
+                             "the steps overshoot")
+    if raw.size >= 3 and np.all(raw[-3:] > 1.5 * raw[0]):
+        # what the app's divergence policy pauses on: three epochs above 1.5 × the starting loss
+        return Finding(True, f"the loss rose to {raw[-1]:.3g} from {raw[0]:.3g}: the steps overshoot")
     if raw.size < MIN_EPOCHS:
         return Finding(False, f"not enough epochs yet ({raw.size} of {MIN_EPOCHS})")
     tail = raw[-window:]
