@@ -25,6 +25,7 @@ DOCKS = {
     "trainingSettingsDock": "Training settings", "predictDock": "Predict", "trainingCurvesDock": "Loss and accuracy",
     "decisionBoundaryDock": "Decision boundary", "weightsDock": "Weights", "confusionDock": "Confusion matrix",
     "gradientsDock": "Gradients", "activationsDock": "Activations", "dockStepper": "Backprop stepper",
+    "dockLessons": "Lessons",
 }
 
 
