@@ -4,27 +4,11 @@ with its line, and training started by a lesson that the check then reads."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
 
-from nnviz.app import assemble
 from nnviz.ui.lessons_panel import LessonsUI, step_html
-
-TIMEOUT = 20_000
-
-
-@pytest.fixture
-def app_window(make_main_window, qtbot):
-    window = make_main_window(show=False)
-    controller = assemble(window)
-    window.resize(1280, 720)
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
-        window.show()
-        qtbot.waitExposed(window)
-    window.apply_default_sizes()
-    yield window, controller
-    window.ask_save_changes = lambda: "discard"
-    controller.shutdown()
+from tests.ui.test_loose_ends import TIMEOUT, app_window  # noqa: F401 - the assembled window at 1280 × 720
 
 
 def test_help_lessons_opens_the_dock_with_every_lesson(app_window, qtbot):
@@ -145,3 +129,15 @@ def test_show_me_with_two_runs_waits_for_the_first_and_the_runs_compare(app_wind
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=120_000)
     runs = ui.recorder.runs()
     assert [r["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]
+
+
+def test_a_lesson_sets_classroom_controls_and_gives_them_back(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    combo = window.findChild(QWidget, "regularizationCombo")
+    assert combo.isEnabled()
+    ui.start("03-learning-rate")              # classroom: lock regularizationCombo
+    assert not combo.isEnabled()
+    window.ask_save_changes = lambda: "discard"   # the lesson changed the settings: opening another example asks
+    ui.start("01-neuron-and-layer")
+    assert combo.isEnabled()

@@ -65,6 +65,8 @@ class LessonError(ValueError):
 
 @dataclass(frozen=True)
 class Action:
+    """``name`` with its converted ``args``, and the line it was written on."""
+
     name: str
     args: tuple
     line: int = 0
@@ -74,13 +76,12 @@ class Action:
 
 
 @dataclass(frozen=True)
-class Check:
-    kind: str
-    args: tuple
-    line: int = 0
+class Check(Action):
+    """A step's check: ``kind`` (the action's name) with its validated ``args``."""
 
-    def __str__(self) -> str:
-        return " ".join((self.kind, *map(str, self.args)))
+    @property
+    def kind(self) -> str:
+        return self.name
 
 
 @dataclass
