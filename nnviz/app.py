@@ -62,13 +62,14 @@ def _parse_args(argv: list[str]):
 
 
 def assemble(window):
-    """Plug every panel into a MainWindow: data, training, the backprop stepper, exports.
+    """Plug every panel into a MainWindow: data, training, the backprop stepper, exports, lessons.
 
     Each part only knows the window's hooks (``add_dock``, ``menu``, ``toolbar``) and the document;
     this is the one place they meet. Returns the training controller.
     """
     from nnviz.ui.data_integration import attach_data_panel
     from nnviz.ui.export_menu import attach_exports
+    from nnviz.ui.lessons_panel import attach_lessons
     from nnviz.ui.stepper.integration import attach_stepper
     from nnviz.ui.training.integration import attach_training
 
@@ -76,6 +77,7 @@ def assemble(window):
     controller = attach_training(window, window.document)
     attach_stepper(window, window.document, controller)
     attach_exports(window)
+    attach_lessons(window, window.document)
     return controller
 
 
@@ -111,6 +113,7 @@ def build(argv: list[str] | None = None):
     if not window.has_saved_layout():   # the first launch: the whole screen, the default dock layout
         window.fit_to_screen()
     window.show()
+    window.lessons_ui.offer()           # the first start (per user) opens the Lessons dock once
     path = args.open_path or args.project
     if path:
         window.open_file(path, ask=False)

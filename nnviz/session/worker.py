@@ -371,7 +371,15 @@ class TrainingController(QObject):
     def set_regularization(self, kind: str, rate: float) -> None:
         self.worker.set_regularization(kind, rate)
 
+    #: called before a command that trains (the training UI flushes a setup it has not sent yet)
+    before_training = None
+
+    def _prepare(self) -> None:
+        if self.before_training is not None:
+            self.before_training()
+
     def train(self) -> None:
+        self._prepare()
         self._intends_running = True
         self.worker.train()
 
@@ -384,10 +392,12 @@ class TrainingController(QObject):
         self.pause() if self._intends_running else self.train()
 
     def step_batch(self) -> None:
+        self._prepare()
         self._intends_running = False
         self.worker.step_batch()
 
     def step_epoch(self) -> None:
+        self._prepare()
         self._intends_running = False
         self.worker.step_epoch()
 

@@ -213,6 +213,25 @@ def examples() -> list[tuple[str, Project]]:
             "vector of 8, a GRU reads them in order, and a sigmoid says positive or negative. Word order "
             "matters here ('not good', '… but great'): counting words gets about 72 %.",
             expected=0.95),
+        example(
+            "overfitting",
+            [Input((2,)), Dense(64, activation="relu"), Dense(64, activation="relu"), Dense(1, activation="sigmoid")],
+            dataset("gauss", n_points=80, noise=40.0, train_ratio=50, seed=3),
+            dict(optimizer="adam", learning_rate=0.01, batch_size=8, epochs=150, validation_split=0.4, **BINARY),
+            "Overfitting: a big network on a small noisy set",
+            "Forty noisy points and 4,417 weights: the network learns the training points by heart, and the "
+            "validation loss turns up while the training loss keeps falling. L2, dropout or stopping early fix it.",
+            notes="For the lessons: without regularization the validation loss is lowest in the first epochs and "
+                  "then rises; with L2 at 0.01 it stays near its lowest."),
+        example(
+            "underfitting-xor",
+            [Input((2,)), Dense(1, activation="sigmoid")],
+            dataset("xor"),
+            dict(optimizer="adam", learning_rate=0.03, batch_size=10, epochs=40, **BINARY),
+            "Underfitting: one neuron on XOR",
+            "A single sigmoid neuron draws one straight line, and no straight line separates XOR: accuracy stays "
+            "near chance however long it trains. Add a hidden layer to fix it.",
+            notes="For the lessons: the network is too small for the data (underfitting)."),
     ]
 
 

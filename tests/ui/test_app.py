@@ -27,6 +27,7 @@ DOCKS = {
     "gradientsDock": "Gradients", "activationsDock": "Activations", "dockStepper": "Backprop stepper",
     "runsDock": "Runs", "landscapeDock": "Loss landscape",
     "reconstructionDock": "Reconstructions", "codeSpaceDock": "Code space", "perceptronDock": "Perceptron",
+    "dockLessons": "Lessons",
 }
 
 

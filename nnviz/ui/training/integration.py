@@ -253,6 +253,7 @@ class TrainingUI(QObject):
                     action.triggered.disconnect()
                     action.triggered.connect(slot)
         c.snapshot_ready.connect(self._on_controller_snapshot_ready)
+        c.before_training = self._flush_rebuild
         c.started.connect(self._on_controller_started)
         c.paused.connect(self._on_controller_paused)
         c.stopped.connect(self._on_controller_stopped)
@@ -326,7 +327,14 @@ class TrainingUI(QObject):
             self.controller.clear_setup()
         if not self._rebuild_pending:
             self._rebuild_pending = True
-            QTimer.singleShot(0, self._rebuild)
+            QTimer.singleShot(0, self._flush_rebuild)
+
+    def _flush_rebuild(self) -> None:
+        """The pending setup, now: when the event loop comes back, or at once when training is asked for before
+        that (Reset then Train in one go — a lesson's "show me" — must not train the old setup and see its run
+        thrown away as stale)."""
+        if self._rebuild_pending:
+            self._rebuild()
 
     def _rebuild(self) -> None:
         """New model or data set: a fresh setup for the worker, the probe and every view."""

@@ -1,0 +1,486 @@
+"""The Lessons dock (Help ▸ Lessons): the course inside the app, step by step, with checks the app evaluates live.
+
+``LessonsPanel`` shows a :class:`nnviz.session.lesson_session.LessonSession`: a lesson picker with each lesson's
+progress, the step's title and text (formulas between ``$`` set like the stepper's), the live check's state
+("done", not yet, or not available in this build), a hint that appears after a while, and Back / Show me / Next.
+``LessonsUI`` (from :func:`attach_lessons`) wires it to the window: it carries out a step's actions, draws a frame
+around the control the step talks about, evaluates the check against the app's state, and keeps progress in
+QSettings.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox, QDockWidget, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QToolBar,
+    QVBoxLayout, QWidget,
+)
+
+from nnviz import resources
+from nnviz.core.lessons import DONE, UNAVAILABLE, load_lessons
+from nnviz.session.lesson_session import LessonSession, RunRecorder, app_state, apply_document_action
+from nnviz.ui.stepper.formula_view import FORMULA_FONT, template_html
+
+DOCK_NAME = "dockLessons"
+SETTINGS_KEY = "lessons/progress"
+OFFERED_KEY = "lessons/offered"
+HINT_DELAY_MS = 45_000
+_FORMULA = re.compile(r"\$([^$]+)\$")
+
+
+def step_html(text: str) -> str:
+    """A step's text as rich text: paragraphs, ``**bold**``, and ``$formula$`` in the stepper's formula style."""
+    parts = []
+    for paragraph in text.split("\n\n"):
+        chunks = _FORMULA.split(paragraph)
+        out = []
+        for i, chunk in enumerate(chunks):
+            if i % 2:
+                out.append(f"<span style=\"font-family: {FORMULA_FONT}; font-size: 112%\">"
+                           f"{template_html(chunk)}</span>")
+            else:
+                out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(chunk)))
+        parts.append("<p>" + "".join(out) + "</p>")
+    return "".join(parts)
+
+
+class LessonsPanel(QWidget):
+    """The lesson picker, the current step and its check; emits what the user asks for."""
+
+    lesson_chosen = Signal(str)
+    next_requested = Signal()
+    back_requested = Signal()
+    show_me_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("lessonsPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.lesson_combo = QComboBox()
+        self.lesson_combo.setObjectName("lessonCombo")
+        self.lesson_combo.activated.connect(self._on_lesson_combo_activated)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("lessonProgress")
+        self.progress.setTextVisible(True)
+        self.step_title = QLabel()
+        self.step_title.setObjectName("lessonStepTitle")
+        self.step_title.setWordWrap(True)
+        font = self.step_title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.step_title.setFont(font)
+        self.text = QTextBrowser()
+        self.text.setObjectName("lessonText")
+        self.text.setOpenExternalLinks(False)
+        self.status = QLabel()
+        self.status.setObjectName("lessonStatus")
+        self.status.setWordWrap(True)
+        self.hint = QLabel()
+        self.hint.setObjectName("lessonHint")
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("◀ Back")
+        self.back_button.setObjectName("lessonBack")
+        self.show_me_button = QPushButton("Show me")
+        self.show_me_button.setObjectName("lessonShowMe")
+        self.show_me_button.setToolTip("Do this step for me")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setObjectName("lessonNext")
+        self.back_button.clicked.connect(self.back_requested)
+        self.show_me_button.clicked.connect(self.show_me_requested)
+        self.next_button.clicked.connect(self.next_requested)
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.show_me_button)
+        buttons.addWidget(self.next_button)
+        for w in (self.lesson_combo, self.progress, self.step_title):
+            layout.addWidget(w)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(self.hint)
+        layout.addLayout(buttons)
+
+    def _on_lesson_combo_activated(self, index: int) -> None:
+        lesson_id = self.lesson_combo.itemData(index)
+        if lesson_id:
+            self.lesson_chosen.emit(lesson_id)
+
+    def set_lessons(self, entries: list[tuple[str, str, bool]]) -> None:
+        """``(id, label, enabled)`` per lesson."""
+        current = self.lesson_combo.currentData()
+        self.lesson_combo.clear()
+        self.lesson_combo.addItem("Choose a lesson…", "")
+        for lesson_id, label, enabled in entries:
+            self.lesson_combo.addItem(label, lesson_id)
+            if not enabled:
+                item = self.lesson_combo.model().item(self.lesson_combo.count() - 1)
+                item.setEnabled(False)
+        i = self.lesson_combo.findData(current)
+        self.lesson_combo.setCurrentIndex(max(i, 0))
+
+    def show_overview(self, html_text: str) -> None:
+        self.step_title.setText("Lessons")
+        self.text.setHtml(html_text)
+        self.progress.hide()
+        self.status.clear()
+        self.hint.hide()
+        for b in (self.back_button, self.show_me_button, self.next_button):
+            b.setEnabled(False)
+
+    def show_step(self, lesson_id: str, index: int, count: int, title: str, text: str, has_show_me: bool,
+                  is_last: bool) -> None:
+        self.lesson_combo.setCurrentIndex(max(self.lesson_combo.findData(lesson_id), 0))
+        self.progress.show()
+        self.progress.setRange(0, count)
+        self.progress.setValue(index + 1)
+        self.progress.setFormat(f"Step {index + 1} of {count}")
+        self.step_title.setText(title)
+        self.text.setHtml(step_html(text))
+        self.hint.hide()
+        self.back_button.setEnabled(index > 0)
+        self.show_me_button.setEnabled(has_show_me)
+        self.next_button.setText("Finish ✓" if is_last else "Next ▶")
+        self.next_button.setEnabled(True)
+
+    def show_result(self, status: str | None, message: str) -> None:
+        if status is None:
+            self.status.clear()
+            return
+        if status == DONE:
+            self.status.setText(f"<b style='color:#16a34a'>✓ Done</b> — {html.escape(message)}")
+        elif status == UNAVAILABLE:
+            self.status.setText(f"<b style='color:#b45309'>Not available in this build</b> — {html.escape(message)}")
+        else:
+            self.status.setText(f"<b>Not yet</b> — {html.escape(message)}")
+
+    def show_hint(self, text: str) -> None:
+        if text:
+            self.hint.setText(f"<b>Hint:</b> <i>{html.escape(text)}</i>")
+            self.hint.show()
+
+
+class HighlightFrame(QFrame):
+    """An amber frame drawn over the control a step talks about; it lets clicks through."""
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self.setObjectName("lessonHighlight")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setStyleSheet("#lessonHighlight { border: 3px solid #f59e0b; border-radius: 5px; background: transparent; }")
+        self.target: QWidget | None = None
+        self.hide()
+
+    def follow(self, target: QWidget | None) -> None:
+        self.target = target
+        self.place()
+
+    def place(self) -> None:
+        t = self.target
+        window = self.parentWidget()
+        if t is None or not t.isVisible() or t.window() is not window:
+            self.hide()
+            return
+        top_left = t.mapTo(window, t.rect().topLeft())
+        self.setGeometry(top_left.x() - 3, top_left.y() - 3, t.width() + 6, t.height() + 6)
+        self.show()
+        self.raise_()
+
+
+def find_control(window: QWidget, name: str) -> QWidget | None:
+    """The widget named ``name`` (object name), or the tool button of the action so named."""
+    widget = window.findChild(QWidget, name)
+    if widget is not None:
+        return widget
+    action = window.findChild(QAction, name)
+    if action is not None:
+        for bar in window.findChildren(QToolBar):
+            button = bar.widgetForAction(action)
+            if button is not None:
+                return button
+    return None
+
+
+class LessonsUI(QObject):
+    """The Lessons dock on a window: actions, highlight, live checks, progress in QSettings."""
+
+    def __init__(self, window, document, lessons_dir: str | None = None):
+        super().__init__(window)
+        self.window, self.document = window, document
+        from nnviz.io.examples import list_examples
+        self.examples = {e.name for e in list_examples()}
+        self.lessons, self.errors = load_lessons(lessons_dir or str(resources.path("lessons")), self.examples)
+        self.settings = getattr(window, "settings", None)
+        progress = LessonSession.progress_from_json(self.settings.value(SETTINGS_KEY, "{}") if self.settings else "{}")
+        self.session = LessonSession(self.lessons, progress)
+        self.recorder = RunRecorder()
+        training_ui = getattr(window, "training_ui", None)
+        self.controller = getattr(training_ui, "controller", None)
+        self._queue: list = []           # show-me actions waiting for a training run to end
+        self._epochs_at_train = 0
+        if self.controller is not None:
+            self.controller.state_changed.connect(self._on_controller_state_changed)
+        self.hidden: list[QWidget] = []     # controls hidden by a lesson's classroom settings
+        self.panel = LessonsPanel()
+        self.highlight = HighlightFrame(window)
+        self.hint_timer = QTimer(self)
+        self.hint_timer.setSingleShot(True)
+        self.hint_timer.setInterval(HINT_DELAY_MS)
+        self.hint_timer.timeout.connect(self._on_hint_timer_timeout)
+        self.check_timer = QTimer(self)      # the app's state changes in many places: a light poll of the check
+        self.check_timer.setInterval(500)
+        self.check_timer.timeout.connect(self.evaluate)
+        add = getattr(window, "add_dock", None)
+        if add is not None:    # in the right column, a tab beside the Summary; hidden until asked for or offered
+            self.dock = add(self.panel, "Lessons", Qt.DockWidgetArea.RightDockWidgetArea, DOCK_NAME,
+                            tabify_with="dockSummary", visible=False)
+        else:
+            self.dock = QDockWidget("Lessons", window)
+            self.dock.setObjectName(DOCK_NAME)
+            self.dock.setWidget(self.panel)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.action = QAction("&Lessons", window)
+        self.action.setObjectName("actionLessons")
+        self.action.setStatusTip("Lessons: the course inside the app, with exercises it checks")
+        self.action.triggered.connect(self.open)
+        help_menu = window.menu("Help") if hasattr(window, "menu") else None
+        if help_menu is not None:
+            first_action = help_menu.actions()[0] if help_menu.actions() else None
+            help_menu.insertAction(first_action, self.action)
+        self.panel.lesson_chosen.connect(self.start)
+        self.panel.next_requested.connect(self.next)
+        self.panel.back_requested.connect(self.back)
+        self.panel.show_me_requested.connect(self.show_me)
+        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        document.history_changed.connect(self._on_document_history_changed)
+        for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed):
+            signal.connect(self.evaluate)
+        self._refresh_list()
+        self._show_overview()
+
+    # ------------------------------------------------------------------ the lesson list
+    def _refresh_list(self) -> None:
+        entries = []
+        for lesson in self.lessons:
+            missing = lesson.missing(self.examples)
+            done = round(100 * self.session.fraction(lesson.id))
+            label = f"{lesson.order}. {lesson.title}" + (f"  ({done} %)" if done else "")
+            if missing:
+                label += "  — needs " + ", ".join(missing)
+            entries.append((lesson.id, label, not missing))
+        self.panel.set_lessons(entries)
+
+    def _show_overview(self) -> None:
+        rows = "".join(
+            f"<li><b>{html.escape(l.title)}</b> — {html.escape(l.summary)}"
+            f"{' <i>(' + str(round(100 * self.session.fraction(l.id))) + ' % done)</i>' if self.session.fraction(l.id) else ''}"
+            f"</li>" for l in self.lessons)
+        errors = "".join(f"<li>{html.escape(str(e))}</li>" for e in self.errors)
+        text = ("<p>Each lesson walks you through a part of the course in the app: it opens examples, points at "
+                "the control it talks about and checks your exercise live.</p>"
+                f"<ul>{rows}</ul>" + (f"<p><b>Lesson files with mistakes:</b></p><ul>{errors}</ul>" if errors else ""))
+        self.panel.show_overview(text)
+
+    def offer(self) -> bool:
+        """On the first start (per user): show the Lessons dock once. True when it was offered now."""
+        if self.settings is None or self.settings.value(OFFERED_KEY, False, type=bool):
+            return False
+        self.settings.setValue(OFFERED_KEY, True)
+        self.open()
+        return True
+
+    # ------------------------------------------------------------------ steps
+    def open(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+
+    def start(self, lesson_id: str) -> None:
+        self._restore_classroom()
+        lesson = self.session.start(lesson_id)
+        self._apply_classroom(lesson.classroom)
+        self._enter_step(run_actions=True)
+
+    def next(self) -> None:
+        if self.session.lesson is None:
+            return
+        if not self.session.next():      # the last step: back to the overview
+            self._save()
+            self._leave()
+            return
+        self._enter_step(run_actions=True)
+
+    def back(self) -> None:
+        if self.session.back():
+            self._enter_step(run_actions=False)
+
+    def show_me(self) -> None:
+        step = self.session.step
+        if step is not None:
+            self._run(step.show_me)
+            self.evaluate()
+
+    def _leave(self) -> None:
+        self._restore_classroom()
+        self.session.lesson = None
+        self.highlight.follow(None)
+        self.check_timer.stop()
+        self.hint_timer.stop()
+        self._refresh_list()
+        self._show_overview()
+
+    def _enter_step(self, run_actions: bool) -> None:
+        s = self.session
+        step = s.step
+        self.panel.show_step(s.lesson.id, s.index, len(s.lesson.steps), step.title, step.text, bool(step.show_me),
+                             s.index == len(s.lesson.steps) - 1)
+        if run_actions:
+            self._run(step.actions)
+        self._apply_classroom(step.classroom)
+        self.highlight.follow(find_control(self.window, step.highlight) if step.highlight else None)
+        self.hint_timer.start()
+        if step.check is not None:
+            self.check_timer.start()
+        else:
+            self.check_timer.stop()
+        self.evaluate()
+        self._save()
+
+    def _run(self, actions) -> None:
+        """Carry out ``actions`` in order; after a ``train`` the rest waits until that run has ended."""
+        queue = list(actions)
+        self._queue = []
+        while queue:
+            action = queue.pop(0)
+            try:
+                self.run_action(action)
+            except (ValueError, KeyError, OSError) as exc:
+                self.panel.show_result(UNAVAILABLE, f"could not {action}: {exc}")
+                return
+            if action.name == "train" and queue and self.controller is not None:
+                self._queue = queue
+                self._epochs_at_train = len(self.document.history.get("loss", []))
+                return
+
+    def _on_controller_state_changed(self, _state: str = "") -> None:
+        self._continue_queue()
+
+    def _continue_queue(self) -> None:
+        """Go on with waiting show-me actions once the run has ended (stopped, paused, diverged) and its epochs
+        have reached the document (snapshots arrive after the state)."""
+        if (self._queue and self.controller is not None and not self.controller.is_running
+                and len(self.document.history.get("loss", [])) > self._epochs_at_train):
+            queue, self._queue = self._queue, []
+            QTimer.singleShot(0, lambda: self._run(queue))
+
+    def run_action(self, action) -> None:
+        """Carry out one lesson action in the window (document actions through the document)."""
+        window, name, args = self.window, action.name, action.args
+        if name == "open_example" and hasattr(window, "open_example"):
+            import os
+
+            from nnviz.io.examples import EXAMPLES_DIR
+            window.open_example(os.path.join(EXAMPLES_DIR, args[0] + ".nnviz"))   # asks before unsaved work goes
+            self.recorder.clear()
+            return
+        if apply_document_action(self.document, action):
+            return
+        if name == "open":
+            if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:
+                window.stepper_ui.open()
+                return
+            dock = window.findChild(QDockWidget, args[0])
+            if dock is None:
+                raise ValueError(f"there is no view {args[0]!r}")
+            dock.show()
+            dock.raise_()
+        elif name == "select":
+            if hasattr(window, "set_view_mode"):
+                window.set_view_mode("layers")
+            window.layer_view.select_indices([int(args[0]) - 1])
+        elif name in ("train", "reset"):
+            a = window.findChild(QAction, "actionTrain" if name == "train" else "actionResetWeights")
+            if a is None or not a.isEnabled():
+                raise ValueError(f"{name} is not possible now")
+            a.trigger()
+
+    # ------------------------------------------------------------------ classroom settings
+    def _apply_classroom(self, items) -> None:
+        """Hide or lock controls (until the classroom model is wired in: on the widgets, undone on leaving)."""
+        for verb, name in items:
+            widget = find_control(self.window, name)
+            if widget is None:
+                continue
+            if verb in ("hide", "lock"):
+                (widget.hide if verb == "hide" else (lambda w=widget: w.setEnabled(False)))()
+                self.hidden.append(widget)
+            else:
+                widget.show() if verb == "show" else widget.setEnabled(True)
+
+    def _restore_classroom(self) -> None:
+        for widget in self.hidden:
+            widget.show()
+            widget.setEnabled(True)
+        self.hidden = []
+
+    # ------------------------------------------------------------------ checks
+    def state(self):
+        window = self.window
+        views = {d.objectName() for d in window.findChildren(QDockWidget) if d.isVisible()}
+        if "dockStepper" in views:
+            views.add("stepper")
+        selected = ()
+        if hasattr(window, "layer_view"):
+            selected = tuple(i + 1 for i in window.layer_view.selected_indices())
+        return app_state(self.document, runs=self.recorder.runs(), stepper_answers=None, classroom=None,
+                         open_views=views, selected_layers=selected)
+
+    def evaluate(self) -> None:
+        step = self.session.step
+        if step is None:
+            return
+        self.highlight.place()
+        was_done = self.session.is_done(self.session.index)
+        result = self.session.evaluate(self.state())
+        if result is None:
+            self.panel.show_result(None, "")
+            return
+        self.panel.show_result(result.status, result.message)
+        if result.status == DONE and not was_done:
+            self._save()
+            self._refresh_list()
+
+    def _on_hint_timer_timeout(self) -> None:
+        step = self.session.step
+        if step is not None and not self.session.is_done(self.session.index):
+            self.panel.show_hint(step.hint)
+
+    def _on_document_history_changed(self) -> None:
+        self.recorder.observe(self.document.history, self.document.training_config.to_dict())
+        self.evaluate()
+        self._continue_queue()
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if not visible:
+            self.highlight.hide()
+            self.check_timer.stop()
+        elif self.session.step is not None:
+            self.highlight.place()
+            if self.session.step.check is not None:
+                self.check_timer.start()
+
+    def _save(self) -> None:
+        if self.settings is not None:
+            self.settings.setValue(SETTINGS_KEY, self.session.to_json())
+
+
+def attach_lessons(window, document) -> LessonsUI:
+    """Add the Lessons dock and Help ▸ Lessons to ``window``; also at ``window.lessons_ui``."""
+    ui = LessonsUI(window, document)
+    window.lessons_ui = ui
+    return ui

@@ -1,0 +1,143 @@
+"""The Lessons dock in the assembled window: Help ▸ Lessons, steps that open examples and point at controls, live
+checks with a visible "done", a hint after a while, "show me", progress remembered, a broken lesson file named
+with its line, and training started by a lesson that the check then reads."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+from nnviz.ui.lessons_panel import LessonsUI, step_html
+from tests.ui.test_loose_ends import TIMEOUT, app_window  # noqa: F401 - the assembled window at 1280 × 720
+
+
+def test_help_lessons_opens_the_dock_with_every_lesson(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    assert not ui.dock.isVisible()
+    action = window.findChild(QAction, "actionLessons")
+    assert action in window.menu("Help").actions()
+    action.trigger()
+    qtbot.waitUntil(ui.dock.isVisible)
+    combo = ui.panel.lesson_combo
+    assert combo.count() == len(ui.lessons) + 1 >= 13
+    autoencoder = combo.findData("12-autoencoder")
+    assert "needs autoencoder" in combo.itemText(autoencoder)           # waits for the example that brings it
+    assert not combo.model().item(autoencoder).isEnabled()
+    assert "A neuron and a layer" in ui.panel.text.toPlainText()
+
+
+def test_a_lesson_opens_its_example_checks_live_and_shows_me(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    ui.open()
+    ui.start("01-neuron-and-layer")
+    qtbot.waitUntil(lambda: window.document.model is not None and window.document.model.count_params() == 17)
+    assert ui.highlight.isVisible() and ui.highlight.target is window.findChild(type(ui.highlight.target), "canvasStack")
+    ui.panel.next_button.click()                                      # step 2: 17 parameters — done already
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    assert "17" in ui.panel.status.text()
+    ui.panel.next_button.click()                                      # step 3: select the hidden layer
+    assert "Not yet" in ui.panel.status.text()
+    assert ui.panel.progress.text() == "Step 3 of 4"
+    ui.panel.show_me_button.click()
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    assert window.layer_view.selected_indices() == [0]
+    ui.panel.next_button.click()                                      # step 4: 4 units → 22 parameters
+    assert "Not yet" in ui.panel.status.text()
+    window.document.set_layer_option(0, "units", 4)                   # the student does it in the inspector
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    assert ui.session.fraction("01-neuron-and-layer") == 1.0          # step 1 by Next, steps 2-4 by their checks
+    assert ui.panel.next_button.text() == "Finish ✓"
+    ui.panel.next_button.click()
+    assert ui.session.lesson is None
+    assert "(100 %)" in ui.panel.lesson_combo.itemText(ui.panel.lesson_combo.findData("01-neuron-and-layer"))
+
+
+def test_a_hint_appears_after_a_while_and_progress_is_remembered(app_window, qtbot, window_settings):
+    window, _ = app_window
+    ui = window.lessons_ui
+    ui.open()
+    ui.hint_timer.setInterval(50)
+    ui.start("01-neuron-and-layer")
+    ui.next()
+    ui.next()                                                         # step 3, not done
+    qtbot.waitUntil(ui.panel.hint.isVisible)
+    assert "Click the first Dense block" in ui.panel.hint.text()
+    again = LessonsUI(window, window.document)                        # a later start, the same user settings
+    again.start("01-neuron-and-layer")
+    assert again.session.index == 2 and again.session.is_done(1)
+
+
+def test_the_stepper_steps_say_they_are_not_in_this_build(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    ui.start("07-backprop-by-hand")
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())     # the stepper opened: view stepper is done
+    ui.next()
+    assert "Not available in this build" in ui.panel.status.text()
+    assert not ui.session.is_done(1)
+
+
+def test_a_broken_lesson_file_is_named_with_its_line(app_window, tmp_path):
+    window, _ = app_window
+    (tmp_path / "bad.lesson").write_text("title: Bad\n\n== Step\nText\ncheck: metric loss ~ 1\nhint: h\n")
+    ui = LessonsUI(window, window.document, lessons_dir=str(tmp_path))
+    assert ui.lessons == []
+    assert "bad.lesson, line 5" in ui.panel.text.toPlainText()
+
+
+def test_formulas_are_set_like_the_steppers():
+    out = step_html("Sum: $z_j^(l) = Σ_k w_jk^(l)·a_k^(l−1)$ and **bold**.")
+    assert "z<sub>j</sub><sup>(l)</sup>" in out and "<b>bold</b>" in out and "DejaVu Serif" in out
+
+
+def test_first_start_offers_the_lessons_once(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    assert ui.offer() and ui.dock.isVisible()
+    ui.dock.hide()
+    assert not ui.offer() and not ui.dock.isVisible()
+
+
+def test_a_lesson_trains_and_its_pattern_check_reads_the_curves(app_window, qtbot):
+    window, controller = app_window
+    ui = window.lessons_ui
+    ui.start("06-underfitting")
+    qtbot.waitUntil(lambda: window.document.model is not None and window.document.model.count_params() == 3,
+                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
+    ui.next()
+    assert "Not yet" in ui.panel.status.text()                        # no training yet
+    with qtbot.waitSignal(controller.stopped, timeout=60_000):
+        ui.panel.show_me_button.click()                               # Train
+    qtbot.waitUntil(lambda: len(window.document.history.get("accuracy", [])) >= 40, timeout=60_000)
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=TIMEOUT)
+    assert "chance" in ui.panel.status.text()
+
+
+def test_show_me_with_two_runs_waits_for_the_first_and_the_runs_compare(app_window, qtbot):
+    window, controller = app_window
+    ui = window.lessons_ui
+    ui.start("03-learning-rate")
+    qtbot.waitUntil(lambda: window.document.training_config.optimizer == "sgd", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending, timeout=TIMEOUT)
+    ui.session.go(3)
+    ui._enter_step(run_actions=True)
+    assert "Not yet" in ui.panel.status.text()
+    ui.panel.show_me_button.click()          # lr 5: train (it oscillates or diverges); then lr 0.001: train
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=120_000)
+    runs = ui.recorder.runs()
+    assert [r["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]
+
+
+def test_a_lesson_sets_classroom_controls_and_gives_them_back(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    combo = window.findChild(QWidget, "regularizationCombo")
+    assert combo.isEnabled()
+    ui.start("03-learning-rate")              # classroom: lock regularizationCombo
+    assert not combo.isEnabled()
+    window.ask_save_changes = lambda: "discard"   # the lesson changed the settings: opening another example asks
+    ui.start("01-neuron-and-layer")
+    assert combo.isEnabled()
