@@ -22,8 +22,8 @@ def test_help_lessons_opens_the_dock_with_every_lesson(app_window, qtbot):
     combo = ui.panel.lesson_combo
     assert combo.count() == len(ui.lessons) + 1 >= 13
     autoencoder = combo.findData("12-autoencoder")
-    assert "needs autoencoder" in combo.itemText(autoencoder)           # waits for the example that brings it
-    assert not combo.model().item(autoencoder).isEnabled()
+    assert combo.itemText(autoencoder) == "12. The autoencoder"              # its example ships: open to start
+    assert combo.model().item(autoencoder).isEnabled()
     assert "A neuron and a layer" in ui.panel.text.toPlainText()
 
 
