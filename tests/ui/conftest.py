@@ -71,3 +71,25 @@ def make_main_window(qtbot, qapp, tmp_path, window_settings):
 def main_window(make_main_window):
     """A shown main window with the default project (the circle data set, a small Dense network)."""
     return make_main_window()
+
+
+#: how long the assembled window's worker may take to publish its first snapshot
+ASSEMBLED_TIMEOUT = 20_000
+
+
+@pytest.fixture
+def app_window(make_main_window, qtbot):
+    """The assembled window (every dock and plot) at 1280 × 720, a lecture projector, in its default layout, the
+    training worker set up: ``(window, controller)``."""
+    from nnviz.app import assemble
+
+    window = make_main_window(show=False)
+    controller = assemble(window)
+    window.resize(1280, 720)
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=ASSEMBLED_TIMEOUT):
+        window.show()
+        qtbot.waitExposed(window)
+    window.apply_default_sizes()
+    yield window, controller
+    window.ask_save_changes = lambda: "discard"
+    controller.shutdown()

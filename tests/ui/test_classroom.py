@@ -9,7 +9,6 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
-from nnviz.app import assemble
 from nnviz.io.classroom import ClassroomSettings
 from nnviz.io.project import load_project, save_project
 from nnviz.ui import theme, zoom
@@ -24,17 +23,9 @@ def _zoom_back_to_100():
 
 
 @pytest.fixture
-def full_window(make_main_window, qtbot):
+def full_window(app_window):
     """The assembled window (every dock and plot), shown at 1280 × 720."""
-    window = make_main_window(show=False)
-    controller = assemble(window)
-    window.resize(1280, 720)
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
-        window.show()
-        qtbot.waitExposed(window)
-    yield window
-    window.ask_save_changes = lambda: "discard"
-    controller.shutdown()
+    return app_window[0]
 
 
 def plot_axes(window) -> list[pg.AxisItem]:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from nnviz.ui.lessons_panel import LessonsUI, step_html
-from tests.ui.test_loose_ends import TIMEOUT, app_window  # noqa: F401 - the assembled window at 1280 × 720
+from tests.ui.test_loose_ends import TIMEOUT
 
 
 def test_help_lessons_opens_the_dock_with_every_lesson(app_window, qtbot):

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 from PySide6.QtWidgets import QDockWidget, QScrollArea
 
-from nnviz.app import assemble
 from nnviz.core import losses
 from nnviz.core.data import catalog, course
 from nnviz.core.training import TrainingConfig
@@ -20,21 +18,6 @@ EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "exa
 
 def example(name: str) -> str:
     return os.path.join(EXAMPLES, name)
-
-
-@pytest.fixture
-def app_window(make_main_window, qtbot):
-    """The assembled window at 1280 × 720 (a lecture projector), the worker set up."""
-    window = make_main_window(show=False)
-    controller = assemble(window)
-    window.resize(1280, 720)
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT):
-        window.show()
-        qtbot.waitExposed(window)
-    window.apply_default_sizes()
-    yield window, controller
-    window.ask_save_changes = lambda: "discard"
-    controller.shutdown()
 
 
 def open_example(window, controller, qtbot, name: str) -> None:
