@@ -130,6 +130,9 @@ class TrainingUI(QObject):
             dock.setWidget(widgets.get(attr) or getattr(self, attr))
             self.docks[attr] = dock
         self._place_docks()
+        reset = getattr(self.window, "layout_reset", None)
+        if reset is not None:
+            reset.connect(self._show_relevant_views)
         self.speed = QComboBox()
         self.speed.setObjectName("trainingSpeed")
         self.speed.setToolTip("Training speed: slow motion trains one batch at a time, and every view shows each "
@@ -383,12 +386,19 @@ class TrainingUI(QObject):
         if kind == self._front_kind:
             return
         self._front_kind = kind
+        self._show_relevant_views()
         if kind == "reconstruct":
             self.docks["reconstruction"].raise_()
         if kind == "plane" and is_visible(self.confusion):
             self.docks["boundary"].raise_()
         elif kind == "classes" and is_visible(self.boundary):
             self.docks["confusion"].raise_()
+
+    def _show_relevant_views(self) -> None:
+        """An autoencoder's views only for a reconstruction task: elsewhere their tabs only squeeze the others'
+        titles ("Dec…", "Con…"). View ▸ still opens them; View ▸ Reset Layout applies this again."""
+        for attr in ("reconstruction", "code_space"):
+            self.docks[attr].setVisible(self._front_kind == "reconstruct")
 
     def _on_document_architecture_changed(self) -> None:
         self._schedule_rebuild()
