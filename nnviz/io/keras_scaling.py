@@ -122,11 +122,4 @@ def scaling_of_metadata(metadata, error: type[Exception]) -> InputScaling | None
 def same_or_layers(layer: InputScaling, metadata: InputScaling | None) -> InputScaling:
     """The metadata's scaling when it is the layer's (exact values, its description: nnviz's own
     export), else the layer's (what the Keras model computes, e.g. after a Keras user changed it)."""
-    if metadata is None:
-        return layer
-    try:
-        same = all(np.allclose(*np.broadcast_arrays(a, b), rtol=1e-9, atol=0.0)
-                   for a, b in ((layer.offset, metadata.offset), (layer.scale, metadata.scale)))
-    except ValueError:  # lengths that do not broadcast
-        same = False
-    return metadata if same else layer
+    return metadata if layer.same_as(metadata) else layer

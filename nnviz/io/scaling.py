@@ -55,6 +55,27 @@ class InputScaling:
         n = len(self.offset)
         return bool(input_shape) and (n == 1 or n == int(input_shape[-1])) and len(self.scale) in (1, n)
 
+    def same_as(self, other: "InputScaling | None", rtol: float = 1e-9) -> bool:
+        """Whether ``other`` computes the same ``(x - offset) / scale`` (one value or one per feature)."""
+        if other is None:
+            return False
+        try:
+            return all(np.allclose(*np.broadcast_arrays(a, b), rtol=rtol, atol=0.0)
+                       for a, b in ((self.offset, other.offset), (self.scale, other.scale)))
+        except ValueError:  # lengths that do not broadcast
+            return False
+
+    def formula(self, limit: int = 3) -> str:
+        """``(x - 13) / 87`` for one value, ``(x - offset) / scale per feature (offset 1, 2, 3, ...)``."""
+        def values(a):
+            text = ", ".join(f"{v:g}" for v in a[:limit])
+            return text + (", ..." if len(a) > limit else "")
+        if len(self.offset) == len(self.scale) == 1:
+            off = self.offset[0]
+            head = "x" if off == 0 else f"(x {'-' if off > 0 else '+'} {abs(off):g})"
+            return f"{head} / {self.scale[0]:g}"
+        return f"(x - offset) / scale per feature (offset {values(self.offset)}; scale {values(self.scale)})"
+
     def to_dict(self) -> dict:
         return {"formula": "x_model = (x_raw - offset) / scale", "offset": self.offset.tolist(),
                 "scale": self.scale.tolist(), "description": self.description}
@@ -104,3 +125,12 @@ def scaling_for(model, dataset) -> InputScaling | None:
         return checked_scaling(model, dataset)
     except ValueError:
         return None
+
+
+def imported_scaling_note(found: InputScaling | None, expected: InputScaling | None) -> str:
+    """What to tell a user who loaded weights that came with the input scaling ``found`` into a model whose
+    data set scales with ``expected`` ("" when the file says nothing or both agree)."""
+    if found is None or found.same_as(expected, rtol=1e-6):
+        return ""
+    now = f"this data set gives {expected.formula()}" if expected is not None else "this data set is not scaled"
+    return f"the file's network expects inputs scaled as {found.formula()}; {now}, so predictions will differ"

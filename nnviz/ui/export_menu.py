@@ -374,7 +374,7 @@ class ExportController(QObject):
             if fmt in ("h5", "keras"):
                 require("h5py")
             probe = self.document.model.clone()   # the document's model is touched only when all fits
-            load_weights(probe, path)
+            file_scaling = load_weights(probe, path)   # a .keras file's input scaling (its first layer)
             weights = probe.get_weights()
         except MissingDependency as exc:
             self._fail("import", "Cannot import weights", f"{name} was not loaded: {exc}")
@@ -392,7 +392,10 @@ class ExportController(QObject):
         self.document.set_weights(weights)
         self._remember(path)
         n = self.document.model.count_params()
-        self.window.status_message(f"Imported {n:,} weights from {name}", 8000)
+        from nnviz.io.scaling import imported_scaling_note, scaling_for
+        note = imported_scaling_note(file_scaling, scaling_for(self.document.model, self.document.dataset))
+        self.window.status_message(f"Imported {n:,} weights from {name}" + (f" — {note}" if note else ""),
+                                   15000 if note else 8000)
         self.imported.emit(path)
         return True
 

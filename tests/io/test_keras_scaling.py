@@ -242,3 +242,21 @@ def test_nnviz_reads_a_keras_model_with_an_adapted_normalization(tmp_path, digit
     scaling = read_keras_weights(other, tmp_path / "norm.keras")
     np.testing.assert_allclose(other.predict(scaling.apply(raw)), np.asarray(km.predict(raw, verbose=0)),
                                atol=1e-5, rtol=0)
+
+
+def test_keras_predicts_on_a_raw_csv_table_what_the_app_predicts(tmp_path, keras, quiet):  # noqa: F811
+    """A table the app standardized (one offset and scale per column, fitted on the training split)."""
+    from nnviz.io.csv_data import read_csv, to_dataset
+    rng = np.random.default_rng(5)
+    x = np.column_stack([rng.normal(170, 9, 240), rng.normal(70, 12, 240), rng.normal(0.02, 0.01, 240)])
+    y = (x[:, 0] - 170 + 2 * (x[:, 2] - 0.02) * 900 > 0).astype(int)
+    text = "height,weight,ratio,y\n" + "\n".join(f"{a:.3f},{b:.3f},{c:.5f},{t}" for (a, b, c), t in zip(x, y))
+    ds = to_dataset(read_csv(text), "y", scaling="standardize", test_ratio=0.25, seed=4)
+    model = Sequential([Input((3,)), Dense(8, activation="tanh"), Dense(2, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(ds.x_train, ds.y_train, epochs=5, verbose=0)
+    model.export(tmp_path / "table.keras", format="keras", input_scaling=ds)
+    raw = ds.scaler.inverse_transform(ds.x_test).astype(np.float32)   # the columns as the CSV holds them
+    km = keras.saving.load_model(tmp_path / "table.keras")
+    np.testing.assert_allclose(np.asarray(km.predict(raw, verbose=0)), model.predict(ds.scaler.transform(raw)),
+                               atol=1e-5, rtol=0)
