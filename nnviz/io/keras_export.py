@@ -20,10 +20,10 @@ model with a built optimizer then keeps its own, with a warning from Keras).
 A ``.keras`` file is a zip of ``metadata.json``, ``config.json`` (Keras' serialization of the model:
 ``module``, ``class_name``, ``config``, ``registered_name``, ``build_config``, ``compile_config``) and
 ``model.weights.h5``; the model's optimizer state goes into its ``/optimizer`` group in Keras' order, so
-training continues in Keras exactly where it stopped. A model trained on scaled inputs gets a leading Keras
-``Rescaling`` layer, so Keras predicts on raw inputs (:mod:`nnviz.io.keras_scaling`). :func:`read_keras_weights`
-loads the weights of a ``.keras`` file (ours or Keras') into a model of the same architecture and returns the
-input scaling it found.
+training continues in Keras exactly where it stopped. A model trained on scaled inputs gets a leading
+Keras ``Rescaling`` or ``Normalization`` layer, so Keras predicts on raw inputs (:mod:`nnviz.io.keras_scaling`).
+:func:`read_keras_weights` loads the weights of a ``.keras`` file (ours or Keras') into a model of the same
+architecture and returns the input scaling it found.
 
 h5py is imported only inside the functions that need it.
 """
@@ -46,7 +46,7 @@ from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNor
 from nnviz.io.archive import read_member
 from nnviz.io import bounded_json
 from nnviz.io.atomic import atomic_write
-from nnviz.io.keras_scaling import (find_scaling_layer, rescaling_entry, same_or_layers, scaling_of_layer,
+from nnviz.io.keras_scaling import (find_scaling_layer, same_or_layers, scaling_entry, scaling_of_layer,
                                    scaling_of_metadata)
 from nnviz.io.scaling import METADATA_KEY, InputScaling, checked_scaling
 from nnviz.io.weights import Found, WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
@@ -99,11 +99,11 @@ class _Found(Found):
     that does not fit (only its shape is reported)."""
 
 
-def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None, rescaling: str | None = None) -> bytes:
+def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None, leading: dict | None = None) -> bytes:
     """The ``.weights.h5`` file for ``model`` as bytes, in Keras 3's layout (with the optimizer's state
     as Keras stores it when ``include_optimizer`` and the model is compiled); ``input_scaling`` is kept
-    as the file's attribute ``nnviz_input_scaling`` (JSON). ``rescaling`` names the leading Rescaling
-    layer of a ``.keras`` file's model, whose (empty) group Keras writes too. A ``.weights.h5`` file
+    as the file's attribute ``nnviz_input_scaling`` (JSON). ``leading`` is the config entry of a ``.keras``
+    file's leading scaling layer, whose (empty) group Keras writes too. A ``.weights.h5`` file
     itself never gets one: it fits the model a Keras user builds in code, which has no such layer."""
     h5py = _require_h5py()
     named = named_weights(model)
@@ -114,8 +114,9 @@ def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None,
             f.attrs[METADATA_KEY] = scaling.to_json()
         f.create_group("vars").attrs["name"] = model.name
         layers = f.create_group("layers")
-        if rescaling is not None:
-            layers.create_group("rescaling").create_group("vars").attrs["name"] = rescaling
+        if leading is not None:
+            layers.create_group(snake_case(leading["class_name"])).create_group("vars").attrs["name"] = \
+                leading["config"]["name"]
         for key, layer in zip(layer_keys(model), model.layers):
             layer_group = layers.create_group(key)
             group = layer_group.create_group("vars")
@@ -178,7 +179,8 @@ def write_weights_h5(model, path, input_scaling=None) -> None:
         f.write(data)
 
 
-def read_weights_h5_bytes(model, data: bytes, source: str = "the file", skip: str | None = None) -> dict[str, np.ndarray]:
+def read_weights_h5_bytes(model, data: bytes, source: str = "the file",
+                          skip: str | None = None) -> dict[str, np.ndarray]:
     """``{"dense/kernel": array}`` from a Keras 3 ``.weights.h5`` file, matched to ``model``'s layers by
     Keras' group names and variable order; the layer group ``skip`` (a ``.keras`` model's leading input
     scaling) is not one of the network's."""
@@ -262,7 +264,8 @@ def read_keras_weights(model, path) -> InputScaling | None:
     its metadata, else ``None``."""
     source = repr(os.fspath(path))
     limit = keras_weights_limit(model)
-    config_limit = (1 << 20) + (64 << 10) * len(model.layers) + 64 * (int(np.prod(model.input_shape[1:])) if model.built else 0)
+    features = int(np.prod(model.input_shape[1:])) if model.built else 0
+    config_limit = (1 << 20) + (64 << 10) * len(model.layers) + 64 * features   # a scaling per feature too
     archive = _read_bytes(path, limit + 2 * config_limit, f"more than the {model.count_params():,} weights of "
                                                           f"model '{model.name}' and a model config can fill")
     try:
@@ -516,7 +519,7 @@ def _compile_config(model) -> dict | None:
 
 def keras_config(model, input_scaling=None) -> dict:
     """``model`` as Keras 3 serializes a ``Sequential`` (the ``config.json`` of a ``.keras`` file); with an
-    ``input_scaling``, a Rescaling layer computing it comes first (:mod:`nnviz.io.keras_scaling`)."""
+    ``input_scaling``, a Keras layer computing it comes first (:mod:`nnviz.io.keras_scaling`)."""
     if not model.built:
         raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
     dtype = model.dtype.name
@@ -526,7 +529,7 @@ def keras_config(model, input_scaling=None) -> dict:
                            "name": "input_layer"})]
     scaling = checked_scaling(model, input_scaling)
     if scaling is not None:
-        layers.append(rescaling_entry(scaling, _dtype_policy(dtype), input_shape, [l.name for l in model.layers]))
+        layers.append(scaling_entry(scaling, _dtype_policy(dtype), input_shape, [l.name for l in model.layers]))
     for layer in model.layers:
         layers.append(layer_config(layer, dtype, list(layer.input_shape)))
     out = _serialized("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": _dtype_policy(dtype),
@@ -541,15 +544,15 @@ def keras_config(model, input_scaling=None) -> dict:
 def keras_bytes(model, input_scaling=None) -> bytes:
     """A ``.keras`` archive for ``model`` as bytes; ``input_scaling`` (an
     :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) becomes the model's
-    first layer, a Keras ``Rescaling`` computing ``(x - offset) / scale``, so the Keras model takes raw
-    inputs; it is also written to ``metadata.json`` as ``nnviz_input_scaling``."""
+    first layer, a Keras ``Rescaling`` or ``Normalization`` computing ``(x - offset) / scale``, so the
+    Keras model takes raw inputs; it is also written to ``metadata.json`` as ``nnviz_input_scaling``."""
     metadata = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
     scaling = checked_scaling(model, input_scaling)
     if scaling is not None:
         metadata[METADATA_KEY] = scaling.to_dict()
     config = keras_config(model, scaling)
-    rescaling = next((e["config"]["name"] for e in config["config"]["layers"] if e["class_name"] == "Rescaling"), None)
-    weights = weights_h5_bytes(model, include_optimizer="compile_config" in config, rescaling=rescaling)
+    leading = config["config"]["layers"][1] if scaling is not None else None
+    weights = weights_h5_bytes(model, include_optimizer="compile_config" in config, leading=leading)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:  # Keras writes the members uncompressed
         zf.writestr("metadata.json", json.dumps(metadata))

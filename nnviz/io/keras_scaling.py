@@ -1,16 +1,26 @@
 """The input scaling as the first layer of a ``.keras`` model, written and read back.
 
 A ``.keras`` file is a whole model: Keras users call ``keras.saving.load_model(path).predict(raw_x)`` and
-read no metadata. So a model trained on scaled inputs (the digits' pixels / 16, a CSV table the app
-standardized) is exported with Keras' own ``Rescaling`` layer in front, computing
-``x * (1 / scale) + (-offset / scale)`` = ``(x - offset) / scale``: a scalar, or one value per feature
-(Keras 3 takes plain lists in the config and broadcasts them against the last axis; it writes its own
-as ``{"class_name": "__numpy__", ...}``, and both load). The layer has no variables, so it changes neither
-``count_params`` nor the optimizer state; its weights group is empty, as Keras writes it.
+read no metadata. So a model trained on scaled inputs is exported with one of Keras' own layers in front,
+computing ``(x - offset) / scale`` on raw inputs:
+
+* a pure scale (the digits' pixels / 16): ``Rescaling(scale=1/s)``, the layer Keras users know for pixels;
+* an offset too (a CSV table the app standardized or min-max scaled, one value per column):
+  ``Normalization(mean=offset, variance=scale**2)``, which subtracts first, as nnviz, the ONNX graph and the
+  PyTorch script do. ``Rescaling(scale=1/s, offset=-o/s)`` would compute ``x * (1/s) + (-o/s)`` in float32
+  and lose the digits that cancel: a column with mean 100,000 and std 3 came out 1.9e-3 off nnviz's
+  prediction that way, 3.6e-7 with Normalization (the same as the ONNX file).
+  A negative scale, or one Keras' Normalization cannot hold (below 1e-6, its ``sqrt(variance)`` is clamped
+  at 1e-7; above 1e18, ``variance`` overflows float32), falls back to the Rescaling form.
+
+Both take one value or one per feature (the last axis) as plain numbers and lists in the config, which
+every Keras 3 reads (Keras writes a Rescaling's arrays as ``{"class_name": "__numpy__", ...}``; both are
+read back). Neither has variables here, so ``count_params`` and the optimizer state are unchanged; their
+weights group is empty, as Keras writes it.
 
 Reading back (nnviz loading the weights of a ``.keras`` file, its own or one Keras saved after loading
-ours, whose ``metadata.json`` no longer holds ``nnviz_input_scaling``): a leading ``Rescaling``, or a
-``Normalization`` (mean and variance in its config, or adapted: in its variables), is the input scaling,
+ours, whose ``metadata.json`` no longer holds ``nnviz_input_scaling``): a leading ``Rescaling`` or
+``Normalization`` (mean and variance in its config, or adapted: in its variables) is the input scaling,
 not a layer of the network; one anywhere else is an error that says so, since the nnviz network would
 compute something else without it.
 """
@@ -33,16 +43,24 @@ def _plain(values: np.ndarray):
     return float(values[0]) if values.size == 1 else [float(v) for v in values]
 
 
-def rescaling_entry(scaling: InputScaling, dtype_policy: dict, input_shape, taken=()) -> dict:
-    """The serialized ``keras.layers.Rescaling`` computing ``scaling`` (for a Sequential's ``layers``),
-    named :data:`LAYER_NAME` unless a layer in ``taken`` has that name."""
+def scaling_entry(scaling: InputScaling, dtype_policy: dict, input_shape, taken=()) -> dict:
+    """The serialized Keras layer computing ``scaling`` (for a Sequential's ``layers``): a Normalization
+    when it has an offset and scales it can hold, else a Rescaling; named :data:`LAYER_NAME` unless a
+    layer in ``taken`` has that name."""
     name, n = LAYER_NAME, 0
     while name in set(taken):
         n += 1
         name = f"{LAYER_NAME}_{n}"
-    config = {"name": name, "trainable": True, "dtype": dtype_policy,
-              "scale": _plain(1.0 / scaling.scale), "offset": _plain(-scaling.offset / scaling.scale)}
-    return {"module": "keras.layers", "class_name": "Rescaling", "config": config, "registered_name": None,
+    config = {"name": name, "trainable": True, "dtype": dtype_policy}
+    offset, scale = np.broadcast_arrays(scaling.offset, scaling.scale)
+    if np.any(scaling.offset != 0) and np.all((scale >= 1e-6) & (scale <= 1e18)):
+        kind = "Normalization"
+        config.update(axis=[-1], invert=False, mean=[float(v) for v in offset],
+                      variance=[float(v) for v in scale.astype(np.float64) ** 2])
+    else:
+        kind = "Rescaling"
+        config.update(scale=_plain(1.0 / scaling.scale), offset=_plain(-scaling.offset / scaling.scale))
+    return {"module": "keras.layers", "class_name": kind, "config": config, "registered_name": None,
             "build_config": {"input_shape": [None, *input_shape]}}
 
 

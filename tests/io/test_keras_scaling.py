@@ -21,7 +21,7 @@ from nnviz.core.data import catalog  # noqa: E402
 from nnviz.core.data.digits import _load_raw  # noqa: E402
 from nnviz.io.keras_export import keras_bytes, keras_config, read_keras_weights  # noqa: E402
 from nnviz.io.keras_scaling import find_scaling_layer, scaling_of_layer  # noqa: E402
-from nnviz.io.scaling import METADATA_KEY, InputScaling  # noqa: E402
+from nnviz.io.scaling import METADATA_KEY, InputScaling, input_scaling_of  # noqa: E402
 from nnviz.io.weights import WeightsError  # noqa: E402
 from tests.io.test_keras_format import keras, quiet  # noqa: E402, F401 — the fixtures
 
@@ -78,7 +78,7 @@ def test_without_a_scaling_the_model_has_no_extra_layer():
         assert METADATA_KEY not in json.loads(zf.read("metadata.json"))
 
 
-def test_the_scaling_is_a_leading_rescaling_layer_whose_config_reads_back(digits):
+def test_a_pure_scale_is_a_leading_rescaling_layer_whose_config_reads_back(digits):
     model, ds, _ = digits
     layers = keras_config(model, ds)["config"]["layers"]
     assert [e["class_name"] for e in layers] == ["InputLayer", "Rescaling", "Dense", "Dense"]
@@ -88,12 +88,29 @@ def test_the_scaling_is_a_leading_rescaling_layer_whose_config_reads_back(digits
     found = scaling_of_layer(find_scaling_layer({"config": {"layers": layers}}, WeightsError), None, WeightsError)
     np.testing.assert_array_equal(found.scale, [16.0])
     np.testing.assert_array_equal(found.offset, [0.0])
-    # one value per feature: plain lists, which every Keras 3 reads
+
+
+def test_an_offset_makes_it_a_normalization_that_subtracts_first():
+    """(x - mean) / sqrt(variance) as nnviz computes it; a Rescaling's x * (1/s) + (-o/s) in float32 loses
+    the digits that cancel when the offset is large against the scale."""
+    dense = Sequential([Input((3,)), Dense(2)])
+    scaling = InputScaling([1e5, 2.0, -3.0], [3.0, 1.0, 0.5])
+    entry = keras_config(dense, scaling)["config"]["layers"][1]
+    assert entry["class_name"] == "Normalization" and entry["config"]["name"] == "input_scaling"
+    assert entry["config"]["mean"] == [1e5, 2.0, -3.0] and entry["config"]["variance"] == [9.0, 1.0, 0.25]
+    assert (entry["config"]["axis"], entry["config"]["invert"]) == ([-1], False)
+    back = scaling_of_layer(entry, None, WeightsError)
+    np.testing.assert_array_equal(back.offset, scaling.offset)
+    np.testing.assert_array_equal(back.scale, scaling.scale)
+    # one offset and one scale for all features
+    entry = keras_config(dense, InputScaling(5.0, 2.0))["config"]["layers"][1]
+    assert entry["config"]["mean"] == [5.0] and entry["config"]["variance"] == [4.0]
+    # a scale Normalization cannot hold (negative: it takes a square root) stays a Rescaling, per feature
     scaling = InputScaling([1.0, -2.0, 0.5], [2.0, 4.0, -8.0])
-    per_feature = keras_config(Sequential([Input((3,)), Dense(2)]), scaling)["config"]["layers"][1]
-    assert per_feature["config"]["scale"] == [0.5, 0.25, -0.125]
-    assert per_feature["config"]["offset"] == [-0.5, 0.5, 0.0625]
-    back = scaling_of_layer(per_feature, None, WeightsError)
+    entry = keras_config(dense, scaling)["config"]["layers"][1]
+    assert entry["class_name"] == "Rescaling"
+    assert entry["config"]["scale"] == [0.5, 0.25, -0.125] and entry["config"]["offset"] == [-0.5, 0.5, 0.0625]
+    back = scaling_of_layer(entry, None, WeightsError)
     np.testing.assert_allclose(back.offset, scaling.offset, rtol=1e-15)
     np.testing.assert_allclose(back.scale, scaling.scale, rtol=1e-15)
 
@@ -258,5 +275,19 @@ def test_keras_predicts_on_a_raw_csv_table_what_the_app_predicts(tmp_path, keras
     model.export(tmp_path / "table.keras", format="keras", input_scaling=ds)
     raw = ds.scaler.inverse_transform(ds.x_test).astype(np.float32)   # the columns as the CSV holds them
     km = keras.saving.load_model(tmp_path / "table.keras")
+    assert type(km.layers[0]).__name__ == "Normalization"
     np.testing.assert_allclose(np.asarray(km.predict(raw, verbose=0)), model.predict(ds.scaler.transform(raw)),
                                atol=1e-5, rtol=0)
+    km.save(tmp_path / "resaved.keras")                                 # and back, with its scaling
+    assert read_keras_weights(fresh(model), tmp_path / "resaved.keras").same_as(input_scaling_of(ds), rtol=1e-12)
+
+
+def test_a_large_offset_against_its_scale_keeps_float32_precision(tmp_path, keras, quiet):  # noqa: F811
+    """Mean 100,000, std 3: as Rescaling(1/3, -100000/3) Keras was 1.9e-3 off; subtracting first it is not."""
+    rng = np.random.default_rng(0)
+    scaling = InputScaling([1e5, 0.0], [3.0, 1.0])
+    model = Sequential([Input((2,)), Dense(4, activation="tanh"), Dense(1)], seed=0)
+    raw = np.column_stack([rng.normal(1e5, 3, 500), rng.normal(0, 1, 500)]).astype(np.float32)
+    model.export(tmp_path / "big.keras", format="keras", input_scaling=scaling)
+    got = np.asarray(keras.saving.load_model(tmp_path / "big.keras").predict(raw, verbose=0))
+    np.testing.assert_allclose(got, model.predict(scaling.apply(raw)), atol=1e-5, rtol=0)
