@@ -287,29 +287,36 @@ def read_keras_weights(model, path) -> InputScaling | None:
         raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
     leading = find_scaling_layer(config, WeightsError)
     skip = snake_case(leading["class_name"]) if leading is not None else None
-    set_named_weights(model, read_weights_h5_bytes(model, data, source, skip=skip), source)
-    if leading is None:
-        return scaling_of_metadata(metadata, WeightsError)
-    scaling = scaling_of_layer(leading, lambda: _variables(data, skip, 2, source), WeightsError)
-    scaling = same_or_layers(scaling, scaling_of_metadata(metadata, WeightsError))
-    if not scaling.fits(tuple(model.input_shape[1:])):
-        raise WeightsError(f"{source}: its input scaling has {len(scaling.offset)} values but the model's input "
-                           f"{tuple(model.input_shape[1:])} does not have as many features")
-    return scaling
+    named = read_weights_h5_bytes(model, data, source, skip=skip)
+    scaling = scaling_of_metadata(metadata, WeightsError)
+    shape = tuple(model.input_shape[1:]) if model.built else ()
+    if leading is not None:
+        found = scaling_of_layer(leading, lambda: _variables(data, skip, 2, source), WeightsError)
+        if not found.fits(shape):
+            raise WeightsError(f"{source}: its input scaling layer has {len(found.offset)} values but the model's "
+                               f"input {shape} does not have as many features")
+        scaling = same_or_layers(found, scaling)
+    set_named_weights(model, named, source)    # only when all fits: a refused file leaves the model unchanged
+    return scaling if scaling is not None and scaling.fits(shape) else None
 
 
 def _variables(data: bytes, key: str, count: int, source: str) -> list[np.ndarray]:
     """The first ``count`` variables of the layer group ``key`` (an adapted Normalization's mean and
     variance), each at most 1M values."""
     h5py = _require_h5py()
-    with h5py.File(io.BytesIO(data), "r") as f:
-        group = f.get(f"layers/{key}/vars")
-        out = []
-        for i in range(count):
-            ds = group.get(str(i)) if isinstance(group, h5py.Group) else None
-            if not isinstance(ds, h5py.Dataset) or ds.size > (1 << 20) or ds.dtype.kind not in "fiu":
-                raise WeightsError(f"{source}: the {key} layer has no mean and variance (layers/{key}/vars/{i})")
-            out.append(np.asarray(ds[()]))
+    out = []
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:
+            group = f.get(f"layers/{key}/vars")
+            for i in range(count):
+                ds = group.get(str(i)) if isinstance(group, h5py.Group) else None
+                if not isinstance(ds, h5py.Dataset) or ds.size > (1 << 20) or ds.dtype.kind not in "fiu":
+                    raise WeightsError(f"{source}: the {key} layer has no mean and variance (layers/{key}/vars/{i})")
+                out.append(np.asarray(ds[()]))
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — HDF5 reports damage in many ways
+        raise WeightsError(f"{source}: the {key} layer's variables cannot be read: {exc}") from None
     return out
 
 

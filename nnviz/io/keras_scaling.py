@@ -80,11 +80,26 @@ def _numbers(value, what: str, error: type[Exception]) -> np.ndarray:
     return np.atleast_1d(arr)
 
 
+def _name(entry: dict) -> str:
+    cfg = entry.get("config")
+    name = cfg.get("name") if isinstance(cfg, dict) else None
+    return name if isinstance(name, str) else str(entry.get("class_name", "?"))
+
+
 def scaling_of_layer(entry: dict, variables, error: type[Exception]) -> InputScaling:
     """The :class:`InputScaling` a serialized Rescaling or Normalization layer computes; ``variables()``
-    gives an adapted Normalization's ``[mean, variance]`` (its config then holds none)."""
+    gives an adapted Normalization's ``[mean, variance]`` (its config then holds none). ``error`` for
+    settings that are no scaling (its field named)."""
+    label = f"the {entry['class_name']} layer '{_name(entry)}'"
+    try:
+        with np.errstate(all="ignore"):   # overflow to inf is refused by InputScaling, with the reason
+            return _scaling_of_layer(entry, variables, error, label)
+    except ValueError as exc:             # shapes that do not broadcast, infinite or zero results
+        raise error(f"{label} is no input scaling nnviz can take: {exc}") from None
+
+
+def _scaling_of_layer(entry, variables, error, label) -> InputScaling:
     cfg = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-    label = f"the {entry['class_name']} layer '{cfg.get('name', '?')}'"
     if entry["class_name"] == "Rescaling":
         scale = _numbers(cfg.get("scale", 1.0), f"{label}'s scale", error)
         offset = _numbers(cfg.get("offset", 0.0), f"{label}'s offset", error)
@@ -116,9 +131,8 @@ def find_scaling_layer(config, error: type[Exception]) -> dict | None:
     entries = [e for e in layers if isinstance(e, dict) and e.get("class_name") != "InputLayer"]
     for i, entry in enumerate(entries):
         if entry.get("class_name") in SCALING_CLASSES and i > 0:
-            name = (entry.get("config") or {}).get("name", "?") if isinstance(entry.get("config"), dict) else "?"
-            before = (entries[i - 1].get("config") or {}).get("name", entries[i - 1].get("class_name"))
-            raise error(f"the Keras model has a {entry['class_name']} layer '{name}' after '{before}' (layer "
+            raise error(f"the Keras model has a {entry['class_name']} layer '{_name(entry)}' after "
+                        f"'{_name(entries[i - 1])}' (layer "
                         f"{i + 1}); nnviz takes an input scaling only as the model's first layer, and its network "
                         f"has no layer that scales values in the middle")
     if entries and entries[0].get("class_name") in SCALING_CLASSES:

@@ -52,8 +52,7 @@ class InputScaling:
 
     def fits(self, input_shape) -> bool:
         """Whether it broadcasts against a model input of ``input_shape`` (without the batch axis)."""
-        n = len(self.offset)
-        return bool(input_shape) and (n == 1 or n == int(input_shape[-1])) and len(self.scale) in (1, n)
+        return bool(input_shape) and all(len(a) in (1, int(input_shape[-1])) for a in (self.offset, self.scale))
 
     def same_as(self, other: "InputScaling | None", rtol: float = 1e-9) -> bool:
         """Whether ``other`` computes the same ``(x - offset) / scale`` (one value or one per feature)."""
@@ -113,8 +112,9 @@ def checked_scaling(model, source) -> InputScaling | None:
         return None
     shape = tuple(model.input_shape[1:])
     if not scaling.fits(shape):
-        raise ValueError(f"the input scaling has {len(scaling.offset)} values but the model's input "
-                         f"{shape} has {shape[-1] if shape else 0} features")
+        n = max(len(scaling.offset), len(scaling.scale))
+        raise ValueError(f"the input scaling has {n} values but the model's input {shape} has "
+                         f"{shape[-1] if shape else 0} features")
     return scaling
 
 

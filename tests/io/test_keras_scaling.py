@@ -13,6 +13,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 h5py = pytest.importorskip("h5py")
 
@@ -23,6 +25,7 @@ from nnviz.io.keras_export import keras_bytes, keras_config, read_keras_weights 
 from nnviz.io.keras_scaling import find_scaling_layer, scaling_of_layer  # noqa: E402
 from nnviz.io.scaling import METADATA_KEY, InputScaling, input_scaling_of  # noqa: E402
 from nnviz.io.weights import WeightsError  # noqa: E402
+from tests.io.test_hostile_fuzz import EXAMPLES, paths, replaced, values  # noqa: E402
 from tests.io.test_keras_format import keras, quiet  # noqa: E402, F401 — the fixtures
 
 
@@ -210,6 +213,44 @@ def test_a_scaling_layer_inside_the_network_is_refused_with_the_reason(tmp_path)
 def assert_same_weights_list(a, b):
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+FUZZ_MODEL = Sequential([Input((3,)), Dense(2)], seed=1)
+#: our exports with a Normalization and with a Rescaling: the fields of their config and metadata
+FUZZ_FILES = [keras_bytes(FUZZ_MODEL, InputScaling([1.0, 2.0, 3.0], [2.0, 4.0, 8.0])),
+              keras_bytes(FUZZ_MODEL, InputScaling(0.0, [2.0, 4.0, 8.0]))]
+SCALING_VALUES = st.one_of(values, st.sampled_from(["Rescaling", "Normalization", [1e308, -1e308], [0.0], [-4.0],
+                                                    {"class_name": "__numpy__", "config": {"value": [[1, 2], [3]]}}]))
+
+
+def fuzz_paths(doc):
+    """Every path in ``doc``, those inside the scaling layer's entry three times over."""
+    every = [p for p in paths(doc) if p]
+    return every + 2 * [p for p in every if p[:3] == ("config", "layers", 1)]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(which=st.sampled_from([0, 1]), member=st.sampled_from(["config.json", "metadata.json"]), data=st.data(),
+       value=SCALING_VALUES)
+def test_any_field_of_the_config_or_metadata_replaced_is_read_or_refused(tmp_path_factory, which, member, data,
+                                                                          value):
+    """Whatever a field holds, reading gives the weights and a scaling, or a WeightsError and the model as it was."""
+    doc = json.loads(zipfile.ZipFile(io.BytesIO(FUZZ_FILES[which])).read(member))
+    path = data.draw(st.sampled_from(fuzz_paths(doc)))
+    file = tmp_path_factory.mktemp("k") / "m.keras"
+    file.write_bytes(FUZZ_FILES[which])
+    rewrite(file, **{member.split(".")[0]: replaced(doc, path, value)})
+    other = fresh(FUZZ_MODEL)
+    other.set_weights([w + 1 for w in other.get_weights()])
+    before = other.get_weights()
+    try:
+        scaling = read_keras_weights(other, file)
+    except WeightsError:
+        assert_same_weights_list(other.get_weights(), before)
+    else:
+        assert scaling is None or isinstance(scaling, InputScaling)
+        assert_same_weights(other, FUZZ_MODEL)
 
 
 # ------------------------------------------------------------------------------------ real Keras
