@@ -134,3 +134,13 @@ def imported_scaling_note(found: InputScaling | None, expected: InputScaling | N
         return ""
     now = f"this data set gives {expected.formula()}" if expected is not None else "this data set is not scaled"
     return f"the file's network expects inputs scaled as {found.formula()}; {now}, so predictions will differ"
+
+
+def export_note(fmt: str, scaling: InputScaling | None) -> str:
+    """What an export of format ``fmt`` did with ``scaling``, for the status bar and the CLI ("" without one):
+    whole models (ONNX, Keras, PyTorch) compute it first and take raw inputs; weight files only keep it."""
+    if scaling is None:
+        return ""
+    if fmt in ("onnx", "keras", "pytorch"):
+        return f"takes raw inputs, computing {scaling.formula()} first"
+    return f"raw inputs need {scaling.formula()} before the network (noted in the file's metadata)"

@@ -215,6 +215,20 @@ def assert_same_weights_list(a, b):
         np.testing.assert_array_equal(x, y)
 
 
+def test_the_cli_says_what_each_export_did_with_the_scaling(capsys, tmp_path):
+    from nnviz import resources
+    from nnviz.cli import main
+    project = str(resources.path("examples") / "clinical-trial.nnviz")      # ages scaled (x - 13) / 87
+    for name, note in (("m.keras", "m.keras: takes raw inputs, computing (x - 13) / 87 first"),
+                       ("w.npz", "w.npz: raw inputs need (x - 13) / 87 before the network (noted in the file's "
+                                 "metadata)")):
+        assert main(["export", project, "-o", str(tmp_path / name)]) == 0
+        out, err = capsys.readouterr()
+        assert out.strip() == f"wrote {tmp_path / name}" and f"nnviz: note: {note}" in err
+    assert [e["class_name"] for e in config_of(tmp_path / "m.keras")["config"]["layers"][:2]] == \
+        ["InputLayer", "Normalization"]
+
+
 FUZZ_MODEL = Sequential([Input((3,)), Dense(2)], seed=1)
 #: our exports with a Normalization and with a Rescaling: the fields of their config and metadata
 FUZZ_FILES = [keras_bytes(FUZZ_MODEL, InputScaling([1.0, 2.0, 3.0], [2.0, 4.0, 8.0])),

@@ -1,4 +1,5 @@
-"""File ▸ Import Weights… of a ``.keras`` file says when the file's network expects inputs scaled otherwise
+"""What the user reads about the input scaling: File ▸ Export ▸ Keras model… says the file takes raw inputs,
+and File ▸ Import Weights… of a ``.keras`` file says when the file's network expects inputs scaled otherwise
 than the project's data set scales them (the scaling read from the file's leading Rescaling layer)."""
 
 from __future__ import annotations
@@ -37,3 +38,11 @@ def test_importing_a_keras_file_names_a_scaling_the_data_set_does_not_give(windo
         np.testing.assert_array_equal(got, want)        # the weights are taken all the same
     export_keras(model, tmp_path / "plain.keras")
     assert "scaled" not in import_file(window, qtbot, monkeypatch, tmp_path / "plain.keras")
+
+
+def test_the_keras_export_says_it_takes_raw_inputs(window, qtbot, monkeypatch, tmp_path):
+    window.document.set_dataset({"name": "clinical_trial", "params": {}})   # ages scaled (x - 13) / 87
+    monkeypatch.setattr(window.exports, "ask_save_path", lambda *args: str(tmp_path / "trial.keras"))
+    with qtbot.waitSignal(window.exports.exported):
+        window.actionExportKeras.trigger()
+    assert "takes raw inputs, computing (x - 13) / 87 first" in window.statusBar().currentMessage()
