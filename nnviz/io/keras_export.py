@@ -104,7 +104,7 @@ def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None,
     as Keras stores it when ``include_optimizer`` and the model is compiled); ``input_scaling`` is kept
     as the file's attribute ``nnviz_input_scaling`` (JSON). ``leading`` is the config entry of a ``.keras``
     file's leading scaling layer, whose (empty) group Keras writes too. A ``.weights.h5`` file
-    itself never gets one: it fits the model a Keras user builds in code, which has no such layer."""
+    itself never gets one: it holds no layers, only values for the model a user builds in code."""
     h5py = _require_h5py()
     named = named_weights(model)
     scaling = checked_scaling(model, input_scaling)

@@ -5,8 +5,12 @@ A network trained on the digits expects pixels / 16, one trained on a scaled CSV
 that, a model fed raw data, as a user of the file would feed it, predicts something else (the digits'
 ONNX file scored 97.2 % on raw pixels and 20 % on pixels / 255 instead of 98.4 %). Every exporter takes
 ``input_scaling=`` (an :class:`InputScaling`, a ``Dataset`` or ``None``) and puts it into the file: as
-the first operations of the graph (ONNX) or of ``forward`` (the PyTorch script), and as metadata
-(``.keras``, ``.npz``, ``.json``, ``.weights.h5``) under the key ``nnviz_input_scaling``.
+the first operations of the graph (ONNX), of ``forward`` (the PyTorch script) or as the model's first
+layer (``.keras``: Keras' ``Rescaling`` or ``Normalization``, :mod:`nnviz.io.keras_scaling`), so those
+take raw inputs; and as metadata under the key ``nnviz_input_scaling`` (``.keras``, ``.npz``, ``.json``,
+``.weights.h5``). Weight files keep it as metadata only: they hold no layers, only the values for a model
+the user builds in code, so there is nowhere to put a computation (an empty ``rescaling`` group would
+not add a layer to the user's model, only mislead).
 
 Where the app knows the scaling: a data set's ``scaler`` (CSV tables and the course's examples, fitted
 on the training split), or, for data sets that scale raw values in their loader, :data:`LOADER_SCALINGS`.
