@@ -273,10 +273,10 @@ def read_keras_weights(model, path) -> InputScaling | None:
             data = read_member(zf, "model.weights.h5", source, limit, WeightsError,
                                f"more than the {model.count_params():,} weights of model '{model.name}' "
                                f"and their optimizer state can fill")
-            names = set(zf.namelist())
-            config, metadata = ({} if name not in names else bounded_json.loads(
-                read_member(zf, name, source, config_limit, WeightsError, "more than a model config holds"),
-                f"{name} in {source}", WeightsError) for name in ("config.json", "metadata.json"))
+            docs = {name: bounded_json.loads(read_member(zf, name, source, config_limit, WeightsError,
+                                                         "more than a model config holds"),
+                                             f"{name} in {source}", WeightsError)
+                    for name in ("config.json", "metadata.json") if name in zf.namelist()}
     except WeightsError:
         raise
     except KeyError:
@@ -285,10 +285,10 @@ def read_keras_weights(model, path) -> InputScaling | None:
         raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 — BadZipFile, ... from a damaged archive
         raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
-    leading = find_scaling_layer(config, WeightsError)
+    leading = find_scaling_layer(docs.get("config.json"), WeightsError)
     skip = snake_case(leading["class_name"]) if leading is not None else None
     named = read_weights_h5_bytes(model, data, source, skip=skip)
-    scaling = scaling_of_metadata(metadata, WeightsError)
+    scaling = scaling_of_metadata(docs.get("metadata.json"), WeightsError)
     shape = tuple(model.input_shape[1:]) if model.built else ()
     if leading is not None:
         found = scaling_of_layer(leading, lambda: _variables(data, skip, 2, source), WeightsError)
