@@ -328,6 +328,9 @@ def cmd_export(args, parser) -> int:
     else:
         from nnviz.io.pytorch_export import export_pytorch
         _write(export_pytorch, model, args.output, scaling)
+    from nnviz.io.scaling import export_note
+    if export_note(fmt, scaling):   # on stderr with the other notes; stdout stays "wrote PATH" for scripts
+        print(f"nnviz: note: {os.path.basename(args.output)}: {export_note(fmt, scaling)}", file=sys.stderr)
     print(f"wrote {args.output}")
     return EXIT_OK
 

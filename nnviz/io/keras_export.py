@@ -20,8 +20,10 @@ model with a built optimizer then keeps its own, with a warning from Keras).
 A ``.keras`` file is a zip of ``metadata.json``, ``config.json`` (Keras' serialization of the model:
 ``module``, ``class_name``, ``config``, ``registered_name``, ``build_config``, ``compile_config``) and
 ``model.weights.h5``; the model's optimizer state goes into its ``/optimizer`` group in Keras' order, so
-training continues in Keras exactly where it stopped. :func:`read_keras_weights` loads the weights of a
-``.keras`` file (ours or Keras') into a model of the same architecture.
+training continues in Keras exactly where it stopped. A model trained on scaled inputs gets a leading
+Keras ``Rescaling`` or ``Normalization`` layer, so Keras predicts on raw inputs (:mod:`nnviz.io.keras_scaling`).
+:func:`read_keras_weights` loads the weights of a ``.keras`` file (ours or Keras') into a model of the same
+architecture and returns the input scaling it found.
 
 h5py is imported only inside the functions that need it.
 """
@@ -42,8 +44,11 @@ from nnviz.core.state import capture_state
 from nnviz.core.layers import (GRU, LSTM, Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout,
                                Embedding, Flatten, MaxPooling2D, SimpleRNN)
 from nnviz.io.archive import read_member
+from nnviz.io import bounded_json
 from nnviz.io.atomic import atomic_write
-from nnviz.io.scaling import METADATA_KEY, checked_scaling
+from nnviz.io.keras_scaling import (find_scaling_layer, same_or_layers, scaling_entry, scaling_of_layer,
+                                   scaling_of_metadata)
+from nnviz.io.scaling import METADATA_KEY, InputScaling, checked_scaling
 from nnviz.io.weights import Found, WeightsError, _read_bytes, named_weights, set_named_weights, weights_limit
 
 KERAS_VERSION = "3.5.0"  # the Keras version whose format we write (any Keras 3 reads it)
@@ -94,10 +99,12 @@ class _Found(Found):
     that does not fit (only its shape is reported)."""
 
 
-def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None) -> bytes:
+def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None, leading: dict | None = None) -> bytes:
     """The ``.weights.h5`` file for ``model`` as bytes, in Keras 3's layout (with the optimizer's state
     as Keras stores it when ``include_optimizer`` and the model is compiled); ``input_scaling`` is kept
-    as the file's attribute ``nnviz_input_scaling`` (JSON)."""
+    as the file's attribute ``nnviz_input_scaling`` (JSON). ``leading`` is the config entry of a ``.keras``
+    file's leading scaling layer, whose (empty) group Keras writes too. A ``.weights.h5`` file
+    itself never gets one: it holds no layers, only values for the model a user builds in code."""
     h5py = _require_h5py()
     named = named_weights(model)
     scaling = checked_scaling(model, input_scaling)
@@ -107,6 +114,9 @@ def weights_h5_bytes(model, include_optimizer: bool = False, input_scaling=None)
             f.attrs[METADATA_KEY] = scaling.to_json()
         f.create_group("vars").attrs["name"] = model.name
         layers = f.create_group("layers")
+        if leading is not None:
+            layers.create_group(snake_case(leading["class_name"])).create_group("vars").attrs["name"] = \
+                leading["config"]["name"]
         for key, layer in zip(layer_keys(model), model.layers):
             layer_group = layers.create_group(key)
             group = layer_group.create_group("vars")
@@ -169,9 +179,11 @@ def write_weights_h5(model, path, input_scaling=None) -> None:
         f.write(data)
 
 
-def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[str, np.ndarray]:
+def read_weights_h5_bytes(model, data: bytes, source: str = "the file",
+                          skip: str | None = None) -> dict[str, np.ndarray]:
     """``{"dense/kernel": array}`` from a Keras 3 ``.weights.h5`` file, matched to ``model``'s layers by
-    Keras' group names and variable order."""
+    Keras' group names and variable order; the layer group ``skip`` (a ``.keras`` model's leading input
+    scaling) is not one of the network's."""
     h5py = _require_h5py()
     if not data:
         raise WeightsError(f"{source} is empty")
@@ -195,7 +207,7 @@ def read_weights_h5_bytes(model, data: bytes, source: str = "the file") -> dict[
                 return vars_ if isinstance(vars_, h5py.Group) else None
 
             expected_keys = layer_keys(model)
-            unknown = [k for k in layers.keys() if k not in expected_keys]
+            unknown = [k for k in layers.keys() if k not in expected_keys and k != skip]
             for key, layer in zip(expected_keys, model.layers):
                 vars_ = vars_group(key, layer.layer_type in RECURRENT)
                 if vars_ is None:
@@ -245,17 +257,26 @@ def keras_weights_limit(model) -> int:
     return 4 * weights_limit(model) + (64 << 10) * len(model.layers) + (1 << 20)
 
 
-def read_keras_weights(model, path) -> None:
-    """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``."""
+def read_keras_weights(model, path) -> InputScaling | None:
+    """Load the weights of a ``.keras`` model file (its ``model.weights.h5``) into ``model``; returns the
+    input scaling the network expects (``model`` takes ``scaling.apply(raw_x)``): the file's leading
+    Rescaling/Normalization layer (:mod:`nnviz.io.keras_scaling`), else the ``nnviz_input_scaling`` of
+    its metadata, else ``None``."""
     source = repr(os.fspath(path))
     limit = keras_weights_limit(model)
-    archive = _read_bytes(path, limit + (1 << 20), f"more than the {model.count_params():,} weights of model "
-                                                   f"'{model.name}' and a model config can fill")
+    features = int(np.prod(model.input_shape[1:])) if model.built else 0
+    config_limit = (1 << 20) + (64 << 10) * len(model.layers) + 64 * features   # a scaling per feature too
+    archive = _read_bytes(path, limit + 2 * config_limit, f"more than the {model.count_params():,} weights of "
+                                                          f"model '{model.name}' and a model config can fill")
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as zf:
             data = read_member(zf, "model.weights.h5", source, limit, WeightsError,
                                f"more than the {model.count_params():,} weights of model '{model.name}' "
                                f"and their optimizer state can fill")
+            docs = {name: bounded_json.loads(read_member(zf, name, source, config_limit, WeightsError,
+                                                         "more than a model config holds"),
+                                             f"{name} in {source}", WeightsError)
+                    for name in ("config.json", "metadata.json") if name in zf.namelist()}
     except WeightsError:
         raise
     except KeyError:
@@ -264,7 +285,39 @@ def read_keras_weights(model, path) -> None:
         raise WeightsError(f"cannot read {source}: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 — BadZipFile, ... from a damaged archive
         raise WeightsError(f"{source} is damaged or not a .keras file: {exc}") from None
-    set_named_weights(model, read_weights_h5_bytes(model, data, source), source)
+    leading = find_scaling_layer(docs.get("config.json"), WeightsError)
+    skip = snake_case(leading["class_name"]) if leading is not None else None
+    named = read_weights_h5_bytes(model, data, source, skip=skip)
+    scaling = scaling_of_metadata(docs.get("metadata.json"), WeightsError)
+    shape = tuple(model.input_shape[1:]) if model.built else ()
+    if leading is not None:
+        found = scaling_of_layer(leading, lambda: _variables(data, skip, 2, source), WeightsError)
+        if not found.fits(shape):
+            raise WeightsError(f"{source}: its input scaling layer has {len(found.offset)} values but the model's "
+                               f"input {shape} does not have as many features")
+        scaling = same_or_layers(found, scaling)
+    set_named_weights(model, named, source)    # only when all fits: a refused file leaves the model unchanged
+    return scaling if scaling is not None and scaling.fits(shape) else None
+
+
+def _variables(data: bytes, key: str, count: int, source: str) -> list[np.ndarray]:
+    """The first ``count`` variables of the layer group ``key`` (an adapted Normalization's mean and
+    variance), each at most 1M values."""
+    h5py = _require_h5py()
+    out = []
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:
+            group = f.get(f"layers/{key}/vars")
+            for i in range(count):
+                ds = group.get(str(i)) if isinstance(group, h5py.Group) else None
+                if not isinstance(ds, h5py.Dataset) or ds.size > (1 << 20) or ds.dtype.kind not in "fiu":
+                    raise WeightsError(f"{source}: the {key} layer has no mean and variance (layers/{key}/vars/{i})")
+                out.append(np.asarray(ds[()]))
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — HDF5 reports damage in many ways
+        raise WeightsError(f"{source}: the {key} layer's variables cannot be read: {exc}") from None
+    return out
 
 
 # ============================================================================ Keras config
@@ -471,8 +524,9 @@ def _compile_config(model) -> dict | None:
             "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
-def keras_config(model) -> dict:
-    """``model`` as Keras 3 serializes a ``Sequential`` (the ``config.json`` of a ``.keras`` file)."""
+def keras_config(model, input_scaling=None) -> dict:
+    """``model`` as Keras 3 serializes a ``Sequential`` (the ``config.json`` of a ``.keras`` file); with an
+    ``input_scaling``, a Keras layer computing it comes first (:mod:`nnviz.io.keras_scaling`)."""
     if not model.built:
         raise ValueError("the model is not built yet (it has no input shape), so it cannot be exported")
     dtype = model.dtype.name
@@ -480,6 +534,9 @@ def keras_config(model) -> dict:
     layers = [_serialized("keras.layers", "InputLayer",
                           {"batch_shape": [None, *input_shape], "dtype": dtype, "sparse": False,
                            "name": "input_layer"})]
+    scaling = checked_scaling(model, input_scaling)
+    if scaling is not None:
+        layers.append(scaling_entry(scaling, _dtype_policy(dtype), input_shape, [l.name for l in model.layers]))
     for layer in model.layers:
         layers.append(layer_config(layer, dtype, list(layer.input_shape)))
     out = _serialized("keras", "Sequential", {"name": model.name, "trainable": True, "dtype": _dtype_policy(dtype),
@@ -493,14 +550,16 @@ def keras_config(model) -> dict:
 
 def keras_bytes(model, input_scaling=None) -> bytes:
     """A ``.keras`` archive for ``model`` as bytes; ``input_scaling`` (an
-    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) is written to
-    ``metadata.json`` as ``nnviz_input_scaling``: raw inputs need ``(x - offset) / scale`` first."""
+    :class:`~nnviz.io.scaling.InputScaling` or the ``Dataset`` it was trained on) becomes the model's
+    first layer, a Keras ``Rescaling`` or ``Normalization`` computing ``(x - offset) / scale``, so the
+    Keras model takes raw inputs; it is also written to ``metadata.json`` as ``nnviz_input_scaling``."""
     metadata = {"keras_version": KERAS_VERSION, "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S")}
     scaling = checked_scaling(model, input_scaling)
     if scaling is not None:
         metadata[METADATA_KEY] = scaling.to_dict()
-    config = keras_config(model)
-    weights = weights_h5_bytes(model, include_optimizer="compile_config" in config)
+    config = keras_config(model, scaling)
+    leading = config["config"]["layers"][1] if scaling is not None else None
+    weights = weights_h5_bytes(model, include_optimizer="compile_config" in config, leading=leading)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:  # Keras writes the members uncompressed
         zf.writestr("metadata.json", json.dumps(metadata))
@@ -511,7 +570,7 @@ def keras_bytes(model, input_scaling=None) -> bytes:
 
 def export_keras(model, path, input_scaling=None) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file (``keras.saving.load_model`` opens it); the input
-    scaling goes into its metadata (see :func:`keras_bytes`)."""
+    scaling becomes its first layer and goes into its metadata (see :func:`keras_bytes`)."""
     if not os.fspath(path).lower().endswith(".keras"):
         raise ValueError(f"Keras model files end in '.keras', got {os.fspath(path)!r}")
     data = keras_bytes(model, input_scaling)

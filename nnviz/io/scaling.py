@@ -5,8 +5,12 @@ A network trained on the digits expects pixels / 16, one trained on a scaled CSV
 that, a model fed raw data, as a user of the file would feed it, predicts something else (the digits'
 ONNX file scored 97.2 % on raw pixels and 20 % on pixels / 255 instead of 98.4 %). Every exporter takes
 ``input_scaling=`` (an :class:`InputScaling`, a ``Dataset`` or ``None``) and puts it into the file: as
-the first operations of the graph (ONNX) or of ``forward`` (the PyTorch script), and as metadata
-(``.keras``, ``.npz``, ``.json``, ``.weights.h5``) under the key ``nnviz_input_scaling``.
+the first operations of the graph (ONNX), of ``forward`` (the PyTorch script) or as the model's first
+layer (``.keras``: Keras' ``Rescaling`` or ``Normalization``, :mod:`nnviz.io.keras_scaling`), so those
+take raw inputs; and as metadata under the key ``nnviz_input_scaling`` (``.keras``, ``.npz``, ``.json``,
+``.weights.h5``). Weight files keep it as metadata only: they hold no layers, only the values for a model
+the user builds in code, so there is nowhere to put a computation (an empty ``rescaling`` group would
+not add a layer to the user's model, only mislead).
 
 Where the app knows the scaling: a data set's ``scaler`` (CSV tables and the course's examples, fitted
 on the training split), or, for data sets that scale raw values in their loader, :data:`LOADER_SCALINGS`.
@@ -52,8 +56,28 @@ class InputScaling:
 
     def fits(self, input_shape) -> bool:
         """Whether it broadcasts against a model input of ``input_shape`` (without the batch axis)."""
-        n = len(self.offset)
-        return bool(input_shape) and (n == 1 or n == int(input_shape[-1])) and len(self.scale) in (1, n)
+        return bool(input_shape) and all(len(a) in (1, int(input_shape[-1])) for a in (self.offset, self.scale))
+
+    def same_as(self, other: "InputScaling | None", rtol: float = 1e-9) -> bool:
+        """Whether ``other`` computes the same ``(x - offset) / scale`` (one value or one per feature)."""
+        if other is None:
+            return False
+        try:
+            return all(np.allclose(*np.broadcast_arrays(a, b), rtol=rtol, atol=0.0)
+                       for a, b in ((self.offset, other.offset), (self.scale, other.scale)))
+        except ValueError:  # lengths that do not broadcast
+            return False
+
+    def formula(self, limit: int = 3) -> str:
+        """``(x - 13) / 87`` for one value, ``(x - offset) / scale per feature (offset 1, 2, 3, ...)``."""
+        def values(a):
+            text = ", ".join(f"{v:g}" for v in a[:limit])
+            return text + (", ..." if len(a) > limit else "")
+        if len(self.offset) == len(self.scale) == 1:
+            off = self.offset[0]
+            head = "x" if off == 0 else f"(x {'-' if off > 0 else '+'} {abs(off):g})"
+            return f"{head} / {self.scale[0]:g}"
+        return f"(x - offset) / scale per feature (offset {values(self.offset)}; scale {values(self.scale)})"
 
     def to_dict(self) -> dict:
         return {"formula": "x_model = (x_raw - offset) / scale", "offset": self.offset.tolist(),
@@ -92,8 +116,9 @@ def checked_scaling(model, source) -> InputScaling | None:
         return None
     shape = tuple(model.input_shape[1:])
     if not scaling.fits(shape):
-        raise ValueError(f"the input scaling has {len(scaling.offset)} values but the model's input "
-                         f"{shape} has {shape[-1] if shape else 0} features")
+        n = max(len(scaling.offset), len(scaling.scale))
+        raise ValueError(f"the input scaling has {n} values but the model's input {shape} has "
+                         f"{shape[-1] if shape else 0} features")
     return scaling
 
 
@@ -104,3 +129,22 @@ def scaling_for(model, dataset) -> InputScaling | None:
         return checked_scaling(model, dataset)
     except ValueError:
         return None
+
+
+def imported_scaling_note(found: InputScaling | None, expected: InputScaling | None) -> str:
+    """What to tell a user who loaded weights that came with the input scaling ``found`` into a model whose
+    data set scales with ``expected`` ("" when the file says nothing or both agree)."""
+    if found is None or found.same_as(expected, rtol=1e-6):
+        return ""
+    now = f"this data set gives {expected.formula()}" if expected is not None else "this data set is not scaled"
+    return f"the file's network expects inputs scaled as {found.formula()}; {now}, so predictions will differ"
+
+
+def export_note(fmt: str, scaling: InputScaling | None) -> str:
+    """What an export of format ``fmt`` did with ``scaling``, for the status bar and the CLI ("" without one):
+    whole models (ONNX, Keras, PyTorch) compute it first and take raw inputs; weight files only keep it."""
+    if scaling is None:
+        return ""
+    if fmt in ("onnx", "keras", "pytorch"):
+        return f"takes raw inputs, computing {scaling.formula()} first"
+    return f"raw inputs need {scaling.formula()} before the network (noted in the file's metadata)"

@@ -155,10 +155,11 @@ def save_weights(model, path, input_scaling=None) -> None:
         save_json(model, path, input_scaling)
 
 
-def load_weights(model, path) -> None:
+def load_weights(model, path):
     """Load weights from ``path`` into ``model``; :class:`WeightsError` if the file is damaged or does
     not fit the architecture (the model is then unchanged). Also reads the weights of a Keras ``.keras``
-    model file of the same architecture."""
+    model file of the same architecture, and then returns the input scaling its network expects (an
+    :class:`~nnviz.io.scaling.InputScaling` or ``None``; other formats return ``None``)."""
     fmt = format_of(path)
     if fmt == "npz":
         load_npz(model, path)
@@ -166,7 +167,7 @@ def load_weights(model, path) -> None:
         load_h5(model, path)
     elif fmt == "keras":
         from nnviz.io import keras_export
-        keras_export.read_keras_weights(model, path)
+        return keras_export.read_keras_weights(model, path)
     else:
         load_json(model, path)
 

@@ -314,7 +314,7 @@ class ExportController(QObject):
         """Write the file; returns a detail for the status bar ("" for none)."""
         doc = self.document
         kind = spec.kind
-        from nnviz.io.scaling import scaling_for
+        from nnviz.io.scaling import export_note, scaling_for
         scaling = scaling_for(doc.model, doc.dataset) if doc.model is not None else None  # travels with the model
         if kind in ("npz", "h5", "json"):
             from nnviz.io.weights import save_weights
@@ -324,15 +324,15 @@ class ExportController(QObject):
         if kind == "onnx":
             from nnviz.io.onnx_export import export_onnx
             export_onnx(doc.model, path, input_scaling=scaling)
-            return ""
+            return export_note(kind, scaling)
         if kind == "keras":
             from nnviz.io.keras_export import export_keras
             export_keras(doc.model, path, input_scaling=scaling)
-            return ""
+            return export_note(kind, scaling)
         if kind == "pytorch":
             from nnviz.io.pytorch_export import export_pytorch
             export_pytorch(doc.model, path, input_scaling=scaling)
-            return ""
+            return export_note(kind, scaling)
         if kind in ("encoder_onnx", "decoder_onnx"):
             from nnviz.io.systems_export import export_autoencoder_part
             part = export_autoencoder_part(doc.model, kind.split("_")[0], path, "onnx")
@@ -374,7 +374,7 @@ class ExportController(QObject):
             if fmt in ("h5", "keras"):
                 require("h5py")
             probe = self.document.model.clone()   # the document's model is touched only when all fits
-            load_weights(probe, path)
+            file_scaling = load_weights(probe, path)   # a .keras file's input scaling (its first layer)
             weights = probe.get_weights()
         except MissingDependency as exc:
             self._fail("import", "Cannot import weights", f"{name} was not loaded: {exc}")
@@ -392,7 +392,10 @@ class ExportController(QObject):
         self.document.set_weights(weights)
         self._remember(path)
         n = self.document.model.count_params()
-        self.window.status_message(f"Imported {n:,} weights from {name}", 8000)
+        from nnviz.io.scaling import imported_scaling_note, scaling_for
+        note = imported_scaling_note(file_scaling, scaling_for(self.document.model, self.document.dataset))
+        self.window.status_message(f"Imported {n:,} weights from {name}" + (f" — {note}" if note else ""),
+                                   15000 if note else 8000)
         self.imported.emit(path)
         return True
 
