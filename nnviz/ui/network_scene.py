@@ -75,6 +75,9 @@ class NetworkScene(QGraphicsScene):
         self._edge_texts: dict = {}
         self._weight_labels: list[QGraphicsItem] = []
         self._kernels: dict = {}
+        # every text item with its colour role ("text" / "muted"), recoloured by restyle(). Kept here, not found
+        # through items(): iterating scene.items() from Python and touching text items made PySide drop them
+        self._texts: list[tuple[QGraphicsItem, str]] = []
 
     @property
     def columns(self) -> list[dict]:
@@ -90,6 +93,7 @@ class NetworkScene(QGraphicsScene):
         self.nodes, self.edges, self.column_list, self._alias = {}, {}, [], {}
         self.message, self.max_abs = "", 0.0
         self._highlight, self._edge_texts, self._weight_labels, self._kernels = None, {}, [], {}
+        self._texts = []
         self.content_rect = QRectF()
 
     def show_message(self, text: str) -> None:
@@ -131,6 +135,7 @@ class NetworkScene(QGraphicsScene):
                 if col.units > col.shown:
                     more = MoreItem(col.units - col.shown)
                     self._style_text(more, 8.5, color="muted")
+                    self._texts.append((more, "muted"))
                     br = more.boundingRect()
                     gap = 20 if st.shape == "circle" else 14
                     more.setPos(x - br.width() / 2, top + (col.shown - 1) * st.row + half + gap - br.height() / 2)
@@ -157,27 +162,25 @@ class NetworkScene(QGraphicsScene):
         """An input's name on its left; with ``unit_symbols`` each unit's a_j^(l) at its upper right."""
         half = self.style.size / 2
         if name:
-            if self.style.unit_symbols:
-                label = QGraphicsTextItem()
-                label.setDefaultTextColor(QColor(theme.colors()["muted"]))
-                label.setFont(self._font(8.5))
-                label.setHtml(name)
-                self.addItem(label)
-            else:
-                label = self._text(name, 9.5)
+            label = self._html(name) if self.style.unit_symbols else self._text(name, 9.5)
             br = label.boundingRect()
             label.setPos(p.x() - half - (6 if self.style.unit_symbols else 8) - br.width(), p.y() - br.height() / 2)
         elif self.style.unit_symbols:
-            label = QGraphicsTextItem()
-            label.setDefaultTextColor(QColor(theme.colors()["muted"]))
-            label.setFont(self._font(8.5))
-            label.setHtml(symbol_html("a", j, f"({col.layer})"))
+            label = self._html(symbol_html("a", j, f"({col.layer})"))
             br = label.boundingRect()
             if ci == 0:
                 label.setPos(p.x() - half - 6 - br.width(), p.y() - br.height() / 2)
             else:
                 label.setPos(p.x() + half + 2, p.y() - half - br.height() + 8)
-            self.addItem(label)
+
+    def _html(self, html: str, size: float = 8.5, color: str = "muted") -> QGraphicsTextItem:
+        label = QGraphicsTextItem()
+        label.setDefaultTextColor(QColor(theme.colors()[color]))
+        label.setFont(self._font(size))
+        label.setHtml(html)
+        self.addItem(label)
+        self._texts.append((label, color))
+        return label
 
     def _connect(self, col: Column, prev: dict, cur: dict) -> None:
         half = self.style.size / 2
@@ -217,7 +220,12 @@ class NetworkScene(QGraphicsScene):
         item = QGraphicsSimpleTextItem(text)
         self._style_text(item, size, bold, color)
         self.addItem(item)
+        self._texts.append((item, color))
         return item
+
+    def text_items(self) -> list[tuple[QGraphicsItem, str]]:
+        """The titles, subtitles, unit labels and "+N more" markers with their colour role ("text" / "muted")."""
+        return list(self._texts)
 
     # ------------------------------------------------------------------ weights and values
     def set_weights(self, kernels: dict) -> None:
@@ -386,6 +394,12 @@ class NetworkScene(QGraphicsScene):
 
     def restyle(self) -> None:
         """The theme changed: repaint with its colours (items that carry colours are recoloured)."""
+        c = theme.colors()
+        for item, role in self._texts:
+            if isinstance(item, QGraphicsTextItem):
+                item.setDefaultTextColor(QColor(c[role]))
+            else:
+                item.setBrush(QColor(c[role]))
         self._style_edges()
         self._place_weight_labels()
         for node in self.nodes.values():
