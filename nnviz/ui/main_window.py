@@ -423,12 +423,14 @@ class MainWindow(WindowLooksMixin, WindowHelpMixin, DockLayoutMixin, ProjectFile
 
     # ================================================================== editing
     def delete_selection(self) -> None:
+        if self.layer_view.locked():   # (the classroom locked the network)
+            return self.status_message(self.layer_view.locked())
         indices = [i for i in self.layer_view.selected_indices() if i >= 0]
         if indices:
             self.document.remove_layers(indices)
 
     def _on_layer_view_selection_changed(self, indices: list[int]) -> None:
-        self.actionDelete.setEnabled(any(i >= 0 for i in indices))
+        self.actionDelete.setEnabled(any(i >= 0 for i in indices) and not self.layer_view.locked())
 
     def _on_palette_layer_activated(self, layer_type: str) -> None:
         index = self.document.add_layer(self.document.layer_count(), layer_type)

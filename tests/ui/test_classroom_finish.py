@@ -5,10 +5,14 @@ in the inspector, and the activations carry a colour bar."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsTextItem, QGraphicsView
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QDragEnterEvent
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QGraphicsView
 
+from nnviz.io.classroom import ClassroomSettings
 from nnviz.ui import theme, zoom
+from nnviz.ui.classroom import ARCHITECTURE_LOCKED
+from nnviz.ui.layer_view import STEP
 from nnviz.ui.network_scene import Column, NetworkScene
 from nnviz.ui.stepper.diagram import STEPPER_STYLE
 
@@ -49,3 +53,73 @@ def test_the_diagrams_titles_and_unit_labels_take_the_new_themes_colours(qapp, q
     assert all(item.scene() is scene and item.isVisible() for item, _role in texts)   # (none dropped)
     titles = [item.text() for item, role in texts if role == "text" and not isinstance(item, QGraphicsTextItem)]
     assert "Input" in titles and "Layer 1 · dense" in titles
+
+
+# ------------------------------------------------------------------------------------------- 4. locked architecture
+def _classes(window) -> list[str]:
+    return [e["class_name"] for e in window.document.layer_configs()]
+
+
+def _drag_block(qtbot, window, index: int, to) -> None:
+    view = window.layer_view
+    start = view.block_center(index)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for k in range(1, 7):
+        qtbot.mouseMove(view.viewport(), start + (to - start) * (k / 6))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=to)
+
+
+def _drag_enter_from_palette(window, layer_type: str) -> bool:
+    """What a drag from the palette delivers when it enters the canvas; whether the canvas takes it."""
+    mime = window.palette.mimeData([window.palette.item_for(layer_type)])
+    enter = QDragEnterEvent(window.layer_view.gap_point(1), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.layer_view.viewport(), enter)
+    return enter.isAccepted()
+
+
+def test_with_the_palette_locked_the_canvas_and_the_inspector_refuse_edits_and_say_why(main_window, qtbot):
+    w = main_window
+    w.classroom.set_settings(ClassroomSettings().with_control("palette", "locked").with_student_view(True))
+    before, entries = _classes(w), w.document.undo_stack.count()
+    view = w.layer_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.block_center(1))
+    assert view.selected_indices() == [1]   # selecting (and reading the inspector) still works
+    assert w.inspector.title_label.text()
+
+    qtbot.keyClick(view.viewport(), Qt.Key.Key_Delete)   # Del
+    assert not w.actionDelete.isEnabled()
+    w.delete_selection()                                  # (Edit ▸ Delete, however reached)
+    assert ARCHITECTURE_LOCKED in w.statusBar().currentMessage()
+    w.statusBar().clearMessage()
+    _drag_block(qtbot, w, 1, view.gap_point(0))           # drag to reorder
+    assert ARCHITECTURE_LOCKED in w.statusBar().currentMessage()
+    assert view.block_item(1).y() == pytest.approx(view.block_item(0).y() + STEP)
+    assert not _drag_enter_from_palette(w, "Dropout")     # a drop from the palette
+    assert ARCHITECTURE_LOCKED in view.block_item(1).toolTip()
+
+    units = w.inspector.editors["units"]
+    assert not units.isEnabled() and w.inspector.lock_label.isVisible()
+    assert ARCHITECTURE_LOCKED in w.inspector.lock_label.text()
+    value = units.value()
+    qtbot.keyClicks(units, "9")
+    qtbot.keyClick(units, Qt.Key.Key_Return)
+    assert units.value() == value
+    assert _classes(w) == before and w.document.undo_stack.count() == entries
+
+    w.classroom.set_student_view(False)                   # the teacher's view: everything editable again
+    assert units.isEnabled() and not w.inspector.lock_label.isVisible()
+    assert ARCHITECTURE_LOCKED not in view.block_item(1).toolTip()
+    assert _drag_enter_from_palette(w, "Dropout")
+    _drag_block(qtbot, w, 1, view.gap_point(0))
+    assert _classes(w) == [before[1], before[0], *before[2:]]
+    qtbot.keyClick(view.viewport(), Qt.Key.Key_Delete)
+    assert len(_classes(w)) == len(before) - 1
+
+
+def test_a_hidden_palette_locks_the_architecture_too_and_other_locks_do_not(main_window):
+    w = main_window
+    w.classroom.set_settings(ClassroomSettings().with_control("palette", "hidden").with_student_view(True))
+    assert w.layer_view.locked() == ARCHITECTURE_LOCKED and w.inspector.locked == ARCHITECTURE_LOCKED
+    w.classroom.set_settings(ClassroomSettings().with_control("learning_rate", "locked").with_student_view(True))
+    assert w.layer_view.locked() == "" and w.inspector.locked == ""
