@@ -43,6 +43,7 @@ from nnviz.ui.neuron_view import NeuronView
 from nnviz.ui.palette import LayerPalette
 from nnviz.ui.presentation import PresentationController
 from nnviz.ui.summary_dock import SummaryWidget
+from nnviz.ui.status_fit import StatusBarFitter
 from nnviz.ui.window_files import FILE_FILTER, MAX_RECENT, ProjectFilesMixin  # noqa: F401
 from nnviz.ui.window_help import WindowHelpMixin
 from nnviz.ui.window_looks import WindowLooksMixin
@@ -393,13 +394,7 @@ class MainWindow(WindowLooksMixin, WindowHelpMixin, DockLayoutMixin, ProjectFile
         sb.addPermanentWidget(self.zoom_label)
         # "Zoom": next to the training's epoch and step, a bare "110 %" read like the progress of the run
         self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f} %"))
-
-        def make_room(text: str) -> None:   # at 1280 px the permanent fields left a message some 400 px and cut
-            for name in ("statusZoom", "statusStep", "statusSpeed", "statusValidity"):   # it: while one shows,
-                field = sb.findChild(QLabel, name)                                         # these step aside
-                if field is not None:
-                    field.setVisible(not text or sb.width() >= 1800)
-        sb.messageChanged.connect(make_room)
+        self.status_fitter = StatusBarFitter(sb)   # fields give way, least important first, at a large zoom
 
     # ================================================================== view
     def set_view_mode(self, mode: str) -> None:

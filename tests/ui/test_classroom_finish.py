@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QDragEnterEvent
-from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QGraphicsView
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QGraphicsView, QLabel
 
 from nnviz.io.classroom import ClassroomSettings
 from nnviz.ui import theme, zoom
@@ -123,3 +123,37 @@ def test_a_hidden_palette_locks_the_architecture_too_and_other_locks_do_not(main
     assert w.layer_view.locked() == ARCHITECTURE_LOCKED and w.inspector.locked == ARCHITECTURE_LOCKED
     w.classroom.set_settings(ClassroomSettings().with_control("learning_rate", "locked").with_student_view(True))
     assert w.layer_view.locked() == "" and w.inspector.locked == ""
+
+
+# ------------------------------------------------------------------------------------------- 2. the status bar
+def _status_fields(window) -> list[QLabel]:
+    bar = window.statusBar()
+    return [w for w in bar.findChildren(QLabel) if w.parentWidget() is bar and w.isVisible()]
+
+
+def _all_whole(window) -> bool:
+    return all(w.width() >= w.sizeHint().width() for w in _status_fields(window))
+
+
+@pytest.mark.parametrize("factor", [1.75, 2.5])
+def test_at_a_large_zoom_status_fields_give_way_whole_instead_of_being_cut(app_window, qtbot, factor):
+    """1280 × 720 at 175 % and 250 %: every field still shown shows all its text; the least important went first,
+    the epoch and the loss stayed; back at 100 % they all return."""
+    window, _controller = app_window
+    bar = window.statusBar()
+    bar.clearMessage()
+    qtbot.waitUntil(lambda: _all_whole(window) and not window.status_fitter.dropped())   # 100 %: room for all
+    everything = {w.objectName() for w in _status_fields(window)}
+    assert {"statusZoom", "statusEpoch", "statusLoss", "statusSpeed"} <= everything
+
+    window.set_ui_zoom(factor, remember=False)
+    window.resize(1280, 720)
+    bar.clearMessage()
+    qtbot.waitUntil(lambda: _all_whole(window) and bool(window.status_fitter.dropped()))
+    shown = {w.objectName() for w in _status_fields(window)}
+    assert {"statusEpoch", "statusLoss"} <= shown and "statusZoom" not in shown
+    assert sum(w.width() for w in _status_fields(window)) <= bar.width()
+
+    window.set_ui_zoom(1.0, remember=False)
+    bar.clearMessage()
+    qtbot.waitUntil(lambda: {w.objectName() for w in _status_fields(window)} == everything)
