@@ -380,6 +380,7 @@ class LayerView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._zoom = 1.0
         self._pan_from = None
+        self.fit_on_resize = False   # presenting: the diagram fills the canvas whatever its size (until Ctrl+wheel)
         self.layer_scene.selectionChanged.connect(self._on_scene_selection_changed)
         self.layer_scene.edit_refused.connect(self.edit_refused)
         theme.state().theme_changed.connect(self._on_theme_changed)
@@ -462,10 +463,22 @@ class LayerView(QGraphicsView):
         self.set_zoom(zoom)
         self.centerOn(rect.center())
 
+    def set_fit_on_resize(self, on: bool) -> None:
+        """Fit the diagram to the canvas now and whenever the canvas changes size (``on``), or keep the zoom."""
+        self.fit_on_resize = on
+        if on and self.isVisible():
+            self.fit_to_view()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.fit_on_resize and self.isVisible():
+            self.fit_to_view()
+
     def wheelEvent(self, event):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             delta = event.angleDelta().y()
             if delta:
+                self.fit_on_resize = False   # the user's own zoom stays
                 self.zoom_by(1.15 ** (delta / 120))
             event.accept()
             return

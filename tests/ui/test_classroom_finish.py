@@ -5,8 +5,8 @@ in the inspector, and the activations carry a colour bar."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QDragEnterEvent
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QDragEnterEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QGraphicsView, QLabel
 
 from nnviz.io.classroom import ClassroomSettings
@@ -157,3 +157,41 @@ def test_at_a_large_zoom_status_fields_give_way_whole_instead_of_being_cut(app_w
     window.set_ui_zoom(1.0, remember=False)
     bar.clearMessage()
     qtbot.waitUntil(lambda: {w.objectName() for w in _status_fields(window)} == everything)
+
+
+# ------------------------------------------------------------------------------------------- 3. presenting fits
+def _diagram_fills_canvas(view) -> bool:
+    """The blocks are all in view and fill its height or width (or the diagram is at its largest zoom)."""
+    rect = QRectF()
+    for b in view.layer_scene.blocks:
+        rect = rect.united(b.sceneBoundingRect())
+    shown = view.mapFromScene(rect).boundingRect()
+    vp = view.viewport().rect()
+    at_cap = view.zoom() == pytest.approx(1.1 * zoom.factor())
+    return vp.contains(shown) and (at_cap or shown.height() > 0.8 * vp.height() or shown.width() > 0.8 * vp.width())
+
+
+def test_presenting_fits_the_diagram_to_the_canvas_as_it_changes_size_and_keeps_a_users_zoom(main_window, qtbot):
+    w = main_window
+    view = w.layer_view
+    view.set_zoom(0.4)                                    # the user's zoom outside presenting
+    w.resize(900, 700)
+    assert view.zoom() == pytest.approx(0.4)              # a resize keeps it
+    w.presentation.set_presenting(True)
+    qtbot.waitUntil(lambda: _diagram_fills_canvas(view))
+    w.presentation.maximize(None)                         # the canvas grows (the panels go): the diagram with it
+    qtbot.waitUntil(lambda: _diagram_fills_canvas(view) and view.width() > 0.9 * w.width())
+    w.presentation.restore_all()                          # and shrinks back
+    qtbot.waitUntil(lambda: _diagram_fills_canvas(view) and view.width() < 0.9 * w.width())
+
+    wheel = QWheelEvent(QPointF(view.viewport().rect().center()), QPointF(), QPoint(), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(view.viewport(), wheel)        # Ctrl+wheel: the user's zoom from now on
+    mine = view.zoom()
+    w.presentation.maximize(None)
+    qtbot.waitUntil(lambda: view.width() > 0.9 * w.width())
+    assert view.zoom() == pytest.approx(mine)
+    w.presentation.restore_all()
+    w.presentation.set_presenting(False)
+    assert not view.fit_on_resize
