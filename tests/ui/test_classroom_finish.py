@@ -4,6 +4,7 @@ in the inspector, and the activations carry a colour bar."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QDragEnterEvent, QWheelEvent
@@ -195,3 +196,39 @@ def test_presenting_fits_the_diagram_to_the_canvas_as_it_changes_size_and_keeps_
     w.presentation.restore_all()
     w.presentation.set_presenting(False)
     assert not view.fit_on_resize
+
+
+# ------------------------------------------------------------------------------------------- 5. activations' scale
+def test_activation_images_carry_a_colour_bar_in_the_one_image_style(qtbot):
+    """The input digit on the data panel's 0–1 scale in its ink (a "1" navy in both, not the pale blue of a 0–2
+    scale), signed feature maps orange–white–blue; each image row has a colour bar saying so; bar rows need none."""
+    from nnviz.core.data import catalog
+    from nnviz.core.layers import Conv2D, Dense, Flatten
+    from nnviz.core.model import Sequential
+    from nnviz.ui import image_style
+    from nnviz.ui.training.activations_view import ActivationsView
+    from nnviz.ui.training.common import ProbeModel
+
+    ds = catalog.load("digits")
+    model = Sequential([Conv2D(4, 3, activation="tanh", padding="same", input_shape=(8, 8, 1)), Flatten(),
+                        Dense(10, activation="softmax")], seed=0)
+    probe = ProbeModel()
+    probe.set_model(model)
+    view = ActivationsView()
+    qtbot.addWidget(view)
+    view.set_context(probe, ds)
+    view.update_snapshot(None, force=True)
+
+    pixels = view._input_row
+    assert float(pixels.image.image.max()) == pytest.approx(1.0) and float(pixels.image.image.min()) == 0.0
+    assert tuple(pixels.image.levels) == (0.0, 1.0) and pixels.bar.levels() == (0.0, 1.0)
+    assert np.array_equal(pixels.image.lut, image_style.ink_cmap().getLookupTable(0.0, 1.0, 256, alpha=False))
+    assert pixels.bar.colorMap().name == image_style.ink_cmap().name
+
+    maps = view._rows[0][1]
+    lo, hi = maps.bar.levels()
+    assert lo == -hi and hi >= float(np.nanmax(np.abs(maps.image.image))) and tuple(maps.image.levels) == (lo, hi)
+    assert maps.bar.colorMap().name == image_style.diverging_cmap().name
+    ticks = [t for t, _label in maps.bar.getAxis("right")._tickLevels[0]]
+    assert ticks == [lo, 0.0, hi]
+    assert not hasattr(view._rows[-1][1], "bar")   # (the output's bars have their own axis)
