@@ -56,6 +56,24 @@ def test_the_diagrams_titles_and_unit_labels_take_the_new_themes_colours(qapp, q
     assert "Input" in titles and "Layer 1 · dense" in titles
 
 
+def test_the_diagrams_text_grows_with_the_ui_zoom_and_stays_clear_of_the_units(qapp, qtbot):
+    """At 175 % the stepper's titles and labels were 100 % text in a diagram fitted to a smaller share of the window:
+    their fonts follow the UI zoom, and the titles still sit above the units."""
+    scene = NetworkScene(STEPPER_STYLE)
+    view = QGraphicsView(scene)
+    qtbot.addWidget(view)
+    scene.build([Column(0, "Input", "2 values", units=2), Column(1, "Layer 1", "Dense, tanh", units=3, weighted=True)])
+    sizes = [item.font().pointSizeF() for item, _role in scene.text_items()]
+    zoom.set_zoom(1.75)
+    scene.restyle()
+    assert [item.font().pointSizeF() for item, _role in scene.text_items()] == pytest.approx([s * 1.75 for s in sizes])
+    top_unit = min(node.sceneBoundingRect().top() for node in scene.nodes.values())
+    title, subtitle = [item for item, _role in scene.text_items()][-2:]
+    assert title.sceneBoundingRect().bottom() <= subtitle.sceneBoundingRect().top() + 1
+    assert subtitle.sceneBoundingRect().bottom() <= top_unit
+    assert scene.sceneRect().contains(scene.itemsBoundingRect())
+
+
 # ------------------------------------------------------------------------------------------- 4. locked architecture
 def _classes(window) -> list[str]:
     return [e["class_name"] for e in window.document.layer_configs()]
