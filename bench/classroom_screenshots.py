@@ -29,7 +29,7 @@ def _settle(app, rounds: int = 30) -> None:
 
 
 def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 1.75)) -> list[str]:
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app import assemble
@@ -93,7 +93,11 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
     window.set_theme("light")
     window.ask_save_changes = lambda: "discard"
     controller.shutdown()
+    _settle(app)   # (what the zoom and theme changes queued, before the window goes)
     window.close()
+    window.deleteLater()   # (now, as the tests do: left to the interpreter's exit, Qt crashed tearing it down)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
     zoom.set_zoom(1.0)
     return paths
 

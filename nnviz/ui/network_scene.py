@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsTextItem, QGraphicsView)
 
@@ -114,11 +114,15 @@ class NetworkScene(QGraphicsScene):
         self.column_list = list(columns)
         max_shown = max((min(col.units, MAX_NODES) if col.units else 1) for col in columns)
         height = (max_shown - 1) * st.row
+        # columns apart by the style's spacing, or wider where the titles (at a large UI zoom) would run together
+        title, sub = QFontMetricsF(self._font(st.title_pt, True)), QFontMetricsF(self._font(8.5))
+        step = max([st.col] + [max(title.horizontalAdvance(c.title), sub.horizontalAdvance(c.subtitle)) + 24
+                               for c in columns])
         positions: list[dict] = []
         for ci, col in enumerate(columns):
             for other in col.covers:
                 self._alias[other] = col.layer
-            x = ci * st.col
+            x = ci * step
             pts = {}
             if col.units is None:
                 node = self._add_node((col.layer, None), QPointF(x, height / 2), block_text=col.block_text)

@@ -250,3 +250,15 @@ def test_activation_images_carry_a_colour_bar_in_the_one_image_style(qtbot):
     ticks = [t for t, _label in maps.bar.getAxis("right")._tickLevels[0]]
     assert ticks == [lo, 0.0, hi]
     assert not hasattr(view._rows[-1][1], "bar")   # (the output's bars have their own axis)
+
+
+def test_at_a_large_ui_zoom_the_diagrams_column_titles_do_not_run_together(qapp, qtbot):
+    zoom.set_zoom(1.75)
+    scene = NetworkScene(STEPPER_STYLE)
+    view = QGraphicsView(scene)
+    qtbot.addWidget(view)
+    scene.build([Column(l, f"Layer {l} · dense_{l}", "Dense, softmax", units=2, weighted=l > 0) for l in range(4)])
+    titles = sorted((item.sceneBoundingRect() for item, role in scene.text_items() if role == "text"),
+                    key=lambda r: r.left())
+    assert len(titles) == 4
+    assert all(a.right() + 8 <= b.left() for a, b in zip(titles, titles[1:]))
