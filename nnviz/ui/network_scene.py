@@ -79,6 +79,7 @@ class NetworkScene(QGraphicsScene):
         # again for a new theme or UI zoom. Kept here, not found through items(): iterating scene.items() from
         # Python and touching text items made PySide drop them
         self._texts: list[_SceneText] = []
+        self._built_at = 1.0   # the UI zoom the columns were laid out for
 
     @property
     def columns(self) -> list[dict]:
@@ -112,6 +113,7 @@ class NetworkScene(QGraphicsScene):
         st = self.style
         half = st.size / 2
         self.column_list = list(columns)
+        self._built_at = zoom.factor()
         max_shown = max((min(col.units, MAX_NODES) if col.units else 1) for col in columns)
         height = (max_shown - 1) * st.row
         # columns apart by the style's spacing, or wider where the titles (at a large UI zoom) would run together
@@ -359,6 +361,23 @@ class NetworkScene(QGraphicsScene):
         self._style_edges()
         self._place_weight_labels()
 
+    def _relayout(self) -> None:
+        """Build the same columns again (a new UI zoom: wider titles need wider columns) with what they showed."""
+        shown = {i: (n.value, n.delta, n.thumbnail) for i, n in self.nodes.items()}
+        highlight, labels, kernels = self._highlight, self._edge_texts, self._kernels
+        self.build(list(self.column_list))
+        if kernels:
+            self.set_weights(kernels)
+        for i, (value, delta, thumbnail) in shown.items():
+            if i in self.nodes:
+                self.nodes[i].value, self.nodes[i].delta, self.nodes[i].thumbnail = value, delta, thumbnail
+        if highlight is not None:
+            self._highlight, self._edge_texts = highlight, labels
+            self._apply_roles(dict(highlight[0]), dict(highlight[1]))
+        self._update_tooltips()
+        for view in self.views():   # (a view that fits the scene, the stepper's diagram, fits the new one)
+            getattr(view, "fit", _noop)()
+
     def _place_weight_labels(self) -> None:
         """The highlighted weights' values on their edges, at the end where the edges fan out."""
         for item in self._weight_labels:
@@ -393,7 +412,10 @@ class NetworkScene(QGraphicsScene):
             self._weight_labels.append(box)
 
     def restyle(self) -> None:
-        """The theme changed: repaint with its colours (items that carry colours are recoloured)."""
+        """The theme or the UI zoom changed: repaint with its colours and text sizes (items that carry colours are
+        recoloured; at a new zoom the columns are laid out again, keeping values, weights and highlights)."""
+        if self.column_list and abs(self._built_at - zoom.factor()) > 1e-9:
+            self._relayout()
         for text in self._texts:   # (colours, and sizes for a new UI zoom)
             text.apply(self)
         if self._texts and not self.message:
@@ -433,6 +455,10 @@ def _w(item: QGraphicsItem) -> float:
 
 def _h(item: QGraphicsItem) -> float:
     return item.boundingRect().height()
+
+
+def _noop(*_args):
+    return None
 
 
 def fit_view(view: QGraphicsView, rect: QRectF, max_zoom: float) -> float:

@@ -253,12 +253,22 @@ def test_activation_images_carry_a_colour_bar_in_the_one_image_style(qtbot):
 
 
 def test_at_a_large_ui_zoom_the_diagrams_column_titles_do_not_run_together(qapp, qtbot):
-    zoom.set_zoom(1.75)
+    """Built at 100 %, zoomed to 175 % while open (Ctrl+= with the stepper showing): the columns are laid out again,
+    wide enough for their titles, with the same values and highlights."""
+    from types import SimpleNamespace
+
     scene = NetworkScene(STEPPER_STYLE)
     view = QGraphicsView(scene)
     qtbot.addWidget(view)
     scene.build([Column(l, f"Layer {l} · dense_{l}", "Dense, softmax", units=2, weighted=l > 0) for l in range(4)])
+    scene.set_values([SimpleNamespace(layer=1, unit=0, a=0.25, delta=-0.5)])
+    scene.highlight([(1, 0, "current")], [(1, 0, 1, "input")])
+    zoom.set_zoom(1.75)
+    scene.restyle()
     titles = sorted((item.sceneBoundingRect() for item, role in scene.text_items() if role == "text"),
                     key=lambda r: r.left())
     assert len(titles) == 4
     assert all(a.right() + 8 <= b.left() for a, b in zip(titles, titles[1:]))
+    assert (scene.nodes[(1, 0)].value, scene.nodes[(1, 0)].delta) == (0.25, -0.5)
+    assert scene.highlighted() == (frozenset({((1, 0), "current")}), frozenset({((1, 0, 1), "input")}))
+    assert scene.nodes[(1, 0)].role == "current" and scene.edges[(1, 0, 1)].role == "input"
