@@ -44,6 +44,9 @@ CONTROL_WIDGETS: dict[str, tuple] = {
 }
 
 STATE_TITLES = {SHOWN: "Shown", LOCKED: "Locked", HIDDEN: "Hidden"}
+#: what a choice covers beyond its name, in the Classroom dialog's tool tips
+CONTROL_TIPS = {"palette": "Locked or hidden, the network cannot be changed anywhere: no dragging layers in from the "
+                           "palette, no moving or deleting blocks on the canvas, no edits in the inspector"}
 LOCK_TIP = "Locked for this lesson (View ▸ Student View turns it off)"
 #: with the layers palette locked or hidden, the network's layers cannot be edited anywhere: the canvas refuses drags,
 #: drops and Del, the inspector's editors are disabled; this says why (a tool tip, the inspector, the status bar)
@@ -305,6 +308,9 @@ class ClassroomDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(settings.state(key))))
             label = QLabel(title)
             label.setBuddy(combo)
+            if key in CONTROL_TIPS:
+                label.setToolTip(CONTROL_TIPS[key])
+                combo.setToolTip(CONTROL_TIPS[key])
             grid.addWidget(label, row, 0)
             grid.addWidget(combo, row, 1)
         inner = QWidget()
@@ -332,7 +338,9 @@ class ClassroomDialog(QDialog):
         lay.addWidget(self.student_box)
         lay.addWidget(self.note)
         lay.addWidget(buttons)
-        self.resize(460, 560)
+        # as wide as the rows (and the scroll bar beside them): no sideways scrolling to reach a choice
+        width = inner.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth()
+        self.resize(max(460, width + lay.contentsMargins().left() + lay.contentsMargins().right() + 4), 560)
 
     def _on_show_all_clicked(self) -> None:
         for combo in self.combos.values():
