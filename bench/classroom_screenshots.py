@@ -29,7 +29,7 @@ def _settle(app, rounds: int = 30) -> None:
 
 
 def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 1.75)) -> list[str]:
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from nnviz.app import assemble
@@ -47,11 +47,17 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
     _settle(app)
     # a few epochs, so the curves, the boundary and the weights have something to show
     window.training_ui.panel.epochs_spin.setValue(30)
-    loop = QEventLoop()
-    controller.stopped.connect(loop.quit)
-    QTimer.singleShot(60_000, loop.quit)
-    window.findChild(type(window.actionNew), "actionTrain").trigger()
-    loop.exec()
+    # epoch by epoch: each pause evaluates the test split, so the test curve has a point per epoch (a free run
+    # evaluates it by the clock, and on a busy machine drew it as a line from epoch 1 to 25)
+    for _epoch in range(30):
+        loop = QEventLoop()
+        controller.paused.connect(loop.quit)
+        controller.stopped.connect(loop.quit)
+        QTimer.singleShot(10_000, loop.quit)
+        controller.step_epoch()
+        loop.exec()
+        controller.paused.disconnect(loop.quit)
+        controller.stopped.disconnect(loop.quit)
     _settle(app)
     stepper = window.findChild(type(window.actionNew), "actionStepper")
     paths = []
@@ -63,7 +69,8 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
             window.resize(*SIZE)
             if SIZE[0] / z < window.COMPACT_WIDTH:   # what presenting (F11) does on a 1280-wide projector
                 window.compact_layout()
-            else:
+            else:   # (the layout a first launch gets: after a compact one, restoreState left other proportions)
+                window.reset_layout()
                 window.apply_default_sizes()
             _settle(app)
             for shot in SHOTS:
@@ -93,7 +100,11 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
     window.set_theme("light")
     window.ask_save_changes = lambda: "discard"
     controller.shutdown()
+    _settle(app)   # (what the zoom and theme changes queued, before the window goes)
     window.close()
+    window.deleteLater()   # (now, as the tests do: left to the interpreter's exit, Qt crashed tearing it down)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
     zoom.set_zoom(1.0)
     return paths
 

@@ -39,7 +39,7 @@ CONTROLS: dict[str, str] = {
     "data_params": "Other data set parameters (points, spread, split…)",
     "features": "Input features",
     "data_panel": "Data panel (all of it)",
-    "palette": "Layers palette (adding layers)",
+    "palette": "Layers palette and diagram editing",
     "inspector": "Inspector (editing layers)",
     "optimizer": "Optimizer and momentum",
     "learning_rate": "Learning rate",

@@ -44,7 +44,14 @@ CONTROL_WIDGETS: dict[str, tuple] = {
 }
 
 STATE_TITLES = {SHOWN: "Shown", LOCKED: "Locked", HIDDEN: "Hidden"}
+#: what a choice covers beyond its name, in the Classroom dialog's tool tips
+CONTROL_TIPS = {"palette": "Locked or hidden, the network cannot be changed anywhere: no dragging layers in from the "
+                           "palette, no moving or deleting blocks on the canvas, no edits in the inspector"}
 LOCK_TIP = "Locked for this lesson (View ▸ Student View turns it off)"
+#: with the layers palette locked or hidden, the network's layers cannot be edited anywhere: the canvas refuses drags,
+#: drops and Del, the inspector's editors are disabled; this says why (a tool tip, the inspector, the status bar)
+ARCHITECTURE_LOCKED = "The teacher locked the network for this lesson: its layers cannot be added, moved, deleted " \
+                      "or changed."
 _HIDDEN_BY_US = "nnvizClassroomHidden"   # a property: this widget / dock was visible before the classroom hid it
 _BLOCKED = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
             QEvent.Type.Wheel, QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ContextMenu,
@@ -98,6 +105,9 @@ class ClassroomController(QObject):
         reset = getattr(window, "layout_reset", None)
         if reset is not None:
             reset.connect(self.schedule)
+        view = getattr(window, "layer_view", None)
+        if view is not None and hasattr(view, "edit_refused"):
+            view.edit_refused.connect(self._on_layer_view_edit_refused)
 
         self.actionClassroom = QAction("&Classroom…", window)
         self.actionClassroom.setObjectName("actionClassroom")
@@ -141,6 +151,7 @@ class ClassroomController(QObject):
             if state != SHOWN:
                 for spec in CONTROL_WIDGETS.get(key, ()):
                     self._restrict(spec, state)
+        self._lock_architecture(ARCHITECTURE_LOCKED if cs.effective("palette") != SHOWN else "")
         self.actionStudentView.blockSignals(True)
         self.actionStudentView.setChecked(cs.student_view)
         self.actionStudentView.blockSignals(False)
@@ -148,6 +159,21 @@ class ClassroomController(QObject):
             self._last = cs
             self.settings_changed.emit(cs)
         self.applied.emit()
+
+    def _lock_architecture(self, reason: str) -> None:
+        """The canvas and the inspector refuse edits of the layers while ``reason`` (``""``: they take them)."""
+        w = self.window
+        for target in (getattr(w, "layer_view", None), getattr(w, "inspector", None)):
+            if target is not None and hasattr(target, "set_locked"):
+                target.set_locked(reason)
+        view, sync = getattr(w, "layer_view", None), getattr(w, "_on_layer_view_selection_changed", None)
+        if view is not None and sync is not None:
+            sync(view.selected_indices())   # (Del: enabled only for an unlocked selection)
+
+    def _on_layer_view_edit_refused(self, reason: str) -> None:
+        status = getattr(self.window, "status_message", None)
+        if status is not None:
+            status(reason, 6000)
 
     def _release(self) -> None:
         for w in list(self._locked):
@@ -282,6 +308,9 @@ class ClassroomDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(settings.state(key))))
             label = QLabel(title)
             label.setBuddy(combo)
+            if key in CONTROL_TIPS:
+                label.setToolTip(CONTROL_TIPS[key])
+                combo.setToolTip(CONTROL_TIPS[key])
             grid.addWidget(label, row, 0)
             grid.addWidget(combo, row, 1)
         inner = QWidget()
@@ -309,7 +338,9 @@ class ClassroomDialog(QDialog):
         lay.addWidget(self.student_box)
         lay.addWidget(self.note)
         lay.addWidget(buttons)
-        self.resize(460, 560)
+        # as wide as the rows (and the scroll bar beside them): no sideways scrolling to reach a choice
+        width = inner.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth()
+        self.resize(max(460, width + lay.contentsMargins().left() + lay.contentsMargins().right() + 4), 560)
 
     def _on_show_all_clicked(self) -> None:
         for combo in self.combos.values():

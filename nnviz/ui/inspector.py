@@ -100,6 +100,11 @@ class InspectorWidget(QWidget):
         self.info_label = QLabel()
         self.info_label.setObjectName("inspectorInfo")
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.locked = ""   # why the layers cannot be edited here (the classroom locked them); "": they can
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("inspectorLocked")
+        self.lock_label.setWordWrap(True)
+        self.lock_label.setVisible(False)
         self.error_label = QLabel()
         self.error_label.setObjectName("inspectorError")
         self.error_label.setWordWrap(True)
@@ -125,6 +130,7 @@ class InspectorWidget(QWidget):
         lay.addWidget(self.info_label)   # shape and parameters under the title: at the bottom, a 1080p dock cut them
         lay.addWidget(line)
         lay.addWidget(self.description)
+        lay.addWidget(self.lock_label)
         lay.addWidget(self.form_host)
         lay.addWidget(self.error_label)
         lay.addStretch(1)
@@ -144,6 +150,14 @@ class InspectorWidget(QWidget):
 
     def _on_theme_changed(self, _name: str) -> None:
         self.refresh(force=True)
+
+    def set_locked(self, reason: str) -> None:
+        """Lock the editors (``reason``: why, shown above them and in their tool tip) or unlock them (``""``)."""
+        self.locked = reason
+        self.form_host.setEnabled(not reason)
+        self.form_host.setToolTip(reason)
+        self.lock_label.setText(reason)
+        self.lock_label.setVisible(bool(reason))
 
     # ---------------------------------------------------------------- selection
     def set_selection(self, indices: list[int]) -> None:
@@ -381,16 +395,20 @@ class InspectorWidget(QWidget):
         return (ed["dim0"].value(),)
 
     def _on_input_kind_activated(self, i: int) -> None:
+        if self.locked:
+            return
         shape = self._input_shape_from_editors()
         if i == 1 and len(self.document.input_shape) != 3:
             shape = (shape[0], shape[0], 1)
         self.document.set_input_shape(shape)
 
     def _on_input_dims_changed(self, _v: int) -> None:
+        if self.locked:
+            return
         self.document.set_input_shape(self._input_shape_from_editors())
 
     # ---------------------------------------------------------------- committing
     def _commit(self, key: str, value) -> None:
-        if self.index is None or self.index < 0:
+        if self.index is None or self.index < 0 or self.locked:
             return
         self.document.set_layer_option(self.index, key, value)

@@ -57,7 +57,13 @@ class BlockItem(QGraphicsObject):
             tip += f"<br><span>name: {name}</span>"
         if error:
             tip = f"<b>{title}</b><br><span style='color:{theme.colors()['error']}'>{error}</span>"
+        self.tip = tip
         self.setToolTip(tip)
+
+    def set_locked(self, reason: str) -> None:
+        """A locked block cannot be dragged; its tool tip says why."""
+        self.setCursor(Qt.CursorShape.OpenHandCursor if self.index >= 0 and not reason else Qt.CursorShape.ArrowCursor)
+        self.setToolTip(f"{self.tip}<br><i>{reason}</i>" if reason else self.tip)
 
     def boundingRect(self) -> QRectF:
         return QRectF(-6, -6, BLOCK_W + 14, BLOCK_H + 16)
@@ -164,6 +170,11 @@ class BlockItem(QGraphicsObject):
         dy = event.scenePos().y() - self._press_pos.y()
         if not self.dragging and abs(dy) < QApplication.startDragDistance():
             return
+        scene = self.scene()
+        if isinstance(scene, LayerScene) and scene.locked:
+            self._press_pos = None   # (said once per press)
+            scene.edit_refused.emit(scene.locked)
+            return
         if not self.dragging:
             self.dragging = True
             self.setZValue(10)
@@ -192,9 +203,12 @@ class BlockItem(QGraphicsObject):
 class LayerScene(QGraphicsScene):
     """Draws the document's layers; reports drags and drops back as document edits."""
 
+    edit_refused = Signal(str)   # an edit was tried while the architecture is locked: why it is locked
+
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
+        self.locked = ""   # why the architecture cannot be edited here ("": it can)
         self.blocks: list[BlockItem] = []      # blocks[0] is the input, blocks[i + 1] is layer i
         self._connectors: list[QGraphicsPathItem] = []
         self._marker = QGraphicsPathItem()
@@ -239,6 +253,7 @@ class LayerScene(QGraphicsScene):
             blocks.append(BlockItem(i, info["type"], title, sub, info["name"], info["error"]))
         for k, b in enumerate(blocks):
             b.setPos(0, k * STEP)
+            b.set_locked(self.locked)
             self.addItem(b)
             if (b.name if b.index >= 0 else "<input>") in selected:
                 b.setSelected(True)
@@ -302,9 +317,16 @@ class LayerScene(QGraphicsScene):
     def hide_drop_marker(self) -> None:
         self._marker.setVisible(False)
 
+    def set_locked(self, reason: str) -> None:
+        self.locked = reason
+        for b in self.blocks:
+            b.set_locked(reason)
+
     def finish_move(self, block: BlockItem) -> None:
         self.hide_drop_marker()
         target = self.move_target(block)
+        if self.locked:
+            target = block.index
         if target != block.index:
             self.document.move_layer(block.index, target)   # the scene redraws from the document
         else:
@@ -335,6 +357,7 @@ class LayerView(QGraphicsView):
 
     selection_changed = Signal(list)   # selected layer indices (-1 = the input block)
     zoom_changed = Signal(float)
+    edit_refused = Signal(str)         # a drag or drop was refused: the architecture is locked (the reason)
 
     MIN_ZOOM, MAX_ZOOM = 0.2, 3.0
 
@@ -357,8 +380,20 @@ class LayerView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._zoom = 1.0
         self._pan_from = None
+        self.fit_on_resize = False   # presenting: the diagram fills the canvas whatever its size (until Ctrl+wheel)
         self.layer_scene.selectionChanged.connect(self._on_scene_selection_changed)
+        self.layer_scene.edit_refused.connect(self.edit_refused)
         theme.state().theme_changed.connect(self._on_theme_changed)
+
+    # ---------------------------------------------------------------- locking (the classroom)
+    def set_locked(self, reason: str) -> None:
+        """Lock the architecture (``reason``: why, e.g. the teacher locked it) or unlock it (``""``): blocks cannot
+        be dragged and palette items cannot be dropped; selecting, zooming and panning still work."""
+        self.layer_scene.set_locked(reason)
+
+    def locked(self) -> str:
+        """Why the architecture is locked; ``""`` when it can be edited."""
+        return self.layer_scene.locked
 
     # ---------------------------------------------------------------- selection
     def selected_indices(self) -> list[int]:
@@ -428,10 +463,22 @@ class LayerView(QGraphicsView):
         self.set_zoom(zoom)
         self.centerOn(rect.center())
 
+    def set_fit_on_resize(self, on: bool) -> None:
+        """Fit the diagram to the canvas now and whenever the canvas changes size (``on``), or keep the zoom."""
+        self.fit_on_resize = on
+        if on and self.isVisible():
+            self.fit_to_view()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.fit_on_resize and self.isVisible():
+            self.fit_to_view()
+
     def wheelEvent(self, event):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             delta = event.angleDelta().y()
             if delta:
+                self.fit_on_resize = False   # the user's own zoom stays
                 self.zoom_by(1.15 ** (delta / 120))
             event.accept()
             return
@@ -472,13 +519,16 @@ class LayerView(QGraphicsView):
         return bytes(mime.data(LAYER_MIME)).decode("utf-8") or None
 
     def dragEnterEvent(self, event):
-        if self._layer_type(event):
+        if self._layer_type(event) and self.locked():
+            self.edit_refused.emit(self.locked())
+            event.ignore()
+        elif self._layer_type(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event):
-        if self._layer_type(event):
+        if self._layer_type(event) and not self.locked():
             y = self.mapToScene(event.position().toPoint()).y()
             self.layer_scene.show_drop_marker(self.layer_scene.insertion_index(y))
             event.acceptProposedAction()
@@ -492,7 +542,7 @@ class LayerView(QGraphicsView):
     def dropEvent(self, event):
         layer_type = self._layer_type(event)
         self.layer_scene.hide_drop_marker()
-        if not layer_type:
+        if not layer_type or self.locked():
             event.ignore()
             return
         y = self.mapToScene(event.position().toPoint()).y()

@@ -43,6 +43,7 @@ from nnviz.ui.neuron_view import NeuronView
 from nnviz.ui.palette import LayerPalette
 from nnviz.ui.presentation import PresentationController
 from nnviz.ui.summary_dock import SummaryWidget
+from nnviz.ui.status_fit import StatusBarFitter
 from nnviz.ui.window_files import FILE_FILTER, MAX_RECENT, ProjectFilesMixin  # noqa: F401
 from nnviz.ui.window_help import WindowHelpMixin
 from nnviz.ui.window_looks import WindowLooksMixin
@@ -393,13 +394,7 @@ class MainWindow(WindowLooksMixin, WindowHelpMixin, DockLayoutMixin, ProjectFile
         sb.addPermanentWidget(self.zoom_label)
         # "Zoom": next to the training's epoch and step, a bare "110 %" read like the progress of the run
         self.layer_view.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100:.0f} %"))
-
-        def make_room(text: str) -> None:   # at 1280 px the permanent fields left a message some 400 px and cut
-            for name in ("statusZoom", "statusStep", "statusSpeed", "statusValidity"):   # it: while one shows,
-                field = sb.findChild(QLabel, name)                                         # these step aside
-                if field is not None:
-                    field.setVisible(not text or sb.width() >= 1800)
-        sb.messageChanged.connect(make_room)
+        self.status_fitter = StatusBarFitter(sb)   # fields give way, least important first, at a large zoom
 
     # ================================================================== view
     def set_view_mode(self, mode: str) -> None:
@@ -423,12 +418,14 @@ class MainWindow(WindowLooksMixin, WindowHelpMixin, DockLayoutMixin, ProjectFile
 
     # ================================================================== editing
     def delete_selection(self) -> None:
+        if self.layer_view.locked():   # (the classroom locked the network)
+            return self.status_message(self.layer_view.locked())
         indices = [i for i in self.layer_view.selected_indices() if i >= 0]
         if indices:
             self.document.remove_layers(indices)
 
     def _on_layer_view_selection_changed(self, indices: list[int]) -> None:
-        self.actionDelete.setEnabled(any(i >= 0 for i in indices))
+        self.actionDelete.setEnabled(any(i >= 0 for i in indices) and not self.layer_view.locked())
 
     def _on_palette_layer_activated(self, layer_type: str) -> None:
         index = self.document.add_layer(self.document.layer_count(), layer_type)

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainterPath, QPen
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsTextItem, QGraphicsView)
 
 from nnviz.core.trace import format_number
-from nnviz.ui import theme
+from nnviz.ui import theme, zoom
 from nnviz.ui.network_items import (ROLE_LABELS, EdgeItem, MoreItem, NodeItem, SceneStyle, role_color,  # noqa: F401
                                     symbol_html, weight_html)
 
@@ -75,6 +75,11 @@ class NetworkScene(QGraphicsScene):
         self._edge_texts: dict = {}
         self._weight_labels: list[QGraphicsItem] = []
         self._kernels: dict = {}
+        # every text item with its colour role ("text" / "muted"), size at 100 % and placement, which restyle() applies
+        # again for a new theme or UI zoom. Kept here, not found through items(): iterating scene.items() from
+        # Python and touching text items made PySide drop them
+        self._texts: list[_SceneText] = []
+        self._built_at = 1.0   # the UI zoom the columns were laid out for
 
     @property
     def columns(self) -> list[dict]:
@@ -90,6 +95,7 @@ class NetworkScene(QGraphicsScene):
         self.nodes, self.edges, self.column_list, self._alias = {}, {}, [], {}
         self.message, self.max_abs = "", 0.0
         self._highlight, self._edge_texts, self._weight_labels, self._kernels = None, {}, [], {}
+        self._texts = []
         self.content_rect = QRectF()
 
     def show_message(self, text: str) -> None:
@@ -107,13 +113,18 @@ class NetworkScene(QGraphicsScene):
         st = self.style
         half = st.size / 2
         self.column_list = list(columns)
+        self._built_at = zoom.factor()
         max_shown = max((min(col.units, MAX_NODES) if col.units else 1) for col in columns)
         height = (max_shown - 1) * st.row
+        # columns apart by the style's spacing, or wider where the titles (at a large UI zoom) would run together
+        title, sub = QFontMetricsF(self._font(st.title_pt, True)), QFontMetricsF(self._font(8.5))
+        step = max([st.col] + [max(title.horizontalAdvance(c.title), sub.horizontalAdvance(c.subtitle)) + 24
+                               for c in columns])
         positions: list[dict] = []
         for ci, col in enumerate(columns):
             for other in col.covers:
                 self._alias[other] = col.layer
-            x = ci * st.col
+            x = ci * step
             pts = {}
             if col.units is None:
                 node = self._add_node((col.layer, None), QPointF(x, height / 2), block_text=col.block_text)
@@ -129,17 +140,16 @@ class NetworkScene(QGraphicsScene):
                     pts[j] = p
                     self._add_unit_label(col, ci, j, p, name)
                 if col.units > col.shown:
-                    more = MoreItem(col.units - col.shown)
-                    self._style_text(more, 8.5, color="muted")
-                    br = more.boundingRect()
                     gap = 20 if st.shape == "circle" else 14
-                    more.setPos(x - br.width() / 2, top + (col.shown - 1) * st.row + half + gap - br.height() / 2)
-                    self.addItem(more)
+                    below = top + (col.shown - 1) * st.row + half + gap
+                    self._add_text(MoreItem(col.units - col.shown), 8.5, color="muted",
+                                   place=lambda it, x=x, y=below: it.setPos(x - _w(it) / 2, y - _h(it) / 2))
             positions.append(pts)
-            for text, size, bold, dy in ((col.title, st.title_pt, True, -half - 48),
-                                         (col.subtitle, 8.5, False, -half - 28)):
-                item = self._text(text, size, bold=bold, color="text" if bold else "muted")
-                item.setPos(x - item.boundingRect().width() / 2, dy)
+            # the subtitle's bottom and the title's top keep their distance from the units at any UI zoom
+            self._text(col.title, st.title_pt, bold=True, place=lambda it, x=x: it.setPos(
+                x - _w(it) / 2, -half - 14 - 34 * zoom.factor()))
+            self._text(col.subtitle, 8.5, color="muted", place=lambda it, x=x: it.setPos(
+                x - _w(it) / 2, -half - 14 - 14 * zoom.factor()))
         for ci in range(1, len(columns)):
             self._connect(columns[ci], positions[ci - 1], positions[ci])
         self.content_rect = self.itemsBoundingRect()
@@ -156,28 +166,21 @@ class NetworkScene(QGraphicsScene):
     def _add_unit_label(self, col: Column, ci: int, j: int, p: QPointF, name: str) -> None:
         """An input's name on its left; with ``unit_symbols`` each unit's a_j^(l) at its upper right."""
         half = self.style.size / 2
-        if name:
-            if self.style.unit_symbols:
-                label = QGraphicsTextItem()
-                label.setDefaultTextColor(QColor(theme.colors()["muted"]))
-                label.setFont(self._font(8.5))
-                label.setHtml(name)
-                self.addItem(label)
-            else:
-                label = self._text(name, 9.5)
-            br = label.boundingRect()
-            label.setPos(p.x() - half - (6 if self.style.unit_symbols else 8) - br.width(), p.y() - br.height() / 2)
+        left = lambda it, gap: it.setPos(p.x() - half - gap - _w(it), p.y() - _h(it) / 2)  # noqa: E731
+        if name and self.style.unit_symbols:
+            self._html(name, place=lambda it: left(it, 6))
+        elif name:
+            self._text(name, 9.5, place=lambda it: left(it, 8))
+        elif self.style.unit_symbols and ci == 0:
+            self._html(symbol_html("a", j, f"({col.layer})"), place=lambda it: left(it, 6))
         elif self.style.unit_symbols:
-            label = QGraphicsTextItem()
-            label.setDefaultTextColor(QColor(theme.colors()["muted"]))
-            label.setFont(self._font(8.5))
-            label.setHtml(symbol_html("a", j, f"({col.layer})"))
-            br = label.boundingRect()
-            if ci == 0:
-                label.setPos(p.x() - half - 6 - br.width(), p.y() - br.height() / 2)
-            else:
-                label.setPos(p.x() + half + 2, p.y() - half - br.height() + 8)
-            self.addItem(label)
+            self._html(symbol_html("a", j, f"({col.layer})"),
+                       place=lambda it: it.setPos(p.x() + half + 2, p.y() - half - _h(it) + 8))
+
+    def _html(self, html: str, size: float = 8.5, color: str = "muted", place=None) -> QGraphicsTextItem:
+        label = QGraphicsTextItem()
+        label.setHtml(html)
+        return self._add_text(label, size, color=color, place=place)
 
     def _connect(self, col: Column, prev: dict, cur: dict) -> None:
         half = self.style.size / 2
@@ -204,20 +207,27 @@ class NetworkScene(QGraphicsScene):
             line.setZValue(-1)
 
     def _font(self, size: float, bold: bool = False) -> QFont:
+        """``size`` points at 100 %, at the UI zoom (:mod:`nnviz.ui.zoom`)."""
         f = QFont()
-        f.setPointSizeF(size)
+        f.setPointSizeF(size * zoom.factor())
         f.setBold(bold)
         return f
 
-    def _style_text(self, item: QGraphicsSimpleTextItem, size: float, bold: bool = False, color: str = "text"):
-        item.setFont(self._font(size, bold))
-        item.setBrush(QColor(theme.colors()[color]))
+    def _text(self, text: str, size: float, bold: bool = False, color: str = "text",
+              place=None) -> QGraphicsSimpleTextItem:
+        return self._add_text(QGraphicsSimpleTextItem(text), size, bold, color, place)
 
-    def _text(self, text: str, size: float, bold: bool = False, color: str = "text") -> QGraphicsSimpleTextItem:
-        item = QGraphicsSimpleTextItem(text)
-        self._style_text(item, size, bold, color)
+    def _add_text(self, item, size: float, bold: bool = False, color: str = "text", place=None):
+        """Add a text item, styled and placed (``place(item)`` positions it from its size) now and on restyle."""
+        entry = _SceneText(item, color, size, bold, place)
+        self._texts.append(entry)
+        entry.apply(self)
         self.addItem(item)
         return item
+
+    def text_items(self) -> list[tuple[QGraphicsItem, str]]:
+        """The titles, subtitles, unit labels and "+N more" markers with their colour role ("text" / "muted")."""
+        return [(t.item, t.role) for t in self._texts]
 
     # ------------------------------------------------------------------ weights and values
     def set_weights(self, kernels: dict) -> None:
@@ -351,6 +361,23 @@ class NetworkScene(QGraphicsScene):
         self._style_edges()
         self._place_weight_labels()
 
+    def _relayout(self) -> None:
+        """Build the same columns again (a new UI zoom: wider titles need wider columns) with what they showed."""
+        shown = {i: (n.value, n.delta, n.thumbnail) for i, n in self.nodes.items()}
+        highlight, labels, kernels = self._highlight, self._edge_texts, self._kernels
+        self.build(list(self.column_list))
+        if kernels:
+            self.set_weights(kernels)
+        for i, (value, delta, thumbnail) in shown.items():
+            if i in self.nodes:
+                self.nodes[i].value, self.nodes[i].delta, self.nodes[i].thumbnail = value, delta, thumbnail
+        if highlight is not None:
+            self._highlight, self._edge_texts = highlight, labels
+            self._apply_roles(dict(highlight[0]), dict(highlight[1]))
+        self._update_tooltips()
+        for view in self.views():   # (a view that fits the scene, the stepper's diagram, fits the new one)
+            getattr(view, "fit", _noop)()
+
     def _place_weight_labels(self) -> None:
         """The highlighted weights' values on their edges, at the end where the edges fan out."""
         for item in self._weight_labels:
@@ -385,12 +412,53 @@ class NetworkScene(QGraphicsScene):
             self._weight_labels.append(box)
 
     def restyle(self) -> None:
-        """The theme changed: repaint with its colours (items that carry colours are recoloured)."""
+        """The theme or the UI zoom changed: repaint with its colours and text sizes (items that carry colours are
+        recoloured; at a new zoom the columns are laid out again, keeping values, weights and highlights)."""
+        if self.column_list and abs(self._built_at - zoom.factor()) > 1e-9:
+            self._relayout()
+        for text in self._texts:   # (colours, and sizes for a new UI zoom)
+            text.apply(self)
+        if self._texts and not self.message:
+            self.content_rect = self.itemsBoundingRect()
+            self.setSceneRect(self.content_rect.adjusted(-20, -20, 20, 20))
         self._style_edges()
         self._place_weight_labels()
         for node in self.nodes.values():
             node.update()
         self.update()
+
+
+@dataclass
+class _SceneText:
+    """A text item of the scene and how it looks: colour role, point size at 100 %, bold, and its placement."""
+
+    item: QGraphicsItem
+    role: str
+    size: float
+    bold: bool = False
+    place: object = None   # place(item): position it from its (new) size
+
+    def apply(self, scene: NetworkScene) -> None:
+        color = QColor(theme.colors()[self.role])
+        self.item.setFont(scene._font(self.size, self.bold))
+        if isinstance(self.item, QGraphicsTextItem):
+            self.item.setDefaultTextColor(color)
+        else:
+            self.item.setBrush(color)
+        if self.place is not None:
+            self.place(self.item)
+
+
+def _w(item: QGraphicsItem) -> float:
+    return item.boundingRect().width()
+
+
+def _h(item: QGraphicsItem) -> float:
+    return item.boundingRect().height()
+
+
+def _noop(*_args):
+    return None
 
 
 def fit_view(view: QGraphicsView, rect: QRectF, max_zoom: float) -> float:

@@ -1,7 +1,8 @@
 """Presentation mode and "one view fills the window", for a lecture.
 
 * **Present** (F11, View ▸ Present): the window goes full screen at the presentation zoom remembered for this
-  screen (150 % the first time); F11 again returns to the window, its zoom and its dock layout. Zooming while
+  screen (150 % the first time), the diagram fitted to the canvas whenever the canvas changes size (until the user
+  zooms it with Ctrl+wheel); F11 again returns to the window, its zoom and its dock layout. Zooming while
   presenting changes the presentation zoom of that screen. On a screen too small for the panels side by side at
   that zoom (``COMPACT_WIDTH``), each dock area's panels become tabs of one group (``compact_layout``).
 * **Maximize View** (Ctrl+Shift+F, View ▸ Maximize Current View): the view you are in — the dock holding the
@@ -73,6 +74,7 @@ class PresentationController(QObject):
                 target = DEFAULT_PRESENT_ZOOM
             w.showFullScreen()
             w.set_ui_zoom(target, remember=False)
+            w.layer_view.set_fit_on_resize(True)   # the diagram fills the canvas, big enough to read from the back
             screen = w.screen()
             if screen is not None and screen.geometry().width() / zoom.factor() < w.COMPACT_WIDTH:
                 w.compact_layout()
@@ -82,6 +84,7 @@ class PresentationController(QObject):
             state, before_zoom, dock_state = self._before_present
             self.settings.setValue(self._present_key(), zoom.factor())
             self._before_present = None
+            w.layer_view.set_fit_on_resize(False)
             w.set_ui_zoom(before_zoom, remember=False)
             w.restoreState(dock_state)
             QTimer.singleShot(0, w.hide_stale_tab_bars)

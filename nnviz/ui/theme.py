@@ -177,6 +177,10 @@ QMainWindow > QTabBar::tab {
 }
 QMainWindow > QTabBar::tab:selected { background: @base; color: @text; border-top: 2px solid @accent; }
 QMainWindow > QTabBar::tab:hover:!selected { background: @hover; }
+QMainWindow > QTabBar { qproperty-elideMode: ElideNone; qproperty-usesScrollButtons: true; }
+QLabel#inspectorLocked {
+    color: @warning_text; background: @warning_bg; border: 1px solid @warning_border; border-radius: 6px; padding: 6px;
+}
 """
 
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
 from nnviz.ui import icons, theme, zoom
+from nnviz.ui.palette import tile_height
 
 
 class WindowLooksMixin:
@@ -60,9 +61,13 @@ class WindowLooksMixin:
 
     def _fit_palette_scroll(self) -> None:
         """Up to 125 % the palette's column keeps every tile in view (as without the scroll area); above, it may
-        scroll down to half of them, so a short window keeps room for the plots."""
+        scroll down to half of them, so a short window keeps room for the plots; above 200 % to two rows (at 250 %
+        half the tiles alone made the window taller than a 720-pixel screen)."""
         height = self.palette.sizeHint().height()
-        self.palette_scroll.setMinimumHeight(height if zoom.factor() <= 1.25 else height // 2)
+        f = zoom.factor()
+        two_rows = 2 * tile_height() + (height - self.palette._rows() * tile_height())
+        least = height if f <= 1.25 else height // 2 if f <= 2.0 else min(height // 2, two_rows)
+        self.palette_scroll.setMinimumHeight(least)
 
     def _on_screen_changed(self, screen) -> None:
         """On another screen (the projector), the zoom that screen had."""

@@ -72,6 +72,7 @@ class _Row:
             else:
                 plot.getAxis("left").setTicks([[]])
                 plot.setLabel("bottom", unit if kind == "strip" else "feature map (channel)")
+            self.bar, self.scale = _colour_bar(plot), None
 
     def label_steps(self, words) -> None:
         """Name the time steps of a sequence row by the words read at them (padding left unnamed)."""
@@ -105,13 +106,39 @@ class _Row:
             self.extent = tiled.shape
             self.plot.getViewBox().setRange(xRange=(0, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)
         finite = tiled[np.isfinite(tiled)]
-        self.level = sticky_levels(self.level, float(np.abs(finite).max()) if finite.size else 1.0)
-        if finite.size and finite.min() >= 0:
-            self.image.setLookupTable(_SEQ_LUT)
-            self.image.setImage(tiled, autoLevels=False, levels=(0.0, self.level))
-        else:
-            self.image.setLookupTable(_DIV_LUT)
-            self.image.setImage(tiled, autoLevels=False, levels=(-self.level, self.level))
+        signed = not (finite.size and finite.min() >= 0)
+        top = float(np.abs(finite).max()) if finite.size else 1.0
+        # values within 0–1 on the 0–1 scale of the data panel's pixels (a "1" is navy there and here)
+        self.level = 1.0 if not signed and top <= 1.0 else sticky_levels(self.level, top)
+        lo = -self.level if signed else 0.0
+        self.image.setLookupTable(_DIV_LUT if signed else _SEQ_LUT)
+        self.image.setImage(tiled, autoLevels=False, levels=(lo, self.level))
+        if self.scale != (lo, self.level):   # (the bar's axis redraws only when the scale changes)
+            self.scale = (lo, self.level)
+            _set_scale(self.bar, lo, self.level)
+
+
+def _colour_bar(plot: pg.PlotItem) -> pg.ColorBarItem:
+    """The scale of an image row, on its right: what colour is which activation (issue 17's colour bar)."""
+    bar = pg.ColorBarItem(values=(0, 1), colorMap=sequential_cmap(), interactive=False, width=10,
+                          colorMapMenu=False)
+    plot.layout.addItem(bar, 2, 5)          # (where pyqtgraph's insert_in puts it: after the right axis)
+    plot.layout.setColumnFixedWidth(4, 5)
+    _bg, fg = theme_colors()
+    axis = bar.getAxis("right")
+    axis.setPen(pg.mkPen(fg))
+    axis.setTextPen(pg.mkPen(fg))
+    axis.enableAutoSIPrefix(False)
+    axis.setStyle(tickLength=3, tickTextOffset=2)
+    return bar
+
+
+def _set_scale(bar: pg.ColorBarItem, lo: float, hi: float) -> None:
+    """The bar in the images' colours (ink for values ≥ 0, orange–white–blue for signed ones) with three labels."""
+    bar.setColorMap(diverging_cmap() if lo < 0 else sequential_cmap())
+    bar.setLevels((lo, hi))
+    mid = (lo + hi) / 2
+    bar.getAxis("right").setTicks([[(lo, f"{lo:g}"), (mid, f"{mid:g}"), (hi, f"{hi:g}")], []])
 
 
 _SEQ_LUT = sequential_cmap().getLookupTable(nPts=256)
