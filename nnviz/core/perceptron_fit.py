@@ -12,6 +12,10 @@ with Rosenblatt's rule instead, through :func:`fit_perceptron`, which has ``fit`
   the classes), or when a callback sets ``model.stop_training``. The returned ``History`` carries
   ``outcome`` (:meth:`~nnviz.core.perceptron.Perceptron.outcome`), ``headline`` and ``converged``.
 
+While it trains, the model's ``evaluate`` is the perceptron's (:func:`evaluate_perceptron`: ŷ = step(w·x + b), so
+z = 0 is class 1; accuracy and mistakes, no loss): a test split measured during training measures what the rule
+does, not a hinge loss's threshold. (The engine trains its own copy of the model.)
+
 The weights are updated in float64 by :class:`~nnviz.core.perceptron.Perceptron` and written into the Dense
 after every sample, so the model and a snapshot of it always show the rule's weights.
 """
@@ -56,6 +60,20 @@ def training_table(dataset):
     return x, y
 
 
+def evaluate_perceptron(model, x, y, batch_size=None, verbose=0, return_dict=True, **_kwargs):
+    """``{"accuracy", "mistakes"}`` of ``model``'s Dense as a perceptron on ``(x, y)`` (``evaluate``'s signature)."""
+    layer = perceptron_layer(model)
+    x = np.asarray(x, dtype=np.float64)
+    x = x.reshape(len(x), -1) if x.ndim != 2 else x
+    y = np.asarray(y)
+    y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
+    z = x @ layer.params["kernel"].astype(np.float64) + layer.params["bias"]
+    predicted = (z[:, 0] >= 0).astype(np.int64) if z.shape[1] == 1 else np.argmax(z, axis=1)
+    right = predicted == y.astype(np.int64)
+    logs = {"accuracy": float(np.mean(right)) if len(y) else float("nan"), "mistakes": float(np.sum(~right))}
+    return logs if return_dict else list(logs.values())
+
+
 def fit_perceptron(model, dataset, config, epochs: int | None = None, callbacks=None, verbose: int = 0,
                    initial_epoch: int = 0, shuffle: bool = False) -> History:
     """Train ``model``'s Dense with the perceptron rule on ``dataset``'s training split (see the module)."""
@@ -72,6 +90,7 @@ def fit_perceptron(model, dataset, config, epochs: int | None = None, callbacks=
                         "samples": len(x)})
     model.history = history
     model.stop_training = False
+    model.evaluate = functools.partial(evaluate_perceptron, model)
     rng = np.random.default_rng(config.seed)
     seen: set[bytes] = set()
     cbs.on_train_begin()

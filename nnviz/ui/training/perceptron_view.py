@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QGridLayout, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
+from nnviz.core.perceptron_trace import decision_line
 from nnviz.ui.training.common import class_color, info_label, make_plot_widget
 
 #: the dock's buttons: (attribute, the TrainingControls action they trigger, text, tool tip)
@@ -243,7 +244,7 @@ class PerceptronView(QWidget):
                     continue
                 color = (30, 30, 30) if units == 1 else class_color(u, k)
                 line.setPen(pg.mkPen(*color, width=2.5))
-                line.setData(*self._line(self.kernel[:, u], self.bias[u]))
+                line.setData(*decision_line(self.kernel[:, u], self.bias[u], self._box))
         mistakes = self.mistakes
         self.bars.setOpts(x=np.arange(1, len(mistakes) + 1), height=np.asarray(mistakes, float), width=0.7)
         if mistakes:
@@ -251,17 +252,6 @@ class PerceptronView(QWidget):
             step = max(1, -(-len(mistakes) // 8))                        # whole epochs on the axis
             self.mistakes_plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
             self.mistakes_plot.setYRange(0.0, float(max(max(mistakes), 1)) * 1.1, padding=0)
-
-    def _line(self, w, b):
-        """Two points of w·x + b = 0 across the plotted box (none while w = 0)."""
-        (x0, y0), (x1, y1) = self._box
-        if abs(w[1]) > 1e-12 and abs(w[1]) >= abs(w[0]) * 1e-6:
-            xs = np.array([x0, x1])
-            return xs, -(w[0] * xs + b) / w[1]
-        if abs(w[0]) > 1e-12:
-            c = -b / w[0]
-            return np.array([c, c]), np.array([y0, y1])
-        return np.array([]), np.array([])
 
 
 def attach_perceptron(window, document, training_ui=None):
