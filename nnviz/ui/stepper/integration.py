@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QStackedWidget, QToolButton
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QStackedWidget, QToolButton
 
 from nnviz.core.trace import format_number
 from nnviz.io.perceptron_project import is_perceptron
@@ -194,7 +194,7 @@ class StepperUI(QObject):
 
     def open_worked_example(self) -> None:
         self.open()
-        self.pages.setCurrentWidget(self.stepper)
+        self._show_page(self.stepper)
         self.stepper.open_worked_example()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -223,12 +223,20 @@ class StepperUI(QObject):
         d = self.document
         model = d.model if getattr(d, "is_valid", d.model is not None) else None
         perceptron = model is not None and is_perceptron(d)
-        self.pages.setCurrentWidget(self.perceptron_step if perceptron else self.stepper)
+        self._show_page(self.perceptron_step if perceptron else self.stepper)
         self.dock.setWindowTitle("Perceptron rule" if perceptron else DOCK_TITLE)
         if perceptron:
             self.perceptron_step.set_document(d)
             model = None      # the backprop stepper would train the perceptron's Dense with its optimizer
         self.stepper.set_user_model(model, d.dataset)
+
+    def _show_page(self, page) -> None:
+        """The page in front; only its minimum size counts (the backprop stepper's would grow a 1280×720 window)."""
+        for p in (self.stepper, self.perceptron_step):
+            ignored = QSizePolicy.Policy.Ignored
+            p.setSizePolicy(QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred) if p is page
+                            else QSizePolicy(ignored, ignored))
+        self.pages.setCurrentWidget(page)
 
     def _on_document_architecture_changed(self) -> None:
         self._sync_model()

@@ -51,11 +51,10 @@ class PerceptronStepView(QWidget):
         self.next_button = QPushButton("Next sample ▶")
         self.next_button.setObjectName("perceptronNext")
         self.next_button.setToolTip("Look at the next sample with the weights as they are")
-        top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addStretch(1)
+        top = QHBoxLayout()       # the title goes under the buttons: a 1280-pixel window has no room beside them
         for w in (self.sample, self.of, self.next_button, self.apply_button):
             top.addWidget(w)
+        top.addStretch(1)
 
         self.formula = QLabel("")
         self.formula.setObjectName("perceptronFormula")
@@ -69,8 +68,8 @@ class PerceptronStepView(QWidget):
 
         self.plot_widget = make_plot_widget(bottom="x₁", left="x₂")
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.setTitle("w·x + b = 0: before (solid), after (dashed)", size="9pt")
-        self.plot_widget.setMinimumSize(220, 200)
+        self.plot.setTitle("w·x + b = 0; dashed: after", size="9pt")
+        self.plot_widget.setMinimumSize(170, 150)
         self.points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(40, 40, 40, 120))
         self.ring = pg.ScatterPlotItem(size=24, brush=None, pen=pg.mkPen(220, 30, 30, width=2.5))
         self.before = pg.PlotDataItem(pen=pg.mkPen(30, 30, 30, width=2.5))
@@ -79,6 +78,7 @@ class PerceptronStepView(QWidget):
             self.plot.addItem(item)
 
         words = QVBoxLayout()
+        words.addWidget(self.title)
         words.addWidget(self.formula, 1)
         words.addWidget(self.verdict)
         body = QHBoxLayout()

@@ -164,11 +164,7 @@ class PerceptronView(QWidget):
         self.mistakes = [float(v) for v in (d.history or {}).get("mistakes", [])]
         self.current.clear()
         self._mirror_all()
-        units = self.kernel.shape[1]
-        scheme = "one unit, ŷ = step(w·x + b)" if units == 1 else \
-            f"one unit per class ({units}), each 'this class or not' (one-vs-rest)"
-        eta = d.training_config.learning_rate
-        self.status.setText(f"{scheme}; after a mistake w ← w + η (t − ŷ) x, η = {eta:g}. {self._weights_text()}")
+        self._show_status()
         outcome_of = self._outcome_of
         if outcome_of is None or not all(np.array_equal(a, b) for a, b in zip(outcome_of, (self.kernel, self.bias))):
             self._outcome_of = None
@@ -177,11 +173,25 @@ class PerceptronView(QWidget):
                                  if self.mistakes and self.mistakes[-1] == 0 else " ")
         self._draw(full=was[0] is None or was[0] is not self.x)
 
-    def _weights_text(self) -> str:
-        if self.kernel is None or self.kernel.shape[1] != 1 or self.kernel.shape[0] > 4:
-            return ""
-        w = ", ".join(f"{v:.3g}" for v in self.kernel[:, 0])
-        return f"w = ({w}), b = {self.bias[0]:.3g}"
+    def _show_status(self) -> None:
+        """Before training: the rule and what of the settings applies; then the weights (the words under the plots
+        are kept short, a 1280×720 bottom dock has the height of a few lines). The rule is always the tool tip."""
+        units = self.kernel.shape[1]
+        scheme = "one unit, ŷ = step(w·x + b)" if units == 1 else \
+            f"one unit per class ({units}), each 'this class or not' (one-vs-rest)"
+        eta = self.document.training_config.learning_rate
+        rule = (f"{scheme}; after a mistake w ← w + η (t − ŷ) x, η = {eta:g} (the learning rate; the optimizer and the "
+                f"loss play no part)")
+        self.status.setToolTip(rule + ". Ctrl+B explains one sample's update with its numbers.")
+        weights = ""
+        if units == 1 and self.kernel.shape[0] <= 4:
+            w = ", ".join(f"{v:.3g}" for v in self.kernel[:, 0])
+            weights = f"w = ({w}), b = {self.bias[0]:.3g}"
+        if not self.mistakes:
+            self.status.setText(f"{rule}. {weights}")
+        else:
+            self.status.setText(f"{weights} · Ctrl+B: one sample's update, with its numbers" if weights else
+                                "Ctrl+B: one sample's update, with its numbers")
 
     # ------------------------------------------------------------------ training snapshots
     def _on_controller_snapshot_ready(self, snap) -> None:
@@ -208,8 +218,7 @@ class PerceptronView(QWidget):
         else:
             self.outcome.setText(f"Paused: {where}" if where else " ")
         self._outcome_of = [self.kernel.copy(), self.bias.copy()]   # the words stay while the document shows these
-        self.status.setText(self._weights_text() + ("" if self.kernel.shape[1] != 1 or self.kernel.shape[0] > 4 else
-                                                    ". Ctrl+B explains one sample's update with its numbers."))
+        self._show_status()
         self._draw()
 
     # ------------------------------------------------------------------ drawing
@@ -251,7 +260,10 @@ class PerceptronView(QWidget):
             self.mistakes_plot.setXRange(0.4, len(mistakes) + 0.6, padding=0)
             step = max(1, -(-len(mistakes) // 8))                        # whole epochs on the axis
             self.mistakes_plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
-            self.mistakes_plot.setYRange(0.0, float(max(max(mistakes), 1)) * 1.1, padding=0)
+            top = float(max(max(mistakes), 1))
+            self.mistakes_plot.setYRange(0.0, top * 1.1, padding=0)
+            whole = max(1, int(np.ceil(top / 6)))                        # mistakes are whole numbers
+            self.mistakes_plot.getAxis("left").setTickSpacing(major=whole, minor=whole)
 
 
 def attach_perceptron(window, document, training_ui=None):
@@ -286,5 +298,5 @@ def room_for(window, dock) -> None:
     if not hasattr(window, "resizeDocks") or dock.isFloating():
         return
     width, height = window.width(), window.height()
-    window.resizeDocks([dock], [max(int(height * 0.42), 260)], Qt.Orientation.Vertical)
+    window.resizeDocks([dock], [max(int(height * 0.5), 280)], Qt.Orientation.Vertical)
     window.resizeDocks([dock], [int(width * 0.5)], Qt.Orientation.Horizontal)
