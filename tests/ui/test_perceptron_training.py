@@ -14,17 +14,9 @@ EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "exa
 
 
 @pytest.fixture
-def assembled(make_main_window, qtbot):
-    from nnviz.app import assemble
-
-    window = make_main_window(show=False)
-    controller = assemble(window)
-    window.resize(1280, 720)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.ask_save_changes = lambda: "discard"
-    controller.shutdown()
+def assembled(app_window):
+    """The assembled window at 1280 × 720 (the UI tests' shared fixture)."""
+    return app_window[0]
 
 
 def _open(window, qtbot, name):
