@@ -18,7 +18,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from nnviz.core.perceptron_trace import decision_line, trace_sample
 from nnviz.ui.stepper.formula_view import FORMULA_FONT
@@ -79,7 +79,12 @@ class PerceptronStepView(QWidget):
 
         words = QVBoxLayout()
         words.addWidget(self.title)
-        words.addWidget(self.formula, 1)
+        scroll = QScrollArea()        # one unit a class (one-vs-rest) and wide inputs make long explanations
+        scroll.setObjectName("perceptronFormulaScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self.formula)
+        words.addWidget(scroll, 1)
         words.addWidget(self.verdict)
         body = QHBoxLayout()
         body.addLayout(words, 3)

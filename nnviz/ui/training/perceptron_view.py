@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QGridLayout, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nnviz.core.perceptron_trace import decision_line
-from nnviz.ui.training.common import class_color, info_label, make_plot_widget
+from nnviz.ui.training.common import class_color, info_label, make_plot_widget, nice_ceil
 
 #: the dock's buttons: (attribute, the TrainingControls action they trigger, text, tool tip)
 BUTTONS = (
@@ -85,7 +85,7 @@ class PerceptronView(QWidget):
             w.setMinimumSize(150, 120)
 
         # a short bottom dock: the two plots side by side take its height; the words run under them
-        grid = QGridLayout()
+        self._grid = grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self.plane_widget, 0, 0)
         grid.addWidget(self.mistakes_widget, 0, 1)
@@ -224,18 +224,18 @@ class PerceptronView(QWidget):
     # ------------------------------------------------------------------ drawing
     def _draw(self, full: bool = False) -> None:
         two_d = self.active and self.x.shape[1] == 2
+        # more than 2 inputs (digits' 64 pixels): no plane to draw, the mistakes take the width
+        self.plane_widget.setVisible(two_d or not self.active)
+        self._grid.setColumnStretch(0, 1 if self.plane_widget.isVisibleTo(self) else 0)
         if not two_d:
             self.points.clear()
             self.current.clear()
             for line in self.lines:
                 line.setData([], [])
-            self.plane.setTitle("The decision line is drawn for 2 inputs" if self.active else
-                                "Decision line w·x + b = 0", size="9pt")
         else:
             units = self.kernel.shape[1]
             k = max(2, units)
             if full:
-                self.plane.setTitle("Decision line w·x + b = 0", size="9pt")
                 self.points.setData(self.x[:, 0], self.x[:, 1],
                                     brush=[pg.mkBrush(*class_color(int(c), k)) for c in self.y])
                 lo, hi = self.x.min(axis=0).astype(float), self.x.max(axis=0).astype(float)
@@ -262,7 +262,7 @@ class PerceptronView(QWidget):
             self.mistakes_plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
             top = float(max(max(mistakes), 1))
             self.mistakes_plot.setYRange(0.0, top * 1.1, padding=0)
-            whole = max(1, int(np.ceil(top / 6)))                        # mistakes are whole numbers
+            whole = max(1, int(nice_ceil(top / 6)))                       # whole numbers, round steps
             self.mistakes_plot.getAxis("left").setTickSpacing(major=whole, minor=whole)
 
 
