@@ -21,8 +21,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from nnviz.core.perceptron_trace import decision_line, trace_sample
+from nnviz.ui import theme
 from nnviz.ui.stepper.formula_view import FORMULA_FONT
-from nnviz.ui.training.common import class_color, make_plot_widget
+from nnviz.ui.training.common import class_color, make_plot_widget, theme_colors
 
 
 class PerceptronStepView(QWidget):
@@ -96,6 +97,10 @@ class PerceptronStepView(QWidget):
         self.sample.valueChanged.connect(self._on_sample_value_changed)
         self.next_button.clicked.connect(self._on_next_button_clicked)
         self.apply_button.clicked.connect(self._on_apply_button_clicked)
+        theme.state().theme_changed.connect(self._on_theme_changed)
+
+    def _on_theme_changed(self, *_args) -> None:
+        self._show()
 
     # ------------------------------------------------------------------ the document
     def set_document(self, document) -> None:
@@ -164,6 +169,7 @@ class PerceptronStepView(QWidget):
         pad = np.maximum((hi - lo) * 0.15, 0.25)
         box = (lo - pad, hi + pad)
         self.plot.setRange(xRange=(box[0][0], box[1][0]), yRange=(box[0][1], box[1][1]), padding=0)
+        self.before.setPen(pg.mkPen(theme_colors()[1], width=2.5))    # the theme's text colour: dark themes too
         self.before.setData(*decision_line(t.kernel[:, 0], t.bias[0], box))
         self.after.setData(*(decision_line(t.kernel_after[:, 0], t.bias_after[0], box) if t.mistake else ([], [])))
 

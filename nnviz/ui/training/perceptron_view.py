@@ -20,7 +20,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QGridLayout, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from nnviz.core.perceptron_trace import decision_line
-from nnviz.ui.training.common import class_color, info_label, make_plot_widget, nice_ceil
+from nnviz.ui import theme
+from nnviz.ui.training.common import class_color, info_label, make_plot_widget, nice_ceil, theme_colors
 
 #: the dock's buttons: (attribute, the TrainingControls action they trigger, text, tool tip)
 BUTTONS = (
@@ -66,7 +67,6 @@ class PerceptronView(QWidget):
         self.status = info_label(" ", "perceptronStatus")
         self.outcome = info_label(" ", "perceptronOutcome")
         self.outcome.setTextFormat(Qt.RichText)
-        self.explanation = self.status   # (the name the lessons and older tests use)
 
         self.plane_widget = make_plot_widget(bottom="x₁", left="x₂")
         self.plane = self.plane_widget.getPlotItem()
@@ -106,6 +106,10 @@ class PerceptronView(QWidget):
             if sig is not None:
                 sig.connect(self._on_document_changed)
         self._on_document_changed()
+        theme.state().theme_changed.connect(self._on_theme_changed)
+
+    def _on_theme_changed(self, *_args) -> None:
+        self._draw()
 
     # ------------------------------------------------------------------ the toolbar's actions
     def _wire(self, ui) -> None:
@@ -251,8 +255,9 @@ class PerceptronView(QWidget):
                 if u >= units:
                     line.setData([], [])
                     continue
-                color = (30, 30, 30) if units == 1 else class_color(u, k)
-                line.setPen(pg.mkPen(*color, width=2.5))
+                # the line in the theme's text colour (a dark line vanished on the dark theme)
+                line.setPen(pg.mkPen(theme_colors()[1], width=2.5) if units == 1 else
+                            pg.mkPen(*class_color(u, k), width=2.5))
                 line.setData(*decision_line(self.kernel[:, u], self.bias[u], self._box))
         mistakes = self.mistakes
         self.bars.setOpts(x=np.arange(1, len(mistakes) + 1), height=np.asarray(mistakes, float), width=0.7)
