@@ -56,3 +56,18 @@ def test_the_stepper_goes_back_to_backprop_for_a_network(qtbot, assembled):
     d.load_project(load_project(os.path.join(EXAMPLES, "xor.nnviz")))
     assert ui.pages.currentWidget() is ui.stepper and ui.stepper.model is d.model
     assert ui.dock.windowTitle() == "Backprop stepper"
+
+
+def test_after_a_step_sample_the_stepper_shows_the_next_sample_with_the_new_weights(qtbot, assembled):
+    window = assembled
+    d = window.document
+    d.load_project(load_project(os.path.join(EXAMPLES, "perceptron-and.nnviz")))
+    ui = window.stepper_ui
+    ui.action.trigger()
+    controls = window.training_ui.controls
+    qtbot.waitUntil(lambda: not window.training_ui._rebuild_pending and controls.action_step_batch.isEnabled())
+    with qtbot.waitSignal(window.training_ui.controller.paused, timeout=20000):
+        controls.action_step_batch.trigger()          # Ctrl+Right: the rule on sample 1 (b becomes −1)
+    view = ui.perceptron_step
+    qtbot.waitUntil(lambda: view.sample.value() == 2, timeout=5000)
+    assert "= 0·0 + 0·1 + (−1) = −1" in view.formula.text() and "ŷ = t: no change" in view.formula.text()

@@ -96,6 +96,8 @@ class StepperUI(QObject):
         self.stepper.update_applied.connect(self._on_stepper_update_applied)
         self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        if controller is not None and hasattr(controller, "paused"):   # the rule stepped in the engine: go on from there
+            controller.paused.connect(self._on_controller_paused)
         self._sync_model()
 
     # ------------------------------------------------------------------ menus
@@ -229,6 +231,10 @@ class StepperUI(QObject):
             self.perceptron_step.set_document(d)
             model = None      # the backprop stepper would train the perceptron's Dense with its optimizer
         self.stepper.set_user_model(model, d.dataset)
+
+    def _on_controller_paused(self) -> None:
+        if self.pages.currentWidget() is self.perceptron_step:
+            self.perceptron_step.follow(self.controller.latest_snapshot)
 
     def _show_page(self, page) -> None:
         """The page in front; only its minimum size counts (the backprop stepper's would grow a 1280×720 window)."""

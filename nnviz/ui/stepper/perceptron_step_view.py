@@ -134,6 +134,15 @@ class PerceptronStepView(QWidget):
             self.formula.setText(html.escape(f"The perceptron cannot take this data: {exc}"))
         self._show()
 
+    def follow(self, snap) -> None:
+        """Training paused after ``snap`` (a Step sample, a Step epoch): show the sample the rule takes next, with
+        the weights it reached (samples in their order only: a shuffled epoch's next sample is not known here)."""
+        d = self.document
+        shuffle = ((getattr(d, "meta", None) or {}).get("perceptron") or {}).get("shuffle", False)
+        if snap is None or not snap.step or self.x is None or shuffle:
+            return
+        self.sample.setValue(int(snap.batch) % len(self.x) + 1)
+
     # ------------------------------------------------------------------ showing
     def _show(self) -> None:
         t = self.trace
