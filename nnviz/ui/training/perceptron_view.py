@@ -261,7 +261,10 @@ class PerceptronView(QWidget):
                 line.setData(*decision_line(self.kernel[:, u], self.bias[u], self._box))
         mistakes = self.mistakes
         self.bars.setOpts(x=np.arange(1, len(mistakes) + 1), height=np.asarray(mistakes, float), width=0.7)
-        if mistakes:
+        if not mistakes:    # no epochs (yet, or undone): empty axes, not the last run's
+            self.mistakes_plot.setXRange(0.4, 5.6, padding=0)
+            self.mistakes_plot.setYRange(0.0, 1.1, padding=0)
+        else:
             self.mistakes_plot.setXRange(0.4, len(mistakes) + 0.6, padding=0)
             step = max(1, -(-len(mistakes) // 8))                        # whole epochs on the axis
             self.mistakes_plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
