@@ -96,8 +96,9 @@ class StepperUI(QObject):
         self.stepper.update_applied.connect(self._on_stepper_update_applied)
         self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
-        if controller is not None and hasattr(controller, "paused"):   # the rule stepped in the engine: go on from there
-            controller.paused.connect(self._on_controller_paused)
+        paused = getattr(controller, "paused", None)     # a TrainingController's signal (not a stand-in's flag)
+        if hasattr(paused, "connect"):                   # the rule stepped in the engine: go on from there
+            paused.connect(self._on_controller_paused)
         self._sync_model()
 
     # ------------------------------------------------------------------ menus
