@@ -140,7 +140,8 @@ class Perceptron:
         return x
 
     # ------------------------------------------------------------------------------------ training
-    def _prepare(self, x, y):
+    def prepare(self, x, y):
+        """Check ``x`` and ``y`` (class indices), build the weights when there are none, measure R; ``(x, y)``."""
         x = self._check_x(x)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -170,43 +171,56 @@ class Perceptron:
         Stops after the first epoch without a mistake (``converged``), when the weights at an epoch's start
         repeat an earlier epoch's (``cycled``: no line separates the classes), or after ``epochs``. Each
         epoch's mistakes (samples that changed the weights) and its accuracy at its end go to ``history``."""
-        x, y = self._prepare(x, y)
+        x, y = self.prepare(x, y)
         rng = np.random.default_rng(self.seed)
         seen: set[bytes] = set()
         start = len(self.history.epoch)
         self.converged, self.converged_epoch, self.cycled = False, None, False
-        eta = self.learning_rate
         for epoch in range(start, start + int(epochs)):
-            state = np.concatenate([self.kernel.ravel(), self.bias]).tobytes()
-            if not self.shuffle and state in seen:
-                self.cycled = True
+            if self.repeats(seen):
                 return
-            seen.add(state)
             order = rng.permutation(len(x)) if self.shuffle else np.arange(len(x))
             mistakes = 0
             for position, i in enumerate(order):
-                xi = x[i]
-                z = xi @ self.kernel + self.bias
-                fired = (z >= 0).astype(np.float64)
-                t = self._targets(int(y[i]))
-                error = t - fired                                  # (t − ŷ) per unit: −1, 0 or +1
-                predicted = int(fired[0]) if self.units == 1 else int(np.argmax(z))
-                mistake = bool(np.any(error))
-                d_kernel = eta * np.outer(xi, error)
-                d_bias = eta * error
-                if mistake:
-                    self.kernel += d_kernel
-                    self.bias += d_bias
-                    mistakes += 1
-                    self.total_mistakes += int(np.count_nonzero(error))
+                step = self.learn(x[i], int(y[i]), epoch, int(i))
+                mistakes += step.mistake
                 if position == len(order) - 1:   # the epoch's figures before its last step is shown
-                    self.history.on_epoch_end(epoch, {"mistakes": float(mistakes),
-                                                      "accuracy": float(np.mean(self.predict(x) == y))})
-                yield PerceptronStep(epoch, int(i), xi.copy(), int(y[i]), predicted, mistake, self.kernel.copy(),
-                                     self.bias.copy(), d_kernel, d_bias)
+                    self.history.on_epoch_end(epoch, self.epoch_logs(x, y, mistakes))
+                yield step
             if mistakes == 0:
                 self.converged, self.converged_epoch = True, epoch
                 return
+
+    def learn(self, xi, label: int, epoch: int = 0, index: int = 0) -> PerceptronStep:
+        """The rule on one sample (a row of features and its class): ŷ = step(w·x + b); after a mistake
+        w ← w + η (t − ŷ) x and b ← b + η (t − ŷ), per unit."""
+        z = xi @ self.kernel + self.bias
+        fired = (z >= 0).astype(np.float64)
+        error = self._targets(label) - fired                       # (t − ŷ) per unit: −1, 0 or +1
+        predicted = int(fired[0]) if self.units == 1 else int(np.argmax(z))
+        mistake = bool(np.any(error))
+        d_kernel = self.learning_rate * np.outer(xi, error)
+        d_bias = self.learning_rate * error
+        if mistake:
+            self.kernel += d_kernel
+            self.bias += d_bias
+            self.total_mistakes += int(np.count_nonzero(error))
+        return PerceptronStep(epoch, index, np.array(xi, dtype=np.float64), label, predicted, mistake,
+                              self.kernel.copy(), self.bias.copy(), d_kernel, d_bias)
+
+    def repeats(self, seen: set) -> bool:
+        """At an epoch's start: True (and ``cycled``) when the weights are those an earlier epoch of this run began
+        with, samples in a fixed order: the rule would repeat its mistakes for ever. Else remembers them."""
+        state = np.concatenate([self.kernel.ravel(), self.bias]).tobytes()
+        if not self.shuffle and state in seen:
+            self.cycled = True
+            return True
+        seen.add(state)
+        return False
+
+    def epoch_logs(self, x, y, mistakes: int) -> dict:
+        """An epoch's figures: the accuracy at its end and the mistakes (samples that changed the weights)."""
+        return {"accuracy": float(np.mean(self.predict(x) == y)), "mistakes": float(mistakes)}
 
     def fit(self, x, y, epochs: int = 100, verbose: int = 0) -> History:
         """Train with the rule until an epoch has no mistake, the weights cycle, or ``epochs`` have passed."""

@@ -4,7 +4,8 @@ The architecture is ``Input((features,)) -> Dense(units)`` (linear: the step is 
 weights file, the summary and the network view read as for any network; the training settings' learning rate
 is η and ``epochs`` the most epochs to try; ``meta["perceptron"]`` holds ``{"shuffle": bool}``. The history
 holds ``mistakes`` and ``accuracy`` per epoch. ``nnviz train`` and the app's perceptron dock train it with
-Rosenblatt's rule (:class:`nnviz.core.perceptron.Perceptron`), not with the optimizer.
+Rosenblatt's rule (:class:`nnviz.core.perceptron.Perceptron`), not with the optimizer: the app's training engine
+through :func:`nnviz.core.perceptron_fit.fit_perceptron` (given :func:`training_system`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,16 @@ SYSTEM = "perceptron"
 
 def is_perceptron(project) -> bool:
     return (getattr(project, "meta", None) or {}).get("system") == SYSTEM
+
+
+def training_system(project) -> dict | None:
+    """What the training engine needs to train ``project`` (a Project or the document) with the rule instead of its
+    fit: ``{"system": "perceptron", "shuffle": bool}`` (see :func:`nnviz.core.perceptron_fit.fit_function`), or None
+    for a network."""
+    if not is_perceptron(project):
+        return None
+    settings = (getattr(project, "meta", None) or {}).get(SYSTEM) or {}
+    return {"system": SYSTEM, "shuffle": bool(settings.get("shuffle", False))}
 
 
 def features_of(dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,8 @@ from nnviz.core.model import Sequential
 from nnviz.core.runs import Checkpoints
 from nnviz.core.state import optimizer_state, set_optimizer_state
 from nnviz.session.engine_runs import RunsMixin
-from nnviz.core.training import TrainingConfig, apply_regularization, fit
+from nnviz.core.perceptron_fit import fit_function   # the network's fit, or the perceptron rule
+from nnviz.core.training import TrainingConfig, apply_regularization
 from nnviz.session.series import EMPTY_CURVE, Curve, PendingRows, Series
 from nnviz.session.snapshot import (DIVERGED, PAUSED, RUNNING, STATES, STOPPED, SnapshotAssembler,
                                     TrainingSnapshot)
@@ -211,8 +212,8 @@ class TrainingEngine(RunsMixin):
             _, model_config, weights, dataset, config, history, *extra = command
             extra = extra[0] if extra else {}
             self._setup_id = int(extra.get("setup_id", 0))
-            self._setup(model_config, weights, dataset, config, history, extra.get("optimizer"),
-                        extra.get("test_history"))
+            self._fit = fit_function(extra.get("system"))
+            self._setup(model_config, weights, dataset, config, history, extra.get("optimizer"), extra.get("test_history"))
             self._publish()
         elif kind == "speed":
             self.speed = max(float(command[1] or 0.0), 0.0)
@@ -379,9 +380,9 @@ class TrainingEngine(RunsMixin):
             self._in_fit = True
             self._fit_exit = "finished"
             try:
-                fit(self.model, self.dataset, self.config, epochs=_FOREVER - self._epoch,
-                    callbacks=[_Callback(self)], initial_epoch=self._epoch)
-                why = self._fit_exit
+                done = self._fit(self.model, self.dataset, self.config, epochs=_FOREVER - self._epoch,
+                                 callbacks=[_Callback(self)], initial_epoch=self._epoch)
+                why, self._message = self._fit_exit, getattr(done, "outcome", "")
             except _EndFit as end:
                 why = end.args[0]
             except Exception as exc:  # noqa: BLE001 - the data or settings do not fit: say so, keep going

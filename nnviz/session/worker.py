@@ -158,12 +158,14 @@ class TrainingWorker(QObject):
         self._send("config", config.to_dict())
 
     def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None,
-                  optimizer_state: dict | None = None, test_history: dict | None = None, setup_id: int = 0) -> None:
+                  optimizer_state: dict | None = None, test_history: dict | None = None, setup_id: int = 0,
+                  system: dict | None = None) -> None:
         """Train a copy of ``model`` (architecture and weights, and the optimizer's state when given) on
-        ``dataset``; ends any run. The snapshots that follow carry ``setup_id``."""
+        ``dataset``; ends any run. The snapshots that follow carry ``setup_id``. ``system`` names a training loop
+        other than the network's fit (``{"system": "perceptron", "shuffle": bool}``: the perceptron rule)."""
         self._send("setup", model.get_config(), model.get_weights(), dataset, config.to_dict(),
                    {k: list(v) for k, v in (history or {}).items()},
-                   {"optimizer": optimizer_state, "setup_id": int(setup_id),
+                   {"optimizer": optimizer_state, "setup_id": int(setup_id), "system": system,
                     "test_history": {k: [tuple(r) for r in v] for k, v in (test_history or {}).items()}})
 
     def set_speed(self, batches_per_second: float) -> None:
@@ -340,16 +342,17 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ commands
     def set_setup(self, model: Sequential, dataset, config: TrainingConfig, history: dict | None = None,
-                  optimizer_state: dict | None = None, test_history: dict | None = None) -> int:
+                  optimizer_state: dict | None = None, test_history: dict | None = None,
+                  system: dict | None = None) -> int:
         """Train a clone of ``model`` on ``dataset`` with ``config`` (and the optimizer's state, the test curves
-        when given); ends any run in progress. Returns the setup's id, which its snapshots carry
+        when given; ``system``: a perceptron's rule in place of the network's fit); ends any run in progress. Returns the setup's id, which its snapshots carry
         (``snapshot.setup_id``): a snapshot with another id belongs to a network before."""
         if self._closed:
             return self.setup_id
         self._has_setup = True
         self._intends_running = False
         self.setup_id += 1
-        self.worker.set_setup(model, dataset, config, history, optimizer_state, test_history, self.setup_id)
+        self.worker.set_setup(model, dataset, config, history, optimizer_state, test_history, self.setup_id, system)
         return self.setup_id
 
     def set_speed(self, batches_per_second: float) -> None:

@@ -106,50 +106,6 @@ def _open_example(window, name):
     window.document.load_project(load_project(os.path.join(EXAMPLES, name + ".nnviz")))
 
 
-def test_perceptron_dock_moves_the_line_after_each_mistake_and_converges_on_and(qtbot, assembled):
-    window = assembled
-    _open_example(window, "perceptron-and")
-    view = window.perceptron_view
-    assert view.active and view.step_button.isEnabled()
-    line = view.lines[0]
-    view.step(1)                       # w = 0: ŷ = 1 at (0, 0), t = 0: a mistake that only moves b
-    assert view.last_step.mistake and "w ← w − η·x, b ← b − η" in view.explanation.text()
-    assert line.getData()[0] is None or len(line.getData()[0]) == 0     # w = 0: no line yet
-    view.step(None)                    # the rest of the epoch: (1, 1) is a mistake, w becomes (1, 1)
-    xs, ys = line.getData()
-    w, b = view.perceptron.kernel[:, 0], view.perceptron.bias[0]
-    np.testing.assert_allclose(w[0] * xs + w[1] * ys + b, 0, atol=1e-9)     # the line is w·x + b = 0
-    with qtbot.waitSignal(window.document.weights_changed, timeout=10000):
-        view.speed_combo.setCurrentText("by epoch")
-        view.run_button.setChecked(True)                # runs until an epoch without a mistake, then writes back
-    qtbot.waitUntil(lambda: not view.run_button.isChecked(), timeout=10000)
-    assert view.perceptron.converged and "Converged: epoch 6 had no mistake" in view.outcome.text()
-    assert window.document.history["mistakes"][-1] == 0
-    kernel = window.document.model.get_weights()[0]
-    np.testing.assert_allclose(kernel, view.perceptron.kernel)
-    assert view.bars.opts["height"][-1] == 0
-
-
-def test_perceptron_dock_names_xor_as_not_separable(qtbot, assembled):
-    window = assembled
-    _open_example(window, "perceptron-xor")
-    view = window.perceptron_view
-    for _ in range(10):
-        if not view.step(None):
-            break
-    assert not view.perceptron.converged
-    assert "No straight line separates these classes" in view.outcome.text()
-    assert "the weights came back" in view.outcome.toolTip()
-    view.reset_button.click()
-    assert view.perceptron.history.history == {} and not window.document.history
-
-
-def test_perceptron_dock_waits_for_a_perceptron_project(qtbot, assembled):
-    view = assembled.perceptron_view
-    assert not view.active and not view.step_button.isEnabled()
-    assert "Perceptron: AND" in view.explanation.text()
-
-
 def test_file_export_writes_the_encoder_and_the_decoder(qtbot, assembled, tmp_path):
     ort = pytest.importorskip("onnxruntime")
     window = assembled

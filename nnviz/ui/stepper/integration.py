@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolButton
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QStackedWidget, QToolButton
 
 from nnviz.core.trace import format_number
+from nnviz.io.perceptron_project import is_perceptron
+from nnviz.ui.stepper.perceptron_step_view import PerceptronStepView
 from nnviz.ui.stepper.stepper_widget import StepperWidget
 
 DOCK_NAME = "dockStepper"
@@ -40,6 +42,13 @@ class StepperUI(QObject):
         self.stepper = StepperWidget()
         self.stepper.lazy = True
         self.stepper.apply_guard = self._apply_guard
+        # a perceptron project has no backprop to step: its page explains the perceptron rule on one sample
+        self.perceptron_step = PerceptronStepView()
+        self.perceptron_step.apply_guard = self._apply_guard
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("stepperPages")
+        for page in (self.stepper, self.perceptron_step):
+            self.pages.addWidget(page)
         self._writing = False
         self._placed = False
         self._view_before = None        # the canvas mode to go back to when the stepper closes
@@ -48,7 +57,7 @@ class StepperUI(QObject):
 
         add = getattr(window, "add_dock", None)
         if add is not None:
-            self.dock = add(self.stepper, DOCK_TITLE, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK_NAME,
+            self.dock = add(self.pages, DOCK_TITLE, Qt.DockWidgetArea.BottomDockWidgetArea, DOCK_NAME,
                             visible=False)
             reset = getattr(window, "layout_reset", None)
             if reset is not None:   # after View ▸ Reset Layout it floats at its size again when next opened
@@ -56,7 +65,7 @@ class StepperUI(QObject):
         else:
             self.dock = QDockWidget(DOCK_TITLE, window)
             self.dock.setObjectName(DOCK_NAME)
-            self.dock.setWidget(self.stepper)
+            self.dock.setWidget(self.pages)
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
 
@@ -87,6 +96,9 @@ class StepperUI(QObject):
         self.stepper.update_applied.connect(self._on_stepper_update_applied)
         self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        paused = getattr(controller, "paused", None)     # a TrainingController's signal (not a stand-in's flag)
+        if hasattr(paused, "connect"):                   # the rule stepped in the engine: go on from there
+            paused.connect(self._on_controller_paused)
         self._sync_model()
 
     # ------------------------------------------------------------------ menus
@@ -185,6 +197,7 @@ class StepperUI(QObject):
 
     def open_worked_example(self) -> None:
         self.open()
+        self._show_page(self.stepper)
         self.stepper.open_worked_example()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -196,7 +209,8 @@ class StepperUI(QObject):
 
     def _apply_guard(self) -> str:
         c = self.controller
-        if self.stepper.mode == "model" and c is not None and getattr(c, "is_running", False):
+        mine = self.stepper.mode == "model" or self.pages.currentWidget() is self.perceptron_step
+        if mine and c is not None and getattr(c, "is_running", False):
             return "Training is running: pause it before applying a step by hand."
         return ""
 
@@ -211,7 +225,25 @@ class StepperUI(QObject):
     def _sync_model(self) -> None:
         d = self.document
         model = d.model if getattr(d, "is_valid", d.model is not None) else None
+        perceptron = model is not None and is_perceptron(d)
+        self._show_page(self.perceptron_step if perceptron else self.stepper)
+        self.dock.setWindowTitle("Perceptron rule" if perceptron else DOCK_TITLE)
+        if perceptron:
+            self.perceptron_step.set_document(d)
+            model = None      # the backprop stepper would train the perceptron's Dense with its optimizer
         self.stepper.set_user_model(model, d.dataset)
+
+    def _on_controller_paused(self) -> None:
+        if self.pages.currentWidget() is self.perceptron_step:
+            self.perceptron_step.follow(self.controller.latest_snapshot)
+
+    def _show_page(self, page) -> None:
+        """The page in front; only its minimum size counts (the backprop stepper's would grow a 1280×720 window)."""
+        for p in (self.stepper, self.perceptron_step):
+            ignored = QSizePolicy.Policy.Ignored
+            p.setSizePolicy(QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred) if p is page
+                            else QSizePolicy(ignored, ignored))
+        self.pages.setCurrentWidget(page)
 
     def _on_document_architecture_changed(self) -> None:
         self._sync_model()
@@ -223,13 +255,17 @@ class StepperUI(QObject):
         self._sync_model()
 
     def _on_document_weights_changed(self) -> None:
-        if not self._writing and self.stepper.mode == "model":
+        if self.pages.currentWidget() is self.perceptron_step:
+            self.perceptron_step.refresh()
+        elif not self._writing and self.stepper.mode == "model":
             self.stepper.refresh()
 
     def _on_document_training_config_changed(self) -> None:
         # the model was compiled again (new optimizer, maybe a new loss): new steps
         d = self.document
-        if self.stepper.mode == "model" and d.model is not None and getattr(d, "is_valid", True):
+        if self.pages.currentWidget() is self.perceptron_step:
+            self.perceptron_step.refresh()    # a new η
+        elif self.stepper.mode == "model" and d.model is not None and getattr(d, "is_valid", True):
             self.stepper.set_model(d.model, d.dataset)
 
     # ------------------------------------------------------------------ stepper

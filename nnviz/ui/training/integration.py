@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMainWindow, QScro
 
 from nnviz.core.compat import fit_problem
 from nnviz.core.plane import node_thumbnails
+from nnviz.io.perceptron_project import training_system
 from nnviz.session.run_log import RunLog
 from nnviz.session.worker import TrainingController
 from nnviz.ui import theme
@@ -361,7 +362,7 @@ class TrainingUI(QObject):
             self._synced_epochs = max((len(v) for v in history.values()), default=0)
             self.controller.set_setup(model, dataset, self.panel.config, history=history,
                                       optimizer_state=getattr(d, "optimizer_state", None),
-                                      test_history=getattr(d, "test_history", None))
+                                      test_history=getattr(d, "test_history", None), system=training_system(d))
             self.controls.set_enabled(True)
         self.weights.clear()
         guarded(self.weights, "set_model", self.probe.model, dataset)
@@ -583,7 +584,7 @@ def attach_training(window: QMainWindow, document, backend: str = "process") -> 
     ui = TrainingUI(window, document, controller)
     ui.build()
     ui.connect()
-    attach_perceptron(window, document)   # Rosenblatt's rule, stepped on the GUI thread (microseconds a sample)
+    attach_perceptron(window, document, ui)   # its buttons are the toolbar's actions: the rule trains in the engine
     window.training_ui = ui
     controller.ui = ui
     if hasattr(document, "runs") and hasattr(document, "rewind"):   # the Runs dock, beside the curves
