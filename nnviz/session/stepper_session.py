@@ -191,14 +191,27 @@ class StepperSession:
         if len(done) < len(qs):
             self.answers[self.index] = [*done, *(revealed(q) for q in qs[len(done):])]
 
-    def first_asking(self, quantity: str, start: int = 0) -> int | None:
-        """The first step at or after ``start`` (wrapping round) that asks for ``quantity`` and is not answered yet;
-        else the first that asks for it at all; None when no step does."""
+    def ask(self, quantity: str) -> int | None:
+        """Get a step ready to ask for ``quantity`` (what a lesson's "predict" does): the current step when it is
+        asking for it, else the next step (wrapping round) that has not asked for it yet — or, when every one has,
+        the first that asks for it, its verdicts forgotten. The step's questions before ``quantity`` are revealed,
+        so it is the one asked. Returns that step's index (the position does not move), None when no step asks."""
+        current = self.question()
+        if self.predict and self.hidden and current is not None and current.quantity == quantity:
+            return self.index
         n = self.step_count
-        order = [(start + i) % n for i in range(n)]
-        asking = [i for i in order if quantity in quantities_of(self.trace[i])]
-        fresh = [i for i in asking if i not in self.answers]
-        return (fresh or asking or [None])[0]
+        asking = [i for i in ((self.index + d) % n for d in range(1, n + 1)) if quantity in quantities_of(self.trace[i])]
+        if not asking:
+            return None
+        fresh = [i for i in asking if len(self.answers.get(i, ())) <= quantities_of(self.trace[i]).index(quantity)]
+        at = fresh[0] if fresh else asking[0]
+        if not fresh:
+            self.answers.pop(at, None)
+        position = quantities_of(self.trace[at]).index(quantity)
+        done = self.answers.get(at, [])
+        if len(done) < position:
+            self.answers[at] = [*done, *(revealed(q) for q in questions_for(self.trace[at])[len(done):position])]
+        return at
 
     # ------------------------------------------------------------------ the numeric check
     def numeric_check(self):

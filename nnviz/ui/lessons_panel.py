@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from nnviz import resources
 from nnviz.core.lessons import DONE, UNAVAILABLE, load_lessons
-from nnviz.session.lesson_session import LessonSession, RunRecorder, app_state, apply_document_action
+from nnviz.session.lesson_session import LessonSession, app_state, apply_document_action, lesson_classroom
 from nnviz.ui.stepper.formula_view import FORMULA_FONT, template_html
 
 DOCK_NAME = "dockLessons"
@@ -52,6 +52,7 @@ class LessonsPanel(QWidget):
     """The lesson picker, the current step and its check; emits what the user asks for."""
 
     lesson_chosen = Signal(str)
+    lesson_left = Signal()              # "Choose a lesson…" picked while a lesson is open
     next_requested = Signal()
     back_requested = Signal()
     show_me_requested = Signal()
@@ -110,6 +111,8 @@ class LessonsPanel(QWidget):
         lesson_id = self.lesson_combo.itemData(index)
         if lesson_id:
             self.lesson_chosen.emit(lesson_id)
+        else:
+            self.lesson_left.emit()
 
     def set_lessons(self, entries: list[tuple[str, str, bool]]) -> None:
         """``(id, label, enabled)`` per lesson."""
@@ -218,14 +221,18 @@ class LessonsUI(QObject):
         self.settings = getattr(window, "settings", None)
         progress = LessonSession.progress_from_json(self.settings.value(SETTINGS_KEY, "{}") if self.settings else "{}")
         self.session = LessonSession(self.lessons, progress)
-        self.recorder = RunRecorder()
         training_ui = getattr(window, "training_ui", None)
         self.controller = getattr(training_ui, "controller", None)
         self._queue: list = []           # show-me actions waiting for a training run to end
         self._epochs_at_train = 0
         if self.controller is not None:
             self.controller.state_changed.connect(self._on_controller_state_changed)
-        self.hidden: list[QWidget] = []     # controls hidden by a lesson's classroom settings
+        # the lesson's classroom settings go through the window's classroom (one undo step each); what was set
+        # before the lesson, and what the lesson set, so leaving it puts the settings back
+        self.classroom = getattr(window, "classroom", None)
+        self._classroom_before = None
+        self._classroom_set = None
+        self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
         self.panel = LessonsPanel()
         self.highlight = HighlightFrame(window)
         self.hint_timer = QTimer(self)
@@ -257,9 +264,14 @@ class LessonsUI(QObject):
         self.panel.next_requested.connect(self.next)
         self.panel.back_requested.connect(self.back)
         self.panel.show_me_requested.connect(self.show_me)
+        self.panel.lesson_left.connect(self.leave)
+        bar = self._check_bar()
+        if bar is not None and hasattr(bar, "answered"):
+            bar.answered.connect(self.evaluate)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         document.history_changed.connect(self._on_document_history_changed)
-        for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed):
+        for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed,
+                       document.runs_changed):
             signal.connect(self.evaluate)
         self._refresh_list()
         self._show_overview()
@@ -302,8 +314,8 @@ class LessonsUI(QObject):
 
     def start(self, lesson_id: str) -> None:
         self._restore_classroom()
-        lesson = self.session.start(lesson_id)
-        self._apply_classroom(lesson.classroom)
+        self.session.start(lesson_id)
+        self._answers_from = len(self._stepper_answers() or ())
         self._enter_step(run_actions=True)
 
     def next(self) -> None:
@@ -325,6 +337,12 @@ class LessonsUI(QObject):
             self._run(step.show_me)
             self.evaluate()
 
+    def leave(self) -> None:
+        """Leave the lesson being played (its progress stays): the classroom settings go back."""
+        if self.session.lesson is not None:
+            self._save()
+            self._leave()
+
     def _leave(self) -> None:
         self._restore_classroom()
         self.session.lesson = None
@@ -341,7 +359,7 @@ class LessonsUI(QObject):
                              s.index == len(s.lesson.steps) - 1)
         if run_actions:
             self._run(step.actions)
-        self._apply_classroom(step.classroom)
+        self._apply_classroom()
         self.highlight.follow(find_control(self.window, step.highlight) if step.highlight else None)
         self.hint_timer.start()
         if step.check is not None:
@@ -362,6 +380,8 @@ class LessonsUI(QObject):
             except (ValueError, KeyError, OSError) as exc:
                 self.panel.show_result(UNAVAILABLE, f"could not {action}: {exc}")
                 return
+            if action.name == "open_example":   # a new project brings its own classroom settings
+                self._apply_classroom()
             if action.name == "train" and queue and self.controller is not None:
                 self._queue = queue
                 self._epochs_at_train = len(self.document.history.get("loss", []))
@@ -386,7 +406,6 @@ class LessonsUI(QObject):
 
             from nnviz.io.examples import EXAMPLES_DIR
             window.open_example(os.path.join(EXAMPLES_DIR, args[0] + ".nnviz"))   # asks before unsaved work goes
-            self.recorder.clear()
             return
         if apply_document_action(self.document, action):
             return
@@ -399,6 +418,8 @@ class LessonsUI(QObject):
                 raise ValueError(f"there is no view {args[0]!r}")
             dock.show()
             dock.raise_()
+        elif name == "predict":
+            self._predict(args[0])
         elif name == "select":
             if hasattr(window, "set_view_mode"):
                 window.set_view_mode("layers")
@@ -409,24 +430,63 @@ class LessonsUI(QObject):
                 raise ValueError(f"{name} is not possible now")
             a.trigger()
 
+    def _stepper(self):
+        ui = getattr(self.window, "stepper_ui", None)
+        return getattr(ui, "stepper", None) if ui is not None else None
+
+    def _check_bar(self):
+        return getattr(self._stepper(), "check_bar", None)
+
+    def _stepper_answers(self) -> list | None:
+        stepper = self._stepper()
+        return None if stepper is None else stepper.session.answer_log
+
+    def _predict(self, quantity: str) -> None:
+        """Open the stepper with Predict first on, at the next step that asks ``quantity`` (from where it is)."""
+        ui, stepper = getattr(self.window, "stepper_ui", None), self._stepper()
+        if ui is None or stepper is None:
+            raise ValueError("there is no backprop stepper in this window")
+        ui.open()
+        stepper.check_bar.predict_check.setChecked(True)
+        s = stepper.session
+        if s.trace is None:
+            raise ValueError("the stepper has no steps for this network")
+        at = s.ask(quantity)
+        if at is None:
+            raise ValueError(f"no step of this network asks for {quantity}")
+        stepper.go_to(at)
+        stepper.redraw_step()
+
     # ------------------------------------------------------------------ classroom settings
-    def _apply_classroom(self, items) -> None:
-        """Hide or lock controls (until the classroom model is wired in: on the widgets, undone on leaving)."""
-        for verb, name in items:
-            widget = find_control(self.window, name)
-            if widget is None:
-                continue
-            if verb in ("hide", "lock"):
-                (widget.hide if verb == "hide" else (lambda w=widget: w.setEnabled(False)))()
-                self.hidden.append(widget)
-            else:
-                widget.show() if verb == "show" else widget.setEnabled(True)
+    def _classroom_items(self) -> list:
+        s = self.session
+        if s.lesson is None:
+            return []
+        return [*s.lesson.classroom, *(s.step.classroom if s.step is not None else [])]
+
+    def _apply_classroom(self) -> None:
+        """The lesson's and the step's ``classroom:`` items through the window's classroom settings (one undo step
+        when they change); a project opened meanwhile brings settings of its own, which become what leaving the
+        lesson puts back."""
+        c = self.classroom
+        if c is None or self.session.lesson is None:
+            return
+        current = c.settings()
+        if self._classroom_before is None or current != self._classroom_set:
+            self._classroom_before = current
+        target, unknown = lesson_classroom(self._classroom_before, self._classroom_items(), classroom_aliases())
+        if unknown:
+            self.panel.show_result(UNAVAILABLE, "no classroom control named " + ", ".join(unknown))
+        if target != current:
+            c.set_settings(target, f"Lesson: {self.session.lesson.title}")
+        self._classroom_set = target
 
     def _restore_classroom(self) -> None:
-        for widget in self.hidden:
-            widget.show()
-            widget.setEnabled(True)
-        self.hidden = []
+        """Leaving a lesson: the classroom settings it found (unless they were changed since it set its own)."""
+        c, before, ours = self.classroom, self._classroom_before, self._classroom_set
+        self._classroom_before = self._classroom_set = None
+        if c is not None and before is not None and c.settings() == ours and ours != before:
+            c.set_settings(before, "Lesson left: classroom settings back")
 
     # ------------------------------------------------------------------ checks
     def state(self):
@@ -437,8 +497,10 @@ class LessonsUI(QObject):
         selected = ()
         if hasattr(window, "layer_view"):
             selected = tuple(i + 1 for i in window.layer_view.selected_indices())
-        return app_state(self.document, runs=self.recorder.runs(), stepper_answers=None, classroom=None,
-                         open_views=views, selected_layers=selected)
+        answers = self._stepper_answers()
+        classroom = self.classroom.settings().to_dict() if self.classroom is not None else None
+        return app_state(self.document, stepper_answers=None if answers is None else answers[self._answers_from:],
+                         classroom=classroom, open_views=views, selected_layers=selected)
 
     def evaluate(self) -> None:
         step = self.session.step
@@ -461,7 +523,6 @@ class LessonsUI(QObject):
             self.panel.show_hint(step.hint)
 
     def _on_document_history_changed(self) -> None:
-        self.recorder.observe(self.document.history, self.document.training_config.to_dict())
         self.evaluate()
         self._continue_queue()
 
@@ -477,6 +538,14 @@ class LessonsUI(QObject):
     def _save(self) -> None:
         if self.settings is not None:
             self.settings.setValue(SETTINGS_KEY, self.session.to_json())
+
+
+def classroom_aliases() -> dict:
+    """A control's widget, dock or action object name -> its classroom key (``learningRateSpin`` ->
+    ``learning_rate``), so a lesson may name either."""
+    from nnviz.ui.classroom import CONTROL_WIDGETS
+    return {spec[1]: key for key, specs in CONTROL_WIDGETS.items() for spec in specs
+            if spec[0] in ("widget", "dock", "action")}
 
 
 def attach_lessons(window, document) -> LessonsUI:
