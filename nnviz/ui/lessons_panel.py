@@ -1,212 +1,32 @@
 """The Lessons dock (Help ▸ Lessons): the course inside the app, step by step, with checks the app evaluates live.
 
-``LessonsPanel`` shows a :class:`nnviz.session.lesson_session.LessonSession`: a lesson picker with each lesson's
-progress, the step's title and text (formulas between ``$`` set like the stepper's), the live check's state
-("done", not yet, or not available in this build), a hint that appears after a while, and Back / Show me / Next.
-``LessonsUI`` (from :func:`attach_lessons`) wires it to the window: it carries out a step's actions, draws a frame
-around the control the step talks about, evaluates the check against the app's state, and keeps progress in
-QSettings.
+The dock shows a :class:`nnviz.session.lesson_session.LessonSession` in a
+:class:`~nnviz.ui.lessons_widgets.LessonsPanel`. ``LessonsUI`` (from :func:`attach_lessons`) wires it to the window:
+it carries out a step's actions (the stepper's Predict first, the Runs panel's comparison among them), draws a frame
+around the control the step talks about, sets the lesson's classroom settings through the window's classroom (and
+gives the previous ones back when the lesson is left), evaluates the check against the app's state — the document,
+the Runs panel's records, the stepper's answers — and keeps progress in QSettings.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QToolBar,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QDockWidget
 
 from nnviz import resources
 from nnviz.core.lessons import DONE, UNAVAILABLE, load_lessons
 from nnviz.session.lesson_session import LessonSession, app_state, apply_document_action, lesson_classroom
-from nnviz.ui.stepper.formula_view import FORMULA_FONT, template_html
+from nnviz.ui.lessons_widgets import (  # noqa: F401 - step_html, find_control: this module's names before the split
+    HighlightFrame, LessonsPanel, find_control, step_html,
+)
 
 DOCK_NAME = "dockLessons"
 SETTINGS_KEY = "lessons/progress"
 OFFERED_KEY = "lessons/offered"
 HINT_DELAY_MS = 45_000
-_FORMULA = re.compile(r"\$([^$]+)\$")
-
-
-def step_html(text: str) -> str:
-    """A step's text as rich text: paragraphs, ``**bold**``, and ``$formula$`` in the stepper's formula style."""
-    parts = []
-    for paragraph in text.split("\n\n"):
-        chunks = _FORMULA.split(paragraph)
-        out = []
-        for i, chunk in enumerate(chunks):
-            if i % 2:
-                out.append(f"<span style=\"font-family: {FORMULA_FONT}; font-size: 112%\">"
-                           f"{template_html(chunk)}</span>")
-            else:
-                out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(chunk)))
-        parts.append("<p>" + "".join(out) + "</p>")
-    return "".join(parts)
-
-
-class LessonsPanel(QWidget):
-    """The lesson picker, the current step and its check; emits what the user asks for."""
-
-    lesson_chosen = Signal(str)
-    lesson_left = Signal()              # "Choose a lesson…" picked while a lesson is open
-    next_requested = Signal()
-    back_requested = Signal()
-    show_me_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("lessonsPanel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        self.lesson_combo = QComboBox()
-        self.lesson_combo.setObjectName("lessonCombo")
-        self.lesson_combo.activated.connect(self._on_lesson_combo_activated)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("lessonProgress")
-        self.progress.setTextVisible(True)
-        self.step_title = QLabel()
-        self.step_title.setObjectName("lessonStepTitle")
-        self.step_title.setWordWrap(True)
-        font = self.step_title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.step_title.setFont(font)
-        self.text = QTextBrowser()
-        self.text.setObjectName("lessonText")
-        self.text.setOpenExternalLinks(False)
-        self.status = QLabel()
-        self.status.setObjectName("lessonStatus")
-        self.status.setWordWrap(True)
-        self.hint = QLabel()
-        self.hint.setObjectName("lessonHint")
-        self.hint.setWordWrap(True)
-        self.hint.hide()
-        buttons = QHBoxLayout()
-        self.back_button = QPushButton("◀ Back")
-        self.back_button.setObjectName("lessonBack")
-        self.show_me_button = QPushButton("Show me")
-        self.show_me_button.setObjectName("lessonShowMe")
-        self.show_me_button.setToolTip("Do this step for me")
-        self.next_button = QPushButton("Next ▶")
-        self.next_button.setObjectName("lessonNext")
-        self.back_button.clicked.connect(self.back_requested)
-        self.show_me_button.clicked.connect(self.show_me_requested)
-        self.next_button.clicked.connect(self.next_requested)
-        buttons.addWidget(self.back_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.show_me_button)
-        buttons.addWidget(self.next_button)
-        for w in (self.lesson_combo, self.progress, self.step_title):
-            layout.addWidget(w)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.hint)
-        layout.addLayout(buttons)
-
-    def _on_lesson_combo_activated(self, index: int) -> None:
-        lesson_id = self.lesson_combo.itemData(index)
-        if lesson_id:
-            self.lesson_chosen.emit(lesson_id)
-        else:
-            self.lesson_left.emit()
-
-    def set_lessons(self, entries: list[tuple[str, str, bool]]) -> None:
-        """``(id, label, enabled)`` per lesson."""
-        current = self.lesson_combo.currentData()
-        self.lesson_combo.clear()
-        self.lesson_combo.addItem("Choose a lesson…", "")
-        for lesson_id, label, enabled in entries:
-            self.lesson_combo.addItem(label, lesson_id)
-            if not enabled:
-                item = self.lesson_combo.model().item(self.lesson_combo.count() - 1)
-                item.setEnabled(False)
-        i = self.lesson_combo.findData(current)
-        self.lesson_combo.setCurrentIndex(max(i, 0))
-
-    def show_overview(self, html_text: str) -> None:
-        self.step_title.setText("Lessons")
-        self.text.setHtml(html_text)
-        self.progress.hide()
-        self.status.clear()
-        self.hint.hide()
-        for b in (self.back_button, self.show_me_button, self.next_button):
-            b.setEnabled(False)
-
-    def show_step(self, lesson_id: str, index: int, count: int, title: str, text: str, has_show_me: bool,
-                  is_last: bool) -> None:
-        self.lesson_combo.setCurrentIndex(max(self.lesson_combo.findData(lesson_id), 0))
-        self.progress.show()
-        self.progress.setRange(0, count)
-        self.progress.setValue(index + 1)
-        self.progress.setFormat(f"Step {index + 1} of {count}")
-        self.step_title.setText(title)
-        self.text.setHtml(step_html(text))
-        self.hint.hide()
-        self.back_button.setEnabled(index > 0)
-        self.show_me_button.setEnabled(has_show_me)
-        self.next_button.setText("Finish ✓" if is_last else "Next ▶")
-        self.next_button.setEnabled(True)
-
-    def show_result(self, status: str | None, message: str) -> None:
-        if status is None:
-            self.status.clear()
-            return
-        if status == DONE:
-            self.status.setText(f"<b style='color:#16a34a'>✓ Done</b> — {html.escape(message)}")
-        elif status == UNAVAILABLE:
-            self.status.setText(f"<b style='color:#b45309'>Not available in this build</b> — {html.escape(message)}")
-        else:
-            self.status.setText(f"<b>Not yet</b> — {html.escape(message)}")
-
-    def show_hint(self, text: str) -> None:
-        if text:
-            self.hint.setText(f"<b>Hint:</b> <i>{html.escape(text)}</i>")
-            self.hint.show()
-
-
-class HighlightFrame(QFrame):
-    """An amber frame drawn over the control a step talks about; it lets clicks through."""
-
-    def __init__(self, window: QWidget):
-        super().__init__(window)
-        self.setObjectName("lessonHighlight")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet("#lessonHighlight { border: 3px solid #f59e0b; border-radius: 5px; background: transparent; }")
-        self.target: QWidget | None = None
-        self.hide()
-
-    def follow(self, target: QWidget | None) -> None:
-        self.target = target
-        self.place()
-
-    def place(self) -> None:
-        t = self.target
-        window = self.parentWidget()
-        if t is None or not t.isVisible() or t.window() is not window:
-            self.hide()
-            return
-        top_left = t.mapTo(window, t.rect().topLeft())
-        self.setGeometry(top_left.x() - 3, top_left.y() - 3, t.width() + 6, t.height() + 6)
-        self.show()
-        self.raise_()
-
-
-def find_control(window: QWidget, name: str) -> QWidget | None:
-    """The widget named ``name`` (object name), or the tool button of the action so named."""
-    widget = window.findChild(QWidget, name)
-    if widget is not None:
-        return widget
-    action = window.findChild(QAction, name)
-    if action is not None:
-        for bar in window.findChildren(QToolBar):
-            button = bar.widgetForAction(action)
-            if button is not None:
-                return button
-    return None
 
 
 class LessonsUI(QObject):
@@ -233,6 +53,8 @@ class LessonsUI(QObject):
         self._classroom_before = None
         self._classroom_set = None
         self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
+        self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
+        self._comparing = 0                  # the step compares the last N runs in the Runs panel
         self.panel = LessonsPanel()
         self.highlight = HighlightFrame(window)
         self.hint_timer = QTimer(self)
@@ -273,6 +95,7 @@ class LessonsUI(QObject):
         for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed,
                        document.runs_changed):
             signal.connect(self.evaluate)
+        document.runs_changed.connect(self._tick_runs)
         self._refresh_list()
         self._show_overview()
 
@@ -314,6 +137,7 @@ class LessonsUI(QObject):
 
     def start(self, lesson_id: str) -> None:
         self._restore_classroom()
+        self._restore_room()
         self.session.start(lesson_id)
         self._answers_from = len(self._stepper_answers() or ())
         self._enter_step(run_actions=True)
@@ -345,6 +169,7 @@ class LessonsUI(QObject):
 
     def _leave(self) -> None:
         self._restore_classroom()
+        self._restore_room()
         self.session.lesson = None
         self.highlight.follow(None)
         self.check_timer.stop()
@@ -357,6 +182,7 @@ class LessonsUI(QObject):
         step = s.step
         self.panel.show_step(s.lesson.id, s.index, len(s.lesson.steps), step.title, step.text, bool(step.show_me),
                              s.index == len(s.lesson.steps) - 1)
+        self._comparing = 0
         if run_actions:
             self._run(step.actions)
         self._apply_classroom()
@@ -412,6 +238,7 @@ class LessonsUI(QObject):
         if name == "open":
             if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:
                 window.stepper_ui.open()
+                self._give_stepper_room()
                 return
             dock = window.findChild(QDockWidget, args[0])
             if dock is None:
@@ -420,6 +247,11 @@ class LessonsUI(QObject):
             dock.raise_()
         elif name == "predict":
             self._predict(args[0])
+        elif name == "compare":
+            if getattr(window, "runs_panel", None) is None:
+                raise ValueError("there is no Runs panel in this window")
+            self._comparing = int(args[0]) if args else 2
+            self._tick_runs()
         elif name == "select":
             if hasattr(window, "set_view_mode"):
                 window.set_view_mode("layers")
@@ -429,6 +261,15 @@ class LessonsUI(QObject):
             if a is None or not a.isEnabled():
                 raise ValueError(f"{name} is not possible now")
             a.trigger()
+
+    def _tick_runs(self) -> None:
+        """The last runs ticked in the Runs panel (their curves over the training curves), again as runs end while
+        the step that asked for it is open."""
+        panel = getattr(self.window, "runs_panel", None)
+        if self._comparing and panel is not None:
+            runs = list(self.document.runs)[-self._comparing:]
+            if {r.run_id for r in runs} != {r.run_id for r in panel.ticked_runs()}:
+                panel.set_ticked([r.run_id for r in runs])
 
     def _stepper(self):
         ui = getattr(self.window, "stepper_ui", None)
@@ -447,6 +288,7 @@ class LessonsUI(QObject):
         if ui is None or stepper is None:
             raise ValueError("there is no backprop stepper in this window")
         ui.open()
+        self._give_stepper_room()
         stepper.check_bar.predict_check.setChecked(True)
         s = stepper.session
         if s.trace is None:
@@ -456,6 +298,33 @@ class LessonsUI(QObject):
             raise ValueError(f"no step of this network asks for {quantity}")
         stepper.go_to(at)
         stepper.redraw_step()
+
+    def _give_stepper_room(self) -> None:
+        """Docked at 1280×720 the stepper shares the bottom row and its numbers are hard to read: while a lesson steps
+        with it, it fills the window beside the Lessons dock (as View ▸ Fill Window does; leaving the lesson, or the
+        same key, puts the panels back)."""
+        presentation = getattr(self.window, "presentation", None)
+        dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
+        if presentation is None or dock is None or dock.isFloating():
+            return
+        if presentation.maximized() != dock.objectName():
+            presentation.maximize(dock)
+            self._stepper_roomed = True
+            if hasattr(self.window, "splitDockWidget") and not self.dock.isFloating():   # the lesson on its right
+                self.window.removeDockWidget(self.dock)   # out of its tab group; restoring the layout puts it back
+                self.window.addDockWidget(self.window.dockWidgetArea(dock), self.dock, Qt.Orientation.Horizontal)
+                self.window.resizeDocks([self.dock], [min(380, self.window.width() // 3)], Qt.Orientation.Horizontal)
+        self.dock.show()
+        self.dock.raise_()
+        QTimer.singleShot(0, self.highlight.place)   # once the docks are laid out
+
+    def _restore_room(self) -> None:
+        presentation = getattr(self.window, "presentation", None)
+        dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
+        if self._stepper_roomed and presentation is not None and dock is not None \
+                and presentation.maximized() == dock.objectName():
+            presentation.restore_all()
+        self._stepper_roomed = False
 
     # ------------------------------------------------------------------ classroom settings
     def _classroom_items(self) -> list:

@@ -49,6 +49,8 @@ class Player:
             at = self.stepper.ask(action.args[0])
             assert at is not None, f"no step asks for {action.args[0]}"
             self.stepper.index = at
+        elif action.name == "compare":
+            assert len(doc.runs) >= (int(action.args[0]) if action.args else 2), "nothing to compare"
         elif action.name == "select":
             self.selected = (action.args[0],)
         elif action.name == "reset":

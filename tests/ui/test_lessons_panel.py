@@ -4,6 +4,7 @@ with its line, and training started by a lesson that the check then reads."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
@@ -104,6 +105,10 @@ def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_w
     ui.next()                                                       # predict δ: the stepper goes backward
     q = stepper.session.question()
     assert q.quantity == "delta" and bar.prompt.text().startswith("δ_")
+    assert window.presentation.maximized() == "dockStepper" and ui.dock.isVisible()   # room to read, the lesson beside
+    ui.leave()                                                      # the panels go back
+    assert window.presentation.maximized() == ""
+    QCoreApplication.processEvents()                                # (the layout's deferred tidy-up, before closing)
 
 
 def test_answers_given_before_the_lesson_do_not_count(app_window, qtbot):
