@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python bench/lessons_screenshots.py [OUT_DIR] [lesson ...]
 
-Lessons: ``learning-rate`` (03: both runs trained, compared in the Runs panel), ``backprop`` (07: the stepper asks
+Lessons: ``neuron-layer`` (01: select the hidden layer), ``learning-rate`` (03: both runs trained, compared in the Runs panel), ``backprop`` (07: the stepper asks
 for a weighted sum after a wrong and a right prediction), ``overfitting`` (05: validation loss turns up). Each is
 played through the Lessons dock's own buttons (Next, Show me) and the stepper's bar; every step's check text is
 printed, so what a student reads can be read here too. Files: ``lessons-<lesson>.png``.
@@ -21,7 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SIZE = (1280, 720)
-LESSONS = ("learning-rate", "backprop", "overfitting")
+LESSONS = ("neuron-layer", "learning-rate", "backprop", "overfitting")
 
 
 def _settle(app, rounds: int = 30) -> None:
@@ -54,6 +54,17 @@ def _shot(app, window, directory: str, name: str) -> str:
     path = os.path.join(directory, f"lessons-{name}.png")
     window.grab().save(path)
     return path
+
+
+def _neuron_layer(app, window, ui, directory):
+    ui.start("01-neuron-and-layer")
+    _wait(app, lambda: not window.training_ui._rebuild_pending)
+    for _ in range(2):
+        ui.next()
+        _settle(app)
+        _say(ui, "entered")
+    _settle(app, 60)
+    return _shot(app, window, directory, "neuron-layer")
 
 
 def _learning_rate(app, window, ui, directory):
@@ -142,7 +153,7 @@ def save(directory: str, lessons=LESSONS) -> list[str]:
     ui = window.lessons_ui
     ui.open()
     _settle(app)
-    players = {"learning-rate": _learning_rate, "backprop": _backprop, "overfitting": _overfitting}
+    players = {"neuron-layer": _neuron_layer, "learning-rate": _learning_rate, "backprop": _backprop, "overfitting": _overfitting}
     paths = []
     for name in lessons:
         print(name)

@@ -172,6 +172,12 @@ def test_show_me_with_two_runs_waits_for_the_first_and_the_runs_compare(app_wind
     runs = list(window.document.runs)                                # what the Runs panel lists
     assert [r.config["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]
     assert "oscillates" in ui.panel.status.text() and "crawls" in ui.panel.status.text()
+    panel = window.runs_panel
+    qtbot.waitUntil(lambda: [r.run_id for r in panel.ticked_runs()] == [r.run_id for r in runs[-2:]])   # compared
+    window.ask_save_changes = lambda: "discard"
+    with qtbot.waitSignal(panel.ticked_changed) as ticked:
+        ui.start("01-neuron-and-layer")                                # another example: its own runs (none)
+    assert ticked.args == [[]] and panel.ticked_runs() == []          # the overlay of the old runs is gone
 
 
 def test_a_lesson_sets_classroom_controls_and_gives_them_back(app_window, qtbot):
