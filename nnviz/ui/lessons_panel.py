@@ -55,6 +55,7 @@ class LessonsUI(QObject):
         self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
         self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
         self._comparing = 0                  # the step compares the last N runs in the Runs panel
+        self._predict_turned_on = False      # the lesson switched the stepper's Predict first on
         self.panel = LessonsPanel()
         self.highlight = HighlightFrame(window)
         self.hint_timer = QTimer(self)
@@ -134,11 +135,23 @@ class LessonsUI(QObject):
     def open(self) -> None:
         self.dock.show()
         self.dock.raise_()
+        QTimer.singleShot(0, self, self._give_room)   # once it is laid out
+
+    def _give_room(self) -> None:
+        """The step's text needs height: in the right column (under the Inspector at 1280×720 it had three lines)
+        the Lessons dock takes most of the column, the docks above it keep their minimum."""
+        w = self.window
+        if self.dock.isFloating() or not self.dock.isVisible() or not hasattr(w, "resizeDocks"):
+            return
+        if w.dockWidgetArea(self.dock) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            w.resizeDocks([self.dock], [max(int(w.height() * 0.55), 360)], Qt.Orientation.Vertical)
 
     def start(self, lesson_id: str) -> None:
         self._restore_classroom()
-        self._restore_room()
+        self._restore_stepper()
         self.session.start(lesson_id)
+        if self.dock.isVisible():
+            QTimer.singleShot(0, self, self._give_room)
         self._answers_from = len(self._stepper_answers() or ())
         self._enter_step(run_actions=True)
 
@@ -169,7 +182,7 @@ class LessonsUI(QObject):
 
     def _leave(self) -> None:
         self._restore_classroom()
-        self._restore_room()
+        self._restore_stepper()
         self.session.lesson = None
         self.highlight.follow(None)
         self.check_timer.stop()
@@ -289,7 +302,9 @@ class LessonsUI(QObject):
             raise ValueError("there is no backprop stepper in this window")
         ui.open()
         self._give_stepper_room()
-        stepper.check_bar.predict_check.setChecked(True)
+        if not stepper.check_bar.predict_check.isChecked():
+            self._predict_turned_on = True       # turned off again when the lesson is left
+            stepper.check_bar.predict_check.setChecked(True)
         s = stepper.session
         if s.trace is None:
             raise ValueError("the stepper has no steps for this network")
@@ -317,6 +332,14 @@ class LessonsUI(QObject):
         self.dock.show()
         self.dock.raise_()
         QTimer.singleShot(0, self.highlight.place)   # once the docks are laid out
+
+    def _restore_stepper(self) -> None:
+        """Leaving a lesson: the stepper's Predict first as it was, the panels as they were."""
+        bar = self._check_bar()
+        if self._predict_turned_on and bar is not None:
+            bar.predict_check.setChecked(False)
+        self._predict_turned_on = False
+        self._restore_room()
 
     def _restore_room(self) -> None:
         presentation = getattr(self.window, "presentation", None)

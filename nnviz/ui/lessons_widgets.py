@@ -59,6 +59,7 @@ class LessonsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setObjectName("lessonProgress")
         self.progress.setTextVisible(True)
+        self.progress.setMinimumWidth(100)
         self.step_title = QLabel()
         self.step_title.setObjectName("lessonStepTitle")
         self.step_title.setWordWrap(True)
@@ -91,8 +92,11 @@ class LessonsPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.show_me_button)
         buttons.addWidget(self.next_button)
-        for w in (self.lesson_combo, self.progress, self.step_title):
-            layout.addWidget(w)
+        top = QHBoxLayout()   # the lesson and how far along, on one row: at 1280×720 the step's text needs the height
+        top.addWidget(self.lesson_combo, 3)
+        top.addWidget(self.progress, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.step_title)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.hint)

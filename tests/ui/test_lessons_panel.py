@@ -108,6 +108,7 @@ def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_w
     assert window.presentation.maximized() == "dockStepper" and ui.dock.isVisible()   # room to read, the lesson beside
     ui.leave()                                                      # the panels go back
     assert window.presentation.maximized() == ""
+    assert not bar.predict_check.isChecked()                        # Predict first off again, as it was
     QCoreApplication.processEvents()                                # (the layout's deferred tidy-up, before closing)
 
 
