@@ -9,19 +9,14 @@ import pytest
 from nnviz.core.lessons import DONE, OPEN, AppState, evaluate, parse_lesson
 from nnviz.core.runs import RunRecord
 from nnviz.core.trace import BackwardUnit, ForwardUnit
-from nnviz.core.worked_example import worked_example
 from nnviz.io.classroom import ClassroomSettings
 from nnviz.session.lesson_session import lesson_classroom, lesson_runs
-from nnviz.session.stepper_session import StepperSession, questions_for
+from nnviz.session.stepper_session import questions_for
 
 
 @pytest.fixture
-def session():
-    s = StepperSession()
-    s.enter_example(worked_example())
-    assert s.rebuild() == ""
-    s.predict = True
-    return s
+def session(predict_session):
+    return predict_session
 
 
 def test_each_unit_step_asks_what_the_course_computes(session):

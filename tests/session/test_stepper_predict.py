@@ -3,17 +3,12 @@
 import pytest
 
 from nnviz.core.trace import BackwardUnit, ForwardUnit, LossStep, WeightUpdate
-from nnviz.core.worked_example import worked_example
-from nnviz.session.stepper_session import StepperSession, close_enough, parse_number
+from nnviz.session.stepper_session import close_enough, parse_number
 
 
 @pytest.fixture
-def session():
-    s = StepperSession()
-    s.enter_example(worked_example())
-    assert s.rebuild() == ""
-    s.predict = True
-    return s
+def session(predict_session):
+    return predict_session
 
 
 def _go(s, kind, unit=None, layer=None):
