@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 
 from nnviz.core.lessons import patterns
@@ -217,7 +218,11 @@ def _pattern(state: AppState, *args) -> CheckResult:
     finding = detect(args[-1], state.history, chance_level(state), guess_loss(state.training, state.num_classes))
     if not (state.history or {}).get("loss"):
         return CheckResult(OPEN, "no training yet: train the network")
-    if negate and "not enough epochs" in finding.reason:
+    few = re.search(r"not enough epochs yet \((\d+) of (\d+)\)", finding.reason)
+    if few and not finding.found:   # (the curves may still be an earlier run's: say what is missing plainly)
+        return CheckResult(OPEN, f"the curves show {few[1]} epochs, too few to tell ({few[2]} needed): train as this "
+                                 "step says")
+    if negate and "no validation" in finding.reason:   # nothing to read is not "it does not overfit"
         return CheckResult(OPEN, finding.reason)
     ok = finding.found != negate
     return CheckResult(DONE if ok else OPEN, finding.reason)
