@@ -21,7 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SIZE = (1280, 720)
-LESSONS = ("neuron-layer", "learning-rate", "backprop", "overfitting")
+LESSONS = ("neuron-layer", "learning-rate", "overfitting", "backprop")   # backprop last: it rearranges the docks
 
 
 def _settle(app, rounds: int = 30) -> None:

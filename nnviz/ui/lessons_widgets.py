@@ -59,7 +59,7 @@ class LessonsPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setObjectName("lessonProgress")
         self.progress.setTextVisible(True)
-        self.progress.setMinimumWidth(100)
+        self.progress.setMinimumWidth(116)
         self.step_title = QLabel()
         self.step_title.setObjectName("lessonStepTitle")
         self.step_title.setWordWrap(True)
