@@ -124,7 +124,11 @@ class LessonSession:
 def app_state(document=None, *, runs=None, stepper_answers=None, classroom=None, open_views=(),
               selected_layers=()) -> AppState:
     """An :class:`AppState` from a ``ProjectDocument`` (or any object with its properties) and the extras the app
-    provides; ``None`` extras mean the feature is not in this build."""
+    provides; ``None`` extras mean the feature is not in this build. The runs compared are the document's run
+    records (what the Runs panel shows) unless ``runs`` are given; ``stepper_answers`` are the stepper session's
+    ``answer_log`` (or the part of it a lesson counts)."""
+    if runs is None and hasattr(document, "runs"):   # the Runs panel's history (issue 16)
+        runs = lesson_runs(document.runs)
     if document is None:
         return AppState(runs=runs, stepper_answers=stepper_answers, classroom=classroom,
                         open_views=frozenset(open_views), selected_layers=tuple(selected_layers))
@@ -199,27 +203,39 @@ def apply_document_action(document, action, examples_dir: str | None = None) -> 
     return False
 
 
-class RunRecorder:
-    """Runs as the lessons compare them, until the Runs panel's history is wired in: a run starts with the first
-    epoch after an empty history (its training settings are taken then) and ends when the history is emptied
-    (Reset weights, another example). ``runs()`` is the finished runs and the current one, oldest first."""
+def lesson_runs(records) -> list[dict]:
+    """The Runs panel's run records (``document.runs``, :class:`nnviz.core.runs.RunRecord`) as lessons compare them,
+    oldest first: ``{"training", "history", "layers", "label"}`` with each run's own epochs (those after the epoch
+    it started from)."""
+    out = []
+    for r in records or ():
+        config = r.config or {}
+        start = int(r.start_epoch or 0)
+        out.append({"training": dict(config.get("training") or {}),
+                    "history": {k: list(v[start:]) for k, v in (r.history or {}).items()},
+                    "layers": list((config.get("architecture") or {}).get("layers", [])), "label": r.label})
+    return out
 
-    def __init__(self):
-        self.finished: list[dict] = []
-        self._training: dict = {}
-        self._history: dict = {}
 
-    def observe(self, history: dict, training: dict) -> None:
-        """Call with the document's history and training settings whenever the history changes."""
-        if history and not self._history:
-            self._training = dict(training)
-        elif not history and self._history:
-            self.finished.append({"training": self._training, "history": self._history})
-        self._history = {k: list(v) for k, v in (history or {}).items()}
+#: a lesson's classroom verbs as classroom states
+CLASSROOM_STATES = {"hide": "hidden", "lock": "locked", "show": "shown", "unlock": "shown"}
 
-    def clear(self) -> None:
-        self.finished, self._history = [], {}
 
-    def runs(self) -> list[dict]:
-        current = [{"training": self._training, "history": self._history}] if self._history else []
-        return [*self.finished, *current]
+def lesson_classroom(base, items, aliases=None):
+    """``base`` (a :class:`nnviz.io.classroom.ClassroomSettings`) with a lesson's ``classroom:`` items applied, in
+    the student view when something is hidden or locked; returns ``(settings, unknown names)``. A name is a
+    classroom control key (``learning_rate``) or, through ``aliases``, the object name of one of its widgets
+    (``learningRateSpin``)."""
+    from nnviz.io.classroom import CONTROLS
+    aliases = aliases or {}
+    states, unknown = {}, []
+    for verb, name in items:
+        key = name if name in CONTROLS else aliases.get(name)
+        if key is None:
+            unknown.append(name)
+        else:
+            states[key] = CLASSROOM_STATES[verb]
+    if not states:
+        return base, unknown
+    out = base.with_controls(states)
+    return (out.with_student_view(True) if out.restricted else out), unknown

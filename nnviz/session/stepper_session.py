@@ -8,15 +8,17 @@ turns clicks into calls on it; everything here can be driven and tested without 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from nnviz.core.state import capture_state
-from nnviz.core.trace.formula import format_number
 from nnviz.core.trace.numeric import gradient_check, layer_check
-from nnviz.core.trace import GRANULARITIES, BackwardUnit, ForwardUnit, LossStep, WeightUpdate, backprop_trace
+from nnviz.core.trace import GRANULARITIES, WeightUpdate, backprop_trace
+from nnviz.session.stepper_questions import (  # noqa: F401 - the stepper's questions, re-exported
+    Answer, Question, close_enough, judge, parse_number, quantities_of, question_for, questions_for,
+    revealed,
+)
 
 #: above this many unit steps the "unit" granularity is offered but not chosen by default
 UNIT_STEP_DEFAULT_LIMIT = 600
@@ -107,70 +109,6 @@ def unit_step_count(model, input_width: int | None) -> int:
     return count
 
 
-@dataclass(frozen=True)
-class Question:
-    """What predict-then-reveal hides on a step: the quantity's symbol, its value and how it is computed."""
-
-    symbol: str     # "a_1^(2)", "δ_0^(1)", "w_01^(2) after the update", "C_0"
-    value: float
-    how: str        # the step's formulas with their numbers
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The verdict on a typed prediction: ``correct`` (to 2 significant digits), what was typed (None when it
-    was not a number), the value and a sentence saying so (with how it was computed when wrong)."""
-
-    correct: bool
-    guess: float | None
-    value: float
-    message: str
-    how: str
-
-
-def close_enough(guess: float, value: float, digits: int = 2) -> bool:
-    """Whether ``guess`` is ``value`` to ``digits`` significant digits (within half a unit of the last one;
-    for a value of 0, within half a unit of the second decimal)."""
-    guess, value = float(guess), float(value)
-    if not (math.isfinite(guess) and math.isfinite(value)):
-        return False
-    if value == 0:
-        return abs(guess) <= 0.5 * 10.0 ** -digits
-    unit = 10.0 ** (math.floor(math.log10(abs(value))) - (digits - 1))
-    return abs(guess - value) <= 0.5 * unit * (1 + 1e-9)
-
-
-def parse_number(text: str) -> float | None:
-    """A number as a student types it: "−0.5" (a typographic minus), "0,73" (a decimal comma), "1e-3"."""
-    t = str(text).strip().replace("−", "-").replace("–", "-").replace(" ", "")
-    if t.count(",") == 1 and "." not in t:
-        t = t.replace(",", ".")
-    try:
-        v = float(t)
-    except ValueError:
-        return None
-    return v if np.isfinite(v) else None
-
-
-def question_for(step, sample: int = 0) -> Question | None:
-    """The quantity a student can predict on ``step`` (None for steps with many numbers): a unit's output
-    a_j^(l), its error δ_j^(l), a weight after the update, the sample's cost C_0."""
-    if step is None:
-        return None
-    how = step.to_text(sample=sample)
-    l = step.layer_index
-    if isinstance(step, ForwardUnit):
-        return Question(f"a_{step.unit}^({l})", float(step.a[sample]), how)
-    if isinstance(step, BackwardUnit):
-        return Question(f"δ_{step.unit}^({l})", float(step.delta[sample]), how)
-    if isinstance(step, WeightUpdate):
-        name = f"w_{step.j}{step.k}^({l})" if step.k is not None else f"b_{step.j}^({l})"
-        return Question(f"{name} after the update", float(step.new), how)
-    if isinstance(step, LossStep):
-        return Question("C_0", float(step.per_sample[sample]), how)
-    return None
-
-
 def _names(values) -> list | None:
     return list(values) if values else None
 
@@ -201,34 +139,79 @@ class StepperSession:
         self.example = None
         self.saved: SavedSetup | None = None
         self.applied_count = 0
-        self.predict = False                # predict-then-reveal: hide each step's quantity until answered
-        self.answers: dict[int, Answer] = {}   # step index -> the verdict on its prediction
+        self.predict = False                # predict-then-reveal: hide each step's quantities until answered
+        self.answers: dict[int, list[Answer]] = {}   # step index -> the verdicts on its questions, in order
+        #: every judged prediction, oldest first, kept across new traces (what lessons check):
+        #: ``{"quantity", "correct", "symbol", "guess", "value", "step"}``
+        self.answer_log: list[dict] = []
 
     # ------------------------------------------------------------------ predict, then reveal
+    def questions(self, sample: int = 0) -> tuple[Question, ...]:
+        """Everything the current step asks, in order (``stepper_questions.questions_for``)."""
+        return questions_for(self.current_step, sample)
+
+    def verdicts(self) -> list[Answer]:
+        """The verdicts on the current step's questions so far."""
+        return list(self.answers.get(self.index, ()))
+
     def question(self, sample: int = 0) -> Question | None:
-        return question_for(self.current_step, sample)
+        """The current step's question being asked: the first one not answered yet (the last one once all are);
+        None when the step asks nothing."""
+        qs = self.questions(sample)
+        if not qs:
+            return None
+        return qs[min(len(self.answers.get(self.index, ())), len(qs) - 1)]
 
     @property
     def hidden(self) -> bool:
-        """In predict mode, the current step's quantity is not shown until a prediction was typed."""
-        return self.predict and self.index not in self.answers and self.question() is not None
+        """In predict mode, the current step's numbers are not shown until each of its questions was answered."""
+        if not self.predict:
+            return False
+        qs = self.questions()
+        return bool(qs) and len(self.answers.get(self.index, ())) < len(qs)
 
     def answer(self, text, sample: int = 0) -> Answer | None:
-        """Check a typed prediction for the current step's quantity; reveals it (None: nothing to predict)."""
-        q = self.question(sample)
-        if q is None:
+        """Check a typed prediction of the question being asked (None: nothing to predict). A number is judged,
+        kept and logged, and the step's next question (if any) is asked; text that is no number is not judged."""
+        qs = self.questions(sample)
+        done = self.answers.get(self.index, [])
+        if not qs or len(done) >= len(qs):
             return None
-        guess = parse_number(text)
-        if guess is None:
-            return Answer(False, None, q.value, f"“{text}” is not a number: type a value such as 0.73.", q.how)
-        shown = format_number(q.value)
-        if close_enough(guess, q.value):
-            verdict = Answer(True, guess, q.value, f"Right: {q.symbol} = {shown}.", q.how)
-        else:
-            verdict = Answer(False, guess, q.value, f"Not quite: {q.symbol} = {shown}, not {format_number(guess)}. "
-                                                    f"It is computed as:\n{q.how}", q.how)
-        self.answers[self.index] = verdict
+        verdict = judge(qs[len(done)], text)
+        if verdict.guess is None:
+            return verdict
+        self.answers[self.index] = [*done, verdict]
+        self.answer_log.append(verdict.record(self.index))
         return verdict
+
+    def reveal(self) -> None:
+        """Show the current step's remaining quantities without a prediction (nothing is logged as answered)."""
+        qs = self.questions()
+        done = self.answers.get(self.index, [])
+        if len(done) < len(qs):
+            self.answers[self.index] = [*done, *(revealed(q) for q in qs[len(done):])]
+
+    def ask(self, quantity: str) -> int | None:
+        """Get a step ready to ask for ``quantity`` (what a lesson's "predict" does): the current step when it is
+        asking for it, else the next step (wrapping round) that has not asked for it yet — or, when every one has,
+        the first that asks for it, its verdicts forgotten. The step's questions before ``quantity`` are revealed,
+        so it is the one asked. Returns that step's index (the position does not move), None when no step asks."""
+        current = self.question()
+        if self.predict and self.hidden and current is not None and current.quantity == quantity:
+            return self.index
+        n = self.step_count
+        asking = [i for i in ((self.index + d) % n for d in range(1, n + 1)) if quantity in quantities_of(self.trace[i])]
+        if not asking:
+            return None
+        fresh = [i for i in asking if len(self.answers.get(i, ())) <= quantities_of(self.trace[i]).index(quantity)]
+        at = fresh[0] if fresh else asking[0]
+        if not fresh:
+            self.answers.pop(at, None)
+        position = quantities_of(self.trace[at]).index(quantity)
+        done = self.answers.get(at, [])
+        if len(done) < position:
+            self.answers[at] = [*done, *(revealed(q) for q in questions_for(self.trace[at])[len(done):position])]
+        return at
 
     # ------------------------------------------------------------------ the numeric check
     def numeric_check(self):
@@ -245,12 +228,6 @@ class StepperSession:
         if l is None or self.model is None or not self.model.layers[l - 1].trainable_names:
             return []
         return layer_check(self.model, self.trace.x, self.trace.y, l)
-
-    def reveal(self) -> None:
-        """Show the current step's quantity without a prediction."""
-        q = self.question()
-        if q is not None and self.index not in self.answers:
-            self.answers[self.index] = Answer(False, None, q.value, f"{q.symbol} = {format_number(q.value)}.", q.how)
 
     # ------------------------------------------------------------------ position
     @property

@@ -1,209 +1,32 @@
 """The Lessons dock (Help ▸ Lessons): the course inside the app, step by step, with checks the app evaluates live.
 
-``LessonsPanel`` shows a :class:`nnviz.session.lesson_session.LessonSession`: a lesson picker with each lesson's
-progress, the step's title and text (formulas between ``$`` set like the stepper's), the live check's state
-("done", not yet, or not available in this build), a hint that appears after a while, and Back / Show me / Next.
-``LessonsUI`` (from :func:`attach_lessons`) wires it to the window: it carries out a step's actions, draws a frame
-around the control the step talks about, evaluates the check against the app's state, and keeps progress in
-QSettings.
+The dock shows a :class:`nnviz.session.lesson_session.LessonSession` in a
+:class:`~nnviz.ui.lessons_widgets.LessonsPanel`. ``LessonsUI`` (from :func:`attach_lessons`) wires it to the window:
+it carries out a step's actions (the stepper's Predict first, the Runs panel's comparison among them), draws a frame
+around the control the step talks about, sets the lesson's classroom settings through the window's classroom (and
+gives the previous ones back when the lesson is left), evaluates the check against the app's state — the document,
+the Runs panel's records, the stepper's answers — and keeps progress in QSettings.
 """
 
 from __future__ import annotations
 
 import html
-import re
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QToolBar,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QDockWidget
 
 from nnviz import resources
 from nnviz.core.lessons import DONE, UNAVAILABLE, load_lessons
-from nnviz.session.lesson_session import LessonSession, RunRecorder, app_state, apply_document_action
-from nnviz.ui.stepper.formula_view import FORMULA_FONT, template_html
+from nnviz.session.lesson_session import LessonSession, app_state, apply_document_action, lesson_classroom
+from nnviz.ui.lessons_widgets import (  # noqa: F401 - step_html, find_control: this module's names before the split
+    HighlightFrame, LessonsPanel, find_control, step_html,
+)
 
 DOCK_NAME = "dockLessons"
 SETTINGS_KEY = "lessons/progress"
 OFFERED_KEY = "lessons/offered"
 HINT_DELAY_MS = 45_000
-_FORMULA = re.compile(r"\$([^$]+)\$")
-
-
-def step_html(text: str) -> str:
-    """A step's text as rich text: paragraphs, ``**bold**``, and ``$formula$`` in the stepper's formula style."""
-    parts = []
-    for paragraph in text.split("\n\n"):
-        chunks = _FORMULA.split(paragraph)
-        out = []
-        for i, chunk in enumerate(chunks):
-            if i % 2:
-                out.append(f"<span style=\"font-family: {FORMULA_FONT}; font-size: 112%\">"
-                           f"{template_html(chunk)}</span>")
-            else:
-                out.append(re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(chunk)))
-        parts.append("<p>" + "".join(out) + "</p>")
-    return "".join(parts)
-
-
-class LessonsPanel(QWidget):
-    """The lesson picker, the current step and its check; emits what the user asks for."""
-
-    lesson_chosen = Signal(str)
-    next_requested = Signal()
-    back_requested = Signal()
-    show_me_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("lessonsPanel")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        self.lesson_combo = QComboBox()
-        self.lesson_combo.setObjectName("lessonCombo")
-        self.lesson_combo.activated.connect(self._on_lesson_combo_activated)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("lessonProgress")
-        self.progress.setTextVisible(True)
-        self.step_title = QLabel()
-        self.step_title.setObjectName("lessonStepTitle")
-        self.step_title.setWordWrap(True)
-        font = self.step_title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.step_title.setFont(font)
-        self.text = QTextBrowser()
-        self.text.setObjectName("lessonText")
-        self.text.setOpenExternalLinks(False)
-        self.status = QLabel()
-        self.status.setObjectName("lessonStatus")
-        self.status.setWordWrap(True)
-        self.hint = QLabel()
-        self.hint.setObjectName("lessonHint")
-        self.hint.setWordWrap(True)
-        self.hint.hide()
-        buttons = QHBoxLayout()
-        self.back_button = QPushButton("◀ Back")
-        self.back_button.setObjectName("lessonBack")
-        self.show_me_button = QPushButton("Show me")
-        self.show_me_button.setObjectName("lessonShowMe")
-        self.show_me_button.setToolTip("Do this step for me")
-        self.next_button = QPushButton("Next ▶")
-        self.next_button.setObjectName("lessonNext")
-        self.back_button.clicked.connect(self.back_requested)
-        self.show_me_button.clicked.connect(self.show_me_requested)
-        self.next_button.clicked.connect(self.next_requested)
-        buttons.addWidget(self.back_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.show_me_button)
-        buttons.addWidget(self.next_button)
-        for w in (self.lesson_combo, self.progress, self.step_title):
-            layout.addWidget(w)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.hint)
-        layout.addLayout(buttons)
-
-    def _on_lesson_combo_activated(self, index: int) -> None:
-        lesson_id = self.lesson_combo.itemData(index)
-        if lesson_id:
-            self.lesson_chosen.emit(lesson_id)
-
-    def set_lessons(self, entries: list[tuple[str, str, bool]]) -> None:
-        """``(id, label, enabled)`` per lesson."""
-        current = self.lesson_combo.currentData()
-        self.lesson_combo.clear()
-        self.lesson_combo.addItem("Choose a lesson…", "")
-        for lesson_id, label, enabled in entries:
-            self.lesson_combo.addItem(label, lesson_id)
-            if not enabled:
-                item = self.lesson_combo.model().item(self.lesson_combo.count() - 1)
-                item.setEnabled(False)
-        i = self.lesson_combo.findData(current)
-        self.lesson_combo.setCurrentIndex(max(i, 0))
-
-    def show_overview(self, html_text: str) -> None:
-        self.step_title.setText("Lessons")
-        self.text.setHtml(html_text)
-        self.progress.hide()
-        self.status.clear()
-        self.hint.hide()
-        for b in (self.back_button, self.show_me_button, self.next_button):
-            b.setEnabled(False)
-
-    def show_step(self, lesson_id: str, index: int, count: int, title: str, text: str, has_show_me: bool,
-                  is_last: bool) -> None:
-        self.lesson_combo.setCurrentIndex(max(self.lesson_combo.findData(lesson_id), 0))
-        self.progress.show()
-        self.progress.setRange(0, count)
-        self.progress.setValue(index + 1)
-        self.progress.setFormat(f"Step {index + 1} of {count}")
-        self.step_title.setText(title)
-        self.text.setHtml(step_html(text))
-        self.hint.hide()
-        self.back_button.setEnabled(index > 0)
-        self.show_me_button.setEnabled(has_show_me)
-        self.next_button.setText("Finish ✓" if is_last else "Next ▶")
-        self.next_button.setEnabled(True)
-
-    def show_result(self, status: str | None, message: str) -> None:
-        if status is None:
-            self.status.clear()
-            return
-        if status == DONE:
-            self.status.setText(f"<b style='color:#16a34a'>✓ Done</b> — {html.escape(message)}")
-        elif status == UNAVAILABLE:
-            self.status.setText(f"<b style='color:#b45309'>Not available in this build</b> — {html.escape(message)}")
-        else:
-            self.status.setText(f"<b>Not yet</b> — {html.escape(message)}")
-
-    def show_hint(self, text: str) -> None:
-        if text:
-            self.hint.setText(f"<b>Hint:</b> <i>{html.escape(text)}</i>")
-            self.hint.show()
-
-
-class HighlightFrame(QFrame):
-    """An amber frame drawn over the control a step talks about; it lets clicks through."""
-
-    def __init__(self, window: QWidget):
-        super().__init__(window)
-        self.setObjectName("lessonHighlight")
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setStyleSheet("#lessonHighlight { border: 3px solid #f59e0b; border-radius: 5px; background: transparent; }")
-        self.target: QWidget | None = None
-        self.hide()
-
-    def follow(self, target: QWidget | None) -> None:
-        self.target = target
-        self.place()
-
-    def place(self) -> None:
-        t = self.target
-        window = self.parentWidget()
-        if t is None or not t.isVisible() or t.window() is not window:
-            self.hide()
-            return
-        top_left = t.mapTo(window, t.rect().topLeft())
-        self.setGeometry(top_left.x() - 3, top_left.y() - 3, t.width() + 6, t.height() + 6)
-        self.show()
-        self.raise_()
-
-
-def find_control(window: QWidget, name: str) -> QWidget | None:
-    """The widget named ``name`` (object name), or the tool button of the action so named."""
-    widget = window.findChild(QWidget, name)
-    if widget is not None:
-        return widget
-    action = window.findChild(QAction, name)
-    if action is not None:
-        for bar in window.findChildren(QToolBar):
-            button = bar.widgetForAction(action)
-            if button is not None:
-                return button
-    return None
 
 
 class LessonsUI(QObject):
@@ -218,14 +41,21 @@ class LessonsUI(QObject):
         self.settings = getattr(window, "settings", None)
         progress = LessonSession.progress_from_json(self.settings.value(SETTINGS_KEY, "{}") if self.settings else "{}")
         self.session = LessonSession(self.lessons, progress)
-        self.recorder = RunRecorder()
         training_ui = getattr(window, "training_ui", None)
         self.controller = getattr(training_ui, "controller", None)
         self._queue: list = []           # show-me actions waiting for a training run to end
         self._epochs_at_train = 0
         if self.controller is not None:
             self.controller.state_changed.connect(self._on_controller_state_changed)
-        self.hidden: list[QWidget] = []     # controls hidden by a lesson's classroom settings
+        # the lesson's classroom settings go through the window's classroom (one undo step each); what was set
+        # before the lesson, and what the lesson set, so leaving it puts the settings back
+        self.classroom = getattr(window, "classroom", None)
+        self._classroom_before = None
+        self._classroom_set = None
+        self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
+        self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
+        self._comparing = 0                  # the step compares the last N runs in the Runs panel
+        self._predict_turned_on = False      # the lesson switched the stepper's Predict first on
         self.panel = LessonsPanel()
         self.highlight = HighlightFrame(window)
         self.hint_timer = QTimer(self)
@@ -257,10 +87,16 @@ class LessonsUI(QObject):
         self.panel.next_requested.connect(self.next)
         self.panel.back_requested.connect(self.back)
         self.panel.show_me_requested.connect(self.show_me)
+        self.panel.lesson_left.connect(self.leave)
+        bar = self._check_bar()
+        if bar is not None and hasattr(bar, "answered"):
+            bar.answered.connect(self.evaluate)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         document.history_changed.connect(self._on_document_history_changed)
-        for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed):
+        for signal in (document.architecture_changed, document.dataset_changed, document.training_config_changed,
+                       document.runs_changed):
             signal.connect(self.evaluate)
+        document.runs_changed.connect(self._tick_runs)
         self._refresh_list()
         self._show_overview()
 
@@ -299,11 +135,24 @@ class LessonsUI(QObject):
     def open(self) -> None:
         self.dock.show()
         self.dock.raise_()
+        QTimer.singleShot(0, self, self._give_room)   # once it is laid out
+
+    def _give_room(self) -> None:
+        """The step's text needs height: in the right column (under the Inspector at 1280×720 it had three lines)
+        the Lessons dock takes most of the column, the docks above it keep their minimum."""
+        w = self.window
+        if self.dock.isFloating() or not self.dock.isVisible() or not hasattr(w, "resizeDocks"):
+            return
+        if w.dockWidgetArea(self.dock) in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            w.resizeDocks([self.dock], [max(int(w.height() * 0.55), 360)], Qt.Orientation.Vertical)
 
     def start(self, lesson_id: str) -> None:
         self._restore_classroom()
-        lesson = self.session.start(lesson_id)
-        self._apply_classroom(lesson.classroom)
+        self._restore_stepper()
+        self.session.start(lesson_id)
+        if self.dock.isVisible():
+            QTimer.singleShot(0, self, self._give_room)
+        self._answers_from = len(self._stepper_answers() or ())
         self._enter_step(run_actions=True)
 
     def next(self) -> None:
@@ -325,8 +174,15 @@ class LessonsUI(QObject):
             self._run(step.show_me)
             self.evaluate()
 
+    def leave(self) -> None:
+        """Leave the lesson being played (its progress stays): the classroom settings go back."""
+        if self.session.lesson is not None:
+            self._save()
+            self._leave()
+
     def _leave(self) -> None:
         self._restore_classroom()
+        self._restore_stepper()
         self.session.lesson = None
         self.highlight.follow(None)
         self.check_timer.stop()
@@ -339,9 +195,10 @@ class LessonsUI(QObject):
         step = s.step
         self.panel.show_step(s.lesson.id, s.index, len(s.lesson.steps), step.title, step.text, bool(step.show_me),
                              s.index == len(s.lesson.steps) - 1)
+        self._comparing = 0
         if run_actions:
             self._run(step.actions)
-        self._apply_classroom(step.classroom)
+        self._apply_classroom()
         self.highlight.follow(find_control(self.window, step.highlight) if step.highlight else None)
         self.hint_timer.start()
         if step.check is not None:
@@ -362,6 +219,8 @@ class LessonsUI(QObject):
             except (ValueError, KeyError, OSError) as exc:
                 self.panel.show_result(UNAVAILABLE, f"could not {action}: {exc}")
                 return
+            if action.name == "open_example":   # a new project brings its own classroom settings
+                self._apply_classroom()
             if action.name == "train" and queue and self.controller is not None:
                 self._queue = queue
                 self._epochs_at_train = len(self.document.history.get("loss", []))
@@ -386,19 +245,26 @@ class LessonsUI(QObject):
 
             from nnviz.io.examples import EXAMPLES_DIR
             window.open_example(os.path.join(EXAMPLES_DIR, args[0] + ".nnviz"))   # asks before unsaved work goes
-            self.recorder.clear()
             return
         if apply_document_action(self.document, action):
             return
         if name == "open":
             if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:
                 window.stepper_ui.open()
+                self._give_stepper_room()
                 return
             dock = window.findChild(QDockWidget, args[0])
             if dock is None:
                 raise ValueError(f"there is no view {args[0]!r}")
             dock.show()
             dock.raise_()
+        elif name == "predict":
+            self._predict(args[0])
+        elif name == "compare":
+            if getattr(window, "runs_panel", None) is None:
+                raise ValueError("there is no Runs panel in this window")
+            self._comparing = int(args[0]) if args else 2
+            self._tick_runs()
         elif name == "select":
             if hasattr(window, "set_view_mode"):
                 window.set_view_mode("layers")
@@ -409,24 +275,110 @@ class LessonsUI(QObject):
                 raise ValueError(f"{name} is not possible now")
             a.trigger()
 
+    def _tick_runs(self) -> None:
+        """The last runs ticked in the Runs panel (their curves over the training curves), again as runs end while
+        the step that asked for it is open."""
+        panel = getattr(self.window, "runs_panel", None)
+        if self._comparing and panel is not None:
+            runs = list(self.document.runs)[-self._comparing:]
+            if {r.run_id for r in runs} != {r.run_id for r in panel.ticked_runs()}:
+                panel.set_ticked([r.run_id for r in runs])
+
+    def _stepper(self):
+        ui = getattr(self.window, "stepper_ui", None)
+        return getattr(ui, "stepper", None) if ui is not None else None
+
+    def _check_bar(self):
+        return getattr(self._stepper(), "check_bar", None)
+
+    def _stepper_answers(self) -> list | None:
+        stepper = self._stepper()
+        return None if stepper is None else stepper.session.answer_log
+
+    def _predict(self, quantity: str) -> None:
+        """Open the stepper with Predict first on, at the next step that asks ``quantity`` (from where it is)."""
+        ui, stepper = getattr(self.window, "stepper_ui", None), self._stepper()
+        if ui is None or stepper is None:
+            raise ValueError("there is no backprop stepper in this window")
+        ui.open()
+        self._give_stepper_room()
+        if not stepper.check_bar.predict_check.isChecked():
+            self._predict_turned_on = True       # turned off again when the lesson is left
+            stepper.check_bar.predict_check.setChecked(True)
+        s = stepper.session
+        if s.trace is None:
+            raise ValueError("the stepper has no steps for this network")
+        at = s.ask(quantity)
+        if at is None:
+            raise ValueError(f"no step of this network asks for {quantity}")
+        stepper.go_to(at)
+        stepper.redraw_step()
+
+    def _give_stepper_room(self) -> None:
+        """Docked at 1280×720 the stepper shares the bottom row and its numbers are hard to read: while a lesson steps
+        with it, it fills the window beside the Lessons dock (as View ▸ Fill Window does; leaving the lesson, or the
+        same key, puts the panels back)."""
+        presentation = getattr(self.window, "presentation", None)
+        dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
+        if presentation is None or dock is None or dock.isFloating():
+            return
+        if presentation.maximized() != dock.objectName():
+            presentation.maximize(dock)
+            self._stepper_roomed = True
+            if hasattr(self.window, "splitDockWidget") and not self.dock.isFloating():   # the lesson on its right
+                self.window.removeDockWidget(self.dock)   # out of its tab group; restoring the layout puts it back
+                self.window.addDockWidget(self.window.dockWidgetArea(dock), self.dock, Qt.Orientation.Horizontal)
+                self.window.resizeDocks([self.dock], [min(380, self.window.width() // 3)], Qt.Orientation.Horizontal)
+        self.dock.show()
+        self.dock.raise_()
+        QTimer.singleShot(0, self.highlight.place)   # once the docks are laid out
+
+    def _restore_stepper(self) -> None:
+        """Leaving a lesson: the stepper's Predict first as it was, the panels as they were."""
+        bar = self._check_bar()
+        if self._predict_turned_on and bar is not None:
+            bar.predict_check.setChecked(False)
+        self._predict_turned_on = False
+        self._restore_room()
+
+    def _restore_room(self) -> None:
+        presentation = getattr(self.window, "presentation", None)
+        dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
+        if self._stepper_roomed and presentation is not None and dock is not None \
+                and presentation.maximized() == dock.objectName():
+            presentation.restore_all()
+        self._stepper_roomed = False
+
     # ------------------------------------------------------------------ classroom settings
-    def _apply_classroom(self, items) -> None:
-        """Hide or lock controls (until the classroom model is wired in: on the widgets, undone on leaving)."""
-        for verb, name in items:
-            widget = find_control(self.window, name)
-            if widget is None:
-                continue
-            if verb in ("hide", "lock"):
-                (widget.hide if verb == "hide" else (lambda w=widget: w.setEnabled(False)))()
-                self.hidden.append(widget)
-            else:
-                widget.show() if verb == "show" else widget.setEnabled(True)
+    def _classroom_items(self) -> list:
+        s = self.session
+        if s.lesson is None:
+            return []
+        return [*s.lesson.classroom, *(s.step.classroom if s.step is not None else [])]
+
+    def _apply_classroom(self) -> None:
+        """The lesson's and the step's ``classroom:`` items through the window's classroom settings (one undo step
+        when they change); a project opened meanwhile brings settings of its own, which become what leaving the
+        lesson puts back."""
+        c = self.classroom
+        if c is None or self.session.lesson is None:
+            return
+        current = c.settings()
+        if self._classroom_before is None or current != self._classroom_set:
+            self._classroom_before = current
+        target, unknown = lesson_classroom(self._classroom_before, self._classroom_items(), classroom_aliases())
+        if unknown:
+            self.panel.show_result(UNAVAILABLE, "no classroom control named " + ", ".join(unknown))
+        if target != current:
+            c.set_settings(target, f"Lesson: {self.session.lesson.title}")
+        self._classroom_set = target
 
     def _restore_classroom(self) -> None:
-        for widget in self.hidden:
-            widget.show()
-            widget.setEnabled(True)
-        self.hidden = []
+        """Leaving a lesson: the classroom settings it found (unless they were changed since it set its own)."""
+        c, before, ours = self.classroom, self._classroom_before, self._classroom_set
+        self._classroom_before = self._classroom_set = None
+        if c is not None and before is not None and c.settings() == ours and ours != before:
+            c.set_settings(before, "Lesson left: classroom settings back")
 
     # ------------------------------------------------------------------ checks
     def state(self):
@@ -437,8 +389,10 @@ class LessonsUI(QObject):
         selected = ()
         if hasattr(window, "layer_view"):
             selected = tuple(i + 1 for i in window.layer_view.selected_indices())
-        return app_state(self.document, runs=self.recorder.runs(), stepper_answers=None, classroom=None,
-                         open_views=views, selected_layers=selected)
+        answers = self._stepper_answers()
+        classroom = self.classroom.settings().to_dict() if self.classroom is not None else None
+        return app_state(self.document, stepper_answers=None if answers is None else answers[self._answers_from:],
+                         classroom=classroom, open_views=views, selected_layers=selected)
 
     def evaluate(self) -> None:
         step = self.session.step
@@ -461,7 +415,6 @@ class LessonsUI(QObject):
             self.panel.show_hint(step.hint)
 
     def _on_document_history_changed(self) -> None:
-        self.recorder.observe(self.document.history, self.document.training_config.to_dict())
         self.evaluate()
         self._continue_queue()
 
@@ -477,6 +430,14 @@ class LessonsUI(QObject):
     def _save(self) -> None:
         if self.settings is not None:
             self.settings.setValue(SETTINGS_KEY, self.session.to_json())
+
+
+def classroom_aliases() -> dict:
+    """A control's widget, dock or action object name -> its classroom key (``learningRateSpin`` ->
+    ``learning_rate``), so a lesson may name either."""
+    from nnviz.ui.classroom import CONTROL_WIDGETS
+    return {spec[1]: key for key, specs in CONTROL_WIDGETS.items() for spec in specs
+            if spec[0] in ("widget", "dock", "action")}
 
 
 def attach_lessons(window, document) -> LessonsUI:

@@ -87,7 +87,7 @@ class PresentationController(QObject):
             w.layer_view.set_fit_on_resize(False)
             w.set_ui_zoom(before_zoom, remember=False)
             w.restoreState(dock_state)
-            QTimer.singleShot(0, w.hide_stale_tab_bars)
+            QTimer.singleShot(0, w, w.hide_stale_tab_bars)   # (not after the window is gone)
             if state & Qt.WindowState.WindowMaximized:
                 w.showMaximized()
             else:
@@ -149,7 +149,7 @@ class PresentationController(QObject):
             dock.show()
             dock.raise_()
             self._maximized = dock.objectName()
-        QTimer.singleShot(0, w.hide_stale_tab_bars)
+        QTimer.singleShot(0, w, w.hide_stale_tab_bars)   # (not after the window is gone)
         self.actionMaximizeView.setChecked(True)
         self.maximized_changed.emit(self._maximized)
 
@@ -161,7 +161,7 @@ class PresentationController(QObject):
         state, self._saved_state = self._saved_state, None
         w.centralWidget().show()
         w.restoreState(state)
-        QTimer.singleShot(0, w.hide_stale_tab_bars)
+        QTimer.singleShot(0, w, w.hide_stale_tab_bars)   # (not after the window is gone)
         self._maximized = ""
         self.actionMaximizeView.setChecked(False)
         self.maximized_changed.emit("")

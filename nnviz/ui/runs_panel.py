@@ -141,7 +141,8 @@ class RunsPanel(QWidget):
 
     def refresh(self) -> None:
         runs = self.runs()
-        self._ticked &= {r.run_id for r in runs}
+        gone = self._ticked - {r.run_id for r in runs}   # (another project opened, a run deleted or undone)
+        self._ticked -= gone
         selected = self.selected_run()
         differing = set(config_differences(runs))
         cols = self.columns()
@@ -180,6 +181,8 @@ class RunsPanel(QWidget):
         self.memory.setText(f"{len(runs)} run{'s' if len(runs) != 1 else ''} · checkpoints "
                             f"{_mb(self.document.runs.nbytes)} of {_mb(self.document.runs.budget_bytes)}")
         self._on_table_selection_changed()
+        if gone:   # the overlay no longer draws runs the project does not have
+            self.ticked_changed.emit(self.ticked_runs())
 
     @staticmethod
     def _cell(r, name: str, s: dict, m: dict):

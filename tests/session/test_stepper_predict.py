@@ -3,17 +3,12 @@
 import pytest
 
 from nnviz.core.trace import BackwardUnit, ForwardUnit, LossStep, WeightUpdate
-from nnviz.core.worked_example import worked_example
-from nnviz.session.stepper_session import StepperSession, close_enough, parse_number
+from nnviz.session.stepper_session import close_enough, parse_number
 
 
 @pytest.fixture
-def session():
-    s = StepperSession()
-    s.enter_example(worked_example())
-    assert s.rebuild() == ""
-    s.predict = True
-    return s
+def session(predict_session):
+    return predict_session
 
 
 def _go(s, kind, unit=None, layer=None):
@@ -36,10 +31,13 @@ def test_close_enough_is_two_significant_digits(guess, value, ok):
 
 
 def test_the_hidden_quantity_is_revealed_by_a_right_prediction(session):
-    step = _go(session, ForwardUnit, unit=1, layer=2)          # a_1^(2) = σ(1) = 0.7311
+    step = _go(session, ForwardUnit, unit=1, layer=2)          # z_1^(2) = 1, a_1^(2) = σ(1) = 0.7311
+    q = session.question()
+    assert q.symbol == "z_1^(2)" and q.quantity == "z" and q.value == pytest.approx(1.0)
+    assert session.answer("1").correct
+    assert session.hidden                                       # a is still to predict
     q = session.question()
     assert q.symbol == "a_1^(2)" and q.value == pytest.approx(0.7310586)
-    assert session.hidden
     answer = session.answer("0.73")
     assert answer.correct and "Right" in answer.message
     assert not session.hidden
@@ -51,6 +49,9 @@ def test_a_wrong_prediction_shows_the_value_and_how_it_was_computed(session):
     answer = session.answer("0.125")                            # the sign forgotten
     assert not answer.correct and answer.value == pytest.approx(-0.125)
     assert "-0.125" in answer.message and answer.how in answer.message and "δ" in answer.how
+    assert "∂w" not in answer.how                               # the gradient still to predict is not given away
+    assert session.question().quantity == "grad"
+    session.reveal()
     assert not session.hidden                                   # revealed
 
 
@@ -65,6 +66,7 @@ def test_nonsense_is_not_judged_and_keeps_the_quantity_hidden(session):
 def test_weight_updates_ask_for_the_new_weight_and_layer_steps_ask_nothing(session):
     step = _go(session, WeightUpdate)
     assert session.question().value == step.new and "after the update" in session.question().symbol
+    assert session.question().quantity == "weight"
     session.granularity = "layer"
     session.set_granularity("phase")
     session.index = 0
@@ -77,6 +79,7 @@ def test_weight_updates_ask_for_the_new_weight_and_layer_steps_ask_nothing(sessi
 
 def test_answers_are_forgotten_with_a_new_trace(session):
     _go(session, ForwardUnit, unit=0, layer=1)
+    session.answer("1")
     session.answer("1")
     assert not session.hidden
     session.rebuild()

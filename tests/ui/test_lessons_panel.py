@@ -4,9 +4,12 @@ with its line, and training started by a lesson that the check then reads."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from nnviz.core.trace import format_number
+from nnviz.io.classroom import LOCKED, ClassroomSettings
 from nnviz.ui.lessons_panel import LessonsUI, step_html
 from tests.ui.test_loose_ends import TIMEOUT
 
@@ -69,14 +72,54 @@ def test_a_hint_appears_after_a_while_and_progress_is_remembered(app_window, qtb
     assert again.session.index == 2 and again.session.is_done(1)
 
 
-def test_the_stepper_steps_say_they_are_not_in_this_build(app_window, qtbot):
+def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_window, qtbot):
     window, _ = app_window
     ui = window.lessons_ui
     ui.start("07-backprop-by-hand")
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())     # the stepper opened: view stepper is done
-    ui.next()
-    assert "Not available in this build" in ui.panel.status.text()
+    stepper = window.stepper_ui.stepper
+    bar = stepper.check_bar
+    ui.next()                                                       # predict z: Predict first is on, z is asked
+    assert bar.predict_check.isChecked() and bar.prompt.isVisible() and bar.prompt.text().startswith("z_")
+    assert "Not yet" in ui.panel.status.text() and not ui.session.is_done(1)
+    q = stepper.session.question()
+    bar.answer_edit.setText(format_number(q.value * 3 + 1))       # a wrong value: still open
+    with qtbot.waitSignal(bar.answered):
+        bar.check_button.click()
+    qtbot.waitUntil(lambda: "not quite" in ui.panel.status.text())
     assert not ui.session.is_done(1)
+    ui.panel.show_me_button.click()                                 # on to a z not asked yet
+    q = stepper.session.question()
+    assert q.quantity == "z" and bar.prompt.text() == f"{q.symbol} = ?"
+    bar.answer_edit.setText(format_number(q.value))
+    with qtbot.waitSignal(bar.answered):
+        bar.check_button.click()
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    assert ui.session.is_done(1)
+    assert bar.prompt.text().startswith("a_")                       # the same neuron asks its activation next
+    ui.next()                                                       # predict a: the bar already asks it
+    assert "Not yet" in ui.panel.status.text()
+    bar.answer_edit.setText(format_number(stepper.session.question().value))
+    bar.check_button.click()
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    ui.next()                                                       # predict δ: the stepper goes backward
+    q = stepper.session.question()
+    assert q.quantity == "delta" and bar.prompt.text().startswith("δ_")
+    assert window.presentation.maximized() == "dockStepper" and ui.dock.isVisible()   # room to read, the lesson beside
+    ui.leave()                                                      # the panels go back
+    assert window.presentation.maximized() == ""
+    assert not bar.predict_check.isChecked()                        # Predict first off again, as it was
+    QCoreApplication.processEvents()                                # (the layout's deferred tidy-up, before closing)
+
+
+def test_answers_given_before_the_lesson_do_not_count(app_window, qtbot):
+    window, _ = app_window
+    stepper = window.stepper_ui.stepper
+    stepper.session.answer_log.append({"quantity": "z", "correct": True})
+    ui = window.lessons_ui
+    ui.start("07-backprop-by-hand")
+    ui.next()
+    assert "Not yet" in ui.panel.status.text()
 
 
 def test_a_broken_lesson_file_is_named_with_its_line(app_window, tmp_path):
@@ -127,17 +170,47 @@ def test_show_me_with_two_runs_waits_for_the_first_and_the_runs_compare(app_wind
     assert "Not yet" in ui.panel.status.text()
     ui.panel.show_me_button.click()          # lr 5: train (it oscillates or diverges); then lr 0.001: train
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text(), timeout=120_000)
-    runs = ui.recorder.runs()
-    assert [r["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]
+    runs = list(window.document.runs)                                # what the Runs panel lists
+    assert [r.config["training"]["learning_rate"] for r in runs][-2:] == [5.0, 0.001]
+    assert "oscillates" in ui.panel.status.text() and "crawls" in ui.panel.status.text()
+    panel = window.runs_panel
+    qtbot.waitUntil(lambda: [r.run_id for r in panel.ticked_runs()] == [r.run_id for r in runs[-2:]])   # compared
+    window.ask_save_changes = lambda: "discard"
+    with qtbot.waitSignal(panel.ticked_changed) as ticked:
+        ui.start("01-neuron-and-layer")                                # another example: its own runs (none)
+    assert ticked.args == [[]] and panel.ticked_runs() == []          # the overlay of the old runs is gone
 
 
 def test_a_lesson_sets_classroom_controls_and_gives_them_back(app_window, qtbot):
     window, _ = app_window
     ui = window.lessons_ui
+    classroom = window.classroom
+    ui.start("03-learning-rate")              # classroom: lock regularization (after opening its example)
+    settings = classroom.settings()
+    assert settings.student_view and settings.state("regularization") == LOCKED
     combo = window.findChild(QWidget, "regularizationCombo")
-    assert combo.isEnabled()
-    ui.start("03-learning-rate")              # classroom: lock regularizationCombo
-    assert not combo.isEnabled()
+    assert combo.graphicsEffect() is not None                         # dimmed: locked by the classroom
     window.ask_save_changes = lambda: "discard"   # the lesson changed the settings: opening another example asks
-    ui.start("01-neuron-and-layer")
-    assert combo.isEnabled()
+    ui.start("01-neuron-and-layer")                                   # another lesson: its own example, no locks
+    assert not classroom.settings().student_view
+    ui.start("03-learning-rate")
+    assert classroom.settings().is_locked("regularization")
+    ui.panel.lesson_combo.setCurrentIndex(0)
+    ui.panel.lesson_combo.activated.emit(0)                           # "Choose a lesson…": the lesson is left
+    assert ui.session.lesson is None
+    assert not classroom.settings().student_view and not classroom.settings().is_locked("regularization")
+    assert combo.graphicsEffect() is None
+
+
+def test_leaving_a_lesson_gives_back_the_projects_own_classroom_settings(app_window, qtbot):
+    window, _ = app_window
+    ui = window.lessons_ui
+    classroom = window.classroom
+    teacher = ClassroomSettings({"noise": "hidden"})                  # the project's own settings, student view off
+    classroom.set_settings(teacher)
+    ui.session.start("03-learning-rate")                              # (its steps' actions not run: no example)
+    ui._enter_step(run_actions=False)
+    settings = classroom.settings()
+    assert settings.is_locked("regularization") and settings.state("noise") == "hidden"
+    ui.leave()
+    assert classroom.settings() == teacher

@@ -31,10 +31,16 @@ def _go(w, kind, unit=None, layer=None):
 def test_predict_first_hides_the_number_until_a_right_value_is_typed(stepper, qtbot):
     bar = stepper.check_bar
     bar.predict_check.setChecked(True)
-    step = _go(stepper, ForwardUnit, unit=1, layer=2)           # a_1^(2) = σ(1) = 0.7311
-    assert bar.prompt.isVisible() and bar.prompt.text() == "a_1^(2) = ?"
+    step = _go(stepper, ForwardUnit, unit=1, layer=2)           # z_1^(2) = 1, a_1^(2) = σ(1) = 0.7311
+    assert bar.prompt.isVisible() and bar.prompt.text() == "z_1^(2) = ?"
     assert "Predict" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
     assert not bar.numeric_button.isEnabled()
+    qtbot.keyClicks(bar.answer_edit, "1")
+    with qtbot.waitSignal(bar.answered):
+        qtbot.mouseClick(bar.check_button, Qt.MouseButton.LeftButton)
+    assert bar.prompt.isVisible() and bar.prompt.text() == "a_1^(2) = ?"            # then the activation
+    assert "z_1^(2) = 1 ✓" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
+    assert bar.answer_edit.text() == ""
     qtbot.keyClicks(bar.answer_edit, "0.73")
     qtbot.mouseClick(bar.check_button, Qt.MouseButton.LeftButton)
     assert "Right" in bar.verdict.text() and "#1a7f37" in bar.verdict.text()     # green
@@ -46,7 +52,9 @@ def test_predict_first_hides_the_number_until_a_right_value_is_typed(stepper, qt
 def test_a_wrong_value_shows_the_right_one_and_how_it_was_computed(stepper, qtbot):
     bar = stepper.check_bar
     bar.predict_check.setChecked(True)
-    _go(stepper, ForwardUnit, unit=0, layer=2)                  # a_0^(2) = σ(0) = 0.5
+    _go(stepper, ForwardUnit, unit=0, layer=2)                  # z_0^(2) = 0, a_0^(2) = σ(0) = 0.5
+    qtbot.keyClicks(bar.answer_edit, "0")
+    qtbot.keyClick(bar.answer_edit, Qt.Key.Key_Return)
     qtbot.keyClicks(bar.answer_edit, "0.6")
     qtbot.keyClick(bar.answer_edit, Qt.Key.Key_Return)
     text = bar.verdict.text()

@@ -14,7 +14,7 @@ Kinds (``check: KIND ARGS`` in a lesson file; ``docs/lessons.md`` has examples):
 ``pattern``        ``pattern [not] oscillates|crawls|overfits|at_chance``: what the learning curves show
 ``runs``           ``runs COMPARISON``: ``lr-oscillates-vs-crawls``, ``fix-beats-overfit``, ``count>=N``
 ``stepper``        ``stepper QUANTITY [N]``: N correct predict-then-reveal answers of ``z``, ``a``, ``delta``,
-                   ``grad`` or ``any``
+                   ``grad``, ``weight``, ``cost`` or ``any``
 ``view``           ``view NAME``: the view (``stepper``, a dock's object name) is open
 ``selected``       ``selected INDEX``: layer INDEX is selected in the diagram
 =================  ==========================================================================================
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from dataclasses import dataclass, field
 
 from nnviz.core.lessons import patterns
@@ -48,8 +49,8 @@ class AppState:
       ``num_classes``: of the data set (``None`` for regression);
     - ``runs``: earlier and current runs, oldest first, each ``{"training": dict, "history": dict,
       "layers": list}``;
-    - ``stepper_answers``: the stepper's predict-then-reveal answers, each ``{"quantity": "z"|"a"|"delta"|"grad",
-      "correct": bool}``;
+    - ``stepper_answers``: the stepper's judged predict-then-reveal answers, oldest first, each ``{"quantity":
+      "z"|"a"|"delta"|"grad"|"weight"|"cost", "correct": bool, ...}`` (``StepperSession.answer_log``);
     - ``classroom``: the classroom settings (hidden / locked controls) as a dict;
     - ``open_views``: object names of open views (``"stepper"`` for the backprop stepper);
     - ``selected_layers``: selected layer indices (1 = the first layer after the input).
@@ -217,7 +218,11 @@ def _pattern(state: AppState, *args) -> CheckResult:
     finding = detect(args[-1], state.history, chance_level(state), guess_loss(state.training, state.num_classes))
     if not (state.history or {}).get("loss"):
         return CheckResult(OPEN, "no training yet: train the network")
-    if negate and "not enough epochs" in finding.reason:
+    few = re.search(r"not enough epochs yet \((\d+) of (\d+)\)", finding.reason)
+    if few and not finding.found:   # (the curves may still be an earlier run's: say what is missing plainly)
+        return CheckResult(OPEN, f"the curves show {few[1]} epochs, too few to tell ({few[2]} needed): train as this "
+                                 "step says")
+    if negate and "no validation" in finding.reason:   # nothing to read is not "it does not overfit"
         return CheckResult(OPEN, finding.reason)
     ok = finding.found != negate
     return CheckResult(DONE if ok else OPEN, finding.reason)
@@ -268,18 +273,25 @@ def _runs(state: AppState, comparison, *rest) -> CheckResult:
 
 
 # ---------------------------------------------------------------------------------------------- stepper
-STEPPER_QUANTITIES = ("z", "a", "delta", "grad", "any")
+STEPPER_QUANTITIES = ("z", "a", "delta", "grad", "weight", "cost", "any")   # "any" last
+
+
+_QUANTITY_NAMES = {"z": "weighted sum(s) z", "a": "activation(s) a", "delta": "error(s) δ", "grad": "gradient(s) ∂C/∂w",
+                   "weight": "updated weight(s)", "cost": "cost(s) C_0"}
 
 
 def _stepper(state: AppState, quantity, count=1) -> CheckResult:
     if state.stepper_answers is None:
         return CheckResult(UNAVAILABLE, "predict-then-reveal in the stepper is not in this build")
-    right = [a for a in state.stepper_answers if a.get("correct") and quantity in ("any", a.get("quantity"))]
+    tried = [a for a in state.stepper_answers if quantity in ("any", a.get("quantity"))]
+    right = [a for a in tried if a.get("correct")]
     n = int(count)
-    what = "values" if quantity == "any" else quantity
+    what = "values" if quantity == "any" else _QUANTITY_NAMES.get(quantity, quantity)
     if len(right) >= n:
         return CheckResult(DONE, f"{len(right)} {what} predicted right")
-    return CheckResult(OPEN, f"{len(right)} of {n} {what} predicted right so far")
+    missed = len(tried) - len(right)
+    return CheckResult(OPEN, f"{len(right)} of {n} {what} predicted right so far"
+                             + (f" ({missed} not quite: the stepper shows how each is computed)" if missed else ""))
 
 
 # ------------------------------------------------------------------------------------- view, selection

@@ -47,6 +47,10 @@ ACTIONS = {
     "add_layer": (2, None, "insert a layer CLASS with key=value options at INDEX (1 = after the input)"),
     "open": (1, 1, "open a view: stepper, or a dock by its object name"),
     "select": (1, 1, "select layer INDEX in the diagram"),
+    "predict": (1, 1, "open the stepper with Predict first on, at the next step that asks QUANTITY ("
+                      + ", ".join(q for q in _checks.STEPPER_QUANTITIES if q != "any") + ")"),
+    "compare": (0, 1, "tick the last N runs (2 when not given) in the Runs panel: their curves are drawn over the "
+                      "training curves"),
     "train": (0, 0, "start (or pause) training"),
     "reset": (0, 0, "reset the weights to new random values"),
 }
@@ -152,6 +156,11 @@ def _action(value: str, source: str, line: int, known_examples=None) -> Action:
         for a in args[1 if name == "dataset" else 2:]:
             if "=" not in a:
                 raise LessonError(source, line, f"dataset: parameter {a!r} is not key=value")
+    elif name == "compare" and args and not (args[0].isdigit() and int(args[0]) >= 1):
+        raise LessonError(source, line, f"compare: {args[0]!r} is not a number of runs")
+    elif name == "predict" and args[0] not in _checks.STEPPER_QUANTITIES[:-1]:
+        raise LessonError(source, line, f"predict: unknown quantity {args[0]!r}; known: "
+                          + ", ".join(_checks.STEPPER_QUANTITIES[:-1]))
     elif name == "open_example" and known_examples is not None and args[0] not in known_examples:
         raise LessonError(source, line, f"open_example: there is no example {args[0]!r}")
     return Action(name, tuple(args), line)

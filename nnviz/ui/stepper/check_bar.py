@@ -1,9 +1,10 @@
 """The stepper's check bar: predict-then-reveal and the numeric check of ∂C/∂w.
 
-* **Predict first** hides the current step's quantity (a unit's a_j, its δ_j, a weight after the update,
-  C_0) until the student types a value and presses Check (or Reveal): to 2 significant digits it turns
-  green; otherwise the value and how it was computed are shown. The logic is the session's
-  (``StepperSession.question`` / ``answer``), so lessons can check answers without a screen.
+* **Predict first** hides the current step's numbers until the student has typed each quantity it asks, in
+  turn, and pressed Check (or Reveal): a unit's z_j then a_j forward, its δ_j = ∂C/∂z_j then a ∂C/∂w_jk
+  backward, a weight after the update, C_0. To 2 significant digits a value turns green; otherwise the value and
+  how it was computed are shown. The logic is the session's (``StepperSession.question`` / ``answer``, every
+  judged answer in ``answer_log``), so lessons check the same answers without a screen.
 * **Numeric check** (on a weight's update step) puts a float64 central finite difference of C beside
   backprop's ∂C/∂w with their relative difference; **Check layer** does it for every weight of the layer.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from nnviz.core.trace import WeightUpdate, format_number
@@ -27,6 +28,8 @@ def _check_text(c) -> str:
 
 class CheckBar(QWidget):
     """Predict-then-reveal and the numeric check under the stepper's control bar (see the module docstring)."""
+
+    answered = Signal(object)   # the Answer to a typed prediction that was judged (lessons re-check on it)
 
     def __init__(self, stepper):
         super().__init__(stepper)
@@ -90,23 +93,20 @@ class CheckBar(QWidget):
 
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:
-        """After a step is shown: the prompt (and the masked numbers) or the verdict; the check buttons."""
+        """After a step is shown: the prompt (and the masked numbers) or the verdicts; the check buttons."""
         s = self.session
         q = s.question() if s.trace is not None else None
         asking = s.predict and q is not None
         for w in (self.prompt, self.answer_edit, self.check_button, self.reveal_button):
             w.setVisible(asking and s.hidden)
-        verdict = s.answers.get(s.index) if asking else None
-        self.verdict.setVisible(verdict is not None)
-        if verdict is not None:
-            c = theme.colors()
-            color = ("#3fb950" if theme.current_name() == "dark" else "#1a7f37") if verdict.correct else c["error"]
-            text = html.escape(verdict.message).replace("\n", "<br>")
-            self.verdict.setText(f"<span style='color:{color}'>{text}</span>")
+        verdicts = s.verdicts() if asking else []
+        self.verdict.setVisible(bool(verdicts))
+        if verdicts:
+            self.verdict.setText("<br>".join(self._verdict_html(v) for v in verdicts))
         if asking and s.hidden:
             self.prompt.setText(f"{q.symbol} = ?")
             self.answer_edit.clear()
-            self._mask(q)
+            self._mask(q, verdicts)
         step = s.current_step
         self.numeric_button.setEnabled(isinstance(step, WeightUpdate) and not s.hidden)
         self.layer_button.setEnabled(step is not None and step.layer_index is not None and s.model is not None
@@ -114,15 +114,28 @@ class CheckBar(QWidget):
         self.numeric_label.setText("")
         self._show_results()
 
+    @staticmethod
+    def _verdict_html(verdict) -> str:
+        c = theme.colors()
+        if verdict.guess is None:     # revealed without a guess
+            color = c.get("text", "")
+        else:
+            color = ("#3fb950" if theme.current_name() == "dark" else "#1a7f37") if verdict.correct else c["error"]
+        text = html.escape(verdict.message).replace("\n", "<br>")
+        return f"<span style='color:{color}'>{text}</span>" if color else text
+
     def _show_results(self) -> None:
         self.numeric_label.setVisible(bool(self.numeric_label.text()))
         self.results.setVisible(self.verdict.isVisibleTo(self.results) or self.numeric_label.isVisibleTo(self.results))
 
-    def _mask(self, q) -> None:
-        """Hide what the step computes: its formula's numbers, and the table as it was before the step."""
+    def _mask(self, q, verdicts=()) -> None:
+        """Hide what the step computes: its formula's numbers (but the values already answered), and the table as
+        it was before the step."""
         view = self.stepper.step_view
-        view.formula.formula.setText(f"<i>Predict {html.escape(q.symbol)}: type your value in the bar above and "
-                                     f"press Check (or Reveal).</i>")
+        known = "".join(f"{html.escape(v.symbol)} = {html.escape(format_number(v.value))} {'✓' if v.correct else ''}"
+                        "<br>" for v in verdicts)
+        view.formula.formula.setText(f"{known}<i>Predict {html.escape(q.symbol)}: type your value in the bar above "
+                                     f"and press Check (or Reveal).</i>")
         view.formula.note.setVisible(False)
         i = self.session.index
         if i > 0:
@@ -145,6 +158,7 @@ class CheckBar(QWidget):
             self._show_results()
             return
         self.stepper.redraw_step()
+        self.answered.emit(answer)
 
     def _on_reveal_button_clicked(self) -> None:
         self.session.reveal()
