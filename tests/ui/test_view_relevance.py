@@ -31,3 +31,16 @@ def test_the_view_menu_still_opens_an_autoencoder_view_on_another_project(app_wi
     dock = window.training_ui.docks["code_space"]
     dock.toggleViewAction().trigger()
     qtbot.waitUntil(lambda: dock.isVisible())
+
+
+def test_the_perceptron_tab_comes_with_a_perceptron_project_and_goes_with_it(app_window, qtbot):
+    window, controller = app_window
+    dock = window.perceptron_dock
+    assert dock.isHidden()                                   # the default project is a Dense network
+    open_example(window, controller, qtbot, "perceptron-and.nnviz")
+    assert not dock.isHidden()
+    open_example(window, controller, qtbot, "course-2-3-2.nnviz")
+    assert dock.isHidden()
+    dock.toggleViewAction().trigger()                        # asked for from View: it stays
+    window.document.dataset_changed.emit()
+    assert not dock.isHidden()
