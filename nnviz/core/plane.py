@@ -41,8 +41,18 @@ def plane_of(dataset) -> Plane | None:
     if dataset is None:
         return None
     if is_plane_dataset(dataset):
-        return Plane(np.asarray(dataset.points_train), np.asarray(dataset.points_test), DOMAIN, DOMAIN,
-                     ("x₁", "x₂"), True)
+        train, test = np.asarray(dataset.points_train), np.asarray(dataset.points_test)
+        box = DOMAIN
+        both = np.concatenate([train.reshape(-1, 2), test.reshape(-1, 2)])
+        if len(both) and np.isfinite(both).all():
+            lo, hi = both.min(axis=0), both.max(axis=0)
+            span = float((hi - lo).max())
+            if span < 0.5 * (DOMAIN[1] - DOMAIN[0]):
+                # points in a corner of the playground's square (the logic gates' 0 and 1): the square around them,
+                # else AND's four points sit in 10 px of the plot
+                mid, half = (lo + hi) / 2, max(0.75 * span, 0.5)
+                box = (float(min(mid - half)), float(max(mid + half)))
+        return Plane(train, test, box, box, ("x₁", "x₂"), True)
     if tuple(getattr(dataset, "input_shape", ())) != (2,) or getattr(dataset, "feature_keys", None):
         return None
     scaler = getattr(dataset, "scaler", None)

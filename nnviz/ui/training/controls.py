@@ -168,6 +168,16 @@ class TrainingControls(QObject):
             self.state_label.setToolTip("Training state")
             self._show_state()
 
+    def set_rule(self, rule: str | None) -> None:
+        """Rosenblatt's rule (``"perceptron"``) learns one sample at a time: the step action says so."""
+        a = self.action_step_batch
+        text, tip = (("Step sample", "Apply the perceptron rule to one sample, then pause") if rule == "perceptron"
+                     else ("Step batch", "Train one batch, then pause"))
+        a.setText(text)
+        full = f"{tip} ({a.shortcut().toString(QKeySequence.NativeText)})"
+        a.setProperty("fullTip", full)
+        a.setToolTip(full if self._enabled else a.toolTip())
+
     # ------------------------------------------------------------------ state
     def _on_action_train_triggered(self, *_args) -> None:
         self.controller.toggle()

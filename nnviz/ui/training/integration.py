@@ -350,6 +350,9 @@ class TrainingUI(QObject):
         reason = self._reason()
         self._blocked = reason
         self.panel.set_context(model, dataset)
+        rule = (training_system(d) or {}).get("system")
+        self.panel.set_rule(rule)
+        self.controls.set_rule(rule)
         self._show_notice()
         if reason:
             self.controller.clear_setup()

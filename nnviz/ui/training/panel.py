@@ -179,7 +179,15 @@ class TrainingPanel(QWidget):
                                 "next step; loss, batch size and validation split restart the epoch.")
         self.live_note.setWordWrap(True)
         self.live_note.setFont(small)
+        self.rule_note = QLabel("Rosenblatt's rule w ← w + η (t − ŷ) x trains this perceptron, one sample at a "
+                                "time: only the learning rate η, the epochs and the seed play a part.")
+        self.rule_note.setObjectName("perceptronRuleNote")
+        self.rule_note.setWordWrap(True)
+        self.rule_note.setVisible(False)
+        self._rule: str | None = None
+        self._own_val = False
         layout = QVBoxLayout(self)
+        layout.addWidget(self.rule_note)
         layout.addLayout(form)
         layout.addWidget(self.live_note)
         layout.addStretch(1)
@@ -234,8 +242,8 @@ class TrainingPanel(QWidget):
             changed = self._fill_losses()
         finally:
             self._updating = False
-        own_val = dataset is not None and len(getattr(dataset, "x_val", ())) > 0
-        self.val_spin.setEnabled(not own_val)
+        own_val = self._own_val = dataset is not None and len(getattr(dataset, "x_val", ())) > 0
+        self.val_spin.setEnabled(not own_val and self._rule is None)
         self.val_note.setText(f"The data set has its own validation split ({len(dataset.x_val)} samples)."
                               if own_val else "")
         self.val_note.setVisible(own_val)
@@ -267,7 +275,7 @@ class TrainingPanel(QWidget):
             self._config.loss = loss
             changed = True
         combo.setCurrentIndex(max(combo.findData(loss), 0))
-        combo.setEnabled(bool(allowed))
+        combo.setEnabled(bool(allowed) and self._rule is None)
         combo.blockSignals(blocked)
         tip = "The loss the optimizer minimizes. Only the losses that fit the output layer and the data are offered."
         if hidden:
@@ -318,11 +326,23 @@ class TrainingPanel(QWidget):
         self._updating = False
         self._on_edited()
 
+    def set_rule(self, rule: str | None) -> None:
+        """``"perceptron"``: Rosenblatt's rule trains, not an optimizer on a loss — the settings it does not read
+        (optimizer, loss, batch size, validation split, regularization) are greyed, and a note says why."""
+        self._rule = rule
+        self.rule_note.setVisible(rule is not None)
+        self._update_enabled()
+
     def _update_enabled(self) -> None:
+        net = self._rule is None
         sgd = self.optimizer_combo.currentData() == "sgd"
-        self.momentum_spin.setEnabled(sgd)
-        self.nesterov_box.setEnabled(sgd and self.momentum_spin.value() > 0)
-        self.reg_spin.setEnabled(self.reg_combo.currentData() != "none")
+        self.momentum_spin.setEnabled(net and sgd)
+        self.nesterov_box.setEnabled(net and sgd and self.momentum_spin.value() > 0)
+        self.reg_spin.setEnabled(net and self.reg_combo.currentData() != "none")
+        for w in (self.optimizer_combo, self.batch_spin, self.reg_combo):
+            w.setEnabled(net)
+        self.loss_combo.setEnabled(net and self.loss_combo.count() > 0)
+        self.val_spin.setEnabled(net and not self._own_val)
 
     def _on_edited(self, *_args) -> None:
         self._update_enabled()
