@@ -298,7 +298,9 @@ class Conv2D(ActivatedLayer):
         return d_xp
 
     #: the stride-1 dX path works through the batch in chunks whose (positions, kh·kw·F) scratch stays under this
-    full_scratch_bytes = 32 * 2**20
+    #: (at least one image): small enough to stay in the core's L2 cache between its copy and its GEMM —
+    #: image by image, the course's 14×14×16 → 32 layer takes 1.65 ms instead of 2.05 with the whole batch
+    full_scratch_bytes = 256 * 2**10
 
     def _input_gradient_full(self, d_z, x_shape, pads):
         """dX for stride 1 as one "full" correlation of dZ with the flipped kernel: im2col + one GEMM.
@@ -308,8 +310,8 @@ class Conv2D(ActivatedLayer):
         W + kw − 1, F) buffer turns that into a valid correlation of the buffer with W flipped in both
         axes and its channels swapped: the receptive fields of the H×W input pixels, copied once
         into rows, times a (kh·kw·F, C) matrix.  Faster than kh·kw GEMMs and strided adds (twice, for
-        the course's 14×14×16 → 32 layer); the batch is cut into chunks of whole images to bound the
-        scratch, and the buffer's zero border is written once and kept.
+        the course's 14×14×16 → 32 layer); the batch is cut into chunks of whole images small enough to
+        stay in cache from copy to GEMM, and the buffer's zero border is written once and kept.
         """
         (kh, kw) = self.kernel_size
         n, h, w, c = x_shape
