@@ -321,18 +321,21 @@ class Conv2D(ActivatedLayer):
         per_image = h * w * kh * kw * f * dtype.itemsize
         nb = int(max(1, min(n, self.full_scratch_bytes // per_image)))
         top, left = kh - 1 - pt, kw - 1 - pl
-        buf = self._workspace("d_z_full", (nb, h + kh - 1, w + kw - 1, f), dtype, zero=True)
+        buf = self._workspace("d_z_full", (n, h + kh - 1, w + kw - 1, f), dtype, zero=True)
+        buf[:, top:top + out_h, left:left + out_w, :] = d_z
+        s0, s1, s2, s3 = buf.strides   # receptive fields as in _im2col: kw·F contiguous per kernel row
+        fields = as_strided(buf, (n, h, w, kh, kw * f), (s0, s1, s2, s1, s3), writeable=False)
         cols = self._workspace("d_z_cols", (nb, h, w, kh, kw * f), dtype)
+        cols2 = cols.reshape(nb * h * w, kh * kw * f)
         # W[kh−1−i, kw−1−j, c, f] as rows (i, j, f), columns c
         flipped = self.params["kernel"][::-1, ::-1].transpose(0, 1, 3, 2).reshape(kh * kw * f, c)
         d_x = np.empty(x_shape, dtype=dtype)
+        d_x2 = d_x.reshape(n * h * w, c)
+        rows = h * w
         for start in range(0, n, nb):
-            stop = min(start + nb, n)
-            b = stop - start
-            buf[:b, top:top + out_h, left:left + out_w, :] = d_z[start:stop]
-            s0, s1, s2, s3 = buf.strides   # receptive fields as in _im2col: kw·F contiguous per kernel row
-            np.copyto(cols[:b], as_strided(buf, (b, h, w, kh, kw * f), (s0, s1, s2, s1, s3), writeable=False))
-            np.matmul(cols[:b].reshape(b * h * w, kh * kw * f), flipped, out=d_x[start:stop].reshape(b * h * w, c))
+            b = min(nb, n - start)
+            np.copyto(cols[:b], fields[start:start + b])
+            np.matmul(cols2[:b * rows], flipped, out=d_x2[start * rows:(start + b) * rows])
         return d_x
 
     # ----------------------------------------------------------------- config
