@@ -92,7 +92,7 @@ def build_ours(first_input_grad: bool, pool_cls=MaxPooling2D):
     for layer in layers:
         layer.build(shape, rng=rng, dtype="float32")
         shape = layer.compute_output_shape(shape)
-    layers[0].compute_input_gradient = first_input_grad
+    layers[0].needs_input_grad = first_input_grad
     return layers, shape
 
 
