@@ -5,13 +5,19 @@ Forward is im2col + one GEMM.  Every output pixel's receptive field is copied on
 appended to the reshaped kernel as a last row, ``z = cols @ [kernel; bias]`` is a single GEMM.
 ``cols`` is kept for backward (training only), where
 
-* ``d_kernel = cols.T @ d_z``        — one GEMM; the ones column gives ``d_bias = Σ d_z`` as its last row;
+* ``d_kernel = cols.T @ d_z``        — one GEMM (by row blocks); the ones column gives ``d_bias = Σ d_z``
+  as its last row;
 * ``d_x``: kernel offset (i, j) read input pixel (y·sh + i, x·sw + j) for output pixel (y, x), so it
   sends ``d_z @ kernel[i, j].T`` back there: kh·kw GEMMs and strided adds (col2im by offsets, never a
   loop over pixels).  For stride 1 the same sums are one im2col of dZ and one GEMM with the flipped
   kernel (a "full" correlation, see ``_input_gradient_full``), about twice as fast.
 
 Everything stays in the layer's dtype (float32 or float64); inputs of another dtype are cast once.
+
+Speed (issue 14's same-padding CNN): a training step's scratch — the zero-bordered padded input, ``cols``,
+``z``, the ReLU mask and dZ — lives in workspaces reused by the next step (what a layer returns is always a
+fresh array); the GEMMs run in row blocks sized for OpenBLAS's small-matrix kernel (``GEMM_BLOCK``); the
+stride-1 dX goes image by image so its im2col stays in cache.  Inference passes (any batch size) keep nothing.
 """
 
 from __future__ import annotations
@@ -190,8 +196,8 @@ class Conv2D(ActivatedLayer):
         ordered (i, j, c), followed by a column of ones when the layer has a bias (so that one GEMM
         with the bias appended to the kernel computes ``cols @ kernel + bias``).
 
-        The rows live in a workspace kept between steps (its ones column written once): a fresh
-        multi-MB array per step costs page faults, and cols is the biggest array a step touches."""
+        The rows live in a workspace kept between steps (its ones column written once) rather than in a
+        fresh multi-MB array per step: cols is the biggest array a step touches."""
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         n, c = xp.shape[0], xp.shape[3]
         k = kh * kw * c
