@@ -259,3 +259,18 @@ def test_a_fixed_seed_fit_gives_the_reference_layers_losses_to_float32_rounding(
     np.testing.assert_allclose(h_fast, h_ref, rtol=2e-5)
     for a, b in zip(fast.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_a_non_contiguous_input_gives_the_contiguous_results(padding):
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((4, 3, 9, 8)).astype(np.float32)
+    strided = base.transpose(0, 2, 3, 1)[:, ::-1]                  # (4, 9, 8, 3), no axis contiguous
+    layer = built(Conv2D(5, 3, padding=padding, activation="relu"), (9, 8, 3), "float32")
+    d_a = rng.standard_normal((4,) + layer.compute_output_shape((9, 8, 3))).astype(np.float32)
+    a = layer.forward(strided, training=True)
+    d_x = layer.backward(d_a)
+    d_kernel = layer.grads["kernel"].copy()
+    np.testing.assert_array_equal(layer.forward(np.ascontiguousarray(strided), training=True), a)
+    np.testing.assert_array_equal(layer.backward(d_a), d_x)
+    np.testing.assert_array_equal(layer.grads["kernel"], d_kernel)
