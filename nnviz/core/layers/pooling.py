@@ -128,11 +128,17 @@ class _Pooling2D(Layer):
         return self.padding == "valid" or (shape[1] % 2 == 0 and shape[2] % 2 == 0)
 
     @staticmethod
-    def _quarters(a: np.ndarray):
-        """The four cells of every 2×2 window of ``a`` (odd last rows / columns dropped), in row-major
-        order, as (N, H//2, W//2, C) views: top-left, top-right, bottom-left, bottom-right."""
+    def _windows(a: np.ndarray) -> np.ndarray:
+        """``a`` as (N, H//2, 2, W//2, 2, C): [n, y, i, x, j] is cell (i, j) of the 2×2 window (y, x); odd last
+        rows / columns dropped.  A view (cropping and splitting axes never copy)."""
         n, h, w, c = a.shape
-        a6 = a[:, :h - h % 2, :w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
+        return a[:, :h - h % 2, :w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
+
+    @classmethod
+    def _quarters(cls, a: np.ndarray):
+        """The four cells of every 2×2 window of ``a`` in row-major order, as (N, H//2, W//2, C) views:
+        top-left, top-right, bottom-left, bottom-right."""
+        a6 = cls._windows(a)
         return a6[:, :, 0, :, 0], a6[:, :, 0, :, 1], a6[:, :, 1, :, 0], a6[:, :, 1, :, 1]
 
     def _backward_passes(self, d_out, idx_rows, idx_cols, padded_shape, x_shape):
@@ -211,7 +217,7 @@ class MaxPooling2D(_Pooling2D):
         ``top``, then the left or right cell of that pair (right = the pair's share − left's)."""
         left_top, left_bottom, top = self.cache["halving"]
         x = self.cache["x"]
-        n, h, w, c = x.shape
+        h, w = x.shape[1:3]
         d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x.shape, dtype=d_out.dtype)
         tl, tr, bl, br = self._quarters(d_x)
         d_top = d_out * top
@@ -290,10 +296,9 @@ class AveragePooling2D(_Pooling2D):
         g = d_out * inv_counts   # each real cell gets its share of the mean
         if self.cache["padded_shape"] is None:   # 2×2, stride 2: one broadcast copy to the four cells
             x_shape = self.cache["x_shape"]
-            n, h, w, c = x_shape
+            h, w = x_shape[1:3]
             d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x_shape, dtype=g.dtype)
-            d_x6 = d_x[:, :h - h % 2, :w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
-            np.copyto(d_x6, g[:, :, None, :, None, :])
+            np.copyto(self._windows(d_x), g[:, :, None, :, None, :])
             return d_x
         return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])
 
