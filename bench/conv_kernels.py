@@ -2,9 +2,9 @@
 
 The network is the issue's benchmark CNN without its Dense head:
 28×28×1 → Conv2D(16, 3×3, relu) → MaxPooling2D(2) → Conv2D(32, 3×3, relu) → MaxPooling2D(2), batch 64,
-float32.  Both sides use 2 threads (torch.set_num_threads(2); OpenBLAS's default on this 2-core machine).
+float32, with 'valid' padding (``--padding same``: issue 14's same-padding CNN).  Both sides use 2 threads (torch.set_num_threads(2); OpenBLAS's default on this 2-core machine).
 
-    python bench/conv_kernels.py [--rounds 3] [--number 20] [--batch 64] [--tune-malloc]
+    python bench/conv_kernels.py [--rounds 3] [--number 20] [--batch 64] [--padding same] [--tune-malloc]
 
 torch runs in a child process: its OpenMP workers spin after every call and would steal the cores
 from OpenBLAS if both lived in one process.  The machine is shared, so ours and torch alternate for
@@ -32,23 +32,24 @@ import sys, time
 import torch
 import torch.nn.functional as F
 torch.set_num_threads(2)
-n, number, repeat = (int(v) for v in sys.argv[1:4])
+n, number, repeat, pad = (int(v) for v in sys.argv[1:5])
+side = 7 if pad else 5   # 28 -> (28 or 26) -> 14 or 13 -> (14 or 11) -> 7 or 5
 x = torch.rand(n, 1, 28, 28)
 w1 = torch.randn(16, 1, 3, 3, requires_grad=True)
 b1 = torch.zeros(16, requires_grad=True)
 w2 = torch.randn(32, 16, 3, 3, requires_grad=True)
 b2 = torch.zeros(32, requires_grad=True)
-g = torch.randn(n, 32, 5, 5)
+g = torch.randn(n, 32, side, side)
 
 def step():
-    h = F.max_pool2d(torch.relu(F.conv2d(x, w1, b1)), 2)
-    h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2)), 2)
+    h = F.max_pool2d(torch.relu(F.conv2d(x, w1, b1, padding=pad)), 2)
+    h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2, padding=pad)), 2)
     w1.grad = w2.grad = b1.grad = b2.grad = None
     h.backward(g)
 
-model = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                            torch.nn.Conv2d(16, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-                            torch.nn.Flatten(), torch.nn.Linear(800, 10))
+model = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, padding=pad), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                            torch.nn.Conv2d(16, 32, 3, padding=pad), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                            torch.nn.Flatten(), torch.nn.Linear(32 * side * side, 10))
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
 y = torch.randint(0, 10, (n,))
 
@@ -85,14 +86,18 @@ def best_ms(fn, repeat: int, number: int, warmup: int = 2) -> float:
     return best * 1e3
 
 
+PADDING = "valid"   # set by --padding
+
+
 def build_ours(first_input_grad: bool, pool_cls=MaxPooling2D):
     rng = np.random.default_rng(0)
-    layers = [Conv2D(16, 3, activation="relu"), pool_cls(2), Conv2D(32, 3, activation="relu"), pool_cls(2)]
+    layers = [Conv2D(16, 3, activation="relu", padding=PADDING), pool_cls(2),
+              Conv2D(32, 3, activation="relu", padding=PADDING), pool_cls(2)]
     shape = (28, 28, 1)
     for layer in layers:
         layer.build(shape, rng=rng, dtype="float32")
         shape = layer.compute_output_shape(shape)
-    layers[0].compute_input_gradient = first_input_grad
+    layers[0].needs_input_grad = first_input_grad
     return layers, shape
 
 
@@ -100,7 +105,8 @@ def torch_ms(batch: int, number: int, repeat: int):
     """(version, conv+pool ms, whole train step ms) from a child process, or Nones without torch."""
     script = "\n".join([TORCH_SCRIPT, inspect.getsource(best_ms), TORCH_PRINT])
     try:
-        out = subprocess.run([sys.executable, "-c", script, str(batch), str(number), str(repeat)],
+        out = subprocess.run([sys.executable, "-c", script, str(batch), str(number), str(repeat),
+                              str(int(PADDING == "same"))],
                              capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired):
         return None, None, None
@@ -146,9 +152,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--number", type=int, default=20)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--padding", choices=("valid", "same"), default="valid", help="both convolutions' padding")
     ap.add_argument("--tune-malloc", action="store_true",
                     help="keep freed memory in glibc's heap (mallopt) instead of returning it to the OS")
     args = ap.parse_args()
+    global PADDING
+    PADDING = args.padding
     if args.tune_malloc:
         tune_malloc()
     n = args.batch
@@ -196,7 +205,8 @@ def main() -> None:
         b = best_ms(lambda: layer.backward(grads_in[i]), args.repeat * args.rounds, args.number)
         breakdown.append((f"{layer.layer_type}{layer.output_shape}", f, b))
 
-    print(f"batch {n}, 28x28x1 -> Conv2D(16,3x3,relu) -> MaxPool(2) -> Conv2D(32,3x3,relu) -> MaxPool(2), float32")
+    print(f"batch {n}, 28x28x1 -> Conv2D(16,3x3,relu) -> MaxPool(2) -> Conv2D(32,3x3,relu) -> MaxPool(2), float32, "
+          f"padding {PADDING!r}; load average {os.getloadavg()[0]:.1f}")
     print("forward + backward per batch (best round):")
     train_ms = results.pop(train_label)
     for label, ms in results.items():

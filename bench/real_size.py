@@ -1,6 +1,6 @@
 """Issue 14's figures at real size: fit() against PyTorch CPU, raw 0-255 pixels, an MNIST-size CSV.
 
-    python bench/real_size.py [--seconds 3] [--only fit,raw,csv]
+    python bench/real_size.py [--seconds 3] [--only fit,raw,csv] [--cases CNN] [--rounds 3]
 
 Prints each figure beside its goal:
 
@@ -97,15 +97,20 @@ def row(name, ours, ref, ratio, goal, unit=""):
     print(f"  {name:<44} {ours:>12} {ref:>12} {ratio:>8} {goal:>9}{unit}", flush=True)
 
 
-def bench_fit(seconds: float, have_torch: bool) -> None:
-    print(f"fit() throughput, steps/s (nnviz BLAS threads {cvt.THREADS}; torch best of 1 and 2 threads)")
+def bench_fit(seconds: float, have_torch: bool, cases: str = "") -> None:
+    print(f"fit() throughput, steps/s (nnviz BLAS threads {cvt.THREADS}; torch best of 1 and 2 threads); "
+          f"load average {os.getloadavg()[0]:.1f}")
     row("network", "nnviz", "torch", "ratio", "goal")
     for i, (name, goal, spec) in enumerate(FIT_CASES):
+        if cases and cases.lower() not in name.lower():
+            continue
         spec = dict(spec, name=name)
         ours = cvt.bench_nnviz(spec, seconds, np.random.default_rng(i))
         if have_torch:
-            theirs = max(cvt.bench_torch(spec, seconds, np.random.default_rng(i), threads=t) for t in (1, 2))
-            row(name, f"{ours:.0f}", f"{theirs:.0f}", f"{ours / theirs:.2f}x", f">= {goal}x")
+            by_threads = [cvt.bench_torch(spec, seconds, np.random.default_rng(i), threads=t) for t in (1, 2)]
+            theirs = max(by_threads)
+            row(name, f"{ours:.0f}", f"{theirs:.0f}", f"{ours / theirs:.2f}x", f">= {goal}x",
+                f"   (torch 1 / 2 threads: {by_threads[0]:.0f} / {by_threads[1]:.0f})")
         else:
             row(name, f"{ours:.0f}", "-", "-", f">= {goal}x")
 
@@ -172,6 +177,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="time per throughput measurement (default 3)")
     ap.add_argument("--only", default="fit,raw,csv", help="comma-separated parts: fit, raw, csv")
+    ap.add_argument("--cases", default="", help="fit: only the networks whose name contains this (e.g. CNN)")
+    ap.add_argument("--rounds", type=int, default=1, help="fit: measure this many times (the machine may be shared)")
     args = ap.parse_args(argv)
     try:
         import torch
@@ -183,7 +190,8 @@ def main(argv=None) -> int:
           f"{os.getloadavg()[0]:.1f} at start")
     parts = set(args.only.split(","))
     if "fit" in parts:
-        bench_fit(args.seconds, have_torch)
+        for _ in range(args.rounds):
+            bench_fit(args.seconds, have_torch, args.cases)
     if "raw" in parts:
         bench_raw()
     if "csv" in parts:

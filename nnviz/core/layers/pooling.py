@@ -12,6 +12,11 @@ smaller column pass pays for short runs.  Backward runs the two passes in revers
   TensorFlow's and torch's max pooling pick.  The row pass keeps, for every input column, the first
   row holding that column's maximum; the column pass breaks ties between columns by that row.
 * Average pool pads with zeros and divides by the number of *real* cells in each window, as TF does.
+
+The common case, a 2×2 window at stride 2 that needs no padding, has its own path (``_halving``): the
+batch is seen as (N, H/2, 2, W/2, 2, C), so the four cells of every window are four strided views and
+forward and backward are a handful of whole-array calls on them, with the same tie rule and the same
+numbers as the general passes.
 """
 
 from __future__ import annotations
@@ -116,6 +121,26 @@ class _Pooling2D(Layer):
         out_h, out_w, _ = self._geometry(h, w)
         return (out_h, out_w, c)
 
+    def _halving(self, shape) -> bool:
+        """True for a 2×2 window at stride 2 without padding (any 'valid' input, 'same' on even sizes)."""
+        if self.pool_size != (2, 2) or self.strides != (2, 2):
+            return False
+        return self.padding == "valid" or (shape[1] % 2 == 0 and shape[2] % 2 == 0)
+
+    @staticmethod
+    def _windows(a: np.ndarray) -> np.ndarray:
+        """``a`` as (N, H//2, 2, W//2, 2, C): [n, y, i, x, j] is cell (i, j) of the 2×2 window (y, x); odd last
+        rows / columns dropped.  A view (cropping and splitting axes never copy)."""
+        n, h, w, c = a.shape
+        return a[:, :h - h % 2, :w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
+
+    @classmethod
+    def _quarters(cls, a: np.ndarray):
+        """The four cells of every 2×2 window of ``a`` in row-major order, as (N, H//2, W//2, C) views:
+        top-left, top-right, bottom-left, bottom-right."""
+        a6 = cls._windows(a)
+        return a6[:, :, 0, :, 0], a6[:, :, 0, :, 1], a6[:, :, 1, :, 0], a6[:, :, 1, :, 1]
+
     def _backward_passes(self, d_out, idx_rows, idx_cols, padded_shape, x_shape):
         """Reverse the column pass, then the row pass; crop the padding off."""
         (ph, pw), (sh, sw) = self.pool_size, self.strides
@@ -151,6 +176,10 @@ class MaxPooling2D(_Pooling2D):
         title=lambda o: pooling_title("MaxPooling2D", o))
 
     def forward(self, x, training=False):
+        x = np.asarray(x)
+        check_batch(self.layer_type, x)
+        if self._halving(x.shape):
+            return self._forward_halving(x, training)
         x, xp, out_h, out_w = self._padded_input(x, fill=-np.inf)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         # where each maximum came from is only needed for backward: skipped in inference
@@ -160,12 +189,50 @@ class MaxPooling2D(_Pooling2D):
         out, idx_cols = _max_pass([_cols(r, j, out_w, sw) for j in range(pw)], with_index=training, ranks=ranks)
         if pw == 1:  # one column per window: the column pass selected a view, never return one
             out = out.copy()
-        self.cache.update(x=x, padded_shape=xp.shape, idx_rows=idx_rows, idx_cols=idx_cols, indexed=training)
+        self.cache.update(x=x, padded_shape=xp.shape, idx_rows=idx_rows, idx_cols=idx_cols, indexed=training,
+                          halving=None)
         return out
+
+    def _forward_halving(self, x, training):
+        """2×2, stride 2: ``out = max(max(tl, tr), max(bl, br))``, keeping (for backward) which of each
+        pair won — ``left_top`` (tl ≥ tr), ``left_bottom`` (bl ≥ br), ``top`` (the top pair's max ≥ the
+        bottom's) — so ties go to the top row, then its left cell: row-major first, as the general path."""
+        tl, tr, bl, br = self._quarters(x)
+        out = np.maximum(tl, tr)
+        bottom = np.maximum(bl, br)
+        if training:
+            left_top, left_bottom, top = (np.empty(out.shape, np.bool_) for _ in range(3))
+            np.greater_equal(tl, tr, out=left_top)
+            np.greater_equal(bl, br, out=left_bottom)
+            np.greater_equal(out, bottom, out=top)
+            halving = (left_top, left_bottom, top)
+        else:
+            halving = None
+        np.maximum(out, bottom, out=out)
+        self.cache.update(x=x, halving=halving, indexed=training)
+        return out
+
+    def _backward_halving(self, d_out):
+        """The gradient of each window to the cell that held its maximum: the top or bottom pair by
+        ``top``, then the left or right cell of that pair (right = the pair's share − left's)."""
+        left_top, left_bottom, top = self.cache["halving"]
+        x = self.cache["x"]
+        h, w = x.shape[1:3]
+        d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x.shape, dtype=d_out.dtype)
+        tl, tr, bl, br = self._quarters(d_x)
+        d_top = d_out * top
+        d_bottom = np.subtract(d_out, d_top)
+        np.multiply(d_top, left_top, out=tl)
+        np.subtract(d_top, tl, out=tr)
+        np.multiply(d_bottom, left_bottom, out=bl)
+        np.subtract(d_bottom, bl, out=br)
+        return d_x
 
     def backward(self, d_out):
         if not self.cache["indexed"]:  # the last forward was an inference one: find the maxima now
             self.forward(self.cache["x"], training=True)
+        if self.cache["halving"] is not None:
+            return self._backward_halving(d_out)
         return self._backward_passes(d_out, self.cache["idx_rows"], self.cache["idx_cols"],
                                      self.cache["padded_shape"], self.cache["x"].shape)
 
@@ -202,6 +269,17 @@ class AveragePooling2D(_Pooling2D):
         return out
 
     def forward(self, x, training=False):
+        x = np.asarray(x)
+        check_batch(self.layer_type, x)
+        if self._halving(x.shape):
+            # 2×2, stride 2: the general passes' sums in their order, (tl + bl) + (tr + br), then ÷ 4
+            tl, tr, bl, br = self._quarters(x)
+            out = np.add(tl, bl)
+            out += np.add(tr, br)
+            inv_counts = self._inverse_counts(*x.shape[1:3], out.dtype)
+            out *= inv_counts
+            self.cache.update(x_shape=x.shape, padded_shape=None, inv_counts=inv_counts)
+            return out
         x, xp, out_h, out_w = self._padded_input(x)
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         r = self._sum_pass([_rows(xp, i, out_h, sh) for i in range(ph)])
@@ -216,6 +294,12 @@ class AveragePooling2D(_Pooling2D):
         if inv_counts.dtype != d_out.dtype:
             inv_counts = self._inverse_counts(*self.cache["x_shape"][1:3], d_out.dtype)
         g = d_out * inv_counts   # each real cell gets its share of the mean
+        if self.cache["padded_shape"] is None:   # 2×2, stride 2: one broadcast copy to the four cells
+            x_shape = self.cache["x_shape"]
+            h, w = x_shape[1:3]
+            d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x_shape, dtype=g.dtype)
+            np.copyto(self._windows(d_x), g[:, :, None, :, None, :])
+            return d_x
         return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])
 
 
