@@ -204,3 +204,74 @@ def load_numbers(path, label_column: str | None = None, *, feature_columns: list
         description=f"{source}: {len(y)} rows; label {label_column!r} ({k} classes); {what}; scaling {scaling}.",
         params={"path": source, "label_column": label_column, "feature_columns": feature_names, "task": task,
                 "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed})
+
+
+# ------------------------------------------------------------------------------------ a big file's head
+#: files above this size are previewed from their first rows; the whole file is read once, on import
+HEAD_BYTES = 4 * 2**20
+#: data rows read for such a preview (enough for the columns, the classes and a split)
+HEAD_ROWS = 1000
+
+
+def count_lines(path, chunk: int = 1 << 22) -> int:
+    """The number of lines of a file (a last line without a line break counts), in 4 MB reads: 0.06 s for
+    the 106 MB MNIST CSV."""
+    n, last = 0, b"\n"
+    with open(os.fspath(path), "rb") as f:
+        while True:
+            block = f.read(chunk)
+            if not block:
+                break
+            n += block.count(b"\n")
+            last = block[-1:]
+    return n + (last != b"\n")
+
+
+def head_text(path, rows: int = HEAD_ROWS) -> str:
+    """The file's first ``rows + 1`` lines (a header and ``rows`` data rows) as text, for
+    :func:`nnviz.io.csv_data.read_csv`."""
+    import itertools
+
+    with open(os.fspath(path), "rb") as f:
+        raw = b"".join(itertools.islice(f, rows + 1))
+    from nnviz.io.csv_parse import _decode
+    text = _decode(raw)
+    return text if "\n" in text or "\r" in text else text + "\n"
+
+
+# ------------------------------------------------------------------------------------ loaded off the GUI thread
+_preloaded: dict = {}
+
+
+def _file_key(path) -> tuple | None:
+    try:
+        st = os.stat(os.fspath(path))
+    except (OSError, TypeError):
+        return None
+    return (os.path.abspath(os.fspath(path)), st.st_mtime_ns, st.st_size)
+
+
+def _args_key(args: dict):
+    return repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items() if k != "path"))
+
+
+def offer_loaded(args: dict, dataset: Dataset) -> None:
+    """Hand ``dataset`` (loaded from ``args``, the "csv" catalog entry's parameters with their defaults) to the
+    next :func:`nnviz.io.csv_data.load_csv` with the same arguments of the unchanged file, once: a dialog loads a
+    big file in a thread with a progress bar, then the document's own ``catalog.load`` takes the result at once.
+    One data set at most is held, until taken or :func:`forget_loaded`."""
+    _preloaded.clear()
+    key = _file_key(args.get("path"))
+    if key is not None:
+        _preloaded[(key, _args_key(args))] = dataset
+
+
+def take_loaded(args: dict) -> Dataset | None:
+    """The data set :func:`offer_loaded` holds for these arguments (then no longer held), else None."""
+    if not _preloaded:
+        return None
+    return _preloaded.pop((_file_key(args.get("path")), _args_key(args)), None)
+
+
+def forget_loaded() -> None:
+    _preloaded.clear()

@@ -34,6 +34,7 @@ from nnviz.core.data.advice import scaling_advice
 from nnviz.core.data.images import dataset_image_shape
 from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
+from nnviz.io import csv_fast
 from nnviz.io.csv_data import CsvError, read_csv
 from nnviz.ui import theme
 from nnviz.ui.csv_dialog import CsvImportDialog
@@ -340,6 +341,7 @@ class DataPanel(QWidget):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
+            csv_fast.forget_loaded()   # a data set the import dialog read in a thread: taken now, or never
         ds = doc.dataset
         if ds is not None and tuple(doc.input_shape) != tuple(ds.input_shape):
             doc.set_input_shape(tuple(ds.input_shape))
