@@ -227,11 +227,12 @@ def count_lines(path, chunk: int = 1 << 22) -> int:
     return n + (last != b"\n")
 
 
-def head_text(path, rows: int = HEAD_ROWS) -> str:
-    """The file's first ``rows + 1`` lines (a header and ``rows`` data rows) as text, for
-    :func:`nnviz.io.csv_data.read_csv`."""
+def head_text(path, rows: int | None = None) -> str:
+    """The file's first ``rows + 1`` lines (a header and ``rows`` data rows; :data:`HEAD_ROWS` by default) as
+    text, for :func:`nnviz.io.csv_data.read_csv`."""
     import itertools
 
+    rows = HEAD_ROWS if rows is None else rows
     with open(os.fspath(path), "rb") as f:
         raw = b"".join(itertools.islice(f, rows + 1))
     from nnviz.io.csv_parse import _decode

@@ -52,6 +52,12 @@ def _cell_named(message: str) -> tuple[int, str] | None:
     return (int(m.group(1)), m.group(3)) if m else None
 
 
+def _default_label(columns: list[str]) -> str:
+    """A column named like a label ("label", "target", "class", "y": Kaggle's MNIST has it first), else the last."""
+    named = [c for c in columns if c.strip().lower() in ("label", "labels", "target", "class", "y")]
+    return named[0] if named else columns[-1]
+
+
 def _check_state(checked: bool) -> Qt.CheckState:
     return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
 
@@ -472,7 +478,7 @@ class CsvImportDialog(BigFileMixin, QDialog):
         with self._building_widgets():
             self.label_combo.clear()
             self.label_combo.addItems(table.columns)
-            label = old_label if old_label in table.columns else table.columns[-1]
+            label = old_label if old_label in table.columns else _default_label(table.columns)
             self.label_combo.setCurrentText(label)
             self.feature_list.clear()
             for j, name in enumerate(table.columns):
