@@ -136,6 +136,34 @@ def parse_numbers(source, delimiter: str | None = None, progress: Progress | Non
     return header, out
 
 
+#: rows scaled at a time: the scaler computes in float64, and a whole MNIST split in float64 is 300 MB
+SCALE_ROWS = 4096
+
+
+def _fit_scaler(scaling: str, x: np.ndarray, rows: np.ndarray) -> Scaler:
+    """``Scaler.fit(scaling, x[rows])``, the same numbers without a float64 copy of the rows for min-max (the
+    minimum and maximum of float32 values are exact in float32)."""
+    if scaling != "minmax" or not len(rows):
+        return Scaler.fit(scaling, x[rows])
+    lo = np.full(x.shape[1], np.inf, dtype=np.float32)
+    hi = np.full(x.shape[1], -np.inf, dtype=np.float32)
+    for i in range(0, len(rows), SCALE_ROWS):
+        block = x[rows[i:i + SCALE_ROWS]]
+        np.minimum(lo, block.min(axis=0), out=lo)
+        np.maximum(hi, block.max(axis=0), out=hi)
+    offset = lo.astype(np.float64)
+    scale = hi.astype(np.float64) - offset
+    return Scaler("minmax", offset, np.where(scale > 0, scale, 1.0))
+
+
+def _transform(scaler: Scaler, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``scaler.transform(x[rows])`` a block of rows at a time (the same float32 numbers, a fraction of the memory)."""
+    out = np.empty((len(rows), x.shape[1]), dtype=np.float32)
+    for i in range(0, len(rows), SCALE_ROWS):
+        out[i:i + SCALE_ROWS] = scaler.transform(x[rows[i:i + SCALE_ROWS]])
+    return out
+
+
 def load_numbers(path, label_column: str | None = None, *, feature_columns: list[str] | None = None, task: str = "auto", images: bool | None = None,
                  scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
                  delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
@@ -186,12 +214,10 @@ def load_numbers(path, label_column: str | None = None, *, feature_columns: list
         shape = pixels.image_shape(feature_names if parsed[0] else None, len(feature_names))
         if images and shape is None:
             raise ValueError(f"{len(feature_names)} feature columns are not the pixels of square images")
-    scaler = Scaler.fit(scaling, x[tr]) if scaling != "none" else None
+    scaler = _fit_scaler(scaling, x, tr) if scaling != "none" else None
     parts = {}
     for part, idx in (("train", tr), ("val", va), ("test", te)):
-        xs = x[idx]
-        if scaler is not None:
-            xs = scaler.transform(xs).astype(np.float32, copy=False)
+        xs = x[idx] if scaler is None else _transform(scaler, x, idx)
         parts[f"x_{part}"] = xs if shape is None else pixels.as_images(xs, shape)
         parts[f"y_{part}"] = y[idx]
     del matrix, x

@@ -542,7 +542,8 @@ class CsvImportDialog(BigFileMixin, QDialog):
             return
         label = self.label_column()
         features = self.feature_columns()
-        self.preview.set_table(table, label, features)
+        total = self.total_rows if self.head_only else None
+        self.preview.set_table(table, label, features, total_rows=total)
         self.dataset = None
         self._update_pixels_check(features)
         try:
@@ -559,7 +560,7 @@ class CsvImportDialog(BigFileMixin, QDialog):
             self._set_error(str(e))
             where = _cell_named(str(e))
             if where is not None:   # show the cell the message is about, marked, where it is in the file
-                self.preview.set_table(table, label, features, mark=where, mark_tip=str(e))
+                self.preview.set_table(table, label, features, mark=where, mark_tip=str(e), total_rows=total)
             return
         self.dataset = ds
         if self.task() == "auto":

@@ -157,7 +157,7 @@ class CsvLoadJob(QObject):
             return
         self.progress.setValue(int(round(fraction * 1000)))
         eta = eta_text(fraction, time.perf_counter() - self._t0)
-        self.progress.setLabelText(f"Reading {self.name}: {fraction:.0%}" + (f" · {eta}" if eta else ""))
+        self.progress.setLabelText(f"Reading {self.name}" + (f" · {eta}" if eta else "…"))
 
     def _on_worker_loaded(self, ds) -> None:
         self._outcome = ("loaded", ds)

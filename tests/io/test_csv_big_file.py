@@ -53,3 +53,17 @@ def test_a_data_set_loaded_ahead_is_taken_once_by_the_same_load(tmp_path, monkey
     path.write_text(path.read_text() + "1," + ",".join(["0"] * 16) + "\n")   # the file changed
     assert catalog.load("csv", **params) is not ds
     csv_fast.forget_loaded()
+
+
+def test_min_max_scaling_a_block_at_a_time_gives_the_scalers_numbers(tmp_path, monkeypatch):
+    from nnviz.core.data.dataset import Scaler, split_indices
+
+    path = _table(tmp_path / "t.csv", rows=100)
+    monkeypatch.setattr(csv_fast, "SCALE_ROWS", 7)
+    ds = csv_fast.load_numbers(path, "label", scaling="minmax", images=False)
+    _names, m = csv_fast.parse_numbers(path)
+    x, y = m[:, 1:], np.unique(m[:, 0], return_inverse=True)[1]
+    tr, _va, te = split_indices(len(x), 0.2, 0.0, 0, stratify=y)
+    ref = Scaler.fit("minmax", x[tr])
+    assert np.array_equal(ref.offset, ds.scaler.offset) and np.array_equal(ref.scale, ds.scaler.scale)
+    assert np.array_equal(ref.transform(x[tr]), ds.x_train) and np.array_equal(ref.transform(x[te]), ds.x_test)
