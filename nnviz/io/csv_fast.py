@@ -301,5 +301,10 @@ def take_loaded(args: dict) -> Dataset | None:
     return _preloaded.pop((_file_key(args.get("path")), _args_key(args)), None)
 
 
+def holds_loaded(args: dict) -> bool:
+    """:func:`take_loaded` would give a data set for these arguments."""
+    return bool(_preloaded) and (_file_key(args.get("path")), _args_key(args)) in _preloaded
+
+
 def forget_loaded() -> None:
     _preloaded.clear()

@@ -118,28 +118,28 @@ class CsvLoadJob(QObject):
         self.progress.setAutoReset(False)
         self.progress.setMinimumWidth(360)
         self.progress.canceled.connect(self.cancel)
-        self.thread = QThread()
-        self.thread.setObjectName("csvLoadThread")
+        self._thread = QThread()
+        self._thread.setObjectName("csvLoadThread")
         self.worker = CsvLoadWorker(self.args)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self._thread)
+        self._thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self._on_worker_progressed)
         self.worker.loaded.connect(self._on_worker_loaded)
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.cancelled.connect(self._on_worker_cancelled)
-        self.worker.done.connect(self.thread.quit)
-        self.thread.finished.connect(self._on_thread_finished)
+        self.worker.done.connect(self._thread.quit)
+        self._thread.finished.connect(self._on_thread_finished)
         self._outcome = None
 
     @property
     def running(self) -> bool:
-        return self.thread.isRunning()
+        return self._thread.isRunning()
 
     def start(self) -> None:
         self._t0 = time.perf_counter()
         self.progress.setValue(0)
         self.progress.show()
-        self.thread.start()
+        self._thread.start()
 
     def cancel(self) -> None:
         """Stop reading at the next block; ``cancelled`` follows (nothing is changed)."""
@@ -149,7 +149,7 @@ class CsvLoadJob(QObject):
     def wait(self, ms: int = 10_000) -> bool:
         """Block until the thread has ended (used when the dialog closes mid-import)."""
         self.worker.cancel_requested.set()
-        return self.thread.wait(ms)
+        return self._thread.wait(ms)
 
     def _on_worker_progressed(self, fraction: float) -> None:
         self.fraction = fraction
@@ -324,3 +324,20 @@ class BigFileMixin:
             job.loaded.disconnect(self._on_load_job_loaded)
             job.wait()
             csv_fast.forget_loaded()
+
+
+def big_csv_job(parent, spec: dict, current: dict | None) -> CsvLoadJob | None:
+    """A job (not started) reading the big CSV file of data set ``spec`` off the GUI thread, or None when ``spec``
+    loads at once: not a CSV, a small file, the data set already held (``current``) or already read."""
+    if not isinstance(spec, dict) or spec.get("name") != "csv" or spec == current:
+        return None
+    task = {p.name for p in catalog.RECONSTRUCTION_PARAMS}
+    params = {k: v for k, v in (spec.get("params") or {}).items() if k not in task}
+    try:
+        if os.path.getsize(params.get("path")) <= csv_fast.HEAD_BYTES or csv_fast.holds_loaded(load_args(params)):
+            return None
+    except (OSError, TypeError, ValueError):
+        return None
+    job = CsvLoadJob(parent, params, title="Loading the data set")
+    job.finished.connect(job.deleteLater)
+    return job

@@ -36,7 +36,7 @@ from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
 from nnviz.io import csv_fast
 from nnviz.io.csv_data import CsvError, read_csv
-from nnviz.ui import theme
+from nnviz.ui import csv_import, theme
 from nnviz.ui.csv_dialog import CsvImportDialog
 from nnviz.ui.data_preview import DataPreviewWidget
 from nnviz.ui.param_editor import ParamEditor
@@ -328,8 +328,20 @@ class DataPanel(QWidget):
         self._set_spec({"name": self.spec.name, "params": self.current_params()})
 
     # ================================================================== to the document
+    _csv_job = None   # a big CSV file being read in a thread (then set)
+
     def _set_spec(self, spec: dict) -> bool:
         doc = self.document
+        job = None if self._csv_job else csv_import.big_csv_job(self.window(), spec, doc.dataset_spec)
+        if job is not None:   # a big CSV file: read in a thread with a progress bar, then set (from memory)
+            self._csv_job = job
+            job.loaded.connect(lambda _ds: self._set_spec(spec))
+            job.failed.connect(lambda message: (self._show_error(message),
+                                                self._on_document_dataset_changed(keep_error=True)))
+            job.cancelled.connect(self._on_document_dataset_changed)
+            job.finished.connect(lambda: setattr(self, "_csv_job", None))
+            job.start()
+            return True
         model = getattr(doc, "model", None)
         before = (tuple(doc.input_shape), model.count_params() if model is not None else None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

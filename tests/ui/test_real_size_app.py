@@ -159,3 +159,57 @@ def test_eta_text():
     assert csv_import.eta_text(0.01, 5.0) == ""
     assert csv_import.eta_text(0.5, 2.0) == "about 2 s left"
     assert csv_import.eta_text(0.9, 2.0) == "less than a second left"
+
+
+def test_a_big_csv_changed_in_the_data_panel_is_read_in_a_thread(qtbot, panel, big, monkeypatch):
+    path = pixel_csv(big / "mnist.csv", rows=600)
+    dialog = panel.import_csv(str(path))
+    with qtbot.waitSignal(panel.dataset_applied, timeout=10_000):
+        dialog.ok_button.click()
+    assert tuple(panel.document.input_shape) == (8, 8, 1)
+    reads = []
+    real = csv_import.load_csv
+    monkeypatch.setattr(csv_import, "load_csv", lambda **kw: reads.append(kw) or real(**kw))
+    with qtbot.waitSignal(panel.dataset_applied, timeout=10_000):
+        panel.editors["images"].set_value(False)
+        panel.apply()                                                 # what the panel's checkbox does
+        assert panel._csv_job is not None and panel.document.dataset.x_train.ndim == 4   # not yet: reading
+    assert len(reads) == 1 and tuple(panel.document.input_shape) == (64,)
+    assert not csv_fast._preloaded
+    panel.document.undo_stack.undo()                                  # the images again, from the undo entry
+    assert tuple(panel.document.input_shape) == (8, 8, 1) and len(reads) == 1
+
+
+def test_the_confusion_matrix_while_training_predicts_a_share_and_counts_every_sample(qtbot):
+    from types import SimpleNamespace
+
+    from nnviz.core import Dense, Sequential
+    from nnviz.core.confusion import confusion_matrix, predicted_classes
+    from nnviz.core.data import catalog
+    from nnviz.ui.training.common import ProbeModel
+    from nnviz.ui.training.confusion_view import ConfusionView
+
+    ds = catalog.load("digits", flatten=True)
+    model = Sequential([Dense(10, activation="softmax", input_shape=(64,))], seed=0)
+    probe = ProbeModel()
+    probe.set_model(model)
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.max_rows = 100
+    view.set_context(probe, ds)
+    weights = model.get_weights()
+    rng = np.random.default_rng(0)
+    snaps = [SimpleNamespace(weights=tuple(w + rng.normal(0, 1, w.shape).astype(np.float32) for w in weights),
+                             version=v + 1, state="running") for v in range(5)]
+    calls = []
+    real = probe.predict
+    probe.predict = lambda x: calls.append(len(x)) or real(x)
+    for snap in snaps:
+        view.update_snapshot(snap, force=True)
+    assert calls == [25] * 5 and view.matrix.sum() == 100   # a quarter each time (set_context predicted all)
+    paused = SimpleNamespace(**{**vars(snaps[-1]), "state": "paused", "version": 99})
+    view.update_snapshot(paused, force=True)
+    assert calls[-1] == 100                                               # paused: every sample, these weights
+    rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
+    expected = confusion_matrix(ds.y_test[rows], predicted_classes(real(ds.x_test[rows])), 10)
+    np.testing.assert_array_equal(view.matrix, expected)
