@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridL
 from nnviz.core.data import catalog, playground
 from nnviz.core.data.advice import scaling_advice
 from nnviz.core.data.images import dataset_image_shape
+from nnviz.core.data.pixels import image_shape
 from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
 from nnviz.io import csv_fast
@@ -507,6 +508,8 @@ class DataPanel(QWidget):
         self.preview.set_dataset(ds, csv_table=table, label_column=values.get("label_column"),
                                  feature_columns=ds.feature_names)
         self.input_label.setText(self._input_text(ds))
+        if "images" in self.editors:   # a CSV's "pixels as images" only where its columns are square pixels
+            self.editors["images"].setVisible(ds.x_train.ndim == 4 or image_shape(ds.feature_names) is not None)
         self.split_label.setText(f"<b>Samples:</b> {ds.n_train:,} training · {ds.n_val:,} validation · "
                                  f"{ds.n_test:,} test")
         text, tip = self._balance_text(ds)

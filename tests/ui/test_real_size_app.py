@@ -213,3 +213,13 @@ def test_the_confusion_matrix_while_training_predicts_a_share_and_counts_every_s
     rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
     expected = confusion_matrix(ds.y_test[rows], predicted_classes(real(ds.x_test[rows])), 10)
     np.testing.assert_array_equal(view.matrix, expected)
+
+
+def test_the_panel_offers_pixels_as_images_only_for_pixel_tables(qtbot, panel, tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(40)))
+    panel.document.set_dataset({"name": "csv", "params": {"path": str(plain), "label_column": "y"}})
+    assert not panel.editors["images"].isVisibleTo(panel)
+    panel.document.set_dataset({"name": "csv", "params": {"path": str(pixel_csv(tmp_path / "p.csv")),
+                                                          "label_column": "label"}})
+    assert panel.editors["images"].isVisibleTo(panel) and panel.editors["images"].value() is False
