@@ -12,20 +12,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from nnviz.io import csv_fast
-from nnviz.session.document import ProjectDocument
 from nnviz.ui import csv_import
-from nnviz.ui.data_panel import DataPanel
 
 
 @pytest.fixture
-def panel(qtbot, qapp):
-    p = DataPanel(ProjectDocument())
-    qtbot.addWidget(p)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    if p.csv_dialog is not None:
-        p.csv_dialog.reject()
+def panel(app_window):
+    """The Data dock of the assembled window (the training docks follow its data set)."""
+    window, _controller = app_window
+    window.docks["dockData"][0].raise_()
+    yield window.data_panel
+    if window.data_panel.csv_dialog is not None:
+        window.data_panel.csv_dialog.reject()
 
 
 def pixel_csv(path, rows: int = 60, side: int = 8, classes: int = 3, names: bool = True, bad_row: int | None = None):
@@ -60,9 +57,13 @@ def test_pixel_columns_import_as_images_and_a_conv2d_network_trains_on_them(qtbo
     assert "8×8 gray images" in panel.input_label.text()
     assert panel.editors["images"].value() is True                   # and the setting stays with the data set
 
-    from nnviz.core import Conv2D, Dense, Flatten, MaxPooling2D, Sequential
-    model = Sequential([Conv2D(4, 3, activation="relu", padding="same", input_shape=tuple(doc.input_shape)),
-                        MaxPooling2D(2), Flatten(), Dense(3, activation="softmax")], seed=0)
+    doc.remove_layers(list(range(len(doc.layer_configs()))))        # the editor's network: a small CNN
+    for i, (cls, cfg) in enumerate([("Conv2D", {"filters": 4, "kernel_size": 3, "activation": "relu",
+                                                "padding": "same"}), ("MaxPooling2D", {"pool_size": 2}),
+                                    ("Flatten", {}), ("Dense", {"units": 3, "activation": "softmax"})]):
+        doc.add_layer(i, {"class_name": cls, "config": cfg})
+    assert doc.is_valid and doc.model.layers[0].output_shape[1:] == (8, 8, 4)
+    model = doc.model.clone()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x, y = doc.dataset.x_train / 255.0, doc.dataset.y_train
     first = float(model.train_on_batch(x, y))
@@ -178,41 +179,6 @@ def test_a_big_csv_changed_in_the_data_panel_is_read_in_a_thread(qtbot, panel, b
     assert not csv_fast._preloaded
     panel.document.undo_stack.undo()                                  # the images again, from the undo entry
     assert tuple(panel.document.input_shape) == (8, 8, 1) and len(reads) == 1
-
-
-def test_the_confusion_matrix_while_training_predicts_a_share_and_counts_every_sample(qtbot):
-    from types import SimpleNamespace
-
-    from nnviz.core import Dense, Sequential
-    from nnviz.core.confusion import confusion_matrix, predicted_classes
-    from nnviz.core.data import catalog
-    from nnviz.ui.training.common import ProbeModel
-    from nnviz.ui.training.confusion_view import ConfusionView
-
-    ds = catalog.load("digits", flatten=True)
-    model = Sequential([Dense(10, activation="softmax", input_shape=(64,))], seed=0)
-    probe = ProbeModel()
-    probe.set_model(model)
-    view = ConfusionView()
-    qtbot.addWidget(view)
-    view.max_rows = 100
-    view.set_context(probe, ds)
-    weights = model.get_weights()
-    rng = np.random.default_rng(0)
-    snaps = [SimpleNamespace(weights=tuple(w + rng.normal(0, 1, w.shape).astype(np.float32) for w in weights),
-                             version=v + 1, state="running") for v in range(5)]
-    calls = []
-    real = probe.predict
-    probe.predict = lambda x: calls.append(len(x)) or real(x)
-    for snap in snaps:
-        view.update_snapshot(snap, force=True)
-    assert calls == [25] * 5 and view.matrix.sum() == 100   # a quarter each time (set_context predicted all)
-    paused = SimpleNamespace(**{**vars(snaps[-1]), "state": "paused", "version": 99})
-    view.update_snapshot(paused, force=True)
-    assert calls[-1] == 100                                               # paused: every sample, these weights
-    rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
-    expected = confusion_matrix(ds.y_test[rows], predicted_classes(real(ds.x_test[rows])), 10)
-    np.testing.assert_array_equal(view.matrix, expected)
 
 
 def test_the_panel_offers_pixels_as_images_only_for_pixel_tables(qtbot, panel, tmp_path):
