@@ -56,7 +56,6 @@ class CsvLoadWorker(QObject):
     loaded = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
-    done = Signal()
 
     def __init__(self, args: dict):
         super().__init__()
@@ -89,7 +88,7 @@ class CsvLoadWorker(QObject):
             app = QCoreApplication.instance()
             if app is not None and self.thread() is not app.thread():
                 self.moveToThread(app.thread())   # deleted on the GUI thread once the thread has ended
-            self.done.emit()
+            QThread.currentThread().quit()   # from here: a GUI thread waiting for the thread gets no queued quit
 
 
 class CsvLoadJob(QObject):
@@ -127,7 +126,6 @@ class CsvLoadJob(QObject):
         self.worker.loaded.connect(self._on_worker_loaded)
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.cancelled.connect(self._on_worker_cancelled)
-        self.worker.done.connect(self._thread.quit)
         self._thread.finished.connect(self._on_thread_finished)
         self._outcome = None
 

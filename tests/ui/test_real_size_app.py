@@ -189,3 +189,23 @@ def test_the_panel_offers_pixels_as_images_only_for_pixel_tables(qtbot, panel, t
     panel.document.set_dataset({"name": "csv", "params": {"path": str(pixel_csv(tmp_path / "p.csv")),
                                                           "label_column": "label"}})
     assert panel.editors["images"].isVisibleTo(panel) and panel.editors["images"].value() is False
+
+
+def test_closing_the_dialog_mid_import_stops_the_read_and_imports_nothing(qtbot, panel, big, monkeypatch):
+    doc = panel.document
+    before = doc.dataset
+    real = csv_import.load_csv
+
+    def slow(**kw):
+        dialog.load_job.worker.cancel_requested.wait(10)   # reading until the dialog closes
+        kw["progress"](0.5)                                 # the next block: the read stops here
+        return real(**kw)
+
+    monkeypatch.setattr(csv_import, "load_csv", slow)
+    dialog = panel.import_csv(str(pixel_csv(big / "mnist.csv", rows=600)))
+    dialog.ok_button.click()
+    job = dialog.load_job
+    assert job.running
+    dialog.reject()                                         # Escape, or the window's close button
+    assert not job.running and not dialog.isVisible() and doc.dataset is before
+    assert not csv_fast._preloaded
