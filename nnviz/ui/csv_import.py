@@ -127,6 +127,9 @@ class CsvLoadJob(QObject):
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.cancelled.connect(self._on_worker_cancelled)
         self._thread.finished.connect(self._on_thread_finished)
+        if parent is not None:   # a window closed mid-read takes the job along: the thread must have ended first
+            worker, thread = self.worker, self._thread
+            parent.destroyed.connect(lambda *_: (worker.cancel_requested.set(), thread.wait(10_000)))
         self._outcome = None
 
     @property

@@ -209,3 +209,25 @@ def test_closing_the_dialog_mid_import_stops_the_read_and_imports_nothing(qtbot,
     dialog.reject()                                         # Escape, or the window's close button
     assert not job.running and not dialog.isVisible() and doc.dataset is before
     assert not csv_fast._preloaded
+
+
+def test_a_window_deleted_mid_read_waits_for_the_thread(qtbot, big, monkeypatch):
+    from PySide6.QtWidgets import QWidget
+
+    real = csv_import.load_csv
+    started = threading.Event()
+
+    def slow(**kw):
+        started.set()
+        job.worker.cancel_requested.wait(10)
+        kw["progress"](0.5)
+        return real(**kw)
+
+    monkeypatch.setattr(csv_import, "load_csv", slow)
+    parent = QWidget()
+    job = csv_import.CsvLoadJob(parent, {"path": str(pixel_csv(big / "m.csv", rows=600)), "label_column": "label"})
+    thread = job._thread
+    job.start()
+    assert started.wait(10)
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10_000)    # no "destroyed while running" abort
