@@ -420,19 +420,48 @@ def _list_classes(names: list[str], limit: int = 8) -> str:
 def load_csv(path, label_column: str, feature_columns: list[str] | None = None, task: str = "auto",
              scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
              delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
-             skip_bad_rows: bool = False) -> Dataset:
-    """``read_csv`` then ``to_dataset`` in one call (what ``catalog.load("csv", ...)`` runs)."""
-    if not (isinstance(path, str) and "\n" in path):
-        # a plain all-number file with a class column (an MNIST CSV): parsed straight to float32, or None
-        from nnviz.io.csv_fast import load_numbers
-        ds = load_numbers(path, label_column, feature_columns=feature_columns, task=task, images=False,
-                          scaling=scaling, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed,
-                          delimiter=delimiter, header=header, batch_size=batch_size)
+             skip_bad_rows: bool = False, images: bool = False, progress=None) -> Dataset:
+    """``read_csv`` then ``to_dataset`` in one call (what ``catalog.load("csv", ...)`` runs).
+
+    ``images``: read the feature columns as square gray images (:mod:`nnviz.core.data.pixels`), a CsvError when
+    they are not pixels. ``progress(fraction)`` is called as the file is read (it may raise to cancel)."""
+    from nnviz.io import csv_fast
+    args = dict(path=path, header=header, label_column=label_column, feature_columns=feature_columns, task=task,
+                scaling=scaling, test_ratio=test_ratio, val_ratio=val_ratio, seed=seed, skip_bad_rows=skip_bad_rows,
+                images=images)
+    if delimiter is None and batch_size is None and not (isinstance(path, str) and "\n" in path):
+        ds = csv_fast.take_loaded(args)   # loaded a moment ago off the GUI thread, with a progress bar
         if ds is not None:
             return ds
+    if not (isinstance(path, str) and "\n" in path):
+        # a plain all-number file with a class column (an MNIST CSV): parsed straight to float32, or None
+        try:
+            ds = csv_fast.load_numbers(path, label_column, feature_columns=feature_columns, task=task,
+                                       images=bool(images), scaling=scaling, test_ratio=test_ratio,
+                                       val_ratio=val_ratio, seed=seed, delimiter=delimiter, header=header,
+                                       batch_size=batch_size, progress=progress)
+        except ValueError as e:   # columns that are not square pixels
+            raise CsvError(str(e)) from None
+        if ds is not None:
+            if images:
+                ds.params["images"] = True
+            return ds
     table = read_csv(path, delimiter=delimiter, header=header, skip_bad_rows=skip_bad_rows)
-    return to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size,
-                      skip_bad_rows=skip_bad_rows)
+    if progress is not None:
+        progress(0.8)
+    ds = to_dataset(table, label_column, feature_columns, task, scaling, test_ratio, val_ratio, seed, batch_size,
+                    skip_bad_rows=skip_bad_rows)
+    if images:
+        from nnviz.core.data import pixels
+        names = ds.feature_names
+        shape = pixels.image_shape(names if table.has_header else None, len(names))
+        if shape is None:
+            raise CsvError(f"{len(names)} feature columns are not the pixels of square images")
+        ds = pixels.dataset_as_images(ds, shape)
+        ds.params["images"] = True
+    if progress is not None:
+        progress(1.0)
+    return ds
 
 
 CSV_SPEC = catalog.DatasetSpec(
@@ -447,7 +476,9 @@ CSV_SPEC = catalog.DatasetSpec(
      catalog.TEST_RATIO, catalog.ParamSpec("val_ratio", "float", 0.0, 0.0, 0.5, 0.05, label="Validation share"),
      catalog.SEED,
      catalog.ParamSpec("skip_bad_rows", "bool", False, label="Skip bad rows",
-                       help="leave out rows with a cell that is not a usable number (the count is shown)")),
+                       help="leave out rows with a cell that is not a usable number (the count is shown)"),
+     catalog.ParamSpec("images", "bool", False, label="Pixels as images",
+                       help="read square pixel columns (pixel0 … pixel783) as H×W×1 images, for Conv2D")),
     load_csv,
     "Your own table: choose the label column and the features.",
 )

@@ -17,6 +17,7 @@ The result is :attr:`CsvImportDialog.dataset` and :meth:`CsvImportDialog.spec`, 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 
@@ -28,8 +29,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from nnviz.core.data import catalog
 from nnviz.io import csv_data
-from nnviz.io.csv_data import CsvError, mostly_numbers, read_csv, to_dataset
+from nnviz.io.csv_data import CsvError, mostly_numbers, to_dataset
 from nnviz.ui import theme
+from nnviz.ui.csv_import import BigFileMixin
 from nnviz.ui.data_preview import TablePreview
 
 TASK_LABELS = {"auto": "Auto-detect", "binary": "Binary classification", "multiclass": "Multi-class classification",
@@ -50,6 +52,12 @@ def _cell_named(message: str) -> tuple[int, str] | None:
     return (int(m.group(1)), m.group(3)) if m else None
 
 
+def _default_label(columns: list[str]) -> str:
+    """A column named like a label ("label", "target", "class", "y": Kaggle's MNIST has it first), else the last."""
+    named = [c for c in columns if c.strip().lower() in ("label", "labels", "target", "class", "y")]
+    return named[0] if named else columns[-1]
+
+
 def _check_state(checked: bool) -> Qt.CheckState:
     return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
 
@@ -59,8 +67,9 @@ def csv_spec_params() -> set[str]:
     return {p.name for p in catalog.get_spec("csv").params}
 
 
-class CsvImportDialog(QDialog):
-    """Import a CSV file as a data set. ``dataset`` is set (and Import enabled) while the settings are valid."""
+class CsvImportDialog(BigFileMixin, QDialog):
+    """Import a CSV file as a data set. ``dataset`` is set (and Import enabled) while the settings are valid
+    (for a big file: from its first rows, until Import has read it whole)."""
 
     validity_changed = Signal(bool)
 
@@ -162,6 +171,8 @@ class CsvImportDialog(QDialog):
         learn_lay.addLayout(learn_form)
         learn_lay.addLayout(feature_head)
         learn_lay.addWidget(self.feature_list, 1)
+        self.pixels_check = self._make_pixels_check()
+        learn_lay.addWidget(self.pixels_check)
 
         # ---------------------------------------------------------------- scaling and splits
         self.scaling_combo = QComboBox()
@@ -254,6 +265,7 @@ class CsvImportDialog(QDialog):
         if self.path_edit.text() != path:
             self.path_edit.setText(path)
         self.detected_header = None
+        self._pixels_default = None
         self._read(header=self._params.get("header"))
 
     def browse(self) -> None:
@@ -304,6 +316,8 @@ class CsvImportDialog(QDialog):
             params["header"] = self.header_override()
         if self.skip_check.isChecked():
             params["skip_bad_rows"] = True
+        if self.pixels_check.isChecked() and self._pixel_shape is not None:
+            params["images"] = True
         return params
 
     def spec(self) -> dict:
@@ -389,13 +403,13 @@ class CsvImportDialog(QDialog):
         try:
             skip = self.skip_check.isChecked()
             if self.detected_header is None:
-                detected = read_csv(self._path, skip_bad_rows=skip)
+                detected = self._read_table(None, skip)
                 self.detected_header = detected.has_header
                 table = detected if header is None or header == detected.has_header else \
-                    read_csv(self._path, header=bool(header), skip_bad_rows=skip)
+                    self._read_table(bool(header), skip)
             else:
-                table = read_csv(self._path, header=header, skip_bad_rows=skip)
-        except (CsvError, ValueError) as e:
+                table = self._read_table(header, skip)
+        except (CsvError, ValueError, OSError) as e:
             self._show_unreadable(str(e))
             return
         finally:
@@ -406,7 +420,7 @@ class CsvImportDialog(QDialog):
         note = "detected" if table.has_header == self.detected_header else \
             f"overridden; detected: {'header' if self.detected_header else 'no header'}"
         self.header_note.setText(f"({note})")
-        self.file_info.setText(f"{table.n_rows:,} rows × {table.n_columns} columns · "
+        self.file_info.setText(f"{self._file_info_text(table)} · "
                                f"{DELIMITER_NAMES.get(table.delimiter, repr(table.delimiter))}-separated")
         self._populate()
         self._set_controls_enabled(True)
@@ -431,7 +445,7 @@ class CsvImportDialog(QDialog):
     def _show_raw_lines(self, line: int, message: str, around: int = 3) -> None:
         try:
             with open(self._path, encoding="utf-8", errors="replace", newline="") as f:
-                lines = f.read().splitlines()
+                lines = [ln.rstrip("\r\n") for ln in itertools.islice(f, line + around)]
         except OSError:
             return
         first, last = max(1, line - around), min(len(lines), line + around)
@@ -464,7 +478,7 @@ class CsvImportDialog(QDialog):
         with self._building_widgets():
             self.label_combo.clear()
             self.label_combo.addItems(table.columns)
-            label = old_label if old_label in table.columns else table.columns[-1]
+            label = old_label if old_label in table.columns else _default_label(table.columns)
             self.label_combo.setCurrentText(label)
             self.feature_list.clear()
             for j, name in enumerate(table.columns):
@@ -528,8 +542,10 @@ class CsvImportDialog(QDialog):
             return
         label = self.label_column()
         features = self.feature_columns()
-        self.preview.set_table(table, label, features)
+        total = self.total_rows if self.head_only else None
+        self.preview.set_table(table, label, features, total_rows=total)
         self.dataset = None
+        self._update_pixels_check(features)
         try:
             if self.header_override() is not None and "header" not in csv_spec_params():
                 raise CsvError("the header setting differs from the detected one, but a project cannot store that "
@@ -538,12 +554,13 @@ class CsvImportDialog(QDialog):
                             test_ratio=self.test_spin.value() / 100.0, val_ratio=self.val_spin.value() / 100.0,
                             seed=self.seed_spin.value(), batch_size=self.batch_size,
                             skip_bad_rows=self.skip_check.isChecked())
+            ds = self._as_images(ds)
         except (CsvError, ValueError) as e:
             self.summary_label.setText("")
             self._set_error(str(e))
             where = _cell_named(str(e))
             if where is not None:   # show the cell the message is about, marked, where it is in the file
-                self.preview.set_table(table, label, features, mark=where, mark_tip=str(e))
+                self.preview.set_table(table, label, features, mark=where, mark_tip=str(e), total_rows=total)
             return
         self.dataset = ds
         if self.task() == "auto":
@@ -552,23 +569,6 @@ class CsvImportDialog(QDialog):
             self.task_combo.setItemText(0, f"Auto-detect ({what})")
         self.summary_label.setText(self._summary(ds))
         self._set_error("")
-
-    def _summary(self, ds) -> str:
-        n = ds.n_train + ds.n_val + ds.n_test
-        parts = [f"<b>{n:,} rows</b> → {ds.n_train:,} training / {ds.n_val:,} validation / {ds.n_test:,} test",
-                 f"{len(ds.feature_names)} feature{'s' if len(ds.feature_names) != 1 else ''}"]
-        if ds.task == "regression":
-            y = ds.y_train[:, 0]
-            parts.append(f"regression target from {float(y.min()):.4g} to {float(y.max()):.4g}")
-        else:
-            counts = ds.class_counts("train")
-            shown = ", ".join(f"{name} ({int(k):,})" for name, k in list(zip(ds.class_names, counts))[:8])
-            more = f", … ({len(ds.class_names) - 8} more)" if len(ds.class_names) > 8 else ""
-            parts.append(f"{ds.num_classes} classes in training: {shown}{more}")
-        skipped = csv_data.skipped_rows(ds)
-        if skipped:
-            parts.append(f"<b>{skipped:,} bad row{'s' if skipped != 1 else ''} skipped</b>")
-        return " · ".join(parts)
 
     def _set_error(self, message: str) -> None:
         self.error = message
@@ -581,6 +581,16 @@ class CsvImportDialog(QDialog):
             self.validity_changed.emit(valid)
 
     def accept(self) -> None:
-        if self.dataset is None:
+        if self.dataset is None or self.load_job is not None:
+            return
+        if self.head_only:   # the settings were checked on the first rows: now the whole file, in a thread
+            self._start_load()
             return
         super().accept()
+
+    def _accept_loaded(self) -> None:
+        QDialog.accept(self)
+
+    def done(self, result: int) -> None:
+        self._stop_load()
+        super().done(result)

@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridL
 from nnviz.core.data import catalog, playground
 from nnviz.core.data.advice import scaling_advice
 from nnviz.core.data.images import dataset_image_shape
+from nnviz.core.data.pixels import image_shape
 from nnviz.core.layers.base import shape_str
 from nnviz.io import csv_data  # noqa: F401  (registers the "csv" catalog entry)
+from nnviz.io import csv_fast
 from nnviz.io.csv_data import CsvError, read_csv
-from nnviz.ui import theme
+from nnviz.ui import csv_import, theme
 from nnviz.ui.csv_dialog import CsvImportDialog
 from nnviz.ui.data_preview import DataPreviewWidget
 from nnviz.ui.param_editor import ParamEditor
@@ -327,8 +329,20 @@ class DataPanel(QWidget):
         self._set_spec({"name": self.spec.name, "params": self.current_params()})
 
     # ================================================================== to the document
+    _csv_job = None   # a big CSV file being read in a thread (then set)
+
     def _set_spec(self, spec: dict) -> bool:
         doc = self.document
+        job = None if self._csv_job else csv_import.big_csv_job(self.window(), spec, doc.dataset_spec)
+        if job is not None:   # a big CSV file: read in a thread with a progress bar, then set (from memory)
+            self._csv_job = job
+            job.loaded.connect(lambda _ds: self._set_spec(spec))
+            job.failed.connect(lambda message: (self._show_error(message),
+                                                self._on_document_dataset_changed(keep_error=True)))
+            job.cancelled.connect(self._on_document_dataset_changed)
+            job.finished.connect(lambda: setattr(self, "_csv_job", None))
+            job.start()
+            return True
         model = getattr(doc, "model", None)
         before = (tuple(doc.input_shape), model.count_params() if model is not None else None)
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -340,6 +354,7 @@ class DataPanel(QWidget):
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
+            csv_fast.forget_loaded()   # a data set the import dialog read in a thread: taken now, or never
         ds = doc.dataset
         if ds is not None and tuple(doc.input_shape) != tuple(ds.input_shape):
             doc.set_input_shape(tuple(ds.input_shape))
@@ -493,6 +508,8 @@ class DataPanel(QWidget):
         self.preview.set_dataset(ds, csv_table=table, label_column=values.get("label_column"),
                                  feature_columns=ds.feature_names)
         self.input_label.setText(self._input_text(ds))
+        if "images" in self.editors:   # a CSV's "pixels as images" only where its columns are square pixels
+            self.editors["images"].setVisible(ds.x_train.ndim == 4 or image_shape(ds.feature_names) is not None)
         self.split_label.setText(f"<b>Samples:</b> {ds.n_train:,} training · {ds.n_val:,} validation · "
                                  f"{ds.n_test:,} test")
         text, tip = self._balance_text(ds)

@@ -135,17 +135,18 @@ class TablePreview(QWidget):
             self.view.scrollTo(self.model.index(*marked), QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def set_table(self, table, label_column: str | None, feature_columns, n: int = TABLE_ROWS, mark=None,
-                  mark_tip: str = "") -> None:
+                  mark_tip: str = "", total_rows: int | None = None) -> None:
         """A :class:`~nnviz.io.csv_data.CsvTable`: the file's first ``n`` rows as text, numbered by their lines in the
         file (the numbers the core's messages use: "row 52, column 'age'"). ``mark`` = (file line, column name) marks
-        that cell, the row shown after the first ``n`` when it is further down."""
+        that cell, the row shown after the first ``n`` when it is further down. ``total_rows``: the file's rows when
+        ``table`` holds only its head (a big file)."""
         used = set(feature_columns or []) | {label_column}
         highlight = table.columns.index(label_column) if label_column in table.columns else None
         muted = [j for j, c in enumerate(table.columns) if c not in used]
         rows = table.preview(n)
         labels = [int(v) for v in table.line_numbers[:len(rows)]]
         marked = None
-        caption = (f"First {len(rows):,} of {table.n_rows:,} rows of {os.path.basename(table.source)}, numbered by "
+        caption = (f"First {len(rows):,} of {total_rows or table.n_rows:,} rows of {os.path.basename(table.source)}, numbered by "
                    f"their lines in the file" + ("; grey columns are not used" if muted else ""))
         if mark is not None:
             line, column = mark

@@ -52,6 +52,25 @@ def test_the_confusion_view_predicts_a_bounded_even_sample_of_a_big_split(qtbot)
     rows = np.linspace(0, len(ds.x_test) - 1, 100).astype(np.intp)
     np.testing.assert_array_equal(view.matrix.sum(axis=1), np.bincount(ds.y_test[rows], minlength=10))
 
+    # while training, an update predicts every fourth sample in turn and counts them all; paused, every sample
+    from types import SimpleNamespace
+
+    from nnviz.core.confusion import confusion_matrix, predicted_classes
+    weights = model.get_weights()
+    rng = np.random.default_rng(0)
+    snaps = [SimpleNamespace(weights=tuple(w + rng.normal(0, 1, w.shape).astype(np.float32) for w in weights),
+                             version=v + 1, state="running") for v in range(5)]
+    calls = []
+    real = probe.predict
+    probe.predict = lambda x: calls.append(len(x)) or real(x)
+    for snap in snaps:
+        view.update_snapshot(snap, force=True)
+    assert calls == [25] * 5 and view.matrix.sum() == 100
+    view.update_snapshot(SimpleNamespace(**{**vars(snaps[-1]), "state": "paused", "version": 99}), force=True)
+    assert calls[-1] == 100
+    expected = confusion_matrix(ds.y_test[rows], predicted_classes(real(ds.x_test[rows])), 10)
+    np.testing.assert_array_equal(view.matrix, expected)
+
 
 def test_a_big_csv_is_not_read_a_second_time_for_the_preview(qtbot, panel, tmp_path, monkeypatch):
     from nnviz.ui import data_panel
