@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from nnviz.core.plane import (DOMAIN, Plane, is_plane_dataset, node_thumbnails, plane_features,  # noqa: F401
                                plane_grid, plane_of)
-from nnviz.ui import theme
+from nnviz.ui import theme, zoom as ui_zoom
 from nnviz.ui.theme import ui_font
 from nnviz.ui.training.common import (ProbeModel, Throttle, class_color, diverging_cmap, info_label, make_plot_widget,
                                       symmetric_levels, theme_colors)
@@ -122,14 +122,28 @@ class BoundaryView(QWidget):
         else:          # probabilities: 0 and 1 labelled, 0.5 a plain tick (its label did not fit a narrow dock)
             self.colorbar.getAxis("right").setTicks([[(lo, f"{lo:g}"), (hi, f"{hi:g}")], [(mid, "")]])
 
+    #: below this height (at 100 % zoom) the plane gets the title's and the note's room: in the bottom row of a
+    #: 1280×720 window they left it 51 px (the dock's title and the colour bar say what it shows; the
+    #: note becomes the plot's tooltip)
+    SHORT_HEIGHT = 300
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._fit_chrome()
+
+    def _fit_chrome(self) -> None:
+        short = self.height() < ui_zoom.scaled(self.SHORT_HEIGHT)
         # the full title when it fits above plot and bar, else a short one (it was cut: "...the input plar")
         room = self.plot_widget.width() - 70   # (the axes' and the bar's margins)
         text = TITLE if QFontMetricsF(ui_font(10)).horizontalAdvance(TITLE) <= room else SHORT_TITLE
-        if text != self.plot.titleLabel.text:
+        if short:
+            if self.plot.titleLabel.isVisible():
+                self.plot.setTitle(None)
+        elif text != self.plot.titleLabel.text or not self.plot.titleLabel.isVisible():
             _bg, fg = theme_colors()
             self.plot.setTitle(text, color=fg.name(), size="10pt")
+        self.note.setVisible(not short)
+        self.plot_widget.setToolTip(self.note.text() if short else "")
 
     def restyle(self) -> None:
         _bg, fg = theme_colors()
@@ -158,6 +172,7 @@ class BoundaryView(QWidget):
         self.plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
         self.note.setText(f"{dataset.name}: {len(plane.train)} training points (white rim), "
                           f"{len(plane.test)} test points (dark square rim).")
+        self._fit_chrome()
         self.train_points.setData(pos=plane.train, brush=self._brushes(dataset, dataset.y_train))
         self._plain_plane = np.shape(plane.train) == np.shape(dataset.x_train) and np.allclose(plane.train,
                                                                                                dataset.x_train)
