@@ -54,6 +54,7 @@ class LessonsUI(QObject):
         self._classroom_set = None
         self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
         self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
+        self._layout_before = None           # the docks before the lesson opened the stepper (given back on leaving)
         self._comparing = 0                  # the step compares the last N runs in the Runs panel
         self._predict_turned_on = False      # the lesson switched the stepper's Predict first on
         self.panel = LessonsPanel()
@@ -250,6 +251,7 @@ class LessonsUI(QObject):
             return
         if name == "open":
             if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:
+                self._remember_layout()
                 window.stepper_ui.open()
                 self._give_stepper_room()
                 return
@@ -300,6 +302,7 @@ class LessonsUI(QObject):
         ui, stepper = getattr(self.window, "stepper_ui", None), self._stepper()
         if ui is None or stepper is None:
             raise ValueError("there is no backprop stepper in this window")
+        self._remember_layout()
         ui.open()
         self._give_stepper_room()
         if not stepper.check_bar.predict_check.isChecked():
@@ -341,6 +344,14 @@ class LessonsUI(QObject):
         self._predict_turned_on = False
         self._restore_room()
 
+    def _remember_layout(self) -> None:
+        """The docks as they are before the lesson opens the stepper (once per lesson): opening it gives it 60 % of
+        the window's height, and that tall bottom row stayed after the lesson."""
+        presentation = getattr(self.window, "presentation", None)
+        if self._layout_before is None and hasattr(self.window, "saveState") and \
+                (presentation is None or not presentation.maximized()):
+            self._layout_before = self.window.saveState()
+
     def _restore_room(self) -> None:
         presentation = getattr(self.window, "presentation", None)
         dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
@@ -348,6 +359,12 @@ class LessonsUI(QObject):
                 and presentation.maximized() == dock.objectName():
             presentation.restore_all()
         self._stepper_roomed = False
+        before, self._layout_before = self._layout_before, None
+        if before is not None and (presentation is None or not presentation.maximized()):
+            self.window.restoreState(before)   # the docks' sizes (and the stepper shown or not) as before the lesson
+            hide_stale = getattr(self.window, "hide_stale_tab_bars", None)
+            if hide_stale is not None:
+                QTimer.singleShot(0, self.window, hide_stale)
 
     # ------------------------------------------------------------------ classroom settings
     def _classroom_items(self) -> list:

@@ -19,11 +19,11 @@ import math
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QGridLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget, QWidgetAction)
+                               QScrollArea, QVBoxLayout, QWidget, QWidgetAction)
 
 from nnviz.core.runs import SETTING_NAMES, config_differences, describe_difference, runs_csv
 from nnviz.ui import theme
@@ -101,18 +101,37 @@ class RunsPanel(QWidget):
         self.checkpoint_button.clicked.connect(self._on_checkpoint_button_clicked)
         self.csv_button.clicked.connect(self._on_csv_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
-        buttons = QGridLayout()   # two by two: the dock shares a tab group, and must not widen it
-        for i, b in enumerate((self.again_button, self.checkpoint_button, self.csv_button, self.delete_button)):
-            buttons.addWidget(b, i // 2, i % 2)
-        buttons.setColumnStretch(2, 1)
+        # the actions in a column beside the table, not above it: at 1280 × 720 the bottom row is some 220 px tall,
+        # and two rows of buttons above the table left it one row of runs
+        buttons = QVBoxLayout()
+        buttons.setSpacing(4)
+        for b in (self.again_button, self.checkpoint_button, self.csv_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.table, 1)
+        row.addLayout(buttons)
+        footer = QHBoxLayout()
+        footer.addWidget(self.summary, 1)
+        footer.addWidget(self.memory, 0, Qt.AlignRight | Qt.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.memory)
+        layout.addLayout(row, 1)
+        layout.addLayout(footer)
+        self._fit_rows()
         document.runs_changed.connect(self.refresh)
         self.refresh()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # the UI zoom: rows as tall as the text, no taller
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows a line of text tall (Qt's default is some 30 px at 100 %): four runs show in the default layout."""
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.verticalHeader().setMinimumSectionSize(self.table.fontMetrics().height() + 2)
 
     # ------------------------------------------------------------------ the table
     def runs(self) -> list:
@@ -321,8 +340,11 @@ class RunOverlay(QObject):
         self.items: list = []
         self.legend = pg.LegendItem(labelTextColor=theme.colors().get("text", "#222"), verSpacing=-6)
         self.legend.setParentItem(curves.metric_plot.getViewBox())
-        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))   # bottom right of the metric plot:
-        #                                                                       accuracy curves rise away from it
+        # in the metric plot's corner its curves leave free (and its own legend does not take)
+        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))
+        extra = getattr(curves, "extra_legends", None)
+        if extra is not None:
+            extra.append((self.legend, curves.metric_plot))
         bg = curves.palette().window().color()
         self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 225))
         self.legend.setVisible(False)
@@ -352,6 +374,8 @@ class RunOverlay(QObject):
                 if plot is self.curves.loss_plot:
                     self.legend.addItem(item, label)
         self.legend.setVisible(bool(self.items))
+        if hasattr(self.curves, "place_legends"):
+            self.curves.place_legends()
         for plot in (self.curves.loss_plot, self.curves.metric_plot):   # room for every overlaid curve
             ys = [y for p, it in self.items if p is plot for y in it.yData if y == y]
             if ys:
@@ -374,7 +398,12 @@ class RunOverlay(QObject):
 def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     """The Runs dock on ``window`` (beside the curves), the overlay on the training curves and the rewind."""
     panel = RunsPanel(document)
-    _add_dock(window, panel, "Runs", "runsDock", "weightsDock")
+    scroll = QScrollArea()   # scrolls instead of holding the window taller than a 720 px screen at a large zoom
+    scroll.setObjectName("runsScroll")
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    _add_dock(window, scroll, "Runs", "runsDock", "weightsDock")
     ui = getattr(window, "training_ui", None)
     overlay = None
     if ui is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
@@ -37,6 +37,18 @@ class SampleFields(QWidget):
         lay.setSpacing(6)
         for item in (self._caption("x ="), self.input_box, 8, self._caption("y ="), self.target_box):
             lay.addSpacing(item) if isinstance(item, int) else lay.addWidget(item)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # the UI zoom: the fields grow with their text
+            for e in self.input_edits + self.target_edits:
+                e.setFixedWidth(self._field_width(e))
+
+    @staticmethod
+    def _field_width(e: QLineEdit) -> int:
+        """Room for the longest number a field shows (``format_number(v, 5)``: "−0.12345", "1.2346e+05") in the
+        field's font, and its frame: a fixed 76 px cut "4.8653" to "4.865" at 175 %."""
+        return e.fontMetrics().horizontalAdvance("−0.000000") + 14
 
     def _caption(self, text: str) -> QLabel:
         label = QLabel(text, self)
@@ -99,7 +111,7 @@ class SampleFields(QWidget):
         v = QDoubleValidator(e)
         v.setNotation(QDoubleValidator.Notation.ScientificNotation)
         e.setValidator(v)
-        e.setFixedWidth(76)
+        e.setFixedWidth(self._field_width(e))
         e.setAlignment(Qt.AlignmentFlag.AlignRight)
         return e
 
