@@ -286,7 +286,12 @@ class CurvesView(QWidget):
         """Each legend inside a plot in the corner where it hides the least of the curves (two in one plot in
         different corners)."""
         taken = {id(self.loss_plot): [], id(self.metric_plot): []}
-        self.metric_legend.setVisible(self._legend_inside)
+        # a plot too short for two legends keeps the one that says more (the runs compared: the colours of the
+        # current run's curves are the loss plot's legend's)
+        others = [legend.boundingRect().height() for legend, plot in self.extra_legends
+                  if legend.isVisible() and plot is self.metric_plot]
+        self.metric_legend.setVisible(self._legend_inside and (not others or self.metric_plot.getViewBox().height()
+                                      >= self.metric_legend.boundingRect().height() + sum(others) + 16))
         for legend, plot in ((self.inner_legend, self.loss_plot), (self.metric_legend, self.metric_plot),
                              *self.extra_legends):
             if not legend.isVisible() or id(plot) not in taken:
@@ -294,9 +299,7 @@ class CurvesView(QWidget):
             corner = free_corner(plot, legend, taken[id(plot)])
             place_legend(legend, corner)
             taken[id(plot)].append(corner)
-        # a plot too short for two legends keeps the one that says more (the runs compared: the colours of the
-        # current run's curves are the loss plot's legend's)
-        mine = self.metric_legend.sceneBoundingRect()
+        mine = self.metric_legend.sceneBoundingRect()   # (and two that still meet)
         if self.metric_legend.isVisible() and any(
                 legend.isVisible() and plot is self.metric_plot and legend.sceneBoundingRect().intersects(mine)
                 for legend, plot in self.extra_legends):
