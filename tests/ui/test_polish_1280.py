@@ -143,3 +143,19 @@ def test_leaving_the_backprop_lesson_gives_back_the_bottom_rows_height(app_windo
     assert abs(curves.height() - before) <= 4, (curves.height(), before)
     assert not stepper_dock.isVisible()          # closed again, as before the lesson
     assert np.isfinite(curves.height())
+
+
+def test_docked_at_175_percent_the_diagram_gives_the_formula_the_width_it_cannot_use(app_window, qtbot):
+    """Docked under the canvas at 175 % the stepper's views are some 100 px tall: the network, drawn to that height,
+    kept a third of the width, and the formula's title wrapped a word a line."""
+    from nnviz.ui.stepper.step_view import DIAGRAM_ASPECT
+    window, _controller = app_window
+    _compact(window, qtbot, 1.75)
+    window.findChild(QAction, "actionStepper").trigger()
+    view = window.stepper_ui.stepper.step_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.height() > 50)
+    view.size_parts()
+    assert view.orientation().name == "Horizontal"
+    diagram = view.sizes()[0]
+    assert diagram <= max(view.diagram_panel.minimumSizeHint().width(), DIAGRAM_ASPECT * view.height()) + 2
+    assert view.sizes()[1] >= 2 * diagram

@@ -21,6 +21,8 @@ VERTICAL_BELOW = 760
 #: numbers are the formula's, and it comes back when the panel is taller)
 SHORT_BELOW_HEIGHT = 480
 SIDE_BY_SIDE_FROM_WIDTH = 1000
+#: the diagram's drawing is about this many times as wide as tall: a panel wider than that draws it no larger
+DIAGRAM_ASPECT = 2.0
 #: a formula-over-table pane less tall than this gives the formula two thirds of it
 SHORT_PANE = 560
 
@@ -133,7 +135,14 @@ class StepView(QSplitter):
         vertical = self.orientation() == Qt.Orientation.Vertical
         total = max(self.height() if vertical else self.width(), 300)
         parts = [9, 11 if self.table_box.isVisibleTo(self) else 13, 7 if self.explanation.isVisibleTo(self) else 0]
-        self.setSizes([int(total * p / sum(parts)) for p in parts])
+        sizes = [int(total * p / sum(parts)) for p in parts]
+        if not vertical:   # a short, wide panel draws the network to its height: the width it cannot use goes to
+            #                the formula (docked at 175 % the diagram kept a third of the width, 100 px tall)
+            spare = sizes[0] - max(self.diagram_panel.minimumSizeHint().width(), int(DIAGRAM_ASPECT * self.height()))
+            if spare > 0:
+                sizes[0] -= spare
+                sizes[1] += spare
+        self.setSizes(sizes)
         self.size_table()
 
     def size_table(self) -> None:
