@@ -345,12 +345,17 @@ class LessonsUI(QObject):
         self._restore_room()
 
     def _remember_layout(self) -> None:
-        """The docks as they are before the lesson opens the stepper (once per lesson): opening it gives it 60 % of
-        the window's height, and that tall bottom row stayed after the lesson."""
-        presentation = getattr(self.window, "presentation", None)
-        if self._layout_before is None and hasattr(self.window, "saveState") and \
-                (presentation is None or not presentation.maximized()):
-            self._layout_before = self.window.saveState()
+        """The bottom row's docks and sizes before the lesson opens the stepper (once per lesson): opening it gives
+        it 60 % of the window's height, and that tall bottom row stayed after the lesson."""
+        w = self.window
+        presentation = getattr(w, "presentation", None)
+        stepper = getattr(getattr(w, "stepper_ui", None), "dock", None)
+        if self._layout_before is not None or stepper is None or not hasattr(w, "resizeDocks") or \
+                (presentation is not None and presentation.maximized()):
+            return
+        row = [d for d in w.findChildren(QDockWidget) if d.isVisible() and not d.isFloating() and d is not stepper
+               and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and not d.visibleRegion().isEmpty()]
+        self._layout_before = (stepper.isVisible(), [(d, d.width(), d.height()) for d in row])
 
     def _restore_room(self) -> None:
         presentation = getattr(self.window, "presentation", None)
@@ -360,11 +365,20 @@ class LessonsUI(QObject):
             presentation.restore_all()
         self._stepper_roomed = False
         before, self._layout_before = self._layout_before, None
-        if before is not None and (presentation is None or not presentation.maximized()):
-            self.window.restoreState(before)   # the docks' sizes (and the stepper shown or not) as before the lesson
-            hide_stale = getattr(self.window, "hide_stale_tab_bars", None)
-            if hide_stale is not None:
-                QTimer.singleShot(0, self.window, hide_stale)
+        if before is None or (presentation is not None and presentation.maximized()):
+            return
+        stepper_shown, row = before
+        if not stepper_shown and dock is not None:
+            dock.hide()                     # the lesson opened it: leaving closes it
+
+        def sizes():                        # once the restored layout is laid out
+            shown = [(d, width, height) for d, width, height in row if d.isVisible()]
+            if shown:
+                tallest = max(shown, key=lambda e: e[2])   # (a tab group's dock is its tab bar less tall)
+                self.window.resizeDocks([tallest[0]], [tallest[2]], Qt.Orientation.Vertical)
+                self.window.resizeDocks([d for d, _w, _h in shown], [w for _d, w, _h in shown],
+                                        Qt.Orientation.Horizontal)
+        QTimer.singleShot(0, self, sizes)
 
     # ------------------------------------------------------------------ classroom settings
     def _classroom_items(self) -> list:
