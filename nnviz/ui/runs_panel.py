@@ -129,7 +129,8 @@ class RunsPanel(QWidget):
 
     #: the buttons' names: (full, in a narrow dock)
     BUTTON_NAMES = {"runsRunAgain": ("Run again with…", "Again…"),
-                    "runsCheckpoint": ("Go to checkpoint", "Checkpoint…"), "runsExportCsv": ("Export CSV…", "CSV…"), "runsDelete": ("Delete", "Delete")}
+                    "runsCheckpoint": ("Go to checkpoint", "Checkpoint…"), "runsExportCsv": ("Export CSV…", "CSV…"),
+                    "runsDelete": ("Delete", "Delete")}
 
     def _arrange(self, short: bool) -> None:
         """The buttons' full names, or short ones (their tool tips say the rest) when the table needs the width."""

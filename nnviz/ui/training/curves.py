@@ -73,6 +73,8 @@ def place_legend(legend, corner: tuple[int, int]) -> None:
         return
     legend._nnviz_corner = corner
     legend.anchor(itemPos=corner, parentPos=corner, offset=(-4 if corner[0] else 4, -4 if corner[1] else 4))
+
+
 _PERCENT = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 _NAMES = {"mae": "MAE", "mean_absolute_error": "MAE", "mse": "MSE", "mean_squared_error": "MSE"}
 
@@ -219,6 +221,7 @@ class CurvesView(QWidget):
             plot.addItem(marker)
             self._markers[item] = marker
         self._last_figures = 0.0
+        self._last_placed = 0.0
         self.cursor_lines = []
         self._wide = False
         arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2], False, header=self.legend)
@@ -391,8 +394,10 @@ class CurvesView(QWidget):
                 marker.setData([], [])
         self._fit_ranges(snap, show_batches)
         self._update_legend()
-        self.place_legends()
         now = time.perf_counter()
+        if snap.state != "running" or now - self._last_placed >= 0.5:   # (the curves move slowly; twice a second)
+            self._last_placed = now
+            self.place_legends()
         if snap.state != "running" or now - self._last_figures >= 0.1:  # readable numbers: 10 times a second
             self._last_figures = now
             self._update_figures(snap)
