@@ -100,6 +100,7 @@ class DockLayoutMixin:
     def reset_layout(self) -> None:
         """Every dock back to its default place and size (as on the first launch), docked."""
         size = self.size()
+        self._compact_tabs = False
         self._share_left_column(rearrange=False)
         for dock, _area, _tab in self.docks.values():   # all out first: no half-built layout that needs more room
             dock.hide()                                  # than the window has (which would grow the window)
@@ -191,7 +192,10 @@ class DockLayoutMixin:
             return
         data, area, partner = self.docks["dockData"]
         palette = self.docks["dockPalette"][0]
-        wanted = "dockPalette" if self.height() < self.SHORT_HEIGHT else None
+        # (the compact layout keeps its tabs: a window a large zoom had stretched past SHORT_HEIGHT took the data
+        # panel out from under the palette's tab again, and its minimum height went past a 720 px screen)
+        compact = getattr(self, "_compact_tabs", False) and self.width() / zoom.factor() < self.COMPACT_WIDTH
+        wanted = "dockPalette" if self.height() < self.SHORT_HEIGHT or compact else None
         if partner == wanted:
             return
         self.docks["dockData"] = (data, area, wanted)   # what Reset Layout rebuilds, and how the column is sized
@@ -223,6 +227,7 @@ class DockLayoutMixin:
             for d in docks[1:]:
                 self.tabifyDockWidget(docks[0], d)
             (front[0] if front else docks[0]).raise_()
+        self._compact_tabs = True
         self.apply_default_sizes()
         for ms in (0, 200):   # (Qt may show an old group's bar again while the layout settles)
             QTimer.singleShot(ms, self.hide_stale_tab_bars)

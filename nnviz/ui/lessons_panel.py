@@ -54,6 +54,7 @@ class LessonsUI(QObject):
         self._classroom_set = None
         self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
         self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
+        self._layout_before = None           # the docks before the lesson opened the stepper (given back on leaving)
         self._comparing = 0                  # the step compares the last N runs in the Runs panel
         self._predict_turned_on = False      # the lesson switched the stepper's Predict first on
         self.panel = LessonsPanel()
@@ -250,6 +251,7 @@ class LessonsUI(QObject):
             return
         if name == "open":
             if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:
+                self._remember_layout()
                 window.stepper_ui.open()
                 self._give_stepper_room()
                 return
@@ -300,6 +302,7 @@ class LessonsUI(QObject):
         ui, stepper = getattr(self.window, "stepper_ui", None), self._stepper()
         if ui is None or stepper is None:
             raise ValueError("there is no backprop stepper in this window")
+        self._remember_layout()
         ui.open()
         self._give_stepper_room()
         if not stepper.check_bar.predict_check.isChecked():
@@ -341,6 +344,19 @@ class LessonsUI(QObject):
         self._predict_turned_on = False
         self._restore_room()
 
+    def _remember_layout(self) -> None:
+        """The bottom row's docks and sizes before the lesson opens the stepper (once per lesson): opening it gives
+        it 60 % of the window's height, and that tall bottom row stayed after the lesson."""
+        w = self.window
+        presentation = getattr(w, "presentation", None)
+        stepper = getattr(getattr(w, "stepper_ui", None), "dock", None)
+        if self._layout_before is not None or stepper is None or not hasattr(w, "resizeDocks") or \
+                (presentation is not None and presentation.maximized()):
+            return
+        row = [d for d in w.findChildren(QDockWidget) if d.isVisible() and not d.isFloating() and d is not stepper
+               and w.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea and not d.visibleRegion().isEmpty()]
+        self._layout_before = (stepper.isVisible(), [(d, d.width(), d.height()) for d in row])
+
     def _restore_room(self) -> None:
         presentation = getattr(self.window, "presentation", None)
         dock = getattr(getattr(self.window, "stepper_ui", None), "dock", None)
@@ -348,6 +364,21 @@ class LessonsUI(QObject):
                 and presentation.maximized() == dock.objectName():
             presentation.restore_all()
         self._stepper_roomed = False
+        before, self._layout_before = self._layout_before, None
+        if before is None or (presentation is not None and presentation.maximized()):
+            return
+        stepper_shown, row = before
+        if not stepper_shown and dock is not None:
+            dock.hide()                     # the lesson opened it: leaving closes it
+
+        def sizes():                        # once the restored layout is laid out
+            shown = [(d, width, height) for d, width, height in row if d.isVisible()]
+            if shown:
+                tallest = max(shown, key=lambda e: e[2])   # (a tab group's dock is its tab bar less tall)
+                self.window.resizeDocks([tallest[0]], [tallest[2]], Qt.Orientation.Vertical)
+                self.window.resizeDocks([d for d, _w, _h in shown], [w for _d, w, _h in shown],
+                                        Qt.Orientation.Horizontal)
+        QTimer.singleShot(0, self, sizes)
 
     # ------------------------------------------------------------------ classroom settings
     def _classroom_items(self) -> list:

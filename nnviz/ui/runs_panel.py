@@ -19,11 +19,11 @@ import math
 import time
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDockWidget, QFileDialog, QGridLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget, QWidgetAction)
+from PySide6.QtWidgets import (QAbstractItemView, QBoxLayout, QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QScrollArea, QSizePolicy,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget, QWidgetAction)
 
 from nnviz.core.runs import SETTING_NAMES, config_differences, describe_difference, runs_csv
 from nnviz.ui import theme
@@ -96,23 +96,72 @@ class RunsPanel(QWidget):
         self.csv_button.setObjectName("runsExportCsv")
         self.csv_button.setToolTip("Save the table (every run's settings, metrics and time) as a CSV file")
         self.delete_button = QPushButton("Delete")
+        self.delete_button.setObjectName("runsDelete")
         self.delete_button.setToolTip("Forget the selected run (its record and checkpoints)")
         self.again_button.clicked.connect(self._on_again_button_clicked)
         self.checkpoint_button.clicked.connect(self._on_checkpoint_button_clicked)
         self.csv_button.clicked.connect(self._on_csv_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
-        buttons = QGridLayout()   # two by two: the dock shares a tab group, and must not widen it
-        for i, b in enumerate((self.again_button, self.checkpoint_button, self.csv_button, self.delete_button)):
-            buttons.addWidget(b, i // 2, i % 2)
-        buttons.setColumnStretch(2, 1)
+        # the actions in a column beside the table, not in rows above it: at 1280 × 720 the bottom row is some 220 px
+        # tall, and two rows of buttons above the table left it one row of runs; in a narrow dock (a tab of the
+        # bottom row at 100 %) their names are short (see _arrange)
+        buttons = QVBoxLayout()
+        buttons.setSpacing(4)
+        for b in (self.again_button, self.checkpoint_button, self.csv_button, self.delete_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.body = QHBoxLayout()
+        self.body.setSpacing(6)
+        self.body.addWidget(self.table, 1)
+        self.body.addLayout(buttons)
+        self._short_names = None
+        footer = self.footer = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        footer.addWidget(self.summary, 1)
+        footer.addWidget(self.memory, 0, Qt.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(buttons)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.memory)
+        layout.addLayout(self.body, 1)
+        layout.addLayout(footer)
+        self._fit_rows()
+        self.table.installEventFilter(self)
         document.runs_changed.connect(self.refresh)
         self.refresh()
+
+    #: the buttons' names: (full, in a narrow dock)
+    BUTTON_NAMES = {"runsRunAgain": ("Run again with…", "Again…"),
+                    "runsCheckpoint": ("Go to checkpoint", "Checkpoint…"), "runsExportCsv": ("Export CSV…", "CSV…"),
+                    "runsDelete": ("Delete", "Delete")}
+
+    def _arrange(self, short: bool) -> None:
+        """The buttons' full names, or short ones (their tool tips say the rest) when the table needs the width."""
+        if short == self._short_names:
+            return
+        self._short_names = short
+        for b in (self.again_button, self.checkpoint_button, self.csv_button, self.delete_button):
+            b.setText(self.BUTTON_NAMES[b.objectName()][1 if short else 0])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        full = self.fontMetrics().horizontalAdvance(self.BUTTON_NAMES["runsRunAgain"][0]) + 24
+        self._arrange(self.width() < 4 * full)
+        # the memory line under the summary in a narrow dock (beside it, the summary wrapped to a word a line)
+        self.footer.setDirection(QBoxLayout.Direction.TopToBottom if self.width() < 2 * self.memory.sizeHint().width()
+                                 else QBoxLayout.Direction.LeftToRight)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.table and event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_rows()   # the UI zoom, the stylesheet: rows as tall as the text, no taller
+        return super().eventFilter(watched, event)
+
+    def _fit_rows(self) -> None:
+        """Rows a line of text tall (Qt's default is some 30 px at 100 %): four runs show in the default layout."""
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.verticalHeader().setMinimumSectionSize(self.table.fontMetrics().height() + 2)
+        # (a table asks for some 190 px by default: in a 220 px dock the footer went out of sight)
+        self.table.setMinimumHeight(4 * (self.table.fontMetrics().height() + 6))
+        # its height is what the dock has, not what it asks (the wrapped footer makes the scroll area size the panel
+        # by its preferred height, and the table's 192 px pushed the footer out of sight)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
 
     # ------------------------------------------------------------------ the table
     def runs(self) -> list:
@@ -321,8 +370,11 @@ class RunOverlay(QObject):
         self.items: list = []
         self.legend = pg.LegendItem(labelTextColor=theme.colors().get("text", "#222"), verSpacing=-6)
         self.legend.setParentItem(curves.metric_plot.getViewBox())
-        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))   # bottom right of the metric plot:
-        #                                                                       accuracy curves rise away from it
+        # in the metric plot's corner its curves leave free (and its own legend does not take)
+        self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-4, -4))
+        extra = getattr(curves, "extra_legends", None)
+        if extra is not None:
+            extra.append((self.legend, curves.metric_plot))
         bg = curves.palette().window().color()
         self.legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 225))
         self.legend.setVisible(False)
@@ -352,6 +404,8 @@ class RunOverlay(QObject):
                 if plot is self.curves.loss_plot:
                     self.legend.addItem(item, label)
         self.legend.setVisible(bool(self.items))
+        if hasattr(self.curves, "place_legends"):
+            self.curves.place_legends()
         for plot in (self.curves.loss_plot, self.curves.metric_plot):   # room for every overlaid curve
             ys = [y for p, it in self.items if p is plot for y in it.yData if y == y]
             if ys:
@@ -374,7 +428,12 @@ class RunOverlay(QObject):
 def attach_runs_panel(window, document, controller=None) -> RunsPanel:
     """The Runs dock on ``window`` (beside the curves), the overlay on the training curves and the rewind."""
     panel = RunsPanel(document)
-    _add_dock(window, panel, "Runs", "runsDock", "weightsDock")
+    scroll = QScrollArea()   # scrolls instead of holding the window taller than a 720 px screen at a large zoom
+    scroll.setObjectName("runsScroll")
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    _add_dock(window, scroll, "Runs", "runsDock", "weightsDock")
     ui = getattr(window, "training_ui", None)
     overlay = None
     if ui is not None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from nnviz.core.trace import WeightUpdate, format_number
+from nnviz.ui import zoom
 from nnviz.ui.stepper.diagram import DiagramPanel
 from nnviz.ui.stepper.formula_view import FormulaView
 from nnviz.ui.stepper.value_table import QUANTITIES, ValueTable
@@ -21,6 +22,11 @@ VERTICAL_BELOW = 760
 #: numbers are the formula's, and it comes back when the panel is taller)
 SHORT_BELOW_HEIGHT = 480
 SIDE_BY_SIDE_FROM_WIDTH = 1000
+#: the diagram's drawing is about this many times as wide as tall: a panel wider than that draws it no larger
+DIAGRAM_ASPECT = 2.0
+#: a formula-over-table pane less tall than this (at 100 %; it grows with the UI zoom, as the formula's lines do)
+#: gives the formula two thirds of it
+SHORT_PANE = 320
 
 
 class StepView(QSplitter):
@@ -131,8 +137,25 @@ class StepView(QSplitter):
         vertical = self.orientation() == Qt.Orientation.Vertical
         total = max(self.height() if vertical else self.width(), 300)
         parts = [9, 11 if self.table_box.isVisibleTo(self) else 13, 7 if self.explanation.isVisibleTo(self) else 0]
-        self.setSizes([int(total * p / sum(parts)) for p in parts])
+        sizes = [int(total * p / sum(parts)) for p in parts]
+        if not vertical:   # a short, wide panel draws the network to its height: the width it cannot use goes to
+            #                the formula (docked at 175 % the diagram kept a third of the width, 100 px tall)
+            spare = sizes[0] - max(self.diagram_panel.minimumSizeHint().width(), int(DIAGRAM_ASPECT * self.height()))
+            if spare > 0:
+                sizes[0] -= spare
+                sizes[1] += spare
+        self.setSizes(sizes)
         self.size_table()
+
+    def formula_height(self) -> int:
+        """The height the formula pane's text needs at its width (with the read-out line when it shows)."""
+        body = self.formula.scroll.widget()
+        width = self.formula.scroll.viewport().width()
+        need = body.heightForWidth(width) if body.hasHeightForWidth() else -1
+        need = need if need > 0 else body.sizeHint().height()
+        if self.formula.readout.isVisibleTo(self.formula):
+            need += self.formula.readout.sizeHint().height()
+        return need + 2 * self.formula.scroll.frameWidth() + 4
 
     def size_table(self) -> None:
         """The table as tall as its rows (at most half the height); the formula gets the rest."""
@@ -147,5 +170,13 @@ class StepView(QSplitter):
         header = max(self.table.horizontalHeader().height(), self.table.horizontalHeader().sizeHint().height())
         want = (header + self.table.verticalHeader().defaultSectionSize() * self._sized_rows
                 + 2 * self.table.frameWidth() + self.table_title.sizeHint().height() + 12)
+        # the formula is what the step explains: it gets the height its text needs, up to two thirds (half left
+        # its rule cut after one line at 175 % on a 1280 × 720 screen, its last line at 100 %); the table's rows
+        # scroll. A short pane drops the read-out line under the formula (the numbers' tool tips carry every digit)
+        if total < SHORT_PANE * zoom.factor():
+            self.formula.readout.setVisible(False)
         table = min(max(want, 120), total // 2)
+        need = self.formula_height()
+        if total - table < need:
+            table = max(total - need, min(want, total // 3))
         self.right_splitter.setSizes([total - table, table])

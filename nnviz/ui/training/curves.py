@@ -22,8 +22,59 @@ from nnviz.ui.training.common import (TEST_COLOR, TRAIN_COLOR, VAL_COLOR, Sticky
 
 #: the narrowest dock that has loss and metric side by side (two plots of some 230 px with their axes)
 SIDE_MIN_WIDTH = 480
-#: a dock less tall than this has its legend inside the loss plot, not in a row of its own
+#: a dock less tall than this has its legend inside the loss plot, not in a row of its own (and so has a dock with
+#: the plots side by side: a row above both would span them, its entries far from the plot they name)
 LEGEND_INSIDE_BELOW = 300
+#: plots at least this tall name the batch curves in their legend too (one entry a line)
+ROOMY_FROM = 360
+#: the corners a legend inside a plot may take, as (x, y) fractions of the plot, in order of preference: falling
+#: loss curves leave the top right free, rising accuracy the bottom right
+CORNERS = ((1, 0), (1, 1), (0, 1), (0, 0))
+
+
+def _curve_samples(item, n: int = 240):
+    """Points along a curve item's line (its vertices and ``n`` points between them): what a legend would hide."""
+    x, y = getattr(item, "xData", None), getattr(item, "yData", None)
+    if x is None or y is None or not len(x) or not item.isVisible():
+        return None
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) > 1 and np.all(np.diff(x) >= 0):
+        grid = np.linspace(x[0], x[-1], n)
+        x, y = np.concatenate([x, grid]), np.concatenate([y, np.interp(grid, x, y)])
+    return x, y
+
+
+def free_corner(plot, legend, taken=(), prefer=CORNERS) -> tuple[int, int]:
+    """The corner of ``plot`` where ``legend`` hides the fewest points of the plot's curves (the first of
+    ``prefer`` on a tie), leaving out the corners in ``taken``."""
+    vb = plot.getViewBox()
+    area = vb.sceneBoundingRect()
+    size = legend.boundingRect()
+    w, h = min(size.width() + 8, area.width()), min(size.height() + 8, area.height())
+    samples = [c for c in (_curve_samples(i) for i in vb.addedItems if isinstance(i, (pg.PlotCurveItem,
+                                                                                      pg.PlotDataItem)))
+               if c is not None]
+    best, fewest = None, None
+    for corner in prefer:
+        if corner in taken:
+            continue
+        rect = QRectF(area.left() + corner[0] * (area.width() - w), area.top() + corner[1] * (area.height() - h), w, h)
+        r = vb.mapSceneToView(rect).boundingRect()
+        hidden = sum(int(np.count_nonzero((x >= r.left()) & (x <= r.right()) & (y >= r.top()) & (y <= r.bottom())))
+                     for x, y in samples)
+        if fewest is None or hidden < fewest:
+            best, fewest = corner, hidden
+    return best or prefer[0]
+
+
+def place_legend(legend, corner: tuple[int, int]) -> None:
+    """Anchor ``legend`` in ``corner`` of its plot (see :func:`free_corner`), a few pixels in."""
+    if getattr(legend, "_nnviz_corner", None) == corner:
+        return
+    legend._nnviz_corner = corner
+    legend.anchor(itemPos=corner, parentPos=corner, offset=(-4 if corner[0] else 4, -4 if corner[1] else 4))
+
+
 _PERCENT = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy"}
 _NAMES = {"mae": "MAE", "mean_absolute_error": "MAE", "mse": "MSE", "mean_squared_error": "MSE"}
 
@@ -128,7 +179,14 @@ class CurvesView(QWidget):
         self.inner_legend.setParentItem(self.loss_plot.getViewBox())
         self.inner_legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 2))
         self.inner_legend.setVisible(False)
+        # the metric plot's own legend, beside it (shown with the inner one)
+        self.metric_legend = pg.LegendItem(labelTextColor=fg, colCount=1, verSpacing=-6)
+        self.metric_legend.setParentItem(self.metric_plot.getViewBox())
+        self.metric_legend.setVisible(False)
+        #: more legends inside these plots ((legend, plot), e.g. the overlaid runs'): placed in a corner left free
+        self.extra_legends: list = []
         self._legend_inside = False
+        self._roomy = False
         style_plot(self.metric_plot, left="accuracy", left_units="%", bottom="epoch")
         self.metric_plot.setXLink(self.loss_plot)
         self.loss_range = StickyRange(self.loss_plot, y_min=0.0)
@@ -163,6 +221,7 @@ class CurvesView(QWidget):
             plot.addItem(marker)
             self._markers[item] = marker
         self._last_figures = 0.0
+        self._last_placed = 0.0
         self.cursor_lines = []
         self._wide = False
         arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2], False, header=self.legend)
@@ -195,7 +254,8 @@ class CurvesView(QWidget):
         self.batch_smooth.setPen(pg.mkPen(mix(fg, 0.45), width=1))
         for line in self.cursor_lines:
             line.setPen(pg.mkPen(fg, width=1, style=Qt.DotLine))
-        self.inner_legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 220))   # readable over a curve
+        for legend in (self.inner_legend, self.metric_legend):   # readable where a curve passes under it
+            legend.setBrush(pg.mkBrush(bg.red(), bg.green(), bg.blue(), 220))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -203,7 +263,15 @@ class CurvesView(QWidget):
         # side by side in a short, wide dock; the legend inside the loss plot (its top right corner, where falling
         # loss curves leave room) in a dock too short for a legend row: on a 1280 × 720 screen the row took a third
         # of the plots' height
-        wide, inside = self.side_by_side(), self.height() < LEGEND_INSIDE_BELOW
+        wide, short = self.side_by_side(), self.height() < LEGEND_INSIDE_BELOW
+        inside = short or wide
+        roomy = inside and self.height() >= ROOMY_FROM + 120
+        if roomy != self._roomy:   # a tall plot: its legend a column, the batch curves named too
+            self._roomy = roomy
+            self.inner_legend.setColumnCount(1 if roomy else 3)
+            self._in_legend = None
+            self._update_legend()
+        self.readout.setVisible(not short)
         if (wide, inside) != (self._wide, self._legend_inside):
             self._wide, self._legend_inside = wide, inside
             if inside:
@@ -212,9 +280,33 @@ class CurvesView(QWidget):
                     grid.removeItem(self.legend)
             self.legend.setVisible(not inside)
             self.inner_legend.setVisible(inside)
-            self.readout.setVisible(not inside)
+            self.metric_legend.setVisible(inside)
             arrange_plots(self.graphics, [self.loss_plot, self.metric_plot], [3, 2] if not wide else [1, 1], wide,
                           header=None if inside else self.legend)
+        self.place_legends()
+
+    def place_legends(self) -> None:
+        """Each legend inside a plot in the corner where it hides the least of the curves (two in one plot in
+        different corners)."""
+        taken = {id(self.loss_plot): [], id(self.metric_plot): []}
+        # a plot too short for two legends keeps the one that says more (the runs compared: the colours of the
+        # current run's curves are the loss plot's legend's)
+        others = [legend.boundingRect().height() for legend, plot in self.extra_legends
+                  if legend.isVisible() and plot is self.metric_plot]
+        self.metric_legend.setVisible(self._legend_inside and (not others or self.metric_plot.getViewBox().height()
+                                      >= self.metric_legend.boundingRect().height() + sum(others) + 16))
+        for legend, plot in ((self.inner_legend, self.loss_plot), (self.metric_legend, self.metric_plot),
+                             *self.extra_legends):
+            if not legend.isVisible() or id(plot) not in taken:
+                continue
+            corner = free_corner(plot, legend, taken[id(plot)])
+            place_legend(legend, corner)
+            taken[id(plot)].append(corner)
+        mine = self.metric_legend.sceneBoundingRect()   # (and two that still meet)
+        if self.metric_legend.isVisible() and any(
+                legend.isVisible() and plot is self.metric_plot and legend.sceneBoundingRect().intersects(mine)
+                for legend, plot in self.extra_legends):
+            self.metric_legend.setVisible(False)
 
     def side_by_side(self) -> bool:
         """Loss and metric side by side in a dock wider than tall (the bottom row, also on a 1280 × 720 screen where
@@ -249,8 +341,8 @@ class CurvesView(QWidget):
             marker.setData([], [])
         self._snapshot = None
         self._in_legend = ()
-        self.legend.clear()
-        self.inner_legend.clear()
+        for legend in (self.legend, self.inner_legend, self.metric_legend):
+            legend.clear()
         self._show_empty_ranges()
         self.figures.setText(self._empty_figures())
         self.readout.setText(" ")
@@ -303,6 +395,9 @@ class CurvesView(QWidget):
         self._fit_ranges(snap, show_batches)
         self._update_legend()
         now = time.perf_counter()
+        if snap.state != "running" or now - self._last_placed >= 0.5:   # (the curves move slowly; twice a second)
+            self._last_placed = now
+            self.place_legends()
         if snap.state != "running" or now - self._last_figures >= 0.1:  # readable numbers: 10 times a second
             self._last_figures = now
             self._update_figures(snap)
@@ -310,7 +405,9 @@ class CurvesView(QWidget):
     def _update_legend(self) -> None:
         """The legend lists the curves that have data (no "validation" without a validation split)."""
         shown = tuple(name for item, name in self._legend_entries
-                      if item.isVisible() and item.xData is not None and len(item.xData))
+                      if item.isVisible() and item.xData is not None and len(item.xData)) + \
+            tuple(i for i, item in enumerate((self.train_metric, self.val_metric, self.test_metric))
+                  if item.xData is not None and len(item.xData))
         if shown == self._in_legend:
             return
         self._in_legend = shown
@@ -319,8 +416,14 @@ class CurvesView(QWidget):
             for item, name in self._legend_entries:
                 # the legend inside the plot names the epoch curves only: with the two batch entries it spanned
                 # the plot's width and hid the first epochs (the "Batch loss" box names those)
-                if name in shown and not (legend is self.inner_legend and name.startswith("batch")):
+                short = legend is self.inner_legend and not self._roomy
+                if name in shown and not (short and name.startswith("batch")):
                     legend.addItem(item, name)
+        self.metric_legend.clear()
+        for item, name in ((self.train_metric, "training"), (self.val_metric, "validation"),
+                           (self.test_metric, "test")):
+            if item.xData is not None and len(item.xData):
+                self.metric_legend.addItem(item, name)
         self._fit_legend()
 
     def _fit_ranges(self, snap, show_batches: bool) -> None:
