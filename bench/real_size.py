@@ -6,8 +6,7 @@ Prints each figure beside its goal:
 
 * ``fit``: training throughput (steps/s through ``Sequential.fit``) of five networks against the same
   architecture, batch size and optimizer in a plain PyTorch loop measured in the same run, PyTorch
-  taking the better of 1 and 2 threads, nnviz the better of its batch in one thread and split between two
-  (``nnviz.core.parallel``; both with one BLAS thread) (see ``bench/core_vs_torch.py`` for the loops);
+  taking the better of 1 and 2 threads (see ``bench/core_vs_torch.py`` for the loops);
 * ``raw``: 784-256-128-10 (Adam, batch 128) on synthetic 28×28 digits, raw 0-255 pixels against
   pixels / 255: seconds per epoch after the first epoch (when dead units and saturated outputs would
   make subnormal numbers);
@@ -38,7 +37,7 @@ os.environ.setdefault("BENCH_THREADS", "1")   # nnviz as the app trains it: one 
 import core_vs_torch as cvt  # noqa: E402  (sets the BLAS thread count before NumPy loads)
 import numpy as np  # noqa: E402
 
-from nnviz.core import Adam, Dense, Input, Sequential, parallel  # noqa: E402
+from nnviz.core import Adam, Dense, Input, Sequential  # noqa: E402
 
 FIT_CASES = [
     ("784-256-128-10 (batch 128, Adam)", 1.1, dict(
@@ -106,20 +105,14 @@ def bench_fit(seconds: float, have_torch: bool, cases: str = "") -> None:
         if cases and cases.lower() not in name.lower():
             continue
         spec = dict(spec, name=name)
-        ours_by = []   # nnviz with the batch in one thread, then split between two (nnviz.core.parallel)
-        for t in (1, 2):
-            old = parallel.set_batch_threads(t)
-            ours_by.append(cvt.bench_nnviz(spec, seconds, np.random.default_rng(i)))
-            parallel.set_batch_threads(old)
-        ours = max(ours_by)
-        note = f"   (nnviz 1 / 2 batch threads: {ours_by[0]:.0f} / {ours_by[1]:.0f}"
+        ours = cvt.bench_nnviz(spec, seconds, np.random.default_rng(i))
         if have_torch:
             by_threads = [cvt.bench_torch(spec, seconds, np.random.default_rng(i), threads=t) for t in (1, 2)]
             theirs = max(by_threads)
             row(name, f"{ours:.0f}", f"{theirs:.0f}", f"{ours / theirs:.2f}x", f">= {goal}x",
-                f"{note}; torch 1 / 2 threads: {by_threads[0]:.0f} / {by_threads[1]:.0f})")
+                f"   (torch 1 / 2 threads: {by_threads[0]:.0f} / {by_threads[1]:.0f})")
         else:
-            row(name, f"{ours:.0f}", "-", "-", f">= {goal}x", note + ")")
+            row(name, f"{ours:.0f}", "-", "-", f">= {goal}x")
 
 
 def mnist_mlp(seed=0):

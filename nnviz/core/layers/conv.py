@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from nnviz.core import initializers, parallel, regularizers
+from nnviz.core import initializers, regularizers
 from nnviz.core.catalog import LayerSpec, OptionSpec, activation_text, pair, strides_text
 from nnviz.core.checks import positive_int, positive_ints
 from nnviz.core.layers.base import ActivatedLayer
@@ -198,36 +198,22 @@ class Conv2D(ActivatedLayer):
 
         The rows live in a workspace kept between steps (its ones column written once) rather than in a
         fresh multi-MB array per step: cols is the biggest array a step touches."""
-        buf, cols = self._cols_workspace(xp.shape, out_h, out_w, xp.dtype, keep)
-        self._fill_cols(xp, buf, slice(0, xp.shape[0]), out_h, out_w)
-        return cols
-
-    def _cols_workspace(self, xp_shape, out_h: int, out_w: int, dtype, keep: bool):
-        """``(buffer, cols)``: the workspace ``_fill_cols`` writes and its (N·Ho·Wo, kh·kw·C [+1]) matrix view."""
-        kh, kw = self.kernel_size
-        n, c = xp_shape[0], xp_shape[3]
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        n, c = xp.shape[0], xp.shape[3]
         k = kh * kw * c
         m = n * out_h * out_w
+        dtype = xp.dtype
         if c == 1:
             # One channel: build the transpose, one contiguous row per kernel offset (fast copies of
             # whole image rows), and hand BLAS its transposed view — faster to fill and to multiply
             # than the (M, kh·kw) layout, whose rows are only kh·kw elements long.
-            buf = self._workspace("cols_t", (k + self.use_bias, n, out_h, out_w), dtype, fill=1, keep=keep)
-            return buf, buf.reshape(k + self.use_bias, m).T
-        buf = self._workspace("cols", (n, out_h, out_w, k + self.use_bias), dtype, fill=1, keep=keep)
-        return buf, buf.reshape(m, k + self.use_bias)
-
-    def _fill_cols(self, xp: np.ndarray, buf: np.ndarray, part: slice, out_h: int, out_w: int) -> None:
-        """The receptive fields of the samples ``part`` of the padded batch ``xp`` into their rows of ``buf``."""
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        xp = xp[part]
-        n, c = xp.shape[0], xp.shape[3]
-        if c == 1:
+            cols_t = self._workspace("cols_t", (k + self.use_bias, n, out_h, out_w), dtype, fill=1, keep=keep)
             x3 = xp[..., 0]
             for i in range(kh):
                 for j in range(kw):
-                    buf[i * kw + j, part] = x3[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
-            return
+                    cols_t[i * kw + j] = x3[:, i:i + sh * (out_h - 1) + 1:sh, j:j + sw * (out_w - 1) + 1:sw]
+            return cols_t.reshape(k + self.use_bias, m).T
+        cols = self._workspace("cols", (n, out_h, out_w, k + self.use_bias), dtype, fill=1, keep=keep)
         # Channels-last, the kw·C values of one kernel row are contiguous in the input (pixels
         # x·sw … x·sw + kw − 1 of one image row), so the receptive fields are one strided view
         # (N, Ho, Wo, kh, kw·C) over the input, copied in one call with kw·C-long runs.
@@ -235,8 +221,8 @@ class Conv2D(ActivatedLayer):
             xp = np.ascontiguousarray(xp)
         s0, s1, s2, s3 = xp.strides
         view = as_strided(xp, (n, out_h, out_w, kh, kw * c), (s0, s1 * sh, s2 * sw, s1, s3), writeable=False)
-        # a view: only the last axis is split
-        np.copyto(buf[part, ..., :kh * kw * c].reshape(n, out_h, out_w, kh, kw * c), view)
+        np.copyto(cols[..., :k].reshape(n, out_h, out_w, kh, kw * c), view)   # a view: only the last axis is split
+        return cols.reshape(m, k + self.use_bias)
 
     def _workspace(self, name: str, shape, dtype, zero: bool = False, fill=None, keep: bool = True) -> np.ndarray:
         """A scratch array kept between calls (reallocated when the shape or dtype changes), zeroed or
@@ -252,16 +238,15 @@ class Conv2D(ActivatedLayer):
                 self._scratch[name] = buf
         return buf
 
-    def _padded(self, x: np.ndarray, pads, keep: bool = True, part: slice | None = None) -> np.ndarray:
-        """``x`` in a zero-bordered workspace (the border is written once, when it is allocated), only the
-        samples ``part`` copied when given; ``x`` itself when there is nothing to pad."""
+    def _padded(self, x: np.ndarray, pads, keep: bool = True) -> np.ndarray:
+        """``x`` in a zero-bordered workspace (the border is written once, when it is allocated);
+        ``x`` itself when there is nothing to pad."""
         pt, pb, pl, pr = pads
         if not (pt or pb or pl or pr):
             return x
         n, h, w, c = x.shape
         xp = self._workspace("x_padded", (n, h + pt + pb, w + pl + pr, c), x.dtype, zero=True, keep=keep)
-        part = slice(None) if part is None else part
-        xp[part, pt:pt + h, pl:pl + w, :] = x[part]
+        xp[:, pt:pt + h, pl:pl + w, :] = x
         return xp
 
     def _kernel_matrix(self) -> np.ndarray:
@@ -280,23 +265,10 @@ class Conv2D(ActivatedLayer):
         out_h, out_w, pads = self._geometry(h, w)
         # a training step's scratch (padded input, cols, z) is kept for the next step; an inference
         # pass, whose batch may be any size, allocates its own
+        cols = self._im2col(self._padded(x, pads, keep=training), out_h, out_w, keep=training)
         linear = self.activation.name == "linear"   # a = z: z is the output, never a workspace
-        z = self._workspace("z", (n * out_h * out_w, self.filters), self.dtype, keep=training and not linear)
-        kernel = self._kernel_matrix()
-        xp = self._padded(x, pads, keep=training, part=slice(0, 0))   # workspaces first, filled by part
-        buf, cols = self._cols_workspace(xp.shape, out_h, out_w, self.dtype, keep=training)
-        rows = out_h * out_w
-        pt, _, pl, _ = pads
-
-        def part_forward(_, part):
-            if xp is not x:
-                xp[part, pt:pt + h, pl:pl + w] = x[part]
-            self._fill_cols(xp, buf, part, out_h, out_w)
-            r = slice(part.start * rows, part.stop * rows)
-            matmul_rows(cols[r], kernel, z[r])                  # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
-
-        # a training batch may be split between two threads (nnviz.core.parallel), each its own samples
-        parallel.run_parts(part_forward, parallel.batch_parts(n) if training else [slice(0, n)])
+        z = self._workspace("z", (cols.shape[0], self.filters), self.dtype, keep=training and not linear)
+        matmul_rows(cols, self._kernel_matrix(), z)             # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
         self.cache["x"] = x
         # cols is the big one (kh·kw × the input); keep it only when a backward pass will follow
         self.cache["cols"] = cols if training else None
@@ -310,17 +282,12 @@ class Conv2D(ActivatedLayer):
         z = self.cache["z"]
         mask = self._workspace("relu_mask", z.shape, np.bool_)
         d_z = self._workspace("d_z", z.shape, np.result_type(d_out, z))
+        np.greater(z, 0, out=mask)
+        np.multiply(d_out, mask, out=d_z)
         self.cache["d_z"] = d_z   # kept for the backprop trace's explanation (which copies it)
-        return self._backward_z(d_z, (d_out, z, mask))
+        return self.backward_from_z(d_z)
 
     def backward_from_z(self, d_z):
-        return self._backward_z(d_z)
-
-    def _backward_z(self, d_z, relu=None):
-        """dW, db and dX from dZ; with ``relu = (dA, Z, mask)`` dZ is first written as ``dA * (Z > 0)``.
-
-        A batch split between threads (``nnviz.core.parallel``) sums each half's dW and db on its own, the
-        halves then added in order; each half writes its own samples' dZ and dX."""
         x = self.cache["x"]
         n, h, w, c = x.shape
         out_h, out_w, pads = self._geometry(h, w)
@@ -329,40 +296,20 @@ class Conv2D(ActivatedLayer):
         cols = self.cache.get("cols")
         if cols is None:
             cols = self._im2col(self._padded(x, pads), out_h, out_w)
-        parts = parallel.batch_parts(n)
+
         # dW = cols.T @ dZ (receptive fields × output gradients, summed over batch and positions);
         # the ones column of cols makes the last row db = Σ dZ
-        dtype = np.result_type(cols, d_z2)
-        d_kernel_parts = [self._workspace(f"d_kernel_matrix{i or ''}", (cols.shape[1], f), dtype)
-                          for i in range(len(parts))]
-        full = self.needs_input_grad and self.strides == (1, 1)
-        if full:
-            d_x = np.empty(x.shape, dtype=d_z.dtype)
-            d_z_full = self._full_workspace(d_z, x.shape)
-        rows = out_h * out_w
-
-        def part_backward(i, part):
-            if relu is not None:
-                d_out, z, mask = relu
-                np.greater(z[part], 0, out=mask[part])
-                np.multiply(d_out[part], mask[part], out=d_z[part])
-            r = slice(part.start * rows, part.stop * rows)
-            matmul_t_rows(cols[r], d_z2[r], d_kernel_parts[i])
-            if full:
-                self._input_gradient_full_part(d_z.reshape(n, out_h, out_w, f), d_z_full, pads, d_x, i, part)
-
-        parallel.run_parts(part_backward, parts)
-        d_kernel_matrix = d_kernel_parts[0]
-        for more in d_kernel_parts[1:]:      # in a fixed order: the same sums on every run
-            d_kernel_matrix += more
+        d_kernel_matrix = self._workspace("d_kernel_matrix", (cols.shape[1], f), np.result_type(cols, d_z2))
+        matmul_t_rows(cols, d_z2, d_kernel_matrix)
         k = d_kernel_matrix.shape[0] - self.use_bias
         self.grads["kernel"][...] = d_kernel_matrix[:k].reshape(self.grads["kernel"].shape)
         if self.use_bias:
             self.grads["bias"][...] = d_kernel_matrix[k]
         if not self.needs_input_grad:
             return None
-        if full:
-            return d_x
+
+        if self.strides == (1, 1):
+            return self._input_gradient_full(d_z.reshape(n, out_h, out_w, f), x.shape, pads)
         pt, pb, pl, pr = pads
         padded = (n, h + pt + pb, w + pl + pr, c)
         d_xp = self._input_gradient_by_offsets(d_z2, padded, out_h, out_w)
@@ -401,41 +348,30 @@ class Conv2D(ActivatedLayer):
         the course's 14×14×16 → 32 layer); the batch is cut into chunks of whole images small enough to
         stay in cache from copy to GEMM, and the buffer's zero border is written once and kept.
         """
-        d_x = np.empty(x_shape, dtype=d_z.dtype)
-        buf = self._full_workspace(d_z, x_shape)
-        self._input_gradient_full_part(d_z, buf, pads, d_x, 0, slice(0, x_shape[0]))
-        return d_x
-
-    def _full_workspace(self, d_z, x_shape) -> np.ndarray:
-        """The zero-bordered (N, H + kh − 1, W + kw − 1, F) buffer of ``_input_gradient_full``."""
-        (kh, kw), (n, h, w, _) = self.kernel_size, x_shape
-        return self._workspace("d_z_full", (n, h + kh - 1, w + kw - 1, d_z.shape[-1]), d_z.dtype, zero=True)
-
-    def _input_gradient_full_part(self, d_z, buf, pads, d_x, index: int, part: slice) -> None:
-        """``_input_gradient_full`` for the samples ``part`` into ``d_x``, with im2col scratch of its own."""
         (kh, kw) = self.kernel_size
-        _, h, w, c = d_x.shape
-        n = part.stop - part.start
+        n, h, w, c = x_shape
         _, out_h, out_w, f = d_z.shape
         pt, _, pl, _ = pads
         dtype = d_z.dtype
         per_image = h * w * kh * kw * f * dtype.itemsize
         nb = int(max(1, min(n, self.full_scratch_bytes // per_image)))
         top, left = kh - 1 - pt, kw - 1 - pl
-        buf = buf[part]
-        buf[:, top:top + out_h, left:left + out_w, :] = d_z[part]
+        buf = self._workspace("d_z_full", (n, h + kh - 1, w + kw - 1, f), dtype, zero=True)
+        buf[:, top:top + out_h, left:left + out_w, :] = d_z
         s0, s1, s2, s3 = buf.strides   # receptive fields as in _im2col: kw·F contiguous per kernel row
         fields = as_strided(buf, (n, h, w, kh, kw * f), (s0, s1, s2, s1, s3), writeable=False)
-        cols = self._workspace(f"d_z_cols{index or ''}", (nb, h, w, kh, kw * f), dtype)
+        cols = self._workspace("d_z_cols", (nb, h, w, kh, kw * f), dtype)
         cols2 = cols.reshape(nb * h * w, kh * kw * f)
         # W[kh−1−i, kw−1−j, c, f] as rows (i, j, f), columns c
         flipped = self.params["kernel"][::-1, ::-1].transpose(0, 1, 3, 2).reshape(kh * kw * f, c)
-        d_x2 = d_x[part].reshape(n * h * w, c)
+        d_x = np.empty(x_shape, dtype=dtype)
+        d_x2 = d_x.reshape(n * h * w, c)
         rows = h * w
         for start in range(0, n, nb):
             b = min(nb, n - start)
             np.copyto(cols[:b], fields[start:start + b])
             np.matmul(cols2[:b * rows], flipped, out=d_x2[start * rows:(start + b) * rows])
+        return d_x
 
     # ----------------------------------------------------------------- config
     def get_config(self):

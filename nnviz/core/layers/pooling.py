@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core import parallel
 from nnviz.core.catalog import LayerSpec, OptionSpec, pair, strides_text
 from nnviz.core.checks import positive_ints
 from nnviz.core.layers.base import Layer
@@ -199,24 +198,18 @@ class MaxPooling2D(_Pooling2D):
         pair won — ``left_top`` (tl ≥ tr), ``left_bottom`` (bl ≥ br), ``top`` (the top pair's max ≥ the
         bottom's) — so ties go to the top row, then its left cell: row-major first, as the general path."""
         tl, tr, bl, br = self._quarters(x)
-        out = np.empty(tl.shape, x.dtype)
-        if not training:
-            np.maximum(tl, tr, out=out)
-            np.maximum(out, np.maximum(bl, br), out=out)
-            self.cache.update(x=x, halving=None, indexed=False)
-            return out
-        left_top, left_bottom, top = halving = tuple(np.empty(out.shape, np.bool_) for _ in range(3))
-
-        def part_forward(_, p):   # a big batch in two threads (nnviz.core.parallel), each its own samples
-            np.maximum(tl[p], tr[p], out=out[p])
-            bottom = np.maximum(bl[p], br[p])
-            np.greater_equal(tl[p], tr[p], out=left_top[p])
-            np.greater_equal(bl[p], br[p], out=left_bottom[p])
-            np.greater_equal(out[p], bottom, out=top[p])
-            np.maximum(out[p], bottom, out=out[p])
-
-        parallel.run_parts(part_forward, parallel.batch_parts(x.shape[0]))
-        self.cache.update(x=x, halving=halving, indexed=True)
+        out = np.maximum(tl, tr)
+        bottom = np.maximum(bl, br)
+        if training:
+            left_top, left_bottom, top = (np.empty(out.shape, np.bool_) for _ in range(3))
+            np.greater_equal(tl, tr, out=left_top)
+            np.greater_equal(bl, br, out=left_bottom)
+            np.greater_equal(out, bottom, out=top)
+            halving = (left_top, left_bottom, top)
+        else:
+            halving = None
+        np.maximum(out, bottom, out=out)
+        self.cache.update(x=x, halving=halving, indexed=training)
         return out
 
     def _backward_halving(self, d_out):
@@ -227,16 +220,12 @@ class MaxPooling2D(_Pooling2D):
         h, w = x.shape[1:3]
         d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x.shape, dtype=d_out.dtype)
         tl, tr, bl, br = self._quarters(d_x)
-
-        def part_backward(_, p):
-            d_top = d_out[p] * top[p]
-            d_bottom = np.subtract(d_out[p], d_top)
-            np.multiply(d_top, left_top[p], out=tl[p])
-            np.subtract(d_top, tl[p], out=tr[p])
-            np.multiply(d_bottom, left_bottom[p], out=bl[p])
-            np.subtract(d_bottom, bl[p], out=br[p])
-
-        parallel.run_parts(part_backward, parallel.batch_parts(x.shape[0]))
+        d_top = d_out * top
+        d_bottom = np.subtract(d_out, d_top)
+        np.multiply(d_top, left_top, out=tl)
+        np.subtract(d_top, tl, out=tr)
+        np.multiply(d_bottom, left_bottom, out=bl)
+        np.subtract(d_bottom, bl, out=br)
         return d_x
 
     def backward(self, d_out):
