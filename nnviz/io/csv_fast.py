@@ -141,8 +141,11 @@ SCALE_ROWS = 4096
 
 
 def _fit_scaler(scaling: str, x: np.ndarray, rows: np.ndarray) -> Scaler:
-    """``Scaler.fit(scaling, x[rows])``, the same numbers without a float64 copy of the rows for min-max (the
-    minimum and maximum of float32 values are exact in float32)."""
+    """``Scaler.fit(scaling, x[rows])`` without a float64 copy of the rows: min-max exactly (the minimum and
+    maximum of float32 values are exact in float32), standardizing from float64 sums a block of rows at a time
+    (the mean, then the squared deviations from it: equal to ``Scaler.fit``'s to float64 rounding)."""
+    if scaling == "standardize" and len(rows):
+        return _fit_standardizer(x, rows)
     if scaling != "minmax" or not len(rows):
         return Scaler.fit(scaling, x[rows])
     lo = np.full(x.shape[1], np.inf, dtype=np.float32)
@@ -154,6 +157,19 @@ def _fit_scaler(scaling: str, x: np.ndarray, rows: np.ndarray) -> Scaler:
     offset = lo.astype(np.float64)
     scale = hi.astype(np.float64) - offset
     return Scaler("minmax", offset, np.where(scale > 0, scale, 1.0))
+
+
+def _fit_standardizer(x: np.ndarray, rows: np.ndarray) -> Scaler:
+    total = np.zeros(x.shape[1], dtype=np.float64)
+    for i in range(0, len(rows), SCALE_ROWS):
+        total += x[rows[i:i + SCALE_ROWS]].sum(axis=0, dtype=np.float64)
+    mean = total / len(rows)
+    squares = np.zeros(x.shape[1], dtype=np.float64)
+    for i in range(0, len(rows), SCALE_ROWS):
+        deviation = x[rows[i:i + SCALE_ROWS]] - mean          # float64, one block
+        squares += np.einsum("ij,ij->j", deviation, deviation)
+    std = np.sqrt(squares / len(rows))
+    return Scaler("standardize", mean, np.where(std > 0, std, 1.0))
 
 
 def _take(x: np.ndarray, rows: np.ndarray, scaler: Scaler | None = None) -> np.ndarray:
