@@ -368,6 +368,25 @@ def test_confusion_matrix_counts(qtbot, cnn_run):
     assert view.matrix.sum() == len(ds.x_val) and view._texts == texts
 
 
+def test_confusion_accuracy_line_stays_one_line_in_a_narrow_dock(qtbot, cnn_run):
+    """In the bottom row of a 1280×720 window "test: 359 samples, accuracy 6.7 %" wrapped to four lines over the
+    matrix: narrow, it reads "test accuracy 6.7 %" with the full line as its tool tip."""
+    ds, snaps, probe = cnn_run
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.resize(800, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_context(probe, ds)
+    view.update_snapshot(snaps[-1], force=True)
+    assert "samples" in view.summary.text() and view.summary.toolTip() == ""
+    view.resize(240, 220)
+    qtbot.waitUntil(lambda: "samples" not in view.summary.text())
+    assert view.summary.text().startswith("test accuracy") and "samples, accuracy" in view.summary.toolTip()
+    labels = [t for _v, t in view.colorbar.getAxis("right")._tickLevels[0]]
+    assert labels == ["0", "50", "100"]
+
+
 # ---------------------------------------------------------------------------------------------- predict
 def test_drawing_on_the_canvas_updates_the_prediction(qtbot, cnn_run):
     ds, _snaps, probe = cnn_run

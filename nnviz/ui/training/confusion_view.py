@@ -62,6 +62,9 @@ class ConfusionView(QWidget):
         self.plot_widget.setToolTip("Rows: the true classes; columns: the predicted ones. A cell's colour is its "
                                     "share of the true class (its row), its figure the number of samples.")
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        # three labels: the automatic ones (every 20 %) ran into each other on the short bar of a 720-px window
+        self.colorbar.getAxis("right").setTicks([[(0, "0"), (50, "50"), (100, "100")], []])
+        self._summary_texts: tuple[str, str] | None = None   # (full, short) of the accuracy line
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -104,10 +107,12 @@ class ConfusionView(QWidget):
             self.plot.getAxis("left").setTicks(ticks)
             self.image.setRect(0, 0, k, k)
             self.plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+            self._end_accuracy_line()
             self.summary.setText(" ")
             self._choose_filled_split()
         else:
             self.image.clear()
+            self._end_accuracy_line()
             self.summary.setText("The confusion matrix is for classification data sets.")
         self.matrix = None
         self._predicted = None
@@ -161,6 +166,7 @@ class ConfusionView(QWidget):
             for t in self._texts:
                 t.setText("")
                 t._shown = None
+            self._end_accuracy_line()
             self.summary.setText("No network that fits this data set.")
             return
         if not (force or self._throttle.ready()):
@@ -169,6 +175,7 @@ class ConfusionView(QWidget):
             self.probe.sync(snap)
         x, y, name = self._split()
         if not len(x):
+            self._end_accuracy_line()
             self.summary.setText(f"The {name} split is empty.")
             self.image.clear()
             for t in self._texts:
@@ -186,6 +193,7 @@ class ConfusionView(QWidget):
         k = self._k
         per_sample = np.asarray(out).reshape(len(out), -1).shape[1]
         if per_sample not in (1, k) or (per_sample == 1 and k != 2):  # not yet a classifier's output: say so
+            self._end_accuracy_line()
             self.summary.setText(f"The output ({per_sample} values a sample) is not one score per class ({k}).")
             self._predicted_for = None
             return
@@ -211,5 +219,28 @@ class ConfusionView(QWidget):
         self._fit_texts()
         acc = np.trace(m) / max(m.sum(), 1)
         of = f" of {self._split_rows:,}" if self._split_rows > m.sum() else ""
-        self.summary.setText(f"{name}: {m.sum():,}{of} samples, accuracy <b>{100 * acc:.1f} %</b>")
+        self._summary_texts = (f"{name}: {m.sum():,}{of} samples, accuracy <b>{100 * acc:.1f} %</b>",
+                               f"{name} accuracy <b>{100 * acc:.1f} %</b>")
         self.summary.setTextFormat(Qt.RichText)
+        self._fit_summary()
+
+    def _end_accuracy_line(self) -> None:
+        self._summary_texts = None
+        self.summary.setToolTip("")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_summary()
+
+    def _fit_summary(self) -> None:
+        """The accuracy line in full when it fits on one line beside the split, else its short form with the full
+        one as its tool tip: in the bottom row of a 1280×720 window it wrapped to four lines over the matrix."""
+        texts = self._summary_texts
+        if texts is None:
+            return
+        plain = texts[0].replace("<b>", "").replace("</b>", "")
+        fits = self.summary.fontMetrics().horizontalAdvance(plain) <= self.summary.width()
+        text = texts[0] if fits else texts[1]
+        if self.summary.text() != text:
+            self.summary.setText(text)
+        self.summary.setToolTip("" if fits else plain)
