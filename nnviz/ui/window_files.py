@@ -194,6 +194,7 @@ class ProjectFilesMixin:
         if job is None:
             return None
         job.progress.setWindowTitle(f"Opening {name}")
+        job.reading = f"Opening {name}: reading its data, {job.name}"
         outcome: list = []
         loop = QEventLoop()
         job.loaded.connect(lambda _ds: outcome.append(None))

@@ -103,7 +103,7 @@ def test_reopening_reads_the_big_csv_in_a_thread_with_progress_then_the_document
     timer.stop()
     assert timer.reading_ticks >= 3 and len(gated.reads) == 1 and callable(gated.reads[0]["progress"])
     visible, title, label = seen[0]
-    assert visible and title == "Opening mnist.nnviz" and "Reading mnist.csv" in label
+    assert visible and title == "Opening mnist.nnviz" and "Opening mnist.nnviz: reading its data, mnist.csv" in label
     doc = window.document
     assert doc.dataset is gated.loaded[0]                             # taken from the thread, not read again
     assert doc.dataset.n_train + doc.dataset.n_test == 600 and tuple(doc.input_shape) == (8, 8, 1)
