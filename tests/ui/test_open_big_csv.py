@@ -5,6 +5,8 @@ and a small file opens at once as before."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 
 import pytest
@@ -159,3 +161,22 @@ def test_a_small_csv_opens_at_once_as_before(qtbot, make_main_window, tmp_path, 
     monkeypatch.setattr(csv_import, "big_csv_job", lambda *a: jobs.append(real(*a)) or jobs[-1])
     assert window.open_file(project, ask=False)
     assert jobs == [None] and window.document.dataset.n_train + window.document.dataset.n_test == 30
+
+
+def test_recovering_an_autosave_on_a_big_csv_reads_it_in_the_thread_too(
+        qtbot, make_main_window, big, monkeypatch, tmp_path):
+    autosave_dir = str(tmp_path / "autosave")
+    window = make_main_window(autosave_dir=autosave_dir)
+    window.document.set_dataset(csv_spec(pixel_csv(big / "mnist.csv", rows=600)))
+    window.document.mark_modified()
+    assert window.autosave.autosave_now()
+    dead = 2 ** 22 + 4321   # the process that wrote it died: its files stay behind under its pid
+    for own, ext in ((window.autosave.project_file, "nnviz"), (window.autosave.meta_file, "json")):
+        shutil.copy(own, os.path.join(autosave_dir, f"autosave-{dead}.{ext}"))
+    window.document.new()
+    window.ask_recover = lambda entry: "recover"
+    gated = GatedRead(monkeypatch)
+    timer = while_reading(window, lambda job, ticks: ticks >= 3 and (gated.release() or True))
+    assert window.offer_recovery()
+    assert timer.reading_ticks >= 3 and window.document.dataset is gated.loaded[0]
+    assert window.document.is_modified and tuple(window.document.dataset.input_shape) == (8, 8, 1)
