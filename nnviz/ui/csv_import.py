@@ -108,7 +108,8 @@ class CsvLoadJob(QObject):
         self.name = os.path.basename(str(self.args.get("path") or "")) or "the file"
         self.fraction = 0.0
         self._t0 = 0.0
-        self.progress = QProgressDialog(f"Reading {self.name}…", "Cancel", 0, 1000, parent)
+        self.reading = f"Reading {self.name}"   # the label, before its time left (a caller may say more)
+        self.progress = QProgressDialog(f"{self.reading}…", "Cancel", 0, 1000, parent)
         self.progress.setObjectName("csvImportProgress")
         self.progress.setWindowTitle(title)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -127,9 +128,11 @@ class CsvLoadJob(QObject):
         self.worker.failed.connect(self._on_worker_failed)
         self.worker.cancelled.connect(self._on_worker_cancelled)
         self._thread.finished.connect(self._on_thread_finished)
+        self._stop_with_parent = None
         if parent is not None:   # a window closed mid-read takes the job along: the thread must have ended first
             worker, thread = self.worker, self._thread
-            parent.destroyed.connect(lambda *_: (worker.cancel_requested.set(), thread.wait(10_000)))
+            self._stop_with_parent = lambda *_: (worker.cancel_requested.set(), thread.wait(10_000))
+            parent.destroyed.connect(self._stop_with_parent)
         self._outcome = None
 
     @property
@@ -138,6 +141,7 @@ class CsvLoadJob(QObject):
 
     def start(self) -> None:
         self._t0 = time.perf_counter()
+        self.progress.setLabelText(f"{self.reading}…")
         self.progress.setValue(0)
         self.progress.show()
         self._thread.start()
@@ -158,7 +162,7 @@ class CsvLoadJob(QObject):
             return
         self.progress.setValue(int(round(fraction * 1000)))
         eta = eta_text(fraction, time.perf_counter() - self._t0)
-        self.progress.setLabelText(f"Reading {self.name}" + (f" · {eta}" if eta else "…"))
+        self.progress.setLabelText(self.reading + (f" · {eta}" if eta else "…"))
 
     def _on_worker_loaded(self, ds) -> None:
         self._outcome = ("loaded", ds)
@@ -173,6 +177,9 @@ class CsvLoadJob(QObject):
         """The outcome is told once the thread has ended, so a listener may delete the job."""
         self.progress.hide()
         self.progress.deleteLater()
+        hook, self._stop_with_parent = self._stop_with_parent, None
+        if hook is not None and self.parent() is not None:   # ended: the job (and its thread) may go before it
+            self.parent().destroyed.disconnect(hook)
         outcome, self._outcome = self._outcome, None
         if outcome is None or outcome[0] == "cancelled":
             csv_fast.forget_loaded()

@@ -1,6 +1,11 @@
 """The main window's file lifecycle: New, Open, Save, Save As, Open Recent, File ▸ Examples, the unsaved-changes
 prompt and the recovery of an autosave left by a crash.
 
+A project whose data set is a big CSV file (:func:`~nnviz.ui.csv_import.big_csv_job`) has that file read in a
+thread with a progress dialog (time left, Cancel) before the document loads the project: the document's
+``catalog.load`` then takes the data set already read. Cancel keeps the current project; a file that cannot be
+read is said the way any project that cannot be opened is.
+
 :class:`ProjectFilesMixin` is mixed into :class:`~nnviz.ui.main_window.MainWindow`; it uses the window's
 ``document``, ``settings``, ``autosave``, ``layer_view``, ``neuron_view``, ``menu()``, ``show_error()`` and
 ``status_message()``. Its dialogs go through small methods (``ask_save_changes``, ``ask_open_path``,
@@ -57,7 +62,10 @@ class ProjectFilesMixin:
         except ProjectError as exc:
             self.show_error("Cannot open the project", f"{os.path.basename(path)} cannot be opened:\n\n{exc}")
             return False
-        self.document.load_project(project, "" if as_example else os.path.abspath(path))
+        name = os.path.basename(path)
+        if not self._load_document(project, "" if as_example else os.path.abspath(path), name,
+                                   f"{name} cannot be opened"):
+            return False
         if not as_example:
             self._add_recent(os.path.abspath(path))
         self.layer_view.select_indices([])
@@ -154,6 +162,55 @@ class ProjectFilesMixin:
             empty = menu.addAction("No examples installed")
             empty.setEnabled(False)
 
+    def _load_document(self, project, path: str, name: str, cannot: str,
+                       title: str = "Cannot open the project") -> bool:
+        """``document.load_project(project, path)``, its big CSV data set read first with a progress dialog.
+        False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read."""
+        from nnviz.io import csv_fast
+        problem = self._read_big_dataset(project.dataset, name)
+        if problem == "cancelled":
+            self.status_message(f"Opening {name} cancelled: the current project stays", 10000)
+            return False
+        try:
+            if problem is None:
+                self.document.load_project(project, path)
+        except (ValueError, OSError) as exc:   # a data file gone or changed since: the document is unchanged
+            problem = str(exc) or type(exc).__name__
+        finally:
+            csv_fast.forget_loaded()   # read for this project: taken by its load now, or never
+        if problem is not None:
+            self.show_error(title, f"{cannot}:\n\n{problem}")
+            return False
+        return True
+
+    def _read_big_dataset(self, spec, name: str) -> str | None:
+        """Read the big CSV file of data set ``spec`` in a thread under a modal progress dialog (its own event
+        loop keeps the window drawn and the timers ticking): None when read (or nothing to read), "cancelled",
+        or the reading error's message."""
+        from PySide6.QtCore import QEventLoop
+
+        from nnviz.ui.csv_import import big_csv_job
+        job = big_csv_job(self, spec, None)   # None: the document's load reads the file again, held or not
+        if job is None:
+            return None
+        job.progress.setWindowTitle(f"Opening {name}")
+        job.reading = f"Opening {name}: reading its data, {job.name}"
+        outcome: list = []
+        loop = QEventLoop()
+        job.loaded.connect(lambda _ds: outcome.append(None))
+        job.failed.connect(outcome.append)
+        job.cancelled.connect(lambda: outcome.append("cancelled"))
+        job.finished.connect(loop.quit)
+        self.open_job = job   # while reading (tests and the screenshot bench find the dialog here)
+        try:
+            job.start()
+            loop.exec()
+        finally:
+            self.open_job = None
+        return outcome[0] if outcome else "cancelled"
+
+    open_job = None   # the CsvLoadJob reading a project's data set while it opens
+
     # ================================================================== autosave recovery
     def _on_autosave_failed(self, message: str) -> None:
         self.status_message(f"Autosave failed: {message}")
@@ -177,7 +234,9 @@ class ProjectFilesMixin:
         except ProjectError as exc:
             self.show_error("Cannot recover the project", f"The autosaved project cannot be opened:\n\n{exc}")
             return False
-        self.document.load_project(project, entry.original_path)
+        if not self._load_document(project, entry.original_path, "the autosaved project",
+                                   "The autosaved project cannot be opened", title="Cannot recover the project"):
+            return False
         self.document.mark_modified()
         AutosaveManager.discard(entry)
         self.layer_view.fit_to_view()
