@@ -19,16 +19,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QStackedWidget, QToolButton
 
 from nnviz.core.trace import format_number
 from nnviz.io.perceptron_project import is_perceptron
+from nnviz.ui import zoom
 from nnviz.ui.stepper.perceptron_step_view import PerceptronStepView
 from nnviz.ui.stepper.stepper_widget import StepperWidget
 
 DOCK_NAME = "dockStepper"
 DOCK_TITLE = "Backprop stepper"
+#: docked, the stepper wants at least this much height (at 100 %) for its diagram and formula; where the window
+#: cannot give it (the compact layout, presenting on a 1280×720 projector at 175 %) it fills the window instead
+MIN_VIEW_HEIGHT = 300
 
 
 class StepperUI(QObject):
@@ -52,6 +56,7 @@ class StepperUI(QObject):
         self._writing = False
         self._placed = False
         self._view_before = None        # the canvas mode to go back to when the stepper closes
+        self._filled = False            # it filled the window when it opened (too little room docked)
         view = getattr(window, "neuron_view", None)
         self.neuron_view = view if view is not None and hasattr(view, "highlight") else None
 
@@ -75,7 +80,7 @@ class StepperUI(QObject):
         tip = "Step through one training step of the network, computation by computation (Ctrl+B)"
         self.action.setToolTip(tip)
         self.action.setStatusTip(tip)
-        self.action.triggered.connect(self.open)
+        self.action.triggered.connect(self._on_action_triggered)
         window.addAction(self.action)
         self._add_to_view_menu()
         toolbar = getattr(window, "toolbar", None)
@@ -96,6 +101,12 @@ class StepperUI(QObject):
         self.stepper.update_applied.connect(self._on_stepper_update_applied)
         self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        presentation = self._presentation()
+        if presentation is not None:
+            presentation.maximized_changed.connect(self._on_presentation_maximized_changed)
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.pages)   # gives the layout back when it filled it
+        esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        esc.activated.connect(self._on_escape)
         paused = getattr(controller, "paused", None)     # a TrainingController's signal (not a stand-in's flag)
         if hasattr(paused, "connect"):                   # the rule stepped in the engine: go on from there
             paused.connect(self._on_controller_paused)
@@ -118,12 +129,22 @@ class StepperUI(QObject):
         view.addAction(self.action)
 
     # ------------------------------------------------------------------ opening
+    def _on_action_triggered(self) -> None:
+        if self._filled and self.dock.isVisible():   # the same key gives the layout back
+            self.give_layout_back()
+        else:
+            self.open()
+
     def open(self) -> None:
         """Show the stepper (pausing training) with the network as it is now."""
         self._pause_training()
-        if not self._placed:
+        fill = not self.dock.isVisible() and not (self._placed and self.dock.isFloating()) \
+            and self._docked_too_small()   # (rather than docked with no room, or floating over a full screen)
+        if not fill and not self._placed:
             self._place_dock()
-        if self.dock.isVisible():
+        if fill:
+            self._fill_window()
+        elif self.dock.isVisible():
             if QGuiApplication.platformName() != "offscreen":   # (it cannot raise windows)
                 self.dock.raise_()
                 self.dock.activateWindow()
@@ -134,6 +155,50 @@ class StepperUI(QObject):
         self.stepper.refresh()
         self._follow_in_neuron_view()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ too little room docked: fill the window
+    def _presentation(self):
+        p = getattr(self.window, "presentation", None)
+        return p if p is not None and hasattr(p, "maximize") else None
+
+    def _docked_too_small(self) -> bool:
+        """In the compact layout or presenting, would the docked stepper leave its diagram and formula less than
+        :data:`MIN_VIEW_HEIGHT` (× the zoom)? Docked it gets about 60 % of the window's height (``_give_room``),
+        less its title, the control bar at the dock's width and the margins. (At 100 % in the window's own layout
+        it always docks, as before.)"""
+        w, p = self.window, self._presentation()
+        if p is None or not hasattr(w, "COMPACT_WIDTH"):
+            return False
+        f = zoom.factor()
+        compact = getattr(w, "_compact_tabs", False) and w.width() / f < w.COMPACT_WIDTH
+        if not (compact or p.is_presenting()):
+            return False
+        width = max(int(w.width() * 0.7), min(w.width() - 240, 980))
+        bar = self.stepper.controls.layout.heightForWidth(width - 16)
+        room = int(w.height() * 0.6) - bar - self.dock.fontMetrics().height() - 24
+        return room < MIN_VIEW_HEIGHT * f
+
+    def _fill_window(self) -> None:
+        """The stepper fills the window (the presentation's Maximize View of its dock), the layout saved before it
+        opened: Ctrl+B, Esc or Ctrl+Shift+F give it back with the stepper closed."""
+        self._presentation().maximize(self.dock)
+        self._filled = True
+
+    def give_layout_back(self) -> None:
+        """Close the stepper that filled the window and bring every panel back where it was."""
+        p = self._presentation()
+        self._filled = False
+        if p is not None and p.maximized() == DOCK_NAME:
+            p.restore_all()
+        self.dock.hide()
+
+    def _on_escape(self) -> None:
+        if self._filled:
+            self.give_layout_back()
+
+    def _on_presentation_maximized_changed(self, name: str) -> None:
+        if name != DOCK_NAME:
+            self._filled = False
 
     def _share_bottom_slot(self) -> None:
         """Docked: a tab beside the widest plot of the bottom row (a column of its own would push the window
@@ -160,7 +225,7 @@ class StepperUI(QObject):
         """Docked, the stepper needs room to be usable (at 1280×720 a share of the bottom row leaves its formula
         about 25 px): while it is open it takes most of its dock area's width and about 60 % of the height."""
         w = self.window
-        if self.dock.isFloating() or not hasattr(w, "resizeDocks"):
+        if self.dock.isFloating() or not hasattr(w, "resizeDocks") or self._filled:
             return
         area = w.dockWidgetArea(self.dock)
         width, height = w.width(), w.height()
@@ -324,6 +389,8 @@ class StepperUI(QObject):
             if step is not None:
                 self._on_stepper_highlight_changed(step.highlights.nodes, step.highlights.edges)
         else:
+            if self._filled and self.dock.isHidden():   # closed while it filled the window: the panels come back
+                self.give_layout_back()
             self.stepper.pause()
             if self.neuron_view is not None:
                 self.neuron_view.clear_highlight()
