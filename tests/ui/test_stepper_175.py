@@ -114,3 +114,12 @@ def test_the_more_menu_does_what_the_folded_controls_did(app_window, qtbot):
     window.stepper_ui.give_layout_back()
     window.set_ui_zoom(1.0, remember=False)   # Ctrl+0: at 100 % it unfolds
     assert not c.folded and c.steps_group.isVisibleTo(stepper) and c.prev_button.text() == "◀  Previous"
+
+
+def test_a_lesson_opening_the_stepper_places_it_itself(app_window, qtbot):
+    """A lesson fills the window with the stepper beside the lesson (``_give_stepper_room``): open() from code does
+    not fill it first."""
+    window, _controller = app_window
+    _compact(window, qtbot, 1.75)
+    window.stepper_ui.open()
+    assert window.presentation.maximized() == "" and not window.stepper_ui._filled

@@ -133,12 +133,14 @@ class StepperUI(QObject):
         if self._filled and self.dock.isVisible():   # the same key gives the layout back
             self.give_layout_back()
         else:
-            self.open()
+            self.open(fill_if_cramped=True)
 
-    def open(self) -> None:
-        """Show the stepper (pausing training) with the network as it is now."""
+    def open(self, fill_if_cramped: bool = False) -> None:
+        """Show the stepper (pausing training) with the network as it is now; ``fill_if_cramped`` (Ctrl+B, the
+        worked example): filling the window where docked it would have too little room (a lesson places it
+        itself, beside the lesson)."""
         self._pause_training()
-        fill = not self.dock.isVisible() and not (self._placed and self.dock.isFloating()) \
+        fill = fill_if_cramped and not self.dock.isVisible() and not (self._placed and self.dock.isFloating()) \
             and self._docked_too_small()   # (rather than docked with no room, or floating over a full screen)
         if not fill and not self._placed:
             self._place_dock()
@@ -261,7 +263,7 @@ class StepperUI(QObject):
         self._placed = False
 
     def open_worked_example(self) -> None:
-        self.open()
+        self.open(fill_if_cramped=True)
         self._show_page(self.stepper)
         self.stepper.open_worked_example()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
