@@ -3,7 +3,9 @@
 * A "Backprop stepper" dock holding a :class:`StepperWidget`, hidden until wanted; the action "Step
   Through Backprop" (``actionStepper``, Ctrl+B, in View and on the toolbar) shows it and pauses a running
   training, so the stepper works on the network as it is. The first time it floats over the window at
-  its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere.
+  its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere. Where
+  docked it would leave its diagram and formula under ``MIN_VIEW_HEIGHT`` (the compact layout, presenting at
+  175 % on a 1280×720 projector) it fills the window instead; Ctrl+B, Esc or Ctrl+Shift+F give the layout back.
 * The stepper follows the document: its model (rebuilt on every architecture edit), data set and
   settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
 * Apply is one training step and one undo entry (``document.apply_training_step``: weights, optimizer slots
@@ -104,9 +106,10 @@ class StepperUI(QObject):
         presentation = self._presentation()
         if presentation is not None:
             presentation.maximized_changed.connect(self._on_presentation_maximized_changed)
-        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.pages)   # gives the layout back when it filled it
-        esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        esc.activated.connect(self._on_escape)
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.pages)   # the layout back, once it filled it
+        self.escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape.setEnabled(False)
+        self.escape.activated.connect(self._on_escape)
         paused = getattr(controller, "paused", None)     # a TrainingController's signal (not a stand-in's flag)
         if hasattr(paused, "connect"):                   # the rule stepped in the engine: go on from there
             paused.connect(self._on_controller_paused)
@@ -185,11 +188,13 @@ class StepperUI(QObject):
         opened: Ctrl+B, Esc or Ctrl+Shift+F give it back with the stepper closed."""
         self._presentation().maximize(self.dock)
         self._filled = True
+        self.escape.setEnabled(True)
 
     def give_layout_back(self) -> None:
         """Close the stepper that filled the window and bring every panel back where it was."""
         p = self._presentation()
         self._filled = False
+        self.escape.setEnabled(False)
         if p is not None and p.maximized() == DOCK_NAME:
             p.restore_all()
         self.dock.hide()
@@ -201,6 +206,7 @@ class StepperUI(QObject):
     def _on_presentation_maximized_changed(self, name: str) -> None:
         if name != DOCK_NAME:
             self._filled = False
+            self.escape.setEnabled(False)
 
     def _share_bottom_slot(self) -> None:
         """Docked: a tab beside the widest plot of the bottom row (a column of its own would push the window
