@@ -133,6 +133,8 @@ class PresentationController(QObject):
 
     def maximize(self, dock: QDockWidget | None) -> None:
         w = self.window
+        if self._saved_state is not None and self._maximized == (dock.objectName() if dock is not None else "canvas"):
+            return   # (it fills the window already: the stepper opened so, say)
         if self._saved_state is not None:
             self.restore_all()
         self._saved_state = w.saveState()

@@ -1,6 +1,9 @@
 """The stepper's control bar: the sample, the granularity, navigation, playback, phases, Apply and Discard.
 
 Two rows that wrap as groups when the panel is narrow (:class:`~nnviz.ui.stepper.flow_layout.FlowLayout`).
+Zoomed in on a narrow panel (175 % on a 1280-wide projector) the less-used controls — the steps' granularity,
+the numeric checks and the playing speed — fold into a "More ▾" menu and the buttons take short labels, so the
+bar keeps to two lines (:meth:`StepperControls.set_folded`).
 The widgets are the panel's children; the panel connects them to its slots and calls
 :meth:`StepperControls.update_from` with its session after every change.
 """
@@ -8,11 +11,14 @@ The widgets are the panel's children; the panel connects them to its slots and c
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QWidget
+from PySide6.QtGui import QActionGroup
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QToolButton,
+                               QWidget)
 
 from nnviz.core.trace import GRANULARITIES, PHASES
 from nnviz.ui.stepper.flow_layout import FlowLayout
-from nnviz.ui.stepper.playback import Playback
+from nnviz.ui import zoom
+from nnviz.ui.stepper.playback import SPEEDS, Playback
 from nnviz.ui.stepper.sample_fields import SampleFields
 
 GRANULARITY_LABELS = {"unit": "Unit by unit", "layer": "Layer by layer", "phase": "Phase by phase"}
@@ -21,7 +27,16 @@ PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "u
 #: the controls the panel shows under these names
 PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "steps_group",
          "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
-         "discard_button", "nav_group", "play_group", "jump_group", "apply_group")
+         "discard_button", "nav_group", "play_group", "jump_group", "apply_group", "more_button")
+
+#: zoomed in, a control bar narrower than this (in 100 % pixels: its width ÷ the zoom) folds (at 100 % it never does)
+FOLD_BELOW = 1000
+
+
+def should_fold(width: int) -> bool:
+    """Whether a control bar ``width`` px wide folds at the current zoom."""
+    f = zoom.factor()
+    return f > 1.0 and width / f < FOLD_BELOW
 
 
 class StepperControls(QObject):
@@ -86,15 +101,85 @@ class StepperControls(QObject):
         self.nav_group = self._group(panel, "navGroup", self.prev_button, self.next_button, self.position_label)
         self.play_group = self._group(panel, "playGroup", self.playback.play_button, self.playback.speed_slider,
                                      self.playback.speed_label)
-        self.jump_group = self._group(panel, "jumpGroup", self._caption(panel, "Jump to"), phase_bar)
+        self.jump_caption = self._caption(panel, "Jump to")
+        self.jump_group = self._group(panel, "jumpGroup", self.jump_caption, phase_bar)
         self.apply_group = self._group(panel, "applyGroup", self.discard_button, self.apply_button)
+        self.more_button = QToolButton(panel)
+        self.more_button.setObjectName("moreButton")
+        self.more_button.setText("More ▾")
+        self.more_button.setToolTip("Steps (unit, layer, phase), the numeric checks and the playing speed")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_menu = QMenu(self.more_button)
+        self.more_menu.setObjectName("moreMenu")
+        self.more_menu.aboutToShow.connect(self._fill_more_menu)
+        self.more_button.setMenu(self.more_menu)
+        self.more_button.setVisible(False)
+        self.folded = False
+        self.check_bar = None   # the panel's CheckBar (its numeric checks fold too), set by the panel
         self.layout = controls = FlowLayout(h_spacing=18, v_spacing=6)
         controls.addWidget(self.sample_group)
         controls.addWidget(self.steps_group, right=True)
+        controls.addWidget(self.more_button, right=True)
         controls.addBreak()
         for g in (self.nav_group, self.play_group, self.jump_group):
             controls.addWidget(g)
         controls.addWidget(self.apply_group, right=True)
+
+    # ------------------------------------------------------------------ folding
+    def _folding(self) -> list:
+        bar = self.check_bar
+        return [self.steps_group, self.playback.speed_slider, self.playback.speed_label, self.jump_caption] + \
+            ([bar.numeric_button, bar.layer_button] if bar is not None else [])
+
+    def set_folded(self, on: bool) -> bool:
+        """Fold the less-used controls into "More ▾" and shorten the buttons' labels (or the reverse); True if
+        that changed anything (the panel then updates the controls, for the shorter position label)."""
+        if on == self.folded:
+            return False
+        self.folded = on
+        for w in self._folding():
+            w.setVisible(not on)
+        self.more_button.setVisible(on)
+        self.prev_button.setText("◀" if on else "◀  Previous")
+        self.next_button.setText("▶" if on else "Next  ▶")
+        self.layout.invalidate()
+        return True
+
+    def _fill_more_menu(self) -> None:
+        """The folded controls, as they are now."""
+        m = self.more_menu
+        m.clear()
+        m.addSection("Steps")
+        group = QActionGroup(m)
+        for i, g in enumerate(GRANULARITIES):
+            a = m.addAction(GRANULARITY_LABELS[g])
+            a.setObjectName("moreGranularity" + g.capitalize())
+            a.setCheckable(True)
+            a.setChecked(self.granularity_combo.currentIndex() == i)
+            a.setEnabled(self.granularity_combo.isEnabled())
+            a.setActionGroup(group)
+            a.triggered.connect(lambda _c=False, i=i: self._choose_granularity(i))
+        bar = self.check_bar
+        if bar is not None:
+            m.addSection("Check")
+            for b in (bar.numeric_button, bar.layer_button):
+                a = m.addAction(b.text())
+                a.setObjectName("more" + b.objectName()[0].upper() + b.objectName()[1:])
+                a.setToolTip(b.toolTip())
+                a.setEnabled(b.isEnabled())
+                a.triggered.connect(b.click)
+        m.addSection("Playing speed")
+        speeds = QActionGroup(m)
+        for i, speed in enumerate(SPEEDS):
+            a = m.addAction(f"{speed:g} step{'s' if speed != 1 else ''}/s")
+            a.setCheckable(True)
+            a.setChecked(self.playback.speed_slider.value() == i)
+            a.setActionGroup(speeds)
+            a.triggered.connect(lambda _c=False, i=i: self.playback.speed_slider.setValue(i))
+
+    def _choose_granularity(self, i: int) -> None:
+        self.granularity_combo.setCurrentIndex(i)
+        self.granularity_combo.activated.emit(i)
 
     @staticmethod
     def _group(panel, name: str, *items) -> QWidget:
@@ -141,8 +226,8 @@ class StepperControls(QObject):
                 b.setChecked(False)
             self.phase_group.setExclusive(True)
         at_end = has and session.index == n - 1
-        self.position_label.setText((f"Step {session.index + 1} of {n}" + ("" if at_end else " · Apply at the end"))
-                                    if has else "No steps")
+        self.position_label.setText((f"Step {session.index + 1} of {n}"
+                                     + ("" if at_end or self.folded else " · Apply at the end")) if has else "No steps")
         self.apply_button.setEnabled(at_end)
         self.discard_button.setEnabled(has and session.index > 0)
         self.apply_button.setToolTip(

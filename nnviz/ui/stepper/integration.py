@@ -3,7 +3,9 @@
 * A "Backprop stepper" dock holding a :class:`StepperWidget`, hidden until wanted; the action "Step
   Through Backprop" (``actionStepper``, Ctrl+B, in View and on the toolbar) shows it and pauses a running
   training, so the stepper works on the network as it is. The first time it floats over the window at
-  its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere.
+  its comfortable size (the canvas between the docks is too small for it); it can be docked anywhere. Where
+  docked it would leave its diagram and formula under ``MIN_VIEW_HEIGHT`` (the compact layout, presenting at
+  175 % on a 1280×720 projector) it fills the window instead; Ctrl+B, Esc or Ctrl+Shift+F give the layout back.
 * The stepper follows the document: its model (rebuilt on every architecture edit), data set and
   settings; the steps are recomputed when the weights change (lazily, while the dock is on screen).
 * Apply is one training step and one undo entry (``document.apply_training_step``: weights, optimizer slots
@@ -19,16 +21,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QStackedWidget, QToolButton
 
 from nnviz.core.trace import format_number
 from nnviz.io.perceptron_project import is_perceptron
+from nnviz.ui import zoom
 from nnviz.ui.stepper.perceptron_step_view import PerceptronStepView
 from nnviz.ui.stepper.stepper_widget import StepperWidget
 
 DOCK_NAME = "dockStepper"
 DOCK_TITLE = "Backprop stepper"
+#: docked, the stepper wants at least this much height (at 100 %) for its diagram and formula; where the window
+#: cannot give it (the compact layout, presenting on a 1280×720 projector at 175 %) it fills the window instead
+MIN_VIEW_HEIGHT = 300
 
 
 class StepperUI(QObject):
@@ -52,6 +58,7 @@ class StepperUI(QObject):
         self._writing = False
         self._placed = False
         self._view_before = None        # the canvas mode to go back to when the stepper closes
+        self._filled = False            # it filled the window when it opened (too little room docked)
         view = getattr(window, "neuron_view", None)
         self.neuron_view = view if view is not None and hasattr(view, "highlight") else None
 
@@ -75,7 +82,7 @@ class StepperUI(QObject):
         tip = "Step through one training step of the network, computation by computation (Ctrl+B)"
         self.action.setToolTip(tip)
         self.action.setStatusTip(tip)
-        self.action.triggered.connect(self.open)
+        self.action.triggered.connect(self._on_action_triggered)
         window.addAction(self.action)
         self._add_to_view_menu()
         toolbar = getattr(window, "toolbar", None)
@@ -96,6 +103,13 @@ class StepperUI(QObject):
         self.stepper.update_applied.connect(self._on_stepper_update_applied)
         self.stepper.highlight_changed.connect(self._on_stepper_highlight_changed)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        presentation = self._presentation()
+        if presentation is not None:
+            presentation.maximized_changed.connect(self._on_presentation_maximized_changed)
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.pages)   # the layout back, once it filled it
+        self.escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape.setEnabled(False)
+        self.escape.activated.connect(self._on_escape)
         paused = getattr(controller, "paused", None)     # a TrainingController's signal (not a stand-in's flag)
         if hasattr(paused, "connect"):                   # the rule stepped in the engine: go on from there
             paused.connect(self._on_controller_paused)
@@ -118,12 +132,24 @@ class StepperUI(QObject):
         view.addAction(self.action)
 
     # ------------------------------------------------------------------ opening
-    def open(self) -> None:
-        """Show the stepper (pausing training) with the network as it is now."""
+    def _on_action_triggered(self) -> None:
+        if self._filled and self.dock.isVisible():   # the same key gives the layout back
+            self.give_layout_back()
+        else:
+            self.open(fill_if_cramped=True)
+
+    def open(self, fill_if_cramped: bool = False) -> None:
+        """Show the stepper (pausing training) with the network as it is now; ``fill_if_cramped`` (Ctrl+B, the
+        worked example): filling the window where docked it would have too little room (a lesson places it
+        itself, beside the lesson)."""
         self._pause_training()
-        if not self._placed:
+        fill = fill_if_cramped and not self.dock.isVisible() and not (self._placed and self.dock.isFloating()) \
+            and self._docked_too_small()   # (rather than docked with no room, or floating over a full screen)
+        if not fill and not self._placed:
             self._place_dock()
-        if self.dock.isVisible():
+        if fill:
+            self._fill_window()
+        elif self.dock.isVisible():
             if QGuiApplication.platformName() != "offscreen":   # (it cannot raise windows)
                 self.dock.raise_()
                 self.dock.activateWindow()
@@ -134,6 +160,53 @@ class StepperUI(QObject):
         self.stepper.refresh()
         self._follow_in_neuron_view()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ too little room docked: fill the window
+    def _presentation(self):
+        p = getattr(self.window, "presentation", None)
+        return p if p is not None and hasattr(p, "maximize") else None
+
+    def _docked_too_small(self) -> bool:
+        """In the compact layout or presenting, would the docked stepper leave its diagram and formula less than
+        :data:`MIN_VIEW_HEIGHT` (× the zoom)? Docked it gets about 60 % of the window's height (``_give_room``),
+        less its title, the control bar at the dock's width and the margins. (At 100 % in the window's own layout
+        it always docks, as before.)"""
+        w, p = self.window, self._presentation()
+        if p is None or not hasattr(w, "COMPACT_WIDTH"):
+            return False
+        f = zoom.factor()
+        compact = getattr(w, "_compact_tabs", False) and w.width() / f < w.COMPACT_WIDTH
+        if not (compact or p.is_presenting()):
+            return False
+        width = max(int(w.width() * 0.7), min(w.width() - 240, 980))
+        bar = self.stepper.controls.layout.heightForWidth(width - 16)
+        room = int(w.height() * 0.6) - bar - self.dock.fontMetrics().height() - 24
+        return room < MIN_VIEW_HEIGHT * f
+
+    def _fill_window(self) -> None:
+        """The stepper fills the window (the presentation's Maximize View of its dock), the layout saved before it
+        opened: Ctrl+B, Esc or Ctrl+Shift+F give it back with the stepper closed."""
+        self._presentation().maximize(self.dock)
+        self._filled = True
+        self.escape.setEnabled(True)
+
+    def give_layout_back(self) -> None:
+        """Close the stepper that filled the window and bring every panel back where it was."""
+        p = self._presentation()
+        self._filled = False
+        self.escape.setEnabled(False)
+        if p is not None and p.maximized() == DOCK_NAME:
+            p.restore_all()
+        self.dock.hide()
+
+    def _on_escape(self) -> None:
+        if self._filled:
+            self.give_layout_back()
+
+    def _on_presentation_maximized_changed(self, name: str) -> None:
+        if name != DOCK_NAME:
+            self._filled = False
+            self.escape.setEnabled(False)
 
     def _share_bottom_slot(self) -> None:
         """Docked: a tab beside the widest plot of the bottom row (a column of its own would push the window
@@ -160,7 +233,7 @@ class StepperUI(QObject):
         """Docked, the stepper needs room to be usable (at 1280×720 a share of the bottom row leaves its formula
         about 25 px): while it is open it takes most of its dock area's width and about 60 % of the height."""
         w = self.window
-        if self.dock.isFloating() or not hasattr(w, "resizeDocks"):
+        if self.dock.isFloating() or not hasattr(w, "resizeDocks") or self._filled:
             return
         area = w.dockWidgetArea(self.dock)
         width, height = w.width(), w.height()
@@ -196,7 +269,7 @@ class StepperUI(QObject):
         self._placed = False
 
     def open_worked_example(self) -> None:
-        self.open()
+        self.open(fill_if_cramped=True)
         self._show_page(self.stepper)
         self.stepper.open_worked_example()
         self.stepper.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -324,6 +397,8 @@ class StepperUI(QObject):
             if step is not None:
                 self._on_stepper_highlight_changed(step.highlights.nodes, step.highlights.edges)
         else:
+            if self._filled and self.dock.isHidden():   # closed while it filled the window: the panels come back
+                self.give_layout_back()
             self.stepper.pause()
             if self.neuron_view is not None:
                 self.neuron_view.clear_highlight()

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from nnviz.core.trace import GRANULARITIES, PHASES, StaleTraceError, format_number
 from nnviz.session.stepper_session import (UNIT_STEP_DEFAULT_LIMIT, UNIT_STEP_LIMIT, AppliedUpdate,  # noqa: F401
                                            StepperSession, model_target, unit_step_count)
-from nnviz.ui import theme
+from nnviz.ui import theme, zoom
 from nnviz.ui.stepper.check_bar import CheckBar
-from nnviz.ui.stepper.controls import GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls  # noqa: F401
+from nnviz.ui.stepper.controls import (GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls,  # noqa: F401
+                                       should_fold)
 from nnviz.ui.stepper.formula_view import phase_color
 from nnviz.ui.stepper.playback import SPEEDS, Playback  # noqa: F401
 from nnviz.ui.stepper.sample_fields import MAX_FIELDS, SampleFields  # noqa: F401
@@ -63,6 +64,7 @@ class StepperWidget(QWidget):
         self._build_ui()
         self._update_controls()
         theme.state().theme_changed.connect(self._on_theme_changed)
+        zoom.state().zoom_changed.connect(self._sync_fold)
 
     # ================================================================== building the panel
     def _build_ui(self) -> None:
@@ -103,6 +105,7 @@ class StepperWidget(QWidget):
         controls = self.controls.layout
         self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check, in the control bar
         controls.insertWidget(1, self.check_bar)
+        self.controls.check_bar = self.check_bar
 
 
         # ---- the views
@@ -533,6 +536,7 @@ class StepperWidget(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        self._sync_fold()
         if self.step_view.fit_width(self.width(), self.height()):
             self._splitter_sized = False
         if not self._splitter_sized and self.isVisible():
@@ -540,6 +544,10 @@ class StepperWidget(QWidget):
             self.step_view.size_parts()
         elif self.isVisible():
             self.step_view.size_table()
+
+    def _sync_fold(self, *_args) -> None:
+        if self.controls.set_folded(should_fold(self.width())):   # zoomed in and narrow: "More ▾"
+            self._update_controls()
 
     def showEvent(self, event):
         super().showEvent(event)
