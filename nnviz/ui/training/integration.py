@@ -37,6 +37,7 @@ from nnviz.ui.training.panel import TrainingPanel
 from nnviz.ui.training.perceptron_view import attach_perceptron
 from nnviz.ui.training.predict_panel import PredictPanel
 from nnviz.ui.training.reconstruction_view import ReconstructionView
+from nnviz.ui.training.relevance import ViewRelevance
 from nnviz.ui.training.view_guard import guarded
 from nnviz.ui.training.weights_view import WeightsView
 
@@ -131,9 +132,12 @@ class TrainingUI(QObject):
             dock.setWidget(widgets.get(attr) or getattr(self, attr))
             self.docks[attr] = dock
         self._place_docks()
+        self.relevance = ViewRelevance()
+        for attr in ("reconstruction", "code_space"):
+            self.relevance.show_only_when(self.docks[attr], lambda: self._front_kind == "reconstruct")
         reset = getattr(self.window, "layout_reset", None)
         if reset is not None:
-            reset.connect(self._show_relevant_views)
+            reset.connect(lambda: self.relevance.apply(reset=True))
         self.speed = QComboBox()
         self.speed.setObjectName("trainingSpeed")
         self.speed.setToolTip("Training speed: slow motion trains one batch at a time, and every view shows each "
@@ -350,7 +354,8 @@ class TrainingUI(QObject):
         reason = self._reason()
         self._blocked = reason
         self.panel.set_context(model, dataset)
-        rule = (training_system(d) or {}).get("system")
+        system = training_system(d)
+        rule = (system or {}).get("system")
         self.panel.set_rule(rule)
         self.controls.set_rule(rule)
         self._show_notice()
@@ -365,7 +370,7 @@ class TrainingUI(QObject):
             self._synced_epochs = max((len(v) for v in history.values()), default=0)
             self.controller.set_setup(model, dataset, self.panel.config, history=history,
                                       optimizer_state=getattr(d, "optimizer_state", None),
-                                      test_history=getattr(d, "test_history", None), system=training_system(d))
+                                      test_history=getattr(d, "test_history", None), system=system)
             self.controls.set_enabled(True)
         self.weights.clear()
         guarded(self.weights, "set_model", self.probe.model, dataset)
@@ -387,22 +392,16 @@ class TrainingUI(QObject):
         kind = "plane" if plane else ("classes" if d is not None and d.task != "regression" else "other")
         if d is not None and getattr(d, "reconstructs_input", False):
             kind = "reconstruct"
-        if kind == self._front_kind:
+        changed, self._front_kind = kind != self._front_kind, kind
+        self.relevance.apply()   # before the raise: a dock shown after it would stay behind its tab partner
+        if not changed:
             return
-        self._front_kind = kind
-        self._show_relevant_views()
         if kind == "reconstruct":
             self.docks["reconstruction"].raise_()
         if kind == "plane" and is_visible(self.confusion):
             self.docks["boundary"].raise_()
         elif kind == "classes" and is_visible(self.boundary):
             self.docks["confusion"].raise_()
-
-    def _show_relevant_views(self) -> None:
-        """An autoencoder's views only for a reconstruction task: elsewhere their tabs only squeeze the others'
-        titles ("Dec…", "Con…"). View ▸ still opens them; View ▸ Reset Layout applies this again."""
-        for attr in ("reconstruction", "code_space"):
-            self.docks[attr].setVisible(self._front_kind == "reconstruct")
 
     def _on_document_architecture_changed(self) -> None:
         self._schedule_rebuild()

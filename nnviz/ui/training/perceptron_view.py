@@ -287,26 +287,15 @@ def attach_perceptron(window, document, training_ui=None):
     else:
         window.addDockWidget(Qt.BottomDockWidgetArea, dock)
 
-    was_active = [None]
-
     def front(*_args):
         if view.active:
             dock.show()
             dock.raise_()
             room_for(window, dock)
-        elif was_active[0] is not False:
-            # not a perceptron project: its tab would only squeeze the others' titles (View ▸ still opens it)
-            dock.hide()
-        was_active[0] = view.active
-
-    def after_reset():
-        was_active[0] = None
-        front()
 
     document.dataset_changed.connect(front)
-    reset = getattr(window, "layout_reset", None)
-    if reset is not None:
-        reset.connect(after_reset)
+    if training_ui is not None:   # on a network its tab would only squeeze the others' titles
+        training_ui.relevance.show_only_when(dock, lambda: view.active)
     front()
     window.perceptron_view = view
     window.perceptron_dock = dock
