@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnviz.core import conv_front as _conv_front
+
 __all__ = ["StepObserver", "train_step", "fused_gradient", "logit_shares", "regularization"]
 
 
@@ -101,8 +103,12 @@ def train_step(model, x: np.ndarray, y: np.ndarray, observer: StepObserver | Non
     layers = model.layers
     obs = observer
     a = x
+    first, back = 0, None
     if obs is None:
-        for layer in layers:
+        front = _conv_front.run_front(model, x, training) if training else None
+        if front is not None:   # a convolutional front: ReLU + pooling fused, big batches on two cores
+            a, back, first = front
+        for layer in layers[first:]:
             a = layer.forward(a, training=training)
     else:
         for i, layer in enumerate(layers):
@@ -127,11 +133,13 @@ def train_step(model, x: np.ndarray, y: np.ndarray, observer: StepObserver | Non
         d = layers[last].backward(d_out)
         if obs is not None:
             obs.backward_end(last, layers[last], d_out, d, None)
-    for i in range(last - 1, -1, -1):
+    for i in range(last - 1, first - 1, -1):
         d_out = d
         d = layers[i].backward(d_out)
         if obs is not None:
             obs.backward_end(i, layers[i], d_out, d, None)
+    if back is not None:
+        back(d)
     _zero_frozen_grads(model)
     if obs is not None:
         obs.gradients_computed()

@@ -257,6 +257,12 @@ class Conv2D(ActivatedLayer):
         return kernel
 
     def forward(self, x, training=False):
+        # with a linear activation a = z is the output: never a workspace the next step overwrites
+        return self._activate(self.forward_z(x, training, z_workspace=self.activation.name != "linear"))
+
+    def forward_z(self, x, training=False, z_workspace=True):
+        """``z = x ⋆ W + b`` for a batch, (N, Ho, Wo, F), before the activation; what ``backward_from_z`` needs is
+        cached.  In training ``z`` lives in a workspace the next step overwrites unless ``z_workspace`` is False."""
         x = np.asarray(x)
         check_batch(self.layer_type, x)
         if x.dtype != self.dtype:
@@ -266,13 +272,12 @@ class Conv2D(ActivatedLayer):
         # a training step's scratch (padded input, cols, z) is kept for the next step; an inference
         # pass, whose batch may be any size, allocates its own
         cols = self._im2col(self._padded(x, pads, keep=training), out_h, out_w, keep=training)
-        linear = self.activation.name == "linear"   # a = z: z is the output, never a workspace
-        z = self._workspace("z", (cols.shape[0], self.filters), self.dtype, keep=training and not linear)
+        z = self._workspace("z", (cols.shape[0], self.filters), self.dtype, keep=training and z_workspace)
         matmul_rows(cols, self._kernel_matrix(), z)             # z = x ⋆ W + b: one GEMM, (N·Ho·Wo, F)
         self.cache["x"] = x
         # cols is the big one (kh·kw × the input); keep it only when a backward pass will follow
         self.cache["cols"] = cols if training else None
-        return self._activate(z.reshape(n, out_h, out_w, self.filters))
+        return z.reshape(n, out_h, out_w, self.filters)
 
     def backward(self, d_out):
         """dZ = dA * g'(Z); for ReLU, ``dA * (Z > 0)`` written into a workspace (the same numbers as
