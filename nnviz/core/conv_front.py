@@ -114,6 +114,7 @@ class _Worker:
     """One persistent daemon thread running the functions it is given, one at a time."""
 
     def __init__(self):
+        self.pid = os.getpid()
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.done: queue.SimpleQueue = queue.SimpleQueue()
         threading.Thread(target=self._run, name="nnviz-batch-half", daemon=True).start()
@@ -143,9 +144,10 @@ _worker_lock = threading.Lock()
 
 
 def _the_worker() -> _Worker:
+    """The worker, started the first time it is needed — and again in a forked child, which has no threads."""
     global _worker
     with _worker_lock:
-        if _worker is None:
+        if _worker is None or _worker.pid != os.getpid():
             _worker = _Worker()
         return _worker
 

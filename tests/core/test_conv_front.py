@@ -4,7 +4,9 @@ to float32 rounding split — and train as well."""
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -163,3 +165,22 @@ def test_which_layers_make_the_front():
     assert conv_front.front_length(only_conv.layers) == 1   # never the last layer: the loss needs all of it
     dropout_first = Sequential([Input((6, 6, 1)), Dropout(0.2), Conv2D(2, 3), Flatten(), Dense(2)])
     assert conv_front.front_length(dropout_first.layers) == 0   # random masks differ with the split: not taken
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_worker(threads):
+    threads(2)
+    x, y = images(64)
+    model = cnn()
+    step.train_step(model, x, y)   # the parent's worker is running
+    with warnings.catch_warnings():   # Python 3.12+ warns that forking a threaded process may deadlock
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:   # the child: no worker thread was copied; a split step must not wait for one forever
+        try:
+            loss, _ = step.train_step(model, x, y)
+            os._exit(0 if np.isfinite(loss) else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
