@@ -11,8 +11,9 @@ runs every layer as written) and speeds it up twice:
   numbers, bit for bit: a window whose maximum is ≤ 0 gets no gradient either way, and among positive values
   the same cell is maximal in z as in relu(z).  Two full-size passes (the ReLU and its mask) become
   quarter-size ones.
-* **The batch split between two threads.**  A batch of :data:`MIN_BATCH` or more samples is cut in two halves:
-  one persistent worker thread takes the second half through the whole front while the calling thread takes
+* **The batch split between two threads.**  A batch of :data:`MIN_BATCH` or more samples whose convolutions
+  take :data:`MIN_SPLIT_MACS` multiply-adds or more (less does not pay for the hand-over) is cut in two halves: one
+  persistent worker thread takes the second half through the whole front while the calling thread takes
   the first; the two outputs are joined for the rest of the network (the small dense head, the loss and the
   update, in one thread) and the gradient is split again on the way back — two hand-overs a step, not two a
   layer.  A layer's gradient is its halves' gradients added, always first + second: the same numbers run to
@@ -38,10 +39,13 @@ from nnviz.core.layers.conv import Conv2D
 from nnviz.core.layers.core import Flatten
 from nnviz.core.layers.pooling import AveragePooling2D, MaxPooling2D
 
-__all__ = ["MIN_BATCH", "batch_threads", "set_batch_threads", "front_length", "run_front"]
+__all__ = ["MIN_BATCH", "MIN_SPLIT_MACS", "batch_threads", "set_batch_threads", "front_length", "run_front"]
 
-#: the smallest batch split between two threads (smaller ones do not pay for the hand-over)
+#: the smallest batch split between two threads
 MIN_BATCH = 32
+#: the least work (the front's convolutions' multiply-adds for the whole batch) split between two threads:
+#: less does not pay for the hand-over (see ``bench/conv_split.py``)
+MIN_SPLIT_MACS = 16 * 10**6
 
 #: layers whose forward and backward treat every sample on its own and need no random numbers: a batch
 #: split in two halves gives the same outputs and, added, the same gradients
@@ -105,6 +109,16 @@ class _Front:
     def __init__(self, layers):
         self.layers = list(layers)
         self.halves = [[_Twin(layer) for layer in self.layers] for _ in range(2)]
+
+    def macs_per_sample(self) -> int:
+        """The front's convolutions' multiply-adds for one sample (from the shapes the layers were built for)."""
+        total = 0
+        for layer in self.layers:
+            if isinstance(layer, Conv2D) and layer.input_shape is not None:
+                out_h, out_w, filters = layer.compute_output_shape(layer.input_shape)
+                kh, kw = layer.kernel_size
+                total += out_h * out_w * kh * kw * layer.input_shape[-1] * filters
+        return total
 
     def matches(self, layers) -> bool:
         return len(layers) == len(self.layers) and all(a is b for a, b in zip(layers, self.layers))
@@ -206,7 +220,7 @@ def run_front(model, x: np.ndarray, training: bool):
     front = getattr(model, "_conv_front", None)
     if front is None or not front.matches(model.layers[:count]):
         front = model._conv_front = _Front(model.layers[:count])
-    if _threads < 2 or len(x) < MIN_BATCH:
+    if _threads < 2 or len(x) < MIN_BATCH or len(x) * front.macs_per_sample() < MIN_SPLIT_MACS:
         twins = [t.sync() for t in front.halves[0]]
         out, fused = _forward(twins, x, training)
 

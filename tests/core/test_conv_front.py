@@ -17,8 +17,9 @@ from tests.core.gradcheck import numeric_grad, rel_error
 
 
 @pytest.fixture
-def threads():
-    """Set the batch threads for one test, restored after."""
+def threads(monkeypatch):
+    """Set the batch threads for one test, restored after; the small test networks are split from 32 samples on."""
+    monkeypatch.setattr(conv_front, "MIN_SPLIT_MACS", 0)
     old = conv_front.batch_threads()
     yield conv_front.set_batch_threads
     conv_front.set_batch_threads(old)
@@ -184,3 +185,17 @@ def test_a_forked_child_starts_its_own_worker(threads):
             os._exit(2)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_only_batches_with_enough_work_are_split(threads, monkeypatch):
+    threads(2)
+    x, y = images(64)
+    model = cnn()
+    per_sample = 12 * 12 * 9 * 1 * 4 + 6 * 6 * 9 * 4 * 6   # the two convolutions' multiply-adds
+    monkeypatch.setattr(conv_front, "MIN_SPLIT_MACS", 64 * per_sample + 1)
+    step.train_step(model, x, y)
+    assert model._conv_front.macs_per_sample() == per_sample
+    assert not model._conv_front.halves[1][0].own["cache"]    # one thread did it all
+    monkeypatch.setattr(conv_front, "MIN_SPLIT_MACS", 64 * per_sample)
+    step.train_step(model, x, y)
+    assert len(model._conv_front.halves[1][0].own["cache"]["x"]) == 32
