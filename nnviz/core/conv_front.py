@@ -172,6 +172,31 @@ def _fuses(conv, pool, z_shape) -> bool:
             and pool._halving(z_shape))
 
 
+def _relu_pool_forward(conv, pool, z):
+    """relu(2×2 max of z) for a fused pair; keeps, for backward, which cell of each window gets the window's
+    gradient: the pooling's own choice (top row, then left cell, on ties) where the maximum is > 0, none
+    elsewhere — one mask per cell of the window, a quarter of z's size each."""
+    pooled = pool.forward(z, training=True)
+    left_top, left_bottom, top = pool.cache["halving"]
+    positive = pooled > 0
+    upper = positive & top
+    lower = np.greater(positive, top)                    # positive and not top
+    conv.cache["pool_cells"] = z.shape, (upper & left_top, np.greater(upper, left_top),
+                                         lower & left_bottom, np.greater(lower, left_bottom))
+    np.maximum(pooled, 0, out=pooled)
+    return pooled
+
+
+def _relu_pool_backward(conv, d):
+    """∂C/∂z of a fused pair from ∂C/∂(its output): each window's gradient to its chosen cell of z, if any."""
+    shape, cells = conv.cache["pool_cells"]
+    covered = shape[1] % 2 == 0 and shape[2] % 2 == 0   # else an odd last row / column gets nothing
+    d_z = (np.empty if covered else np.zeros)(shape, dtype=d.dtype)
+    for cell, chosen in zip(MaxPooling2D._quarters(d_z), cells):
+        np.multiply(d, chosen, out=cell)
+    return d_z
+
+
 def _forward(twins, x, training):
     """``x`` (a half or the whole batch) through the twins, ReLU Conv2D + max pooling pairs fused (see the module
     docstring); returns the output and the indices of the fused pairs' Conv2D."""
@@ -181,11 +206,8 @@ def _forward(twins, x, training):
         layer = twins[i]
         if i + 1 < len(twins) and isinstance(layer, Conv2D):
             z = layer.forward_z(x, training)
-            if _fuses(layer, twins[i + 1], z.shape):
-                pooled = twins[i + 1].forward(z, training=training)
-                positive = pooled > 0
-                np.maximum(pooled, 0, out=pooled)
-                layer.cache["pooled_positive"] = positive
+            if training and _fuses(layer, twins[i + 1], z.shape):
+                pooled = _relu_pool_forward(layer, twins[i + 1], z)
                 fused.append(i)
                 x = pooled
                 i += 2
@@ -201,8 +223,8 @@ def _backward(twins, fused, d):
     i = len(twins) - 1
     while i >= 0:
         if i - 1 in fused:   # the pooling of a fused pair: both layers at once
-            conv, pool = twins[i - 1], twins[i]
-            d = conv.backward_from_z(pool.backward(d * conv.cache["pooled_positive"]))
+            conv = twins[i - 1]
+            d = conv.backward_from_z(_relu_pool_backward(conv, d))
             i -= 2
         else:
             d = twins[i].backward(d)

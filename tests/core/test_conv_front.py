@@ -54,13 +54,16 @@ def steps(model, x, y, batch, observed, count=4):
     return losses, model.get_weights()
 
 
-@pytest.mark.parametrize("kind", ["same relu max", "valid relu max (odd 10→5 maps)", "same tanh max",
-                                  "same relu average", "same linear max"])
+@pytest.mark.parametrize("kind", ["same relu max", "same relu max on blank backgrounds (tied windows)",
+                                  "valid relu max (odd 10→5 maps)", "same tanh max", "same relu average",
+                                  "same linear max"])
 def test_one_thread_front_is_bit_equal_to_the_layers_run_one_by_one(kind, threads):
     threads(1)
     padding, act, pool_name = kind.split()[:3]
     pool = MaxPooling2D if pool_name == "max" else AveragePooling2D
     x, y = images(64, size=12)
+    if "blank" in kind:   # as in MNIST: z is the bias alone in every window of a blank region, all cells tied
+        x[:, :, 6:] = 0
     plain = steps(cnn(padding=padding, act=act, pool=pool), x, y, 16, observed=True)
     front = steps(cnn(padding=padding, act=act, pool=pool), x, y, 16, observed=False)
     assert plain[0] == front[0]
@@ -74,8 +77,11 @@ def test_fused_pair_is_used_and_skips_the_full_size_relu(threads):
     x, y = images(16)
     step.train_step(model, x, y)
     twin = model._conv_front.halves[0][0].twin
-    assert twin.cache["pooled_positive"].shape == (16, 6, 6, 4)   # the ReLU's mask is a quarter of z's size
-    assert "a" not in twin.cache
+    z_shape, cells = twin.cache["pool_cells"]
+    assert z_shape == (16, 12, 12, 4) and "a" not in twin.cache   # no full-size ReLU output
+    assert [c.shape for c in cells] == [(16, 6, 6, 4)] * 4       # the ReLU's mask is a quarter of z's size
+    chosen = sum(c.astype(int) for c in cells)
+    assert chosen.max() == 1   # at most one cell of a window gets its gradient
 
 
 def test_split_batch_equals_one_thread_to_float32_rounding(threads):
