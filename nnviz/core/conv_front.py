@@ -48,7 +48,8 @@ MIN_BATCH = 32
 MIN_SPLIT_MACS = 16 * 10**6
 
 #: layers whose forward and backward treat every sample on its own and need no random numbers: a batch
-#: split in two halves gives the same outputs and, added, the same gradients
+#: split in two halves gives the same outputs and, added, the same gradients (these classes exactly: a
+#: subclass may not keep to that)
 _SPLITTABLE = (Conv2D, MaxPooling2D, AveragePooling2D, Flatten)
 
 _threads = 2 if (os.cpu_count() or 1) > 1 and os.environ.get("NNVIZ_BATCH_THREADS", "").strip() != "1" else 1
@@ -67,9 +68,8 @@ def set_batch_threads(n: int) -> int:
 
 
 def front_length(layers) -> int:
-    """How many leading layers :func:`run_front` takes: the leading run of splittable layers, never
-    the last layer (the loss needs the whole batch's output), and 0 when that run holds no Conv2D (a dense
-    network's layers are too cheap to split)."""
+    """How many leading layers :func:`run_front` takes: the leading run of splittable layers, never the last
+    layer (the loss needs the whole batch's output), and 0 when that run holds no Conv2D (nothing to gain)."""
     count = 0
     for layer in layers[:-1]:
         if type(layer) not in _SPLITTABLE:
@@ -81,8 +81,6 @@ def front_length(layers) -> int:
 class _Twin:
     """One half-batch's copy of a front layer: its class and settings, the layer's own weights (looked up anew
     at each step, so updates and edits show), its own cache, workspaces and gradients."""
-
-    _OWN = ("cache", "_scratch", "_grads")
 
     def __init__(self, layer):
         self.layer = layer
