@@ -12,7 +12,8 @@ one BLAS thread. Each round runs both, interleaved (the machine's load moves):
 
 Printed per run: the training process's samples/s over ``--seconds`` after ``--warmup``, the bytes it pickled to
 this process per second, and the snapshots, weight copies and optimizer states per second; then the time an edit
-mid-run waits for the exact state (pause + sync, as ``TrainingController.pause_and_wait``); and, once, the core's
+mid-run waits for the exact state (a pause without the test evaluation, then a sync, as
+``TrainingController.pause_and_wait``); and, once, the core's
 ``fit`` in this process (no engine, no snapshots) as the ceiling, and the cost of pickling one snapshot.
 """
 
@@ -94,6 +95,16 @@ class Engine:
         self.proc.wait(5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), NaN elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -> dict:
     engine = Engine(publish_interval=0.025, stream_optimizer=stream_optimizer)
     model = make_model()
@@ -107,6 +118,7 @@ def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -
         if event[0] == "snapshot":
             last = event[1]
     s0, b0, t0 = last["fields"]["samples_seen"], engine.bytes, time.perf_counter()
+    c0, r0 = cpu_seconds(engine.proc.pid), time.process_time()
     snaps = copies = states = 0
     while time.perf_counter() - t0 < seconds:
         event = engine.read()
@@ -116,10 +128,11 @@ def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -
             copies += last["weights"] is not None
             states += last["fields"]["optimizer_state"] is not None
     elapsed = time.perf_counter() - t0
+    cpu, reader = cpu_seconds(engine.proc.pid) - c0, time.process_time() - r0
     samples = last["fields"]["samples_seen"] - s0
     pickled = engine.bytes - b0
     t = time.perf_counter()
-    engine.send(("pause",))
+    engine.send(("pause", False))   # as TrainingController.pause_and_wait: no test evaluation first
     engine.send(("ping", 1))
     paused = None
     while True:
@@ -133,7 +146,8 @@ def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -
     assert exact is not None and int(exact["iterations"]) == paused["fields"]["step"], "no exact state at the pause"
     engine.close()
     return {"rate": samples / elapsed, "mb_s": pickled / elapsed / 1e6, "snaps": snaps / elapsed,
-            "copies": copies / elapsed, "states": states / elapsed, "settle": settle}
+            "copies": copies / elapsed, "states": states / elapsed, "settle": settle,
+            "cpu_us": cpu / samples * 1e6, "reader_us": reader / samples * 1e6}
 
 
 def plain_fit(dataset, seconds: float) -> float:
@@ -184,24 +198,30 @@ def main(argv=None) -> int:
     w_ms, s_ms, w_bytes, s_bytes = pickle_costs(dataset)
     print(f"pickling one snapshot: weights {w_bytes / 1e6:.2f} MB in {w_ms:.2f} ms, "
           f"optimizer state {s_bytes / 1e6:.2f} MB in {s_ms:.2f} ms", flush=True)
-    print(f"{'run':8} {'samples/s':>10} {'MB/s pickled':>13} {'snapshots/s':>12} {'weights/s':>10} "
-          f"{'opt. states/s':>14} {'edit waits':>11}", flush=True)
+    print(f"{'run':8} {'samples/s':>10} {'CPU us/sample':>14} {'reader us/sample':>17} {'MB/s pickled':>13} "
+          f"{'snapshots/s':>12} {'weights/s':>10} {'opt. states/s':>14} {'edit waits':>11}", flush=True)
     results = {"before": [], "after": []}
     for _ in range(args.rounds):
         for name in ("before", "after"):
             r = run_engine(dataset, name == "before", args.seconds, args.warmup)
             results[name].append(r)
-            print(f"{name:8} {r['rate']:10,.0f} {r['mb_s']:13.1f} {r['snaps']:12.1f} {r['copies']:10.1f} "
-                  f"{r['states']:14.1f} {r['settle'] * 1000:8.0f} ms", flush=True)
+            print(f"{name:8} {r['rate']:10,.0f} {r['cpu_us']:14.1f} {r['reader_us']:17.1f} {r['mb_s']:13.1f} "
+                  f"{r['snaps']:12.1f} {r['copies']:10.1f} {r['states']:14.1f} {r['settle'] * 1000:8.0f} ms",
+                  flush=True)
     ceiling = plain_fit(dataset, min(args.seconds, 5.0))
     print(f"core fit() in this process (no engine, no snapshots): {ceiling:,.0f} samples/s", flush=True)
     before = statistics.median(r["rate"] for r in results["before"])
     after = statistics.median(r["rate"] for r in results["after"])
-    mb_before = statistics.median(r["mb_s"] for r in results["before"])
-    mb_after = statistics.median(r["mb_s"] for r in results["after"])
-    print(f"median: before {before:,.0f} samples/s ({before / ceiling:.0%} of fit), {mb_before:.1f} MB/s; "
-          f"after {after:,.0f} samples/s ({after / ceiling:.0%} of fit), {mb_after:.1f} MB/s; "
-          f"after/before {after / before:.2f}x; load average {os.getloadavg()[0]:.1f}")
+    med = {k: {f: statistics.median(r[f] for r in rs) for f in ("mb_s", "cpu_us", "reader_us", "settle")}
+           for k, rs in results.items()}
+    print(f"median: before {before:,.0f} samples/s ({before / ceiling:.0%} of fit), {med['before']['mb_s']:.1f} MB/s; "
+          f"after {after:,.0f} samples/s ({after / ceiling:.0%} of fit), {med['after']['mb_s']:.1f} MB/s; "
+          f"after/before {after / before:.2f}x")
+    cb, ca = med["before"]["cpu_us"], med["after"]["cpu_us"]
+    print(f"training process CPU per sample: before {cb:.1f} us, after {ca:.1f} us ({1 - ca / cb:.0%} less); "
+          f"the reader (the GUI's part) {med['before']['reader_us']:.1f} -> {med['after']['reader_us']:.1f} us; "
+          f"an edit mid-run waits {med['after']['settle'] * 1000:.0f} ms (median); "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -9,12 +9,15 @@ Prints, for one run on this machine:
 
 Goals: p99 < 25 ms, >= 30 redraws/s, >= 80 % of the headless throughput.
 
-    python bench/gui_responsiveness.py [--seconds 8] [--backend process|thread] [--mnist-csv [PATH]]
+    python bench/gui_responsiveness.py [--seconds 8] [--backend process|thread] [--mnist-csv [PATH]] [--stream-optimizer]
 
 ``--mnist-csv`` trains issue 14's real-size case instead: a Kaggle-format MNIST CSV (60,000 rows; without a
 PATH the synthetic one bench/real_size.py writes) through load_csv with min-max scaling, on 784-256-128-10
 (Adam, batch 128), and adds the resident memory of this process and of the training process at the start
 and the end of the measurement (bounded: no growth per epoch). Goals there: >= 90 % of headless, p99 < 25 ms.
+
+``--stream-optimizer`` measures the behaviour before issue 14's wire work: every weight copy the training process
+sends (~30 a second) carries Adam's state too (bench/engine_wire.py measures the process alone).
 """
 
 from __future__ import annotations
@@ -151,6 +154,9 @@ def main(argv=None) -> int:
     parser.add_argument("--screenshot", default="", help="save a screenshot of the window at the end")
     parser.add_argument("--mnist-csv", nargs="?", const="", default=None,
                         help="train the real-size MNIST CSV case (default file: bench/real_size.py's)")
+    parser.add_argument("--stream-optimizer", action="store_true",
+                        help="as before: the optimizer state in every weight copy the training process sends")
+    parser.add_argument("--no-dialog", action="store_true", help="--mnist-csv: leave out the import dialog's figures")
     args = parser.parse_args(argv)
     global REAL_SIZE, CONFIG
 
@@ -158,7 +164,7 @@ def main(argv=None) -> int:
     qInstallMessageHandler(lambda mode, ctx, msg: warnings.append(msg)
                            if "propagateSizeHints" not in msg else None)  # an offscreen-platform notice
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from nnviz.session.worker import TrainingController
+    from nnviz.session.worker import TrainingController, TrainingWorker
     from nnviz.ui.training.integration import attach_training
     from nnviz.ui.training.standalone import StandaloneDocument
 
@@ -174,7 +180,11 @@ def main(argv=None) -> int:
     else:
         dataset = catalog.load("digits", flatten=True)
         print(f"digits MLP 64-32-10 (relu, softmax), Adam, batch {CONFIG.batch_size}; {dataset.summary()}")
-    print(f"machine: {os.cpu_count()} cores; training backend: {args.backend}; {args.seconds:.0f} s per measurement")
+    if args.stream_optimizer:
+        TrainingWorker.engine_options = {"stream_optimizer": True}
+    print(f"machine: {os.cpu_count()} cores; training backend: {args.backend}; {args.seconds:.0f} s per measurement; "
+          f"optimizer state {'in every weight copy (as before)' if args.stream_optimizer else 'on pause / sync only'}; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     # 1. headless: the core's fit in this process
     headless_fit = plain_fit(dataset, min(args.seconds, 5.0))
@@ -254,7 +264,7 @@ def main(argv=None) -> int:
     print(f"goals (p99 < 25 ms, >= 30 redraws/s, >= {share:.0%} of headless):", "met" if ok else "NOT met")
     del window, ui, controller
     app.processEvents()
-    if REAL_SIZE:   # after the training's figures: the dialog's whole-file read would inflate the memory figures
+    if REAL_SIZE and not args.no_dialog:   # after the training's figures: the dialog's whole-file read would inflate the memory figures
         print()
         bench_csv_dialog(args.mnist_csv or real_size.mnist_csv_path())
     return 0

@@ -133,6 +133,7 @@ class TrainingEngine(PublishMixin, RunsMixin):
         self._pongs: list = []
         self._setup_id = self._run_id = 0
         self._checkpoints, self._checkpoints_sent = Checkpoints(), True
+        self._test_on_pause = True
         #: slow motion: batches a second (0 = full speed); every batch is published with its weights
         self.speed = self._next_batch_due = 0.0
 
@@ -198,10 +199,11 @@ class TrainingEngine(PublishMixin, RunsMixin):
             if self._mode != RUNNING:
                 self._mode = RUNNING
                 self._emit("started")
-        elif kind == "pause":
+        elif kind == "pause":   # ("pause", False): without a look at the test split (an edit waits for this pause)
             if self._mode == RUNNING or self._budget is not None:
                 self._mode = PAUSED
                 self._budget = None
+                self._test_on_pause = len(command) < 2 or bool(command[1])
                 if not in_fit:
                     self._announce_pause()
         elif kind in ("step_batch", "step_epoch"):
@@ -356,7 +358,9 @@ class TrainingEngine(PublishMixin, RunsMixin):
 
     def _announce_pause(self) -> None:
         self._stop_clock()
-        self._evaluate_test()
+        if self._test_on_pause:
+            self._evaluate_test()
+        self._test_on_pause = True
         self._publish()
         self._emit("paused")
 

@@ -165,3 +165,25 @@ def test_pause_and_wait_returns_the_paused_state_from_the_training_process(qtbot
         assert controller.state == "paused" and controller.latest_snapshot.step == snap.step
     finally:
         controller.shutdown()
+
+
+@pytest.mark.parametrize("look", [True, False])
+def test_a_pause_looks_at_the_test_split_unless_told_not_to(digits, look):
+    """An edit waits for its pause: that one skips the test evaluation (0.1 s at MNIST size); a Pause click does not."""
+    rec = Recorder(test_interval=1e9)   # the test split once at the first epoch's end, then only on a pause
+
+    def tests(events):
+        return [row for w in rec.snapshots(events) for row in w["test_rows"].get("loss", [])]
+
+    rec.start(digits)
+    rec.wait_for(lambda events: tests(events) and len(rec.running_with_weights(events)) >= 2)
+    rec.engine.send(*(("pause",) if look else ("pause", False)))
+    rec.engine.send("ping", 1)
+    rec.wait_for(lambda events: ("pong", 1) in events)
+    rec.quit()
+    paused = [w["fields"] for w in rec.snapshots() if w["fields"]["state"] == "paused"]
+    assert len(paused) == 1 and paused[0]["optimizer_state"] is not None
+    rows = tests(rec.events)
+    assert len(rows) == (2 if look else 1)
+    if look:   # the test loss of the paused weights
+        assert rows[-1][0] == pytest.approx(paused[0]["step"] / paused[0]["steps_per_epoch"])
