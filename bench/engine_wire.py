@@ -218,7 +218,7 @@ def main(argv=None) -> int:
           f"after {after:,.0f} samples/s ({after / ceiling:.0%} of fit), {med['after']['mb_s']:.1f} MB/s; "
           f"after/before {after / before:.2f}x")
     cb, ca = med["before"]["cpu_us"], med["after"]["cpu_us"]
-    print(f"training process CPU per sample: before {cb:.1f} us, after {ca:.1f} us ({1 - ca / cb:.0%} less); "
+    print(f"training process CPU per sample: before {cb:.1f} us, after {ca:.1f} us ({ca / cb - 1:+.0%}); "
           f"the reader (the GUI's part) {med['before']['reader_us']:.1f} -> {med['after']['reader_us']:.1f} us; "
           f"an edit mid-run waits {med['after']['settle'] * 1000:.0f} ms (median); "
           f"load average {os.getloadavg()[0]:.1f}")
