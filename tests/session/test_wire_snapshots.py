@@ -62,6 +62,12 @@ class Recorder:
     def running_with_weights(self, events=None):
         return [w for w in self.snapshots(events) if w["fields"]["state"] == "running" and w["weights"] is not None]
 
+    def pause_and_sync(self, *pause, token=1):
+        """Send a pause (``("pause",)`` unless given) and a ping; wait for the pong."""
+        self.engine.send(*(pause or ("pause",)))
+        self.engine.send("ping", token)
+        self.wait_for(lambda events: ("pong", token) in events)
+
     def quit(self):
         self.engine.send("quit")
         self.thread.join(TIMEOUT)
@@ -77,15 +83,13 @@ def test_the_stream_has_no_optimizer_state_and_a_pause_has_the_exact_one(digits)
     rec = Recorder()
     rec.start(digits)
     rec.wait_for(lambda events: len(rec.running_with_weights(events)) >= 5)
-    rec.engine.send("pause")
-    rec.engine.send("ping", 1)
-    rec.wait_for(lambda events: ("pong", 1) in events)
+    rec.pause_and_sync()
     try:
         streamed = rec.running_with_weights()
         assert streamed and all(w["fields"]["optimizer_state"] is None for w in streamed)
         last = rec.snapshots()[-1]   # the snapshot the pong came after: the pause's
         fields = last["fields"]
-        assert fields["state"] == "paused" and fields["step"] > max(w["fields"]["step"] for w in streamed) - 1
+        assert fields["state"] == "paused" and fields["step"] >= max(w["fields"]["step"] for w in streamed)
         state = fields["optimizer_state"]
         assert state is not None and int(state["iterations"]) == fields["step"]
         # the engine sits paused: the snapshot holds its state bit for bit, weights and optimizer of one moment
@@ -117,9 +121,7 @@ def test_the_assembler_never_pairs_weights_with_an_older_optimizer_state(digits)
     rec = Recorder()
     rec.start(digits)
     rec.wait_for(lambda events: len(rec.running_with_weights(events)) >= 3)
-    rec.engine.send("pause")
-    rec.engine.send("ping", 1)
-    rec.wait_for(lambda events: ("pong", 1) in events)
+    rec.pause_and_sync()
     rec.engine.send("train")
     n = len(rec.events)
     rec.wait_for(lambda events: len(rec.running_with_weights(events[n:])) >= 2)
@@ -177,9 +179,7 @@ def test_a_pause_looks_at_the_test_split_unless_told_not_to(digits, look):
 
     rec.start(digits)
     rec.wait_for(lambda events: tests(events) and len(rec.running_with_weights(events)) >= 2)
-    rec.engine.send(*(("pause",) if look else ("pause", False)))
-    rec.engine.send("ping", 1)
-    rec.wait_for(lambda events: ("pong", 1) in events)
+    rec.pause_and_sync(*(("pause",) if look else ("pause", False)))
     rec.quit()
     paused = [w["fields"] for w in rec.snapshots() if w["fields"]["state"] == "paused"]
     assert len(paused) == 1 and paused[0]["optimizer_state"] is not None
