@@ -30,6 +30,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import real_size  # noqa: E402  (one BLAS thread, as the app trains)
+from gui_responsiveness import cpu_seconds  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nnviz.core import Callback, Dense, Sequential  # noqa: E402
@@ -93,16 +94,6 @@ class Engine:
         while self.read()[0] != "finished":
             pass
         self.proc.wait(5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), NaN elsewhere."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -> dict:

@@ -62,6 +62,16 @@ def rss_mib(pid="self") -> float:
         return float("nan")
 
 
+def cpu_seconds(pid="self") -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc), NaN where /proc is not there."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def worker_pid(controller):
     proc = getattr(getattr(controller, "worker", None), "_proc", None)
     return getattr(proc, "pid", None)
@@ -225,6 +235,7 @@ def main(argv=None) -> int:
     s0, r0, t0 = controller.latest_snapshot, ui.redraws, time.perf_counter()
     pid = worker_pid(controller)
     rss0 = (rss_mib(), rss_mib(pid) if pid else float("nan"))
+    cpu0 = (cpu_seconds(), cpu_seconds(pid) if pid else float("nan"))
     last[0] = t0
     timer.start()
     wait(int(args.seconds * 1000))
@@ -232,6 +243,7 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - t0
     s1, r1 = controller.latest_snapshot, ui.redraws
     rss1 = (rss_mib(), rss_mib(pid) if pid else float("nan"))
+    cpu1 = (cpu_seconds(), cpu_seconds(pid) if pid else float("nan"))
     gui_rate = (s1.samples_seen - s0.samples_seen) / elapsed
     redraws = (r1 - r0) / elapsed
     if args.screenshot:
@@ -252,6 +264,9 @@ def main(argv=None) -> int:
     print(f"{'samples/s, with the GUI':34s} {gui_rate:9,.0f}")
     print(f"{'samples/s, same engine, no GUI':34s} {headless_engine:9,.0f}   GUI/headless {gui_rate / headless_engine:6.1%}")
     print(f"{'samples/s, core fit in-process':34s} {headless_fit:9,.0f}   GUI/headless {gui_rate / headless_fit:6.1%}")
+    trained = max(s1.samples_seen - s0.samples_seen, 1)
+    print(f"{'CPU us per sample trained':34s} GUI process {(cpu1[0] - cpu0[0]) / trained * 1e6:5.1f}   "
+          f"training process {(cpu1[1] - cpu0[1]) / trained * 1e6:5.1f}")
     print(f"{'closing the window mid-training':34s} {close_s * 1000:5.0f} ms")
     epochs = (s1.samples_seen - s0.samples_seen) / max(dataset.n_train, 1)
     print(f"{'resident memory, GUI process':34s} {rss0[0]:6.0f} -> {rss1[0]:6.0f} MiB over {epochs:.1f} epochs")
