@@ -9,12 +9,15 @@ Prints, for one run on this machine:
 
 Goals: p99 < 25 ms, >= 30 redraws/s, >= 80 % of the headless throughput.
 
-    python bench/gui_responsiveness.py [--seconds 8] [--backend process|thread] [--mnist-csv [PATH]]
+    python bench/gui_responsiveness.py [--seconds 8] [--backend process|thread] [--mnist-csv [PATH]] [--stream-optimizer]
 
 ``--mnist-csv`` trains issue 14's real-size case instead: a Kaggle-format MNIST CSV (60,000 rows; without a
 PATH the synthetic one bench/real_size.py writes) through load_csv with min-max scaling, on 784-256-128-10
 (Adam, batch 128), and adds the resident memory of this process and of the training process at the start
 and the end of the measurement (bounded: no growth per epoch). Goals there: >= 90 % of headless, p99 < 25 ms.
+
+``--stream-optimizer`` measures the behaviour before issue 14's wire work: every weight copy the training process
+sends (~30 a second) carries Adam's state too (bench/engine_wire.py measures the process alone).
 """
 
 from __future__ import annotations
@@ -56,6 +59,16 @@ def rss_mib(pid="self") -> float:
         with open(f"/proc/{pid}/status") as f:
             return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
     except (OSError, StopIteration):
+        return float("nan")
+
+
+def cpu_seconds(pid="self") -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc), NaN where /proc is not there."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
         return float("nan")
 
 
@@ -151,6 +164,9 @@ def main(argv=None) -> int:
     parser.add_argument("--screenshot", default="", help="save a screenshot of the window at the end")
     parser.add_argument("--mnist-csv", nargs="?", const="", default=None,
                         help="train the real-size MNIST CSV case (default file: bench/real_size.py's)")
+    parser.add_argument("--stream-optimizer", action="store_true",
+                        help="as before: the optimizer state in every weight copy the training process sends")
+    parser.add_argument("--no-dialog", action="store_true", help="--mnist-csv: leave out the import dialog's figures")
     args = parser.parse_args(argv)
     global REAL_SIZE, CONFIG
 
@@ -158,7 +174,7 @@ def main(argv=None) -> int:
     qInstallMessageHandler(lambda mode, ctx, msg: warnings.append(msg)
                            if "propagateSizeHints" not in msg else None)  # an offscreen-platform notice
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from nnviz.session.worker import TrainingController
+    from nnviz.session.worker import TrainingController, TrainingWorker
     from nnviz.ui.training.integration import attach_training
     from nnviz.ui.training.standalone import StandaloneDocument
 
@@ -174,7 +190,11 @@ def main(argv=None) -> int:
     else:
         dataset = catalog.load("digits", flatten=True)
         print(f"digits MLP 64-32-10 (relu, softmax), Adam, batch {CONFIG.batch_size}; {dataset.summary()}")
-    print(f"machine: {os.cpu_count()} cores; training backend: {args.backend}; {args.seconds:.0f} s per measurement")
+    if args.stream_optimizer:
+        TrainingWorker.engine_options = {"stream_optimizer": True}
+    print(f"machine: {os.cpu_count()} cores; training backend: {args.backend}; {args.seconds:.0f} s per measurement; "
+          f"optimizer state {'in every weight copy (as before)' if args.stream_optimizer else 'on pause / sync only'}; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     # 1. headless: the core's fit in this process
     headless_fit = plain_fit(dataset, min(args.seconds, 5.0))
@@ -215,6 +235,7 @@ def main(argv=None) -> int:
     s0, r0, t0 = controller.latest_snapshot, ui.redraws, time.perf_counter()
     pid = worker_pid(controller)
     rss0 = (rss_mib(), rss_mib(pid) if pid else float("nan"))
+    cpu0 = (cpu_seconds(), cpu_seconds(pid) if pid else float("nan"))
     last[0] = t0
     timer.start()
     wait(int(args.seconds * 1000))
@@ -222,6 +243,7 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - t0
     s1, r1 = controller.latest_snapshot, ui.redraws
     rss1 = (rss_mib(), rss_mib(pid) if pid else float("nan"))
+    cpu1 = (cpu_seconds(), cpu_seconds(pid) if pid else float("nan"))
     gui_rate = (s1.samples_seen - s0.samples_seen) / elapsed
     redraws = (r1 - r0) / elapsed
     if args.screenshot:
@@ -242,6 +264,9 @@ def main(argv=None) -> int:
     print(f"{'samples/s, with the GUI':34s} {gui_rate:9,.0f}")
     print(f"{'samples/s, same engine, no GUI':34s} {headless_engine:9,.0f}   GUI/headless {gui_rate / headless_engine:6.1%}")
     print(f"{'samples/s, core fit in-process':34s} {headless_fit:9,.0f}   GUI/headless {gui_rate / headless_fit:6.1%}")
+    trained = max(s1.samples_seen - s0.samples_seen, 1)
+    print(f"{'CPU us per sample trained':34s} GUI process {(cpu1[0] - cpu0[0]) / trained * 1e6:5.1f}   "
+          f"training process {(cpu1[1] - cpu0[1]) / trained * 1e6:5.1f}")
     print(f"{'closing the window mid-training':34s} {close_s * 1000:5.0f} ms")
     epochs = (s1.samples_seen - s0.samples_seen) / max(dataset.n_train, 1)
     print(f"{'resident memory, GUI process':34s} {rss0[0]:6.0f} -> {rss1[0]:6.0f} MiB over {epochs:.1f} epochs")
@@ -254,7 +279,7 @@ def main(argv=None) -> int:
     print(f"goals (p99 < 25 ms, >= 30 redraws/s, >= {share:.0%} of headless):", "met" if ok else "NOT met")
     del window, ui, controller
     app.processEvents()
-    if REAL_SIZE:   # after the training's figures: the dialog's whole-file read would inflate the memory figures
+    if REAL_SIZE and not args.no_dialog:   # after the training's figures: the dialog's whole-file read would inflate the memory figures
         print()
         bench_csv_dialog(args.mnist_csv or real_size.mnist_csv_path())
     return 0

@@ -27,7 +27,7 @@ class RunsMixin:
     def _slow_motion(self, now: float) -> None:
         """One batch every 1 / speed seconds: publish this batch (weights and its samples), then wait for the
         next one's time, or for a command (pause, a new speed) that cuts the wait short."""
-        self._publish(now=now, weights=True, batch_x=self._current_batch_input())
+        self._publish_batch(now, weights=True, batch_x=self._current_batch_input())
         due = max(self._next_batch_due, now) + 1.0 / self.speed
         self._next_batch_due = due
         self._stop_clock()

@@ -59,7 +59,9 @@ class TrainingSnapshot:
     setup_id: int = 0                    # the ``set_setup`` this snapshot belongs to (older ones are stale)
     run_id: int = 0                      # the engine's run counter (0 before the first run of a setup)
     #: ``nnviz.core.state.optimizer_state``: the optimizer's slots and iteration count (and the batch shuffler's
-    #: state), taken with every weight copy: what an undo entry restores and the project file keeps
+    #: state) at ``step``, taken with these weights: what an undo entry restores and the project file keeps. Every
+    #: pause, stop, divergence, reset and set-up snapshot has it, and the one a ``sync`` waits for; the steady
+    #: stream while running has None (it doubled the bytes pickled ~30 times a second for nothing)
     optimizer_state: dict | None = None
     #: on pause / stop: the run's weight checkpoints so far, ((epoch, [arrays]), ...) on the bounded schedule
     checkpoints: tuple | None = None
@@ -99,7 +101,6 @@ class SnapshotAssembler:
     def __init__(self):
         self._gen = None
         self._weights: list = []
-        self._optimizer = None
         self._batch = Series(3)
         self._grad = Series(1)
         self._history: dict[str, Series] = {}
@@ -130,9 +131,8 @@ class SnapshotAssembler:
                 weights.append(w)
             self._weights = weights
         scalars = dict(wire["fields"])
-        if wire["weights"] is None or scalars.get("optimizer_state") is None:   # the state that goes with them
-            scalars["optimizer_state"] = self._optimizer if wire["weights"] is None else None
-        self._optimizer = scalars.get("optimizer_state")
+        if wire["weights"] is None:   # weights of an earlier step, repeated: an optimizer state is only ever given
+            scalars["optimizer_state"] = None   # with the weights of the snapshot's own step
         return TrainingSnapshot(
             batch_loss_curve=self._batch.curve(1), batch_loss_smoothed=self._batch.curve(2),
             history=types.MappingProxyType({k: s.curve() for k, s in self._history.items()}),

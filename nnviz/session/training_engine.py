@@ -10,8 +10,9 @@ pauses training in the "diverged" state with the guard's message.
 The engine reports through one function, ``emit(event, *args)``: ``("snapshot", wire)``,
 ``("state_changed", state)``, ``("started",)``, ``("paused",)``, ``("stopped",)``, ``("diverged", message)``,
 ``("weights_reset",)``, ``("failed", message)``, ``("pong", token)`` (the answer to ``("ping", token)``, once
-every command sent before it has been carried out). A snapshot travels as a small "wire" dict: the scalar
-fields, a copy of the weights, and only the curve rows added since the previous one; a
+every command sent before it has been carried out, after a snapshot with the exact state reached). A snapshot
+travels as a small "wire" dict: the scalar fields, a copy of the weights (and, out of the steady stream, the
+optimizer state: see :mod:`~nnviz.session.engine_publish`), and only the curve rows added since the previous one; a
 :class:`~nnviz.session.snapshot.SnapshotAssembler` on the receiving side appends them to its curves and builds
 the immutable :class:`~nnviz.session.snapshot.TrainingSnapshot`. So a snapshot costs the same after an hour of
 training as after a second, and it can cross a process boundary.
@@ -23,6 +24,7 @@ process (:mod:`nnviz.session.engine_process`, pickled messages over its stdin / 
 the GUI and the training each keep a core. The worker also offers the engine in a thread, for scripts.
 
 The parts: :mod:`~nnviz.session.series` (curves), :mod:`~nnviz.session.snapshot` (what views draw),
+:mod:`~nnviz.session.engine_publish` (what the engine sends when), :mod:`~nnviz.session.engine_runs` (slow motion),
 :mod:`~nnviz.session.wire` and :mod:`~nnviz.session.engine_process` (the child process), this module (the loop).
 """
 
@@ -38,7 +40,8 @@ import numpy as np
 from nnviz.core.callbacks import Callback, DivergenceGuard, suggest_learning_rate
 from nnviz.core.model import Sequential
 from nnviz.core.runs import Checkpoints
-from nnviz.core.state import optimizer_state, set_optimizer_state
+from nnviz.core.state import set_optimizer_state
+from nnviz.session.engine_publish import PublishMixin
 from nnviz.session.engine_runs import RunsMixin
 from nnviz.core.perceptron_fit import fit_function   # the network's fit, or the perceptron rule
 from nnviz.core.training import TrainingConfig, apply_regularization
@@ -100,12 +103,13 @@ class _Callback(Callback):
 
 
 # ============================================================================== the engine
-class TrainingEngine(RunsMixin):
+class TrainingEngine(PublishMixin, RunsMixin):
     """The command loop and the training. ``send`` is thread-safe; ``run`` blocks until "quit"."""
 
     def __init__(self, emit, publish_interval: float = 0.025, sample_interval: float = 0.01,
-                 test_interval: float = 0.02, weights_interval: float = 1 / 30):
+                 test_interval: float = 0.02, weights_interval: float = 1 / 30, stream_optimizer: bool = False):
         self._emit = emit
+        self.stream_optimizer = bool(stream_optimizer)   # True: the optimizer state with every weight copy (as before)
         self.publish_interval = publish_interval
         self.weights_interval = weights_interval
         self._next_weights = 0.0
@@ -129,6 +133,7 @@ class TrainingEngine(RunsMixin):
         self._pongs: list = []
         self._setup_id = self._run_id = 0
         self._checkpoints, self._checkpoints_sent = Checkpoints(), True
+        self._test_on_pause = True
         #: slow motion: batches a second (0 = full speed); every batch is published with its weights
         self.speed = self._next_batch_due = 0.0
 
@@ -194,10 +199,11 @@ class TrainingEngine(RunsMixin):
             if self._mode != RUNNING:
                 self._mode = RUNNING
                 self._emit("started")
-        elif kind == "pause":
+        elif kind == "pause":   # ("pause", False): without a look at the test split (an edit waits for this pause)
             if self._mode == RUNNING or self._budget is not None:
                 self._mode = PAUSED
                 self._budget = None
+                self._test_on_pause = len(command) < 2 or bool(command[1])
                 if not in_fit:
                     self._announce_pause()
         elif kind in ("step_batch", "step_epoch"):
@@ -352,7 +358,9 @@ class TrainingEngine(RunsMixin):
 
     def _announce_pause(self) -> None:
         self._stop_clock()
-        self._evaluate_test()
+        if self._test_on_pause:
+            self._evaluate_test()
+        self._test_on_pause = True
         self._publish()
         self._emit("paused")
 
@@ -433,8 +441,8 @@ class TrainingEngine(RunsMixin):
             self._sample(x, now, batch)
         if self.speed:
             self._slow_motion(now)
-        elif now >= self._next_publish:
-            self._publish(now=now, weights=now >= self._next_weights)
+        elif now >= self._next_publish or self._pongs:
+            self._publish_batch(now, weights=now >= self._next_weights)
         if self._has_commands or self._budget is not None:
             self._checkpoint(at_epoch_end=False)
 
@@ -526,74 +534,3 @@ class TrainingEngine(RunsMixin):
             if rows is None:
                 rows = self._test_rows[key] = PendingRows(2)
             rows.append(x, value)
-
-    # ------------------------------------------------------------------ snapshots
-    def _settle(self) -> None:
-        """Before waiting for commands: answer pings (after a snapshot of the state reached)."""
-        if self._pongs:
-            if self.model is not None:
-                self._publish()
-            else:
-                self._answer_pings()
-
-    def _answer_pings(self) -> None:
-        pongs, self._pongs = self._pongs, []
-        for token in pongs:
-            self._emit("pong", token)
-
-    def _state(self) -> str:
-        if self._mode == PAUSED and self._budget is not None:
-            return RUNNING  # a step in progress
-        return self._mode
-
-    def _publish(self, now: float | None = None, weights: bool = True, batch_x=None) -> None:
-        """Send a snapshot. While running, the weights are copied at most ``weights_interval`` apart (a big
-        network's copy costs); every other snapshot (pause, stop, divergence, reset, set-up) carries them."""
-        now = time.perf_counter() if now is None else now
-        self._next_publish = now + self.publish_interval
-        if weights:
-            self._next_weights = now + self.weights_interval
-        model = self.model
-        if model is None:
-            return
-        state = self._state()
-        running = self._run_clock is not None
-        if running and self._rate_ref is not None:
-            t0, s0 = self._rate_ref
-            if now - t0 >= 0.2:
-                rate = (self._samples - s0) / (now - t0)
-                self._rate = rate if not self._rate else 0.5 * (self._rate + rate)
-                self._rate_ref = (now, self._samples)
-        elapsed = self._elapsed + (now - self._run_clock if running else 0.0)
-        eta = None
-        if self._run_active and self._target and self._rate > 0:
-            remaining = (self._run_start + self._target - self._epoch) * self._n_train - self._batch * self._batch_size
-            eta = max(remaining, 0) / self._rate
-        self._version += 1
-        scalars = dict(
-            state=state, version=self._version, epoch=self._epoch, batch=self._batch,
-            steps_per_epoch=self._steps_per_epoch, step=self._step, samples_seen=self._samples,
-            batch_size=self._batch_size, run_start_epoch=self._run_start,
-            epochs_target=self._target if self._run_active else (self.config.epochs or None),
-            batch_loss=float(model.last_batch_loss) if self._step else float("nan"),
-            test_loss=self._test_loss, test_metric=self._test_metric, test_metric_name=self._test_metric_name,
-            weight_keys=tuple(model.weight_keys()),
-            learning_rate=float(model.optimizer.learning_rate) if model.optimizer else float("nan"),
-            samples_per_second=self._rate if running else 0.0, elapsed=elapsed, eta=eta, message=self._message,
-            setup_id=self._setup_id, run_id=self._run_id if self._run_active or self._step else 0,
-            optimizer_state=optimizer_state(model) if weights else None,
-            batch_x=batch_x)
-        if state != RUNNING:
-            self._add_checkpoints(scalars, weights)
-        wire = {"gen": self._gen, "fields": scalars, "weights": model.get_weights() if weights else None,
-                "batch_rows": self._batch_rows.take(), "grad_rows": self._grad_rows.take(),
-                "grad_layer_names": self._grad_names,
-                "history_rows": {k: p.take() for k, p in self._epoch_rows.items()},
-                "test_rows": {k: p.take() for k, p in self._test_rows.items()}}
-        self._emit("snapshot", wire)
-        if state != self._last_state:
-            self._last_state = state
-            self._emit("state_changed", state)
-        if self._pongs:
-            self._answer_pings()
-

@@ -91,12 +91,15 @@ def test_undo_and_redo_walk_a_mixed_sequence_of_training_edits_reset_data_and_a_
     with qtbot.waitSignal(controller.snapshot_ready, timeout=TIMEOUT,
                           check_params_cb=lambda s: s.state == "running" and s.epoch >= 7):
         click(qtbot, window, "actionTrain")
-    snap = controller.latest_snapshot
+    seen = controller.latest_snapshot
     d.set_layer_option(0, "activation", "relu")
     assert stack.count() == 3 and stack.text(1).startswith("Train")
     assert len(d.history["loss"]) >= 7 and d.history["loss"][:4] == states[1]["history"]["loss"]
-    stack.setIndex(2)   # (look at the trained state inside the entry)
+    stack.setIndex(2)   # (look at the trained state inside the entry): where the edit paused the engine
+    snap = controller.worker.latest_snapshot
+    assert snap.state == "paused" and snap.step >= seen.step
     np.testing.assert_array_equal(d.weights()[snap.weight_keys[0]], snap.weights[0])
+    assert int(d.optimizer_state["iterations"]) == snap.step   # Adam's state of those weights, not of older ones
     states.append(state_of(d))
     stack.setIndex(3)
     states.append(state_of(d))

@@ -435,8 +435,8 @@ class TrainingUI(QObject):
     def _on_controller_started(self) -> None:
         self.message.setVisible(False)
 
-    def _write_back(self, ended_as: str = "paused") -> None:
-        snap = self.controller.latest_snapshot
+    def _write_back(self, ended_as: str = "paused", snap=None) -> None:
+        snap = snap if snap is not None else self.controller.latest_snapshot
         d = self.document
         if snap is None or d.model is None or self._blocked:
             return
@@ -472,12 +472,14 @@ class TrainingUI(QObject):
         self._write_back("finished" if snap is not None and snap.progress == 1.0 else "stopped")
 
     def _settle_training(self) -> None:
-        """Before a change of the document while training runs: the run so far (the newest snapshot's weights,
-        optimizer state and curves) becomes its own undo entry, and the worker gets a fresh set-up after the change."""
+        """Before a change of the document while training runs: the run so far becomes its own undo entry, and the
+        worker gets a fresh set-up after the change. The entry holds the state the engine paused at — weights,
+        optimizer state and curves sent together, waited for here (the snapshots streamed while training carry no
+        optimizer state) — so undo, then Train, goes on exactly where the run stopped."""
         if not self.controller.is_running and self.controller.state != "running":
             return
-        self.controller.pause()
-        self._write_back("stopped")
+        snap = self.controller.pause_and_wait()   # None only when the engine did not answer in time
+        self._write_back("stopped", snap)
         self._schedule_rebuild()
 
     def _show_message(self, text: str) -> None:
