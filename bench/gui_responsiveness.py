@@ -16,6 +16,10 @@ PATH the synthetic one bench/real_size.py writes) through load_csv with min-max 
 (Adam, batch 128), and adds the resident memory of this process and of the training process at the start
 and the end of the measurement (bounded: no growth per epoch). Goals there: >= 90 % of headless, p99 < 25 ms.
 
+``--mnist-csv --cnn`` trains issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on those pixels read
+as 28×28×1 images: the training process splits each batch between two threads (``nnviz.core.conv_front``) next to
+the GUI; ``NNVIZ_BATCH_THREADS=1`` in the environment measures it in one thread.
+
 ``--stream-optimizer`` measures the behaviour before issue 14's wire work: every weight copy the training process
 sends (~30 a second) carries Adam's state too (bench/engine_wire.py measures the process alone).
 """
@@ -38,12 +42,16 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow  # noqa: E402
 
-from nnviz.core import Callback, Dense, Sequential  # noqa: E402
+from nnviz.core import Callback, Conv2D, Dense, Flatten, MaxPooling2D, Sequential  # noqa: E402
 from nnviz.core.data import catalog  # noqa: E402
 from nnviz.core.training import TrainingConfig, fit  # noqa: E402
 
 
 def make_model():
+    if CNN:
+        return Sequential([Conv2D(16, 3, padding="same", activation="relu", input_shape=(28, 28, 1)), MaxPooling2D(2),
+                           Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2), Flatten(),
+                           Dense(10, activation="softmax")], seed=0)
     if REAL_SIZE:
         return Sequential([Dense(256, activation="relu", input_shape=(784,)), Dense(128, activation="relu"),
                            Dense(10, activation="softmax")], seed=0)
@@ -51,6 +59,7 @@ def make_model():
 
 
 REAL_SIZE = False
+CNN = False
 
 
 def rss_mib(pid="self") -> float:
@@ -164,11 +173,14 @@ def main(argv=None) -> int:
     parser.add_argument("--screenshot", default="", help="save a screenshot of the window at the end")
     parser.add_argument("--mnist-csv", nargs="?", const="", default=None,
                         help="train the real-size MNIST CSV case (default file: bench/real_size.py's)")
+    parser.add_argument("--cnn", action="store_true",
+                        help="--mnist-csv: train issue 14's same-padding CNN on the pixels read as 28x28x1 images "
+                             "(NNVIZ_BATCH_THREADS=1 keeps its batches in one thread)")
     parser.add_argument("--stream-optimizer", action="store_true",
                         help="as before: the optimizer state in every weight copy the training process sends")
     parser.add_argument("--no-dialog", action="store_true", help="--mnist-csv: leave out the import dialog's figures")
     args = parser.parse_args(argv)
-    global REAL_SIZE, CONFIG
+    global REAL_SIZE, CNN, CONFIG
 
     warnings = []
     qInstallMessageHandler(lambda mode, ctx, msg: warnings.append(msg)
@@ -182,10 +194,13 @@ def main(argv=None) -> int:
         import real_size
         from nnviz.io.csv_data import load_csv
         path = args.mnist_csv or real_size.mnist_csv_path()
-        REAL_SIZE = True
-        CONFIG = TrainingConfig(optimizer="adam", learning_rate=0.001, batch_size=128, epochs=0, seed=0)
-        dataset = load_csv(path, "label", scaling="minmax")
-        print(f"MNIST-size CSV {os.path.basename(path)}: MLP 784-256-128-10, Adam, batch {CONFIG.batch_size}; "
+        REAL_SIZE, CNN = True, args.cnn
+        CONFIG = TrainingConfig(optimizer="adam", learning_rate=0.001, batch_size=64 if CNN else 128, epochs=0, seed=0)
+        dataset = load_csv(path, "label", scaling="minmax", images=CNN)
+        network = ("CNN c16-p-c32-p-d10 ('same', 28x28x1 images; batch split between threads: "
+                   f"{'no' if os.environ.get('NNVIZ_BATCH_THREADS') == '1' else 'yes'})" if CNN
+                   else "MLP 784-256-128-10")
+        print(f"MNIST-size CSV {os.path.basename(path)}: {network}, Adam, batch {CONFIG.batch_size}; "
               f"{dataset.summary()}")
     else:
         dataset = catalog.load("digits", flatten=True)
