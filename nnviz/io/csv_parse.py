@@ -9,6 +9,7 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,33 @@ def _not_a_number(line: int, column: str, cell: str) -> str:
 
 def _format_number(v: float) -> str:
     return "nan" if math.isnan(v) else str(v)
+
+
+#: a number written with a decimal comma ("1,5", "-0,25", "3,2e-4"): how files separated by ";" or tabs often come
+#: from a spreadsheet set to a language that writes decimals so
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+
+
+def comma_to_point(cell: str) -> str:
+    """``cell`` with its decimal comma made a point when it is a number written so ("1,5" -> "1.5"), else as is."""
+    return cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell.strip()) else cell
+
+
+def read_decimal_commas(columns: list[np.ndarray], delimiter: str) -> bool:
+    """Text columns whose cells are numbers written with a decimal comma become numbers, in place; in a column
+    with other text too ("NA"), those cells are written with a point, so only the other text is reported as not a
+    number. Only for files not separated by commas. True when some column had decimal commas."""
+    if delimiter == ",":
+        return False
+    found = False
+    for j, col in enumerate(columns):
+        if col.dtype != object or not any(_DECIMAL_COMMA.fullmatch(c) for c in col):
+            continue
+        found = True
+        cells = [comma_to_point(c) for c in col]
+        values = _parse_floats(cells)
+        columns[j] = values if values is not None else _text_array(cells)
+    return found
 
 
 def _is_number(s: str) -> bool:
@@ -76,8 +104,16 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _sniff_delimiter(line: str) -> str:
-    counts = {d: line.count(d) for d in DELIMITERS}
+def _sniff_delimiter(lines) -> str:
+    """The delimiter of the first non-blank ``lines`` (one line, or several). A tab, ";" or "|" found the same
+    number of times on every line wins over commas, which such files use as decimal commas ("1,5;2,5"); else the
+    most frequent of :data:`DELIMITERS` on the first line."""
+    lines = [lines] if isinstance(lines, str) else [line for line in lines if line.strip()][:20]
+    for d in ("\t", ";", "|"):
+        counts = {line.count(d) for line in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return d
+    counts = {d: lines[0].count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 

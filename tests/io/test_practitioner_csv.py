@@ -1,0 +1,64 @@
+"""A practitioner's own CSV files: what a spreadsheet set to a language with decimal commas writes ("1,5" in a file
+separated by ";" or tabs) is read as numbers, and a cell that is not a number among them is still named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnviz.io.csv_data import CsvError, load_csv, read_csv, to_dataset
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers(tmp_path):
+    path = tmp_path / "iris_de.csv"
+    path.write_text("Länge;Breite;Art\n5,1;3,5;setosa\n7,0;3,2;versicolor\n-0,5;1e3;setosa\n6,3;3,3;versicolor\n",
+                    encoding="utf-8")
+    table = read_csv(path)
+    assert table.delimiter == ";" and table.has_header and table.decimal_comma
+    assert table.numeric == [True, True, False]
+    np.testing.assert_array_equal(table.column("Länge"), [5.1, 7.0, -0.5, 6.3])
+    np.testing.assert_array_equal(table.column("Breite"), [3.5, 3.2, 1000.0, 3.3])
+    assert table.preview(1) == [["5,1", "3,5", "setosa"]]          # the preview shows the file's own text
+    ds = to_dataset(table, "Art", test_ratio=0.5)
+    assert ds.class_names == ["setosa", "versicolor"] and ds.x_train.dtype == np.float32
+
+
+def test_decimal_commas_without_a_header_and_in_the_target(tmp_path):
+    path = tmp_path / "prices.tsv"
+    path.write_text("".join(f"{i},5\t{i * 2},25\n" for i in range(30)), encoding="utf-8")
+    table = read_csv(path)
+    assert not table.has_header and table.delimiter == "\t" and table.numeric == [True, True]
+    assert table.column("column 1")[0] == 0.5 and table.n_rows == 30
+    ds = load_csv(path, "column 2", task="regression")
+    assert ds.task == "regression" and sorted(np.concatenate([ds.y_train, ds.y_test]).ravel())[:2] == [0.25, 2.25]
+
+
+def test_a_missing_value_among_decimal_commas_is_the_only_cell_named(tmp_path):
+    path = tmp_path / "messwerte.csv"
+    path.write_text("a;b;y\n1,5;2;0\nNA;2,5;1\n3,5;4;0\n4,5;;1\n5,5;6;0\n6,5;7;1\n", encoding="utf-8")
+    table = read_csv(path)
+    with pytest.raises(CsvError) as err:
+        to_dataset(table, "y")
+    message = str(err.value)
+    assert "row 3, column 'a': 'NA' is not a number" in message
+    assert "row 5, column 'b': the cell is empty" in message
+    assert "1,5" not in message and "2,5" not in message and message.startswith("2 cells")
+    ds = to_dataset(table, "y", skip_bad_rows=True, test_ratio=0.25)
+    assert ds.n_train + ds.n_test == 4 and "2 bad rows skipped" in ds.description
+    np.testing.assert_array_equal(np.sort(np.concatenate([ds.x_train, ds.x_test])[:, 0]), [1.5, 3.5, 5.5, 6.5])
+
+
+def test_a_comma_separated_file_keeps_quoted_commas_as_text(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text('name,x,y\n"1,5",1,0\n"Doe, A",2,1\n', encoding="utf-8")
+    table = read_csv(path)
+    assert not table.decimal_comma and table.numeric == [False, True, True]
+    assert list(table.column("name")) == ["1,5", "Doe, A"]
+
+
+def test_a_semicolon_file_of_decimal_commas_without_a_header_is_not_taken_for_commas(tmp_path):
+    path = tmp_path / "raw.csv"
+    path.write_text("5,1;3,5;0\n7,0;3,2;1\n6,3;3,3;1\n4,9;3,0;0\n", encoding="utf-8")
+    table = read_csv(path)
+    assert table.delimiter == ";" and not table.has_header and table.numeric == [True, True, True]
+    np.testing.assert_array_equal(table.column("column 1"), [5.1, 7.0, 6.3, 4.9])
