@@ -167,7 +167,7 @@ class ProjectFilesMixin:
         """``document.load_project(project, path)``, its big CSV data set read first with a progress dialog.
         False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read."""
         from nnviz.io import csv_fast
-        problem = self._read_big_dataset(project.dataset, name)
+        problem = self.read_big_dataset(project.dataset, name)
         if problem == "cancelled":
             self.status_message(f"Opening {name} cancelled: the current project stays", 10000)
             return False
@@ -183,10 +183,11 @@ class ProjectFilesMixin:
             return False
         return True
 
-    def _read_big_dataset(self, spec, name: str) -> str | None:
+    def read_big_dataset(self, spec, name: str) -> str | None:
         """Read the big CSV file of data set ``spec`` in a thread under a modal progress dialog (its own event
         loop keeps the window drawn and the timers ticking): None when read (or nothing to read), "cancelled",
-        or the reading error's message."""
+        or the reading error's message. The document's next load of ``spec`` takes what was read (opening a
+        project, a lesson's ``open_example`` and ``dataset`` actions); ``csv_fast.forget_loaded()`` drops it."""
         from PySide6.QtCore import QEventLoop
 
         from nnviz.ui.csv_import import big_csv_job
