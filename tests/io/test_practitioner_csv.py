@@ -62,3 +62,13 @@ def test_a_semicolon_file_of_decimal_commas_without_a_header_is_not_taken_for_co
     table = read_csv(path)
     assert table.delimiter == ";" and not table.has_header and table.numeric == [True, True, True]
     np.testing.assert_array_equal(table.column("column 1"), [5.1, 7.0, 6.3, 4.9])
+
+
+def test_scaling_advice_on_a_table_of_prices_does_not_speak_of_pixels(tmp_path):
+    from nnviz.core.data.advice import scaling_advice
+    path = tmp_path / "house.csv"
+    rng = np.random.default_rng(0)
+    rows = [f"{rng.uniform(30, 200):.1f},{rng.integers(1, 6)},{rng.uniform(1e5, 3e5):.0f}" for _ in range(50)]
+    path.write_text("area_m2,rooms,price\n" + "\n".join(rows) + "\n")
+    advice = scaling_advice(load_csv(path, "price"))
+    assert "choose min-max or standardize scaling" in advice and "pixel" not in advice

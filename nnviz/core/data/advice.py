@@ -35,7 +35,15 @@ def scaling_advice(ds, limit: float = SPAN_LIMIT) -> str | None:
     lo, hi = input_span(ds.x_train)
     if hi - lo <= limit:
         return None
-    how = ("divide the pixels by 255 or choose min-max scaling" if lo >= 0 and hi <= 255 and
-           getattr(ds, "kind", "") in ("images", "csv") else "choose min-max or standardize scaling")
+    how = ("divide the pixels by 255 or choose min-max scaling" if lo >= 0 and hi <= 255 and _pixels(ds)
+           else "choose min-max or standardize scaling")
     return (f"inputs span {lo:g} … {hi:g}: {how} so they lie near 0 … 1 — unscaled inputs need a much "
             f"smaller learning rate and saturate the outputs")
+
+
+def _pixels(ds) -> bool:
+    """The inputs are images, or a table's pixel columns (a house-price table's columns spanning 0 … 200 are not)."""
+    from nnviz.core.data.pixels import image_shape
+    names = getattr(ds, "feature_names", None)
+    return np.asarray(ds.x_train).ndim == 4 or (getattr(ds, "kind", "") in ("images", "csv") and
+                                                 image_shape(names or None, np.asarray(ds.x_train).shape[-1]) is not None)
