@@ -72,3 +72,25 @@ def test_scaling_advice_on_a_table_of_prices_does_not_speak_of_pixels(tmp_path):
     path.write_text("area_m2,rooms,price\n" + "\n".join(rows) + "\n")
     advice = scaling_advice(load_csv(path, "price"))
     assert "choose min-max or standardize scaling" in advice and "pixel" not in advice
+
+
+def test_a_regression_target_far_from_0_to_1_gets_advice_that_works(tmp_path):
+    """House prices as the target: the loss stayed at 3.4e10 for every epoch; divided as the advice says, it fits."""
+    from nnviz.core import Dense, Sequential
+    from nnviz.core.data.advice import target_advice
+    rng = np.random.default_rng(0)
+    area, rooms = rng.uniform(30, 200, 300), rng.integers(1, 6, 300)
+    price = 1500 * area + 10000 * rooms + rng.normal(0, 5000, 300)
+    path = tmp_path / "house.csv"
+    path.write_text("area,rooms,price\n" + "".join(f"{a:.1f},{r},{p:.0f}\n" for a, r, p in zip(area, rooms, price)))
+    ds = load_csv(path, "price", scaling="standardize")
+    advice = target_advice(ds)
+    assert "Divide the target column by 100,000" in advice and "the target spans" in advice
+    assert target_advice(load_csv(path, "rooms", task="regression")) is None      # 1 … 5: nothing to say
+    losses = {}
+    for divisor in (1.0, 1e5):
+        model = Sequential([Dense(4, input_shape=(2,), activation="tanh"), Dense(1)], seed=1)
+        model.compile(optimizer="adam", loss="mean_squared_error")
+        history = model.fit(ds.x_train, ds.y_train / divisor, epochs=60, batch_size=10, verbose=0)
+        losses[divisor] = history.history["loss"][-1] / float(np.var(ds.y_train / divisor))
+    assert losses[1.0] > 1.0 and losses[1e5] < 0.3           # unexplained variance: all of it, then under 30 %
