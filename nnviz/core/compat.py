@@ -49,6 +49,9 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
         return list(ALL_LOSSES), {}, None
     hidden: dict[str, str] = {}
     allowed: list[str] = []
+    why = _output_axes_problem(model, dataset)
+    if why:
+        return [], dict.fromkeys(ALL_LOSSES, why), None
 
     def hide(names, why):
         for n in names:
@@ -124,6 +127,17 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
     return allowed, hidden, "sparse_categorical_crossentropy"
 
 
+def _output_axes_problem(model, dataset) -> str:
+    """Why an output of several axes per sample (Dense layers on images without Flatten: (8, 8, 3)) cannot meet a
+    data set of one label or target vector per sample ("" when it can)."""
+    out = tuple(model.output_shape[1:])
+    if len(out) < 2 or np.ndim(dataset.y_train) > 2:
+        return ""
+    each = "a class label" if dataset.task != "regression" else f"{dataset.num_outputs} target value(s)"
+    return (f"the output has shape {out} for each sample, but each sample has {each}: a Dense layer works on the "
+            f"last axis of its input only, so add Flatten before the first Dense layer")
+
+
 def metrics_for(dataset) -> list[str]:
     """The metric shown next to the loss: ``mae`` for a regression, else ``accuracy``."""
     return ["mae"] if dataset is not None and dataset.task == "regression" else ["accuracy"]
@@ -149,6 +163,9 @@ def fit_problem(model, dataset) -> tuple[str, tuple | None]:
     if want != have:
         return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
                 f"set the input shape to {want}"), ("input", want)
+    why = _output_axes_problem(model, dataset)
+    if why:   # no change of the last layer fixes it
+        return why, None
     allowed, hidden, _suggested = loss_choices(model, dataset)
     if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
         return next(iter(hidden.values())), ("output", *output_fit(dataset))
