@@ -61,9 +61,11 @@ def read_decimal_commas(columns: list[np.ndarray], delimiter: str) -> bool:
         if col.dtype != object or not any(_DECIMAL_COMMA.fullmatch(c) for c in col):
             continue
         found = True
-        cells = [comma_to_point(c) for c in col]
-        values = _parse_floats(cells)
-        columns[j] = values if values is not None else _text_array(cells)
+        cells = col.tolist()
+        values = _parse_floats([c.replace(",", ".", 1) for c in cells])   # all numbers: one pass, no regex
+        if values is None:   # other text too: only its numbers written with a decimal comma change
+            values = _text_array([comma_to_point(c) for c in cells])
+        columns[j] = values
     return found
 
 
