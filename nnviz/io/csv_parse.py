@@ -98,12 +98,21 @@ def _read_source(source) -> tuple[str, str]:
 
 
 def _decode(raw: bytes) -> str:
+    """The text of a file: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark (a spreadsheet's
+    "Unicode text"), else Windows-1252 (a spreadsheet's "CSV" in Western Europe: "€" is byte 0x80), else Latin-1."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:   # (a file's first lines, cut at a line break, can end in the first byte of the next one)
+            return raw[:len(raw) - len(raw) % 2].decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise CsvError(f"the file starts as UTF-16 text but byte {e.start:,} is not UTF-16") from None
     if b"\x00" in raw[:4096]:
         raise CsvError("this is not a text file (it contains NUL bytes); is it a spreadsheet rather than a CSV?")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
 
 
 def _sniff_delimiter(lines) -> str:

@@ -94,3 +94,23 @@ def test_a_regression_target_far_from_0_to_1_gets_advice_that_works(tmp_path):
         history = model.fit(ds.x_train, ds.y_train / divisor, epochs=60, batch_size=10, verbose=0)
         losses[divisor] = history.history["loss"][-1] / float(np.var(ds.y_train / divisor))
     assert losses[1.0] > 1.0 and losses[1e5] < 0.3           # unexplained variance: all of it, then under 30 %
+
+
+def test_a_spreadsheets_unicode_text_and_windows_1252_files_read(tmp_path):
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark and tabs: it was refused as "not a text file (it
+    contains NUL bytes)"; a Western-European "CSV" is Windows-1252, whose "€" came out as a control character."""
+    from nnviz.io.csv_fast import head_text
+    text = "Name\tPreis\tKlasse\r\nä\t1,5\t0\r\nb\t2,5\t1\r\nc\t3\t0\r\n"
+    for i, encoding in enumerate(("utf-16", "utf-16-be")):
+        path = tmp_path / f"unicode{i}.txt"
+        path.write_bytes((b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding))
+        table = read_csv(path)
+        assert table.columns == ["Name", "Preis", "Klasse"] and table.delimiter == "\t"
+        assert list(table.column("Name")) == ["ä", "b", "c"] and table.column("Preis").tolist() == [1.5, 2.5, 3.0]
+        assert read_csv(head_text(path, 1)).n_rows == 1        # a big file's first lines, cut anywhere
+    path = tmp_path / "preise.csv"
+    path.write_bytes("Größe;Preis €;Klasse\n1;2;0\n3;4;1\n".encode("cp1252"))
+    assert read_csv(path).columns == ["Größe", "Preis €", "Klasse"]
+    path.write_bytes(b"PK\x03\x04\x00\x00 a zip")
+    with pytest.raises(CsvError, match="NUL bytes"):
+        read_csv(path)
