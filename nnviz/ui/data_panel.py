@@ -269,7 +269,7 @@ class DataPanel(QWidget):
 
     def import_csv(self, path: str | None = None) -> CsvImportDialog:
         """Open the CSV import dialog (pre-filled with the current CSV settings); on Import the data set is set."""
-        spec = self.document.dataset_spec
+        spec = self.document.dataset_spec or getattr(self.window(), "missing_dataset_spec", None)  # a file gone
         params = dict(spec["params"]) if spec and spec.get("name") == "csv" else {}
         if path:
             params["path"] = path

@@ -72,7 +72,7 @@ class ProjectFilesMixin:
         self.layer_view.fit_to_view()
         if self.neuron_view.isVisible():
             self.neuron_view.fit_to_view()
-        self.status_message(f"Opened {self.document.title}")
+        self.status_message(f"Opened {self.document.title}" + (f": {self.load_note}" if self.load_note else ""))
         return True
 
     def open_example(self, path: str) -> bool:
@@ -165,8 +165,18 @@ class ProjectFilesMixin:
     def _load_document(self, project, path: str, name: str, cannot: str,
                        title: str = "Cannot open the project") -> bool:
         """``document.load_project(project, path)``, its big CSV data set read first with a progress dialog.
-        False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read."""
+        False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read.
+
+        A CSV file no longer where the project was saved is looked for beside the project (a folder moved or sent
+        with its CSV; ``load_note`` says so); one gone for good leaves the project to open without its data set —
+        network, weights and history kept — and says which file to import again, with which settings (File ▸
+        Import CSV… starts from them: ``missing_dataset_spec``)."""
         from nnviz.io import csv_fast
+        from nnviz.io.data_files import csv_settings_text, missing_data_file, relocate_data_file
+        project.dataset, self.load_note = relocate_data_file(project.dataset, path)
+        missing, spec = missing_data_file(project.dataset), project.dataset
+        if missing is not None:
+            project.dataset = None
         problem = self.read_big_dataset(project.dataset, name)
         if problem == "cancelled":
             self.status_message(f"Opening {name} cancelled: the current project stays", 10000)
@@ -176,12 +186,24 @@ class ProjectFilesMixin:
                 self.document.load_project(project, path)
         except (ValueError, OSError) as exc:   # a data file gone or changed since: the document is unchanged
             problem = str(exc) or type(exc).__name__
+            if missing is not None:
+                problem = f"its data file {missing} is missing, and {problem}"
         finally:
             csv_fast.forget_loaded()   # read for this project: taken by its load now, or never
         if problem is not None:
             self.show_error(title, f"{cannot}:\n\n{problem}")
             return False
+        self.missing_dataset_spec = spec if missing is not None else None
+        if missing is not None:
+            settings = csv_settings_text(spec)
+            self.show_error("The data file is missing",
+                            f"{name} opened without its data set: {missing} is gone. The network, its weights and "
+                            f"its history are kept.\n\nImport the file again with File ▸ Import CSV…"
+                            + (f" (it was read with {settings})." if settings else "."))
         return True
+
+    load_note = ""               # what opening the last project found out (its data file read from elsewhere)
+    missing_dataset_spec = None  # the data set of the last project opened without it (its file is gone)
 
     def read_big_dataset(self, spec, name: str) -> str | None:
         """Read the big CSV file of data set ``spec`` in a thread under a modal progress dialog (its own event
