@@ -86,6 +86,18 @@ def while_reading(window, act) -> QTimer:
     return timer
 
 
+def cancel_while_reading(qtbot, window, monkeypatch) -> None:
+    """The next read of a big CSV under the window's progress dialog is cancelled with its Cancel button."""
+    gated = GatedRead(monkeypatch)
+
+    def act(job, _ticks):
+        qtbot.mouseClick(job.progress.findChild(QPushButton), Qt.MouseButton.LeftButton)   # its Cancel
+        gated.release()
+        return True
+
+    while_reading(window, act)
+
+
 def test_reopening_reads_the_big_csv_in_a_thread_with_progress_then_the_document_takes_it(
         qtbot, make_main_window, big, monkeypatch):
     window = make_main_window()
@@ -118,14 +130,7 @@ def test_cancel_keeps_the_current_project(qtbot, make_main_window, big, monkeypa
     project = saved_project(window, big)
     doc = window.document
     before, spec, path = doc.dataset, doc.dataset_spec, doc.path
-    gated = GatedRead(monkeypatch)
-
-    def act(job, _ticks):
-        qtbot.mouseClick(job.progress.findChild(QPushButton), Qt.MouseButton.LeftButton)   # its Cancel
-        gated.release()
-        return True
-
-    while_reading(window, act)
+    cancel_while_reading(qtbot, window, monkeypatch)
     assert not window.open_file(project, ask=False)
     assert doc.dataset is before and doc.dataset_spec == spec and doc.path == path
     assert "cancelled" in window.statusBar().currentMessage() and not csv_fast._preloaded

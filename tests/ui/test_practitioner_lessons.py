@@ -8,13 +8,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
-
 from nnviz.core.lessons.lesson_format import Action
 from nnviz.io import csv_fast
 from nnviz.session.lesson_session import apply_document_action
-from tests.ui.test_open_big_csv import GatedRead, big, saved_project, while_reading  # noqa: F401 (a fixture)
+from tests.ui.test_open_big_csv import (GatedRead, big, cancel_while_reading, saved_project,  # noqa: F401 (a fixture)
+                                        while_reading)
 from tests.ui.test_real_size_app import pixel_csv
 
 
@@ -53,14 +51,7 @@ def test_cancel_or_a_bad_file_leaves_the_data_set_and_says_why(qtbot, app_window
     doc = window.document
     before, spec = doc.dataset, doc.dataset_spec
     if how == "cancel":
-        gated = GatedRead(monkeypatch)
-
-        def act(job, _ticks):
-            qtbot.mouseClick(job.progress.findChild(QPushButton), Qt.MouseButton.LeftButton)   # its Cancel
-            gated.release()
-            return True
-
-        while_reading(window, act)
+        cancel_while_reading(qtbot, window, monkeypatch)
     with pytest.raises(ValueError) as err:
         window.lessons_ui.run_action(dataset_action(path))
     if how == "cancel":
