@@ -186,6 +186,7 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
     parsed = _parse_fast(text, delimiter) if '"' not in text else None
     if parsed is None:
         parsed = _parse_general(text, delimiter, skip_bad_rows)
+    _drop_empty_last_columns(parsed)
     first, cols = parsed.first, parsed.columns
     decimal_comma = read_decimal_commas(cols, delimiter)
     if decimal_comma:
@@ -220,6 +221,16 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
     return CsvTable(columns=names, data=cols, numeric=numeric, line_numbers=line_numbers, has_header=bool(header),
                     delimiter=delimiter, source=name, head=head, skipped=list(parsed.skipped),
                     decimal_comma=decimal_comma)
+
+
+def _drop_empty_last_columns(parsed) -> None:
+    """Leave out last columns without a name or a cell ("a,b,label," on every line: a spreadsheet's trailing
+    delimiter), which would be one more column of empty cells to choose around."""
+    while len(parsed.first) > 1 and not parsed.first[-1] and parsed.columns[-1].dtype == object and \
+            not any(parsed.columns[-1]):
+        parsed.first.pop()
+        parsed.columns.pop()
+        parsed.head = [row[:len(parsed.first)] for row in parsed.head]
 
 
 def _header_names(first: list[str]) -> list[str]:

@@ -155,9 +155,11 @@ def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
     body = lines[i0 + 1:]
     while body and not body[-1].strip():
         body.pop()
-    if "" in body:  # blank lines inside: number the rows one by one, and leave the blanks out
-        numbers = np.asarray([i for i, line in enumerate(body, i0 + 2) if line], dtype=np.int64)
-        body = [line for line in body if line]
+    blank = delimiter + " \t"
+    kept = [bool(line.strip(blank)) for line in body]   # blank lines, or delimiters only (a spreadsheet's empty row)
+    if not all(kept):  # number the rows one by one, and leave the blanks out
+        numbers = np.asarray([i for i, keep in enumerate(kept, i0 + 2) if keep], dtype=np.int64)
+        body = [line for line, keep in zip(body, kept) if keep]
     else:
         numbers = np.arange(i0 + 2, i0 + 2 + len(body), dtype=np.int64)
     sample = [line.split(delimiter) for line in body[:100]]
@@ -215,8 +217,8 @@ def _parse_general(text: str, delimiter: str, skip_bad_rows: bool = False) -> _P
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if len(record) <= 1 and not "".join(record).strip():
-                continue  # a blank line
+            if not "".join(record).strip():
+                continue  # a blank line, or one of delimiters only (",,,": a spreadsheet's empty row)
             rows.append(record)
             numbers.append(start)
     except csv.Error as e:

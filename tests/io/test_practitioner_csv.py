@@ -114,3 +114,20 @@ def test_a_spreadsheets_unicode_text_and_windows_1252_files_read(tmp_path):
     path.write_bytes(b"PK\x03\x04\x00\x00 a zip")
     with pytest.raises(CsvError, match="NUL bytes"):
         read_csv(path)
+
+
+@pytest.mark.parametrize("quoted", [False, True])   # NumPy's parser, and the csv module's (a quote in the file)
+def test_a_spreadsheets_trailing_delimiters_and_empty_rows_are_not_data(tmp_path, quoted):
+    """Spreadsheets end every line with the delimiter ("a,b,label,") and write formatted empty rows as ",,": those
+    made a nameless column of empty cells and rows of empty cells, which the import refused cell by cell."""
+    name = '"x"' if quoted else "x"
+    path = tmp_path / "export.csv"
+    path.write_text(f"a,b,label,\n1,2,{name},\n3,4,y,\n,,,\n5,6,x,\n7,8,y,\n,,,\n , ,,\n")
+    table = read_csv(path)
+    assert table.columns == ["a", "b", "label"] and table.n_rows == 4
+    assert table.line_numbers.tolist() == [2, 3, 5, 6] and table.preview(1) == [["1", "2", "x"]]
+    ds = load_csv(path, "label", test_ratio=0.5)
+    assert ds.feature_names == ["a", "b"] and ds.class_names == ["x", "y"]
+    named = tmp_path / "named.csv"
+    named.write_text("a,b,label,notes\n1,2,x,\n3,4,y,\n")       # a named column stays, empty or not
+    assert read_csv(named).columns == ["a", "b", "label", "notes"]
