@@ -153,7 +153,8 @@ def output_fit(dataset) -> tuple[int, str]:
 
 def fit_problem(model, dataset) -> tuple[str, tuple | None]:
     """``(why, fix)``: why ``model`` cannot train on ``dataset`` ("" when it can), and what would fix it:
-    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer, or None."""
+    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer,
+    ``("flatten", index)`` for a Flatten to insert at ``index`` (Dense layers on images), or None."""
     if model is None:
         return "the network is not valid", None
     if dataset is None:
@@ -164,8 +165,10 @@ def fit_problem(model, dataset) -> tuple[str, tuple | None]:
         return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
                 f"set the input shape to {want}"), ("input", want)
     why = _output_axes_problem(model, dataset)
-    if why:   # no change of the last layer fixes it
-        return why, None
+    if why:   # no change of the last layer fixes it: a Flatten before the first Dense on more than one axis does
+        first = next((i for i, layer in enumerate(model.layers)
+                      if layer.layer_type == "Dense" and len(layer.input_shape or ()) > 1), None)
+        return why, None if first is None else ("flatten", first)
     allowed, hidden, _suggested = loss_choices(model, dataset)
     if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
         return next(iter(hidden.values())), ("output", *output_fit(dataset))

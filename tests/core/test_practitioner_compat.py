@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.core import Dense, Flatten, Sequential
+from nnviz.core import Conv2D, Dense, Flatten, Sequential
 from nnviz.core.compat import fit_problem, loss_choices
 from nnviz.core.data.dataset import Dataset
 
@@ -29,7 +29,9 @@ def test_dense_on_images_without_flatten_cannot_train_and_says_to_add_flatten():
                                                                         "mean_squared_error"}
         why, fix = fit_problem(model, ds)
         assert why.startswith("the output has shape (8, 8, 3) for each sample") and "add Flatten" in why
-        assert fix is None                                  # a new last layer would not fix it
+        assert fix == ("flatten", 0)                        # not a new last layer: a Flatten before the first Dense
     flat = Sequential([Flatten(input_shape=(8, 8, 1)), Dense(4, activation="tanh"), Dense(3, activation="softmax")])
     assert fit_problem(flat, images()) == ("", None)
     assert "sparse_categorical_crossentropy" in loss_choices(flat, images())[0]
+    conv = Sequential([Conv2D(2, 3, input_shape=(8, 8, 1)), Dense(3, activation="softmax")])
+    assert fit_problem(conv, images())[1] == ("flatten", 1)

@@ -56,3 +56,28 @@ def test_the_data_panel_advises_dividing_a_target_of_house_prices(qtbot, panel, 
     assert "<b>Target:</b> the target spans" in hint and "Divide the target column by 100,000" in hint
     assert "<b>Scaling:</b>" not in hint                                  # the inputs are standardized
     assert panel.hint_label.textFormat() != Qt.TextFormat.PlainText
+
+
+def test_pixels_imported_as_images_onto_dense_layers_offer_to_insert_flatten(qtbot, panel, tmp_path):  # noqa: F811
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from tests.ui.test_real_size_app import pixel_csv
+    dialog = panel.import_csv(str(pixel_csv(tmp_path / "digits.csv")))
+    assert dialog.pixels_check.isChecked()
+    with qtbot.waitSignal(panel.dataset_applied):
+        dialog.ok_button.click()
+    window, doc = panel.window(), panel.document
+    assert [c["class_name"] for c in doc.layer_configs()] == ["Dense", "Dense", "Dense"]   # the default network
+    train = window.findChild(type(window.actionNew), "actionTrain")
+    qtbot.waitUntil(lambda: not train.isEnabled())
+    button = next(b for b in window.findChildren(QPushButton) if b.text() == "Insert Flatten")
+    notice = window.findChild(QLabel, "noticeBannerText")
+    assert notice.isVisible() and "add Flatten before the first Dense layer" in notice.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert [c["class_name"] for c in doc.layer_configs()][:2] == ["Flatten", "Dense"]
+    fix = next((b for b in window.findChildren(QPushButton) if b.isVisible() and b.text().startswith("Make the last")),
+               None)
+    if fix is not None:                                  # 3 classes: the output layer's own fix comes next
+        qtbot.mouseClick(fix, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(train.isEnabled)
+    assert doc.model.output_shape == (None, 3)
