@@ -68,6 +68,8 @@ def test_a_csv_gone_for_good_opens_the_project_without_its_data(saved, tmp_path)
     (title, text), = window.errors
     assert title == "The data file is missing" and str(csv) in text and "File ▸ Import CSV…" in text
     assert "(it was read with label 'animal'; min-max scaling)" in text
+    assert window.exports.export("onnx", str(tmp_path / "m.onnx"))       # says what the file lacks
+    assert "without the input scaling it was trained with" in window.statusBar().currentMessage()
     write_animals(tmp_path / "found.csv")
     dialog = window.data_panel.import_csv()                       # starts from the lost data set's settings
     dialog.set_path(str(tmp_path / "found.csv"))
