@@ -29,7 +29,7 @@ import numpy as np
 from nnviz.core.data import catalog
 from nnviz.core.data.dataset import Dataset, Scaler, split_indices
 from nnviz.io.csv_parse import (DELIMITERS, MAX_CSV_BYTES, MAX_LISTED, PREVIEW_ROWS, CsvError,  # noqa: F401
-                                _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
+                                FLOAT32_MAX_TEXT, _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
                                 _read_source, _sniff_delimiter, _text_array, comma_to_point, listing,
                                 read_decimal_commas)
 
@@ -131,7 +131,7 @@ class CsvTable:
         if len(out_of_range):
             for i in out_of_range[:max(0, limit - len(problems))]:
                 v = numbers[i]
-                why = "is not a finite number" if not np.isfinite(v) else "is beyond the range of 32-bit floats (±3.4e38)"
+                why = "is not a finite number" if not np.isfinite(v) else FLOAT32_MAX_TEXT[1]
                 problems.append(f"row {self.line_numbers[i]}, column {column!r}: '{_format_number(v)}' {why}")
             rows = np.union1d(rows, out_of_range)
         return rows, problems
@@ -459,7 +459,7 @@ def load_csv(path, label_column: str, feature_columns: list[str] | None = None, 
             ds = csv_fast.load_numbers(path, label_column, feature_columns=feature_columns, task=task,
                                        images=bool(images), scaling=scaling, test_ratio=test_ratio,
                                        val_ratio=val_ratio, seed=seed, delimiter=delimiter, header=header,
-                                       batch_size=batch_size, progress=progress)
+                                       batch_size=batch_size, progress=progress, skip_bad_rows=skip_bad_rows)
         except ValueError as e:   # columns that are not square pixels
             raise CsvError(str(e)) from None
         if ds is not None:

@@ -25,6 +25,10 @@ MAX_CSV_BYTES = 256 << 20
 MAX_LISTED = 10
 
 
+#: the largest magnitude a network's float32 takes, and what a cell beyond it is
+FLOAT32_MAX_TEXT = (float(np.finfo(np.float32).max), "is beyond the range of 32-bit floats (±3.4e38)")
+
+
 class CsvError(ValueError):
     """A CSV file that cannot be read or turned into a data set; the message says where and why."""
 
