@@ -4,12 +4,18 @@ A project keeps its CSV file's absolute path. A user who moves the project's fol
 colleague, has both files side by side somewhere else: :func:`relocate_data_file` finds the CSV beside the project
 (under its relative path first, then its name). A file gone for good is not a reason to lose the network, its
 weights and its history: :func:`missing_data_file` names it and :func:`csv_settings_text` says what the data set
-was, so the project can open without it and the user can import the file again with the same settings.
+was, so the project can open without it and the user can import the file again with the same settings. A file
+changed since the project was saved gives other rows, another split and scaling than the network was trained on:
+:func:`fingerprint` (kept in the project's meta data) and :func:`changed_note` say so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+
+#: bytes hashed at each end of a data file for its fingerprint
+FINGERPRINT_BYTES = 1 << 16
 
 
 def _csv_path(spec) -> str | None:
@@ -60,3 +66,31 @@ def csv_settings_text(spec) -> str:
     if params.get("images"):
         parts.append("pixels read as images")
     return "; ".join(parts)
+
+
+def fingerprint(spec) -> dict | None:
+    """A CSV data set's file as it is now: its size and the SHA-1 of its first and last 64 kB (a copy keeps them;
+    100 MB cost nothing), or None for another data set or a file that cannot be read."""
+    path = _csv_path(spec)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(FINGERPRINT_BYTES)
+            f.seek(max(0, size - FINGERPRINT_BYTES))
+            tail = f.read(FINGERPRINT_BYTES)
+    except OSError:
+        return None
+    return {"size": size, "sha1_head": hashlib.sha1(head).hexdigest(), "sha1_tail": hashlib.sha1(tail).hexdigest()}
+
+
+def changed_note(spec, saved) -> str:
+    """What to say when CSV data set ``spec``'s file is not the one whose :func:`fingerprint` is ``saved`` ("" when
+    it is, or when nothing was saved)."""
+    now = fingerprint(spec) if isinstance(saved, dict) else None
+    if now is None or now == {k: saved.get(k) for k in now}:
+        return ""
+    name = os.path.basename(_csv_path(spec))
+    return (f"{name} changed since the project was saved: its rows, and so the split and the scaling, may differ "
+            f"from those the network was trained on")

@@ -92,9 +92,14 @@ class ProjectFilesMixin:
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
+        from nnviz.io.data_files import fingerprint
         from nnviz.io.project import ProjectError, save_project
         try:
-            save_project(path, self.document.to_project())
+            project = self.document.to_project()
+            project.meta.pop("data_file", None)
+            if fingerprint(project.dataset) is not None:   # to tell, when it opens, that its data file changed
+                project.meta["data_file"] = fingerprint(project.dataset)
+            save_project(path, project)
         except (ProjectError, OSError, ValueError) as exc:
             self.show_error("Cannot save the project", f"{os.path.basename(path)} was not written:\n\n{exc}")
             return False
@@ -168,12 +173,14 @@ class ProjectFilesMixin:
         False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read.
 
         A CSV file no longer where the project was saved is looked for beside the project (a folder moved or sent
-        with its CSV; ``load_note`` says so); one gone for good leaves the project to open without its data set —
-        network, weights and history kept — and says which file to import again, with which settings (File ▸
-        Import CSV… starts from them: ``missing_dataset_spec``)."""
+        with its CSV; ``load_note`` says so, and whether the file changed since the save); one gone for good leaves
+        the project to open without its data set — network, weights and history kept — and says which file to import
+        again, with which settings (File ▸ Import CSV… starts from them: ``missing_dataset_spec``)."""
         from nnviz.io import csv_fast
-        from nnviz.io.data_files import csv_settings_text, missing_data_file, relocate_data_file
-        project.dataset, self.load_note = relocate_data_file(project.dataset, path)
+        from nnviz.io.data_files import changed_note, csv_settings_text, missing_data_file, relocate_data_file
+        project.dataset, moved = relocate_data_file(project.dataset, path)
+        changed = changed_note(project.dataset, (project.meta or {}).get("data_file"))
+        self.load_note = "; ".join(n for n in (moved, changed) if n)
         missing, spec = missing_data_file(project.dataset), project.dataset
         if missing is not None:
             project.dataset = None
@@ -202,7 +209,7 @@ class ProjectFilesMixin:
                             + (f" (it was read with {settings})." if settings else "."))
         return True
 
-    load_note = ""               # what opening the last project found out (its data file read from elsewhere)
+    load_note = ""               # what opening the last project found out (its data file moved or changed)
     missing_dataset_spec = None  # the data set of the last project opened without it (its file is gone)
 
     def read_big_dataset(self, spec, name: str) -> str | None:

@@ -89,3 +89,19 @@ def test_relocating_is_by_relative_path_then_name_and_only_for_a_missing_csv(tmp
     assert missing_data_file(gone) == "/nowhere/x.csv" and missing_data_file({"name": "spiral"}) is None
     assert relocate_data_file({"name": "spiral", "params": {}}, str(tmp_path / "p.nnviz"))[1] == ""
     assert csv_settings_text({"params": {"label_column": "y", "images": True}}) == "label 'y'; pixels read as images"
+
+
+def test_a_csv_changed_since_the_save_is_said_when_the_project_opens(saved):
+    window, project, csv, _weights = saved
+    window.document.new()
+    assert window.open_file(str(project), ask=False)
+    assert "changed" not in window.statusBar().currentMessage()            # the same file: nothing to say
+    with open(csv, "a") as f:
+        f.write("30.0,70.0,dog\n")                                         # a row more: another split
+    window.document.new()
+    assert window.open_file(str(project), ask=False) and not window.errors
+    message = window.statusBar().currentMessage()
+    assert "animals.csv changed since the project was saved" in message and "split" in message
+    assert window.save_to(str(project))                                    # saved again: this file is its file
+    window.document.new()
+    assert window.open_file(str(project), ask=False) and "changed" not in window.statusBar().currentMessage()
