@@ -125,9 +125,14 @@ def _load(path):
     from nnviz.io.project import ProjectError, load_project
 
     try:
-        return load_project(path)
+        project = load_project(path)
     except ProjectError as exc:
         raise CommandError(f"cannot open {path}: {exc}") from None
+    from nnviz.io.data_files import relocate_data_file
+    project.dataset, note = relocate_data_file(project.dataset, str(path))   # a folder moved with its CSV
+    if note:
+        print(f"{path}: {note}", file=sys.stderr)
+    return project
 
 
 def _load_dataset(spec):

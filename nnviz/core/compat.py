@@ -49,6 +49,9 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
         return list(ALL_LOSSES), {}, None
     hidden: dict[str, str] = {}
     allowed: list[str] = []
+    why = _output_axes_problem(model, dataset)
+    if why:
+        return [], dict.fromkeys(ALL_LOSSES, why), None
 
     def hide(names, why):
         for n in names:
@@ -124,6 +127,17 @@ def loss_choices(model, dataset) -> tuple[list[str], dict[str, str], str | None]
     return allowed, hidden, "sparse_categorical_crossentropy"
 
 
+def _output_axes_problem(model, dataset) -> str:
+    """Why an output of several axes per sample (Dense layers on images without Flatten: (8, 8, 3)) cannot meet a
+    data set of one label or target vector per sample ("" when it can)."""
+    out = tuple(model.output_shape[1:])
+    if len(out) < 2 or np.ndim(dataset.y_train) > 2:
+        return ""
+    each = "a class label" if dataset.task != "regression" else f"{dataset.num_outputs} target value(s)"
+    return (f"the output has shape {out} for each sample, but each sample has {each}: a Dense layer works on the "
+            f"last axis of its input only, so add Flatten before the first Dense layer")
+
+
 def metrics_for(dataset) -> list[str]:
     """The metric shown next to the loss: ``mae`` for a regression, else ``accuracy``."""
     return ["mae"] if dataset is not None and dataset.task == "regression" else ["accuracy"]
@@ -139,7 +153,8 @@ def output_fit(dataset) -> tuple[int, str]:
 
 def fit_problem(model, dataset) -> tuple[str, tuple | None]:
     """``(why, fix)``: why ``model`` cannot train on ``dataset`` ("" when it can), and what would fix it:
-    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer, or None."""
+    ``("input", shape)`` for the input layer, ``("output", units, activation)`` for the last layer,
+    ``("flatten", index)`` for a Flatten to insert at ``index`` (Dense layers on images), or None."""
     if model is None:
         return "the network is not valid", None
     if dataset is None:
@@ -149,6 +164,11 @@ def fit_problem(model, dataset) -> tuple[str, tuple | None]:
     if want != have:
         return (f"the network takes inputs of shape {have} but the data set's samples have shape {want}: "
                 f"set the input shape to {want}"), ("input", want)
+    why = _output_axes_problem(model, dataset)
+    if why:   # no change of the last layer fixes it: a Flatten before the first Dense on more than one axis does
+        first = next((i for i, layer in enumerate(model.layers)
+                      if layer.layer_type == "Dense" and len(layer.input_shape or ()) > 1), None)
+        return why, None if first is None else ("flatten", first)
     allowed, hidden, _suggested = loss_choices(model, dataset)
     if not allowed and hidden:   # the output layer does not fit the targets: every loss is hidden for one reason
         return next(iter(hidden.values())), ("output", *output_fit(dataset))

@@ -29,8 +29,9 @@ import numpy as np
 from nnviz.core.data import catalog
 from nnviz.core.data.dataset import Dataset, Scaler, split_indices
 from nnviz.io.csv_parse import (DELIMITERS, MAX_CSV_BYTES, MAX_LISTED, PREVIEW_ROWS, CsvError,  # noqa: F401
-                                _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
-                                _read_source, _sniff_delimiter, _text_array, listing)
+                                FLOAT32_MAX_TEXT, _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
+                                _read_source, _sniff_delimiter, _text_array, comma_to_point, listing,
+                                read_decimal_commas)
 
 TASKS = ("auto", "binary", "multiclass", "regression")
 SCALINGS = ("none", "minmax", "standardize")
@@ -61,6 +62,8 @@ class CsvTable:
     head: list[list[str]] = field(default_factory=list)
     #: rows read_csv left out (skip_bad_rows): a message for each of the first ones, None for the rest
     skipped: list = field(default_factory=list)
+    #: numbers were written with a decimal comma ("1,5" in a file separated by ";" or tabs)
+    decimal_comma: bool = False
 
     @property
     def n_rows(self) -> int:
@@ -128,7 +131,7 @@ class CsvTable:
         if len(out_of_range):
             for i in out_of_range[:max(0, limit - len(problems))]:
                 v = numbers[i]
-                why = "is not a finite number" if not np.isfinite(v) else "is beyond the range of 32-bit floats (±3.4e38)"
+                why = "is not a finite number" if not np.isfinite(v) else FLOAT32_MAX_TEXT[1]
                 problems.append(f"row {self.line_numbers[i]}, column {column!r}: '{_format_number(v)}' {why}")
             rows = np.union1d(rows, out_of_range)
         return rows, problems
@@ -151,7 +154,7 @@ class CsvTable:
         head = [r for r, line in zip(self.head, self.line_numbers) if int(line) in kept_lines]
         return CsvTable(columns=list(self.columns), data=data, numeric=numeric,
                         line_numbers=self.line_numbers[keep], has_header=self.has_header, delimiter=self.delimiter,
-                        source=self.source, head=head, skipped=list(self.skipped))
+                        source=self.source, head=head, skipped=list(self.skipped), decimal_comma=self.decimal_comma)
 
     def preview(self, n: int = 50) -> list[list[str]]:
         """The first ``n`` data rows (at most :data:`PREVIEW_ROWS`) as the text of their cells."""
@@ -170,6 +173,8 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
     a header: the first row is a header when some column is numeric below it but not in it, or, when no
     column is numeric, when none of its cells is a number. Blank lines are skipped (but counted in row
     numbers). Without a header the columns are named "column 1", "column 2", ...
+    In a file not separated by commas, numbers written with a decimal comma ("1,5") are read as numbers
+    (``decimal_comma`` says so).
     """
     text, name = _read_source(source)
     if "\r" in text:
@@ -177,11 +182,15 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
     if not text.strip():
         raise CsvError("the file is empty" + ("" if name == "<text>" else f": {name}"))
     if delimiter is None:
-        delimiter = _sniff_delimiter(next(l for l in text.split("\n", 50) if l.strip()))
+        delimiter = _sniff_delimiter(text.split("\n", 50)[:50])
     parsed = _parse_fast(text, delimiter) if '"' not in text else None
     if parsed is None:
         parsed = _parse_general(text, delimiter, skip_bad_rows)
+    _drop_empty_last_columns(parsed)
     first, cols = parsed.first, parsed.columns
+    decimal_comma = read_decimal_commas(cols, delimiter)
+    if decimal_comma:
+        first = [comma_to_point(c) for c in first]
     n_fields = len(first)
     has_body = len(parsed.lines) > 0
     body_numeric = [has_body and c.dtype == np.float64 for c in cols]
@@ -195,13 +204,13 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
     if header:
         if not has_body:
             raise CsvError("the file has a header but no data rows")
-        names = _header_names(first)
+        names = _header_names(parsed.first)
         line_numbers = parsed.lines
         head = parsed.head
     else:
         names = [f"column {j + 1}" for j in range(n_fields)]
         line_numbers = np.concatenate([[parsed.first_line], parsed.lines]).astype(np.int64)
-        head = ([first] + parsed.head)[:PREVIEW_ROWS]
+        head = ([parsed.first] + parsed.head)[:PREVIEW_ROWS]
         for j in range(n_fields):
             if (body_numeric[j] or not has_body) and _is_number(first[j]):
                 cols[j] = np.concatenate([[float(first[j])], cols[j]]).astype(np.float64)
@@ -210,7 +219,18 @@ def read_csv(source, *, delimiter: str | None = None, header: bool | None = None
                 cols[j] = _text_array([first[j], *below])
     numeric = [c.dtype == np.float64 for c in cols]
     return CsvTable(columns=names, data=cols, numeric=numeric, line_numbers=line_numbers, has_header=bool(header),
-                    delimiter=delimiter, source=name, head=head, skipped=list(parsed.skipped))
+                    delimiter=delimiter, source=name, head=head, skipped=list(parsed.skipped),
+                    decimal_comma=decimal_comma)
+
+
+def _drop_empty_last_columns(parsed) -> None:
+    """Leave out last columns without a name or a cell ("a,b,label," on every line: a spreadsheet's trailing
+    delimiter), which would be one more column of empty cells to choose around."""
+    while len(parsed.first) > 1 and not parsed.first[-1] and parsed.columns[-1].dtype == object and \
+            not any(parsed.columns[-1]):
+        parsed.first.pop()
+        parsed.columns.pop()
+        parsed.head = [row[:len(parsed.first)] for row in parsed.head]
 
 
 def _header_names(first: list[str]) -> list[str]:
@@ -439,7 +459,7 @@ def load_csv(path, label_column: str, feature_columns: list[str] | None = None, 
             ds = csv_fast.load_numbers(path, label_column, feature_columns=feature_columns, task=task,
                                        images=bool(images), scaling=scaling, test_ratio=test_ratio,
                                        val_ratio=val_ratio, seed=seed, delimiter=delimiter, header=header,
-                                       batch_size=batch_size, progress=progress)
+                                       batch_size=batch_size, progress=progress, skip_bad_rows=skip_bad_rows)
         except ValueError as e:   # columns that are not square pixels
             raise CsvError(str(e)) from None
         if ds is not None:

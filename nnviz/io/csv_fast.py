@@ -62,13 +62,90 @@ def _block_values(b: np.ndarray, delim: int, n_fields: int) -> np.ndarray:
     return values.astype(np.float32).reshape(-1, n_fields)
 
 
+class _Irregular:
+    """Lines of a block the whole-array parser refused, read one by one (``bad``: see :func:`parse_numbers`)."""
+
+    def __init__(self, limit: int, names: list[str], n_fields: int, delimiter: str):
+        self.limit, self.names, self.n_fields, self.delimiter = limit, names, n_fields, delimiter
+        self.ragged: list = []   # (line, message)
+        self.cells: list = []    # (line, message), one per cell that is not a usable number
+        self.rows = 0            # lines read one by one (the slow way): over ``limit``, the general reader takes over
+        self.dropped = 0         # lines left out: blank, ragged, or with a bad cell
+        self.bad_rows = 0        # of those, the ragged ones and those with a bad cell
+
+    def values(self, raw: bytearray, body: np.ndarray, start: int, stop: int, first_line: int) -> np.ndarray:
+        """The rows of ``raw[start:stop]`` (complete lines, the first one at file line ``first_line``) that are
+        numbers: halves parsed whole while they can be, so only the irregular lines are read one by one."""
+        try:
+            return _block_values(body[start:stop], ord(self.delimiter), self.n_fields)
+        except _NotPlain:
+            pass
+        end_of_first = raw.find(b"\n", start, stop) + 1
+        if end_of_first >= stop:                      # one line
+            return self._line(bytes(raw[start:stop - 1]).decode("utf-8", "replace"), first_line)
+        mid = max(raw.rfind(b"\n", start, (start + stop) // 2) + 1, end_of_first)
+        head = self.values(raw, body, start, mid, first_line)
+        tail = self.values(raw, body, mid, stop, first_line + raw.count(b"\n", start, mid))
+        return np.concatenate([head, tail])
+
+    def _line(self, line: str, line_no: int) -> np.ndarray:
+        from nnviz.io.csv_parse import FLOAT32_MAX_TEXT, _not_a_number
+        self.rows += 1
+        if self.rows > self.limit:
+            raise _NotPlain                           # not a few bad rows: a file for the general reader
+        empty = np.empty((0, self.n_fields), dtype=np.float32)
+        cells = line.split(self.delimiter)
+        if not line.strip(self.delimiter + " \t\r"):
+            self.dropped += 1                         # a blank line, or delimiters only
+            return empty
+        if len(cells) != self.n_fields:
+            self.ragged.append((line_no, f"row {line_no} has {len(cells)} fields, expected {self.n_fields}"))
+            self.dropped += 1
+            self.bad_rows += 1
+            return empty
+        row, problems = np.empty(self.n_fields), []
+        for j, cell in enumerate(cells):
+            try:
+                row[j] = float(cell)
+            except ValueError:
+                problems.append(_not_a_number(line_no, self.names[j], cell.strip()))
+                continue
+            if not abs(row[j]) <= FLOAT32_MAX_TEXT[0]:
+                why = "is not a finite number" if not np.isfinite(row[j]) else FLOAT32_MAX_TEXT[1]
+                problems.append(f"row {line_no}, column {self.names[j]!r}: '{cell.strip()}' {why}")
+        if problems:
+            self.cells += [(line_no, m) for m in problems]
+            self.dropped += 1
+            self.bad_rows += 1
+            return empty
+        return row.astype(np.float32).reshape(1, -1)
+
+    def problem(self, skip: bool) -> tuple[str, str]:
+        """``(error, first)``: the message refusing the file ("" with ``skip`` or without problems), and the
+        first problem (for "N bad rows skipped (first: …)"), worded as the general reader words them."""
+        from nnviz.io.csv_parse import listing
+        first = (self.ragged or sorted(self.cells) or [(0, "")])[0][1]
+        if skip:
+            return "", first
+        if self.ragged:
+            return listing([m for _, m in self.ragged], len(self.ragged), "rows have the wrong number of fields"), first
+        if self.cells:
+            return listing([m for _, m in sorted(self.cells)], len(self.cells), "cells cannot be used"), first
+        return "", first
+
+
 def parse_numbers(source, delimiter: str | None = None, progress: Progress | None = None,
-                  header: bool | None = None, block_bytes: int = BLOCK_BYTES):
+                  header: bool | None = None, block_bytes: int = BLOCK_BYTES, bad: list | None = None):
     """``(header names or None, float32 matrix)`` of a plain all-number CSV (a path or bytes), else None.
 
     ``header=None`` detects a header as :func:`nnviz.io.csv_data.read_csv` does for an all-number body:
     the first row is one when some cell of it is not a number.  ``progress(fraction)`` is called after
     each block, from 0 to 1.
+
+    ``bad`` (a list): a few irregular lines (an "n/a", a ragged row, a blank line, a negative or decimal number;
+    at most 1 % of the lines) are read one by one instead of giving up: their numbers are kept, the others left
+    out, and an :class:`_Irregular` saying which is appended to ``bad`` (an MNIST CSV with one bad row was read by
+    the general reader, 15-30 s, without a chance to cancel).
     """
     if isinstance(source, (bytes, bytearray)):
         raw = bytearray(source)
@@ -116,6 +193,9 @@ def parse_numbers(source, delimiter: str | None = None, progress: Progress | Non
     out = np.empty((n_rows, n_fields), dtype=np.float32)
     delim = ord(delimiter)
     row = 0
+    irregular = None if bad is None else _Irregular(max(100, n_rows // 100), header or
+                                                    [f"column {j + 1}" for j in range(n_fields)], n_fields, delimiter)
+    first_line = 2 if header is not None else 1
     try:
         while start < size:
             stop = min(start + block_bytes, size)
@@ -123,7 +203,10 @@ def parse_numbers(source, delimiter: str | None = None, progress: Progress | Non
                 stop = raw.rfind(b"\n", start, stop) + 1
                 if stop <= start:                      # a line longer than the block: take the whole line
                     stop = raw.find(b"\n", start + block_bytes, size) + 1
-            values = _block_values(body[start:stop], delim, n_fields)
+            if irregular is None:
+                values = _block_values(body[start:stop], delim, n_fields)
+            else:
+                values = irregular.values(raw, body, start, stop, first_line + row + irregular.dropped)
             out[row:row + len(values)] = values
             row += len(values)
             start = stop
@@ -131,9 +214,12 @@ def parse_numbers(source, delimiter: str | None = None, progress: Progress | Non
                 progress(1 - (size - start) / max(total, 1))
     except _NotPlain:
         return None
-    if row != n_rows or n_rows == 0:
+    dropped = irregular.dropped if irregular is not None else 0
+    if row + dropped != n_rows or row == 0:
         return None
-    return header, out
+    if irregular is not None and irregular.rows:
+        bad.append(irregular)
+    return header, out[:row]
 
 
 #: rows scaled at a time: the scaler computes in float64, and a whole MNIST split in float64 is 300 MB
@@ -186,7 +272,8 @@ def _take(x: np.ndarray, rows: np.ndarray, scaler: Scaler | None = None) -> np.n
 def load_numbers(path, label_column: str | None = None, *, feature_columns: list[str] | None = None, task: str = "auto", images: bool | None = None,
                  scaling: str = "none", test_ratio: float = 0.2, val_ratio: float = 0.0, seed: int | None = 0,
                  delimiter: str | None = None, header: bool | None = None, batch_size: int | None = None,
-                 progress: Progress | None = None, max_classes: int = 20, name: str | None = None) -> Dataset | None:
+                 progress: Progress | None = None, max_classes: int = 20, name: str | None = None,
+                 skip_bad_rows: bool = False) -> Dataset | None:
     """A classification :class:`Dataset` from a plain all-number CSV with a whole-number class column, or None.
 
     The same data set :func:`nnviz.io.csv_data.load_csv` builds from such a file (same classes, split and
@@ -196,9 +283,11 @@ def load_numbers(path, label_column: str | None = None, *, feature_columns: list
     None is returned whenever the fast path does not apply — not plain numbers, a label that is not a
     class index with 2 … ``max_classes`` values (at most half the rows), ``task`` regression or a binary
     task on more classes, fewer training rows than ``batch_size`` — so the general reader can take over
-    and word the problem.
+    and word the problem. A few bad rows (a cell that is not a number, a ragged row) are a :class:`CsvError` worded
+    as the general reader words it, or, with ``skip_bad_rows``, left out (the description says how many).
     """
-    parsed = parse_numbers(path, delimiter, progress, header)
+    bad: list = []
+    parsed = parse_numbers(path, delimiter, progress, header, bad=bad)
     if parsed is None or task == "regression":
         return None
     names, matrix = parsed
@@ -215,6 +304,11 @@ def load_numbers(path, label_column: str | None = None, *, feature_columns: list
     feature_names = names[:li] + names[li + 1:]
     if feature_columns is not None and list(feature_columns) != feature_names:
         return None
+    error, first_bad = bad[0].problem(skip_bad_rows) if bad else ("", "")
+    if error:
+        from nnviz.io.csv_parse import CsvError
+        raise CsvError(error)
+    n_bad = bad[0].bad_rows if bad else 0
     # the features as a view when the label is the first or last column (the splits copy the rows anyway)
     if li == 0:
         x = matrix[:, 1:]
@@ -247,9 +341,11 @@ def load_numbers(path, label_column: str | None = None, *, feature_columns: list
         name=name or (Path(source).stem if isinstance(path, (str, os.PathLike)) else "csv"), task="binary" if k == 2 and task != "multiclass" else "multiclass",
         **parts, feature_names=feature_names, class_names=[str(int(c)) for c in classes],
         kind="images" if shape else "csv", scaler=scaler,
-        description=f"{source}: {len(y)} rows; label {label_column!r} ({k} classes); {what}; scaling {scaling}.",
+        description=f"{source}: {len(y)} rows; label {label_column!r} ({k} classes); {what}; scaling {scaling}."
+                    + (f" {n_bad:,} bad row{'s' if n_bad != 1 else ''} skipped (first: {first_bad})." if n_bad else ""),
         params={"path": source, "label_column": label_column, "feature_columns": feature_names, "task": task,
-                "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed})
+                "scaling": scaling, "test_ratio": test_ratio, "val_ratio": val_ratio, "seed": seed,
+                **({"skip_bad_rows": True} if skip_bad_rows else {})})
 
 
 # ------------------------------------------------------------------------------------ a big file's head

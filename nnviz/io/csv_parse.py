@@ -9,6 +9,7 @@ import csv
 import io
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,10 @@ MAX_CSV_BYTES = 256 << 20
 MAX_LISTED = 10
 
 
+#: the largest magnitude a network's float32 takes, and what a cell beyond it is
+FLOAT32_MAX_TEXT = (float(np.finfo(np.float32).max), "is beyond the range of 32-bit floats (±3.4e38)")
+
+
 class CsvError(ValueError):
     """A CSV file that cannot be read or turned into a data set; the message says where and why."""
 
@@ -37,6 +42,35 @@ def _not_a_number(line: int, column: str, cell: str) -> str:
 
 def _format_number(v: float) -> str:
     return "nan" if math.isnan(v) else str(v)
+
+
+#: a number written with a decimal comma ("1,5", "-0,25", "3,2e-4"): how files separated by ";" or tabs often come
+#: from a spreadsheet set to a language that writes decimals so
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+
+
+def comma_to_point(cell: str) -> str:
+    """``cell`` with its decimal comma made a point when it is a number written so ("1,5" -> "1.5"), else as is."""
+    return cell.replace(",", ".") if _DECIMAL_COMMA.fullmatch(cell.strip()) else cell
+
+
+def read_decimal_commas(columns: list[np.ndarray], delimiter: str) -> bool:
+    """Text columns whose cells are numbers written with a decimal comma become numbers, in place; in a column
+    with other text too ("NA"), those cells are written with a point, so only the other text is reported as not a
+    number. Only for files not separated by commas. True when some column had decimal commas."""
+    if delimiter == ",":
+        return False
+    found = False
+    for j, col in enumerate(columns):
+        if col.dtype != object or not any(_DECIMAL_COMMA.fullmatch(c) for c in col):
+            continue
+        found = True
+        cells = col.tolist()
+        values = _parse_floats([c.replace(",", ".", 1) for c in cells])   # all numbers: one pass, no regex
+        if values is None:   # other text too: only its numbers written with a decimal comma change
+            values = _text_array([comma_to_point(c) for c in cells])
+        columns[j] = values
+    return found
 
 
 def _is_number(s: str) -> bool:
@@ -68,16 +102,33 @@ def _read_source(source) -> tuple[str, str]:
 
 
 def _decode(raw: bytes) -> str:
+    """The text of a file: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark (a spreadsheet's
+    "Unicode text"), else Windows-1252 (a spreadsheet's "CSV" in Western Europe: "€" is byte 0x80), else Latin-1."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:   # (a file's first lines, cut at a line break, can end in the first byte of the next one)
+            return raw[:len(raw) - len(raw) % 2].decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise CsvError(f"the file starts as UTF-16 text but byte {e.start:,} is not UTF-16") from None
     if b"\x00" in raw[:4096]:
         raise CsvError("this is not a text file (it contains NUL bytes); is it a spreadsheet rather than a CSV?")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
 
 
-def _sniff_delimiter(line: str) -> str:
-    counts = {d: line.count(d) for d in DELIMITERS}
+def _sniff_delimiter(lines) -> str:
+    """The delimiter of the first non-blank ``lines`` (one line, or several). A tab, ";" or "|" found the same
+    number of times on every line wins over commas, which such files use as decimal commas ("1,5;2,5"); else the
+    most frequent of :data:`DELIMITERS` on the first line."""
+    lines = [lines] if isinstance(lines, str) else [line for line in lines if line.strip()][:20]
+    for d in ("\t", ";", "|"):
+        counts = {line.count(d) for line in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return d
+    counts = {d: lines[0].count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
 
@@ -108,9 +159,11 @@ def _parse_fast(text: str, delimiter: str) -> _Parsed | None:
     body = lines[i0 + 1:]
     while body and not body[-1].strip():
         body.pop()
-    if "" in body:  # blank lines inside: number the rows one by one, and leave the blanks out
-        numbers = np.asarray([i for i, line in enumerate(body, i0 + 2) if line], dtype=np.int64)
-        body = [line for line in body if line]
+    blank = delimiter + " \t"
+    kept = [bool(line.strip(blank)) for line in body]   # blank lines, or delimiters only (a spreadsheet's empty row)
+    if not all(kept):  # number the rows one by one, and leave the blanks out
+        numbers = np.asarray([i for i, keep in enumerate(kept, i0 + 2) if keep], dtype=np.int64)
+        body = [line for line, keep in zip(body, kept) if keep]
     else:
         numbers = np.arange(i0 + 2, i0 + 2 + len(body), dtype=np.int64)
     sample = [line.split(delimiter) for line in body[:100]]
@@ -168,8 +221,8 @@ def _parse_general(text: str, delimiter: str, skip_bad_rows: bool = False) -> _P
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if len(record) <= 1 and not "".join(record).strip():
-                continue  # a blank line
+            if not "".join(record).strip():
+                continue  # a blank line, or one of delimiters only (",,,": a spreadsheet's empty row)
             rows.append(record)
             numbers.append(start)
     except csv.Error as e:

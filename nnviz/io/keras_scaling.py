@@ -15,8 +15,9 @@ computing ``(x - offset) / scale`` on raw inputs:
 
 Both take one value or one per feature (the last axis) as plain numbers and lists in the config, which
 every Keras 3 reads (Keras writes a Rescaling's arrays as ``{"class_name": "__numpy__", ...}``; both are
-read back). Neither has variables here, so ``count_params`` and the optimizer state are unchanged; their
-weights group is empty, as Keras writes it.
+read back). A table's pixel columns scaled one by one and read as images scale each pixel: the layer then holds
+arrays of the input's shape (a Normalization over every axis but the batch). Neither has variables here, so
+``count_params`` and the optimizer state are unchanged; their weights group is empty, as Keras writes it.
 
 Reading back (nnviz loading the weights of a ``.keras`` file, its own or one Keras saved after loading
 ours, whose ``metadata.json`` no longer holds ``nnviz_input_scaling``): a leading ``Rescaling`` or
@@ -52,11 +53,15 @@ def scaling_entry(scaling: InputScaling, dtype_policy: dict, input_shape, taken=
         n += 1
         name = f"{LAYER_NAME}_{n}"
     config = {"name": name, "trainable": True, "dtype": dtype_policy}
-    offset, scale = np.broadcast_arrays(scaling.offset, scaling.scale)
+    offset, scale = np.broadcast_arrays(*scaling.shaped(input_shape))
+    per_element = offset.ndim > 1   # one value per pixel: Normalization over every axis, arrays of the input's shape
     if np.any(scaling.offset != 0) and np.all((scale >= 1e-6) & (scale <= 1e18)):
         kind = "Normalization"
-        config.update(axis=[-1], invert=False, mean=[float(v) for v in offset],
-                      variance=[float(v) for v in scale.astype(np.float64) ** 2])
+        config.update(axis=list(range(1, offset.ndim + 1)) if per_element else [-1], invert=False,
+                      mean=offset.tolist(), variance=(scale.astype(np.float64) ** 2).tolist())
+    elif per_element:
+        kind = "Rescaling"
+        config.update(scale=(1.0 / scale).tolist(), offset=(-offset / scale).tolist())
     else:
         kind = "Rescaling"
         config.update(scale=_plain(1.0 / scaling.scale), offset=_plain(-scaling.offset / scaling.scale))
@@ -73,10 +78,11 @@ def _numbers(value, what: str, error: type[Exception]) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise error(f"{what} is not a number or a list of numbers: {str(value)[:80]}") from None
-    if arr.ndim > 1 and all(d == 1 for d in arr.shape[:-1]):
-        arr = arr.reshape(-1)        # (1, 1, C) broadcasts like (C,)
-    if arr.ndim > 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise error(f"{what} must be one finite number or one per feature (the last axis), got shape {arr.shape}")
+    if arr.ndim > 1:
+        arr = arr.reshape(-1)        # (1, 1, C) broadcasts like (C,); (H, W, C): one per pixel, row-major
+    if arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise error(f"{what} must be one finite number, one per feature (the last axis) or one per input "
+                    f"value, got shape {arr.shape}")
     return np.atleast_1d(arr)
 
 
@@ -108,8 +114,11 @@ def _scaling_of_layer(entry, variables, error, label) -> InputScaling:
         return InputScaling(-offset / scale, 1.0 / scale, f"from {label} of a Keras model")
     if cfg.get("invert"):
         raise error(f"{label} inverts a normalization (invert=True): it is no input scaling nnviz can take")
-    if cfg.get("axis", -1) not in (-1, [-1], (-1,), None):
-        raise error(f"{label} normalizes along axis {cfg.get('axis')}; nnviz takes a scaling along the last axis")
+    axis = cfg.get("axis", -1)
+    every = isinstance(axis, (list, tuple)) and list(axis) == list(range(1, len(axis) + 1))
+    if axis not in (-1, [-1], (-1,), None) and not every:
+        raise error(f"{label} normalizes along axis {axis}; nnviz takes a scaling along the last axis or "
+                    f"along every axis but the batch")
     if cfg.get("mean") is not None and cfg.get("variance") is not None:
         mean, variance = cfg["mean"], cfg["variance"]
     else:

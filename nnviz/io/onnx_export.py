@@ -313,8 +313,9 @@ def build_onnx(model, opset: int = DEFAULT_OPSET, input_scaling=None):
     g.names.update({"input", "output"})
     scaling = checked_scaling(model, input_scaling)
     if scaling is not None:
-        offset = g.const("input_scaling/offset", scaling.offset.astype(np.float32))
-        scale = g.const("input_scaling/scale", scaling.scale.astype(np.float32))
+        offset, scale = scaling.shaped(input_shape)
+        offset = g.const("input_scaling/offset", offset.astype(np.float32))
+        scale = g.const("input_scaling/scale", scale.astype(np.float32))
         g.tensor = g.node("Sub", [g.tensor, offset], "input_scaling/sub")
         g.tensor = g.node("Div", [g.tensor, scale], "input_scaling/div")
     for layer in model.layers:

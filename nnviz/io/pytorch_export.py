@@ -418,7 +418,8 @@ def pytorch_script(model, input_scaling=None) -> str:
     if scaling is not None:
         taken = {name for name, _ in modules}
         name = next(n for n in ("input_scaling", "nnviz_input_scaling", "raw_input_scaling_0") if n not in taken)
-        modules = [(name, f"InputScaling({scaling.offset.tolist()!r}, {scaling.scale.tolist()!r})"), *modules]
+        offset, scale = scaling.shaped(model.input_shape[1:])
+        modules = [(name, f"InputScaling({offset.tolist()!r}, {scale.tolist()!r})"), *modules]
     buf = io.BytesIO()
     np.savez(buf, **state)
     encoded = base64.b64encode(buf.getvalue()).decode("ascii")

@@ -52,11 +52,28 @@ class InputScaling:
 
     def apply(self, x) -> np.ndarray:
         """Raw inputs as the model takes them (float32), as the data set's own transform computes them."""
-        return ((np.asarray(x, dtype=np.float64) - self.offset) / self.scale).astype(np.float32)
+        x = np.asarray(x, dtype=np.float64)
+        offset, scale = self.shaped(x.shape[1:]) if x.ndim > 2 else (self.offset, self.scale)
+        return ((x - offset) / scale).astype(np.float32)
 
     def fits(self, input_shape) -> bool:
-        """Whether it broadcasts against a model input of ``input_shape`` (without the batch axis)."""
-        return bool(input_shape) and all(len(a) in (1, int(input_shape[-1])) for a in (self.offset, self.scale))
+        """Whether it broadcasts against a model input of ``input_shape`` (without the batch axis): one value, one
+        per feature (the last axis), or one per input element (an image's pixels, in row-major order: a table's
+        pixel columns scaled one by one, then read as images)."""
+        if not input_shape:
+            return False
+        sizes = (1, int(input_shape[-1]), int(np.prod(input_shape)))
+        return all(len(a) in sizes for a in (self.offset, self.scale))
+
+    def shaped(self, input_shape) -> tuple[np.ndarray, np.ndarray]:
+        """``(offset, scale)`` broadcasting against a batch of inputs of ``input_shape``: one value per input
+        element takes the input's shape (28×28×1 for a 28×28×1 image), the others stay 1-D."""
+        shape = tuple(int(d) for d in input_shape)
+        n = int(np.prod(shape)) if shape else 0
+
+        def one(a: np.ndarray) -> np.ndarray:
+            return a.reshape(shape) if len(shape) > 1 and len(a) == n and n != shape[-1] else a
+        return one(self.offset), one(self.scale)
 
     def same_as(self, other: "InputScaling | None", rtol: float = 1e-9) -> bool:
         """Whether ``other`` computes the same ``(x - offset) / scale`` (one value or one per feature)."""

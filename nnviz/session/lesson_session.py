@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 
 from nnviz.core.lessons import DONE, AppState, CheckResult, Lesson, evaluate
 
@@ -167,10 +168,15 @@ def _options(pairs) -> dict:
     return {k: _value(v) for k, _, v in (p.partition("=") for p in pairs)}
 
 
-def apply_document_action(document, action, examples_dir: str | None = None) -> bool:
+def apply_document_action(document, action, examples_dir: str | None = None, read_data=None) -> bool:
     """Carry out ``action`` on a ``ProjectDocument`` when it is a document action (open_example, set, dataset,
     layer, add_layer); False for the actions the window does (open, select, train, reset). ``ValueError`` says
-    why an action cannot be done (the lesson is then out of step with the app)."""
+    why an action cannot be done (the lesson is then out of step with the app).
+
+    ``read_data(spec, name)`` reads a data set before the document takes it — the window's reader of a big CSV
+    file, in a thread under a progress dialog (:meth:`~nnviz.ui.window_files.ProjectFilesMixin.read_big_dataset`),
+    so a lesson's project or data set on a big file does not freeze the window; it returns None (read, or nothing
+    to read), ``"cancelled"`` or why the data cannot be read. Without it the document reads the data itself."""
     import os
     from dataclasses import replace
 
@@ -179,7 +185,9 @@ def apply_document_action(document, action, examples_dir: str | None = None) -> 
         from nnviz.io.examples import EXAMPLES_DIR
         from nnviz.io.project import load_project
         path = os.path.join(examples_dir or EXAMPLES_DIR, args[0] + ".nnviz")
-        document.load_project(load_project(path), path="")
+        project = load_project(path)
+        with _data_read_first(read_data, project.dataset, os.path.basename(path), document):
+            document.load_project(project, path="")
         return True
     if name == "set":
         document.set_training_config(replace(document.training_config, **{args[0]: args[1]}))
@@ -190,7 +198,9 @@ def apply_document_action(document, action, examples_dir: str | None = None) -> 
         for key, value in _options(args[1:]).items():
             spec = catalog.get_spec(args[0]).param(key)
             params[key] = value.split(",") if spec.type == "multichoice" and isinstance(value, str) else value
-        document.set_dataset({"name": args[0], "params": params})
+        spec = {"name": args[0], "params": params}
+        with _data_read_first(read_data, spec, "the lesson's data set", document):
+            document.set_dataset(spec)
         return True
     if name == "layer":
         index, key, value = args
@@ -201,6 +211,25 @@ def apply_document_action(document, action, examples_dir: str | None = None) -> 
         document.add_layer(args[0] - 1, layer_entry(args[1], **_options(args[2:])))
         return True
     return False
+
+
+@contextmanager
+def _data_read_first(read_data, spec, name: str, document):
+    """Run the block after ``read_data(spec, name)`` read the data set (a ``ValueError`` when it was cancelled or
+    cannot be read: the document is then unchanged); what was read and not taken is dropped afterwards."""
+    if read_data is None or spec == document.dataset_spec:
+        yield
+        return
+    outcome = read_data(spec, name)
+    try:
+        if outcome == "cancelled":
+            raise ValueError(f"reading {name} was cancelled")
+        if outcome is not None:
+            raise ValueError(f"{name} cannot be read: {outcome}")
+        yield
+    finally:
+        from nnviz.io import csv_fast
+        csv_fast.forget_loaded()   # read for this action: taken by the document now, or never
 
 
 def lesson_runs(records) -> list[dict]:

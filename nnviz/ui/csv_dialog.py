@@ -2,9 +2,9 @@
 
 Everything the user sets goes through the core (:func:`nnviz.io.csv_data.read_csv` and
 :func:`~nnviz.io.csv_data.to_dataset`) on every change, so the dialog shows exactly what the import
-will give: the data set's splits and classes, or the core's precise message in a red label (with
-Import disabled) — "row 812, column 'age': 'n/a' is not a number", "row 5 has 3 fields, expected 4",
-"the file is empty", a label with one class only, fewer training rows than the batch size.
+will give: the data set's splits and classes, or the core's precise message in a red label (Import disabled;
+for bad rows, a pointer to Skip bad rows) — "row 812, column 'age': 'n/a' is not a number", "row 5 has 3 fields,
+expected 4", "the file is empty", a label with one class only, fewer training rows than the batch size.
 
 The result is :attr:`CsvImportDialog.dataset` and :meth:`CsvImportDialog.spec`, a
 ``{"name": "csv", "params": {...}}`` dict that ``catalog.load`` (and so a saved project) reloads.
@@ -38,6 +38,7 @@ TASK_LABELS = {"auto": "Auto-detect", "binary": "Binary classification", "multic
                "regression": "Regression"}
 SCALING_LABELS = {"none": "None", "minmax": "Min-max to [0, 1]", "standardize": "Standardize (mean 0, std 1)"}
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_BAD_ROWS = re.compile(r"fields, expected \d|is not a number|the cell is empty|not a finite number|range of 32-bit")
 
 
 def _line_named(message: str) -> int | None:
@@ -572,6 +573,8 @@ class CsvImportDialog(BigFileMixin, QDialog):
 
     def _set_error(self, message: str) -> None:
         self.error = message
+        if message and not self.skip_check.isChecked() and _BAD_ROWS.search(message):
+            message += "\n\nTick “Skip bad rows” above to leave such rows out (the summary then says how many)."
         self.error_label.setText(message)
         self.error_label.setVisible(bool(message))
         valid = not message and self.dataset is not None

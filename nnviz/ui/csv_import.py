@@ -236,6 +236,8 @@ class BigFileMixin:
         text = f"{rows:,} rows × {table.n_columns} columns"
         if self.head_only:
             text += f" · previewing the first {table.n_rows:,}"
+        if getattr(table, "decimal_comma", False):
+            text += " · decimal comma"
         return text
 
     def _update_pixels_check(self, features: list[str]):

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridL
                                QPushButton, QScrollArea, QSizePolicy, QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from nnviz.core.data import catalog, playground
-from nnviz.core.data.advice import scaling_advice
+from nnviz.core.data.advice import scaling_advice, target_advice
 from nnviz.core.data.images import dataset_image_shape
 from nnviz.core.data.pixels import image_shape
 from nnviz.core.layers.base import shape_str
@@ -269,7 +269,7 @@ class DataPanel(QWidget):
 
     def import_csv(self, path: str | None = None) -> CsvImportDialog:
         """Open the CSV import dialog (pre-filled with the current CSV settings); on Import the data set is set."""
-        spec = self.document.dataset_spec
+        spec = self.document.dataset_spec or getattr(self.window(), "missing_dataset_spec", None)  # a file gone
         params = dict(spec["params"]) if spec and spec.get("name") == "csv" else {}
         if path:
             params["path"] = path
@@ -516,9 +516,10 @@ class DataPanel(QWidget):
         self.balance_label.setText(text)
         self.balance_label.setToolTip(tip)
         hint = ds.suggested_output()
-        advice = scaling_advice(ds)
+        advice, target = scaling_advice(ds), target_advice(ds)
         self.hint_label.setText(f"<b>Output layer:</b> {hint['text']}"
-                                + (f"<br><b>Scaling:</b> {advice}" if advice else ""))
+                                + (f"<br><b>Scaling:</b> {advice}" if advice else "")
+                                + (f"<br><b>Target:</b> {target}" if target else ""))
         self.hint_label.setToolTip("What the network's last layer and loss should be for this data set")
 
     def _csv_table(self, values: dict):

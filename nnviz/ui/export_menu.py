@@ -316,23 +316,21 @@ class ExportController(QObject):
         kind = spec.kind
         from nnviz.io.scaling import export_note, scaling_for
         scaling = scaling_for(doc.model, doc.dataset) if doc.model is not None else None  # travels with the model
+        lost = getattr(self.window, "missing_dataset_spec", None) if doc.dataset is None else None
+        lost = ((lost or {}).get("params") or {}).get("scaling") not in (None, "none")
         if kind in ("npz", "h5", "json"):
             from nnviz.io.weights import save_weights
             save_weights(doc.model, path, input_scaling=scaling)
             n = doc.model.count_params()
             return f"{n:,} parameter{'s' if n != 1 else ''}"
-        if kind == "onnx":
-            from nnviz.io.onnx_export import export_onnx
-            export_onnx(doc.model, path, input_scaling=scaling)
-            return export_note(kind, scaling)
-        if kind == "keras":
+        if kind in ("onnx", "keras", "pytorch"):
             from nnviz.io.keras_export import export_keras
-            export_keras(doc.model, path, input_scaling=scaling)
-            return export_note(kind, scaling)
-        if kind == "pytorch":
+            from nnviz.io.onnx_export import export_onnx
             from nnviz.io.pytorch_export import export_pytorch
-            export_pytorch(doc.model, path, input_scaling=scaling)
-            return export_note(kind, scaling)
+            {"onnx": export_onnx, "keras": export_keras, "pytorch": export_pytorch}[kind](doc.model, path,
+                                                                                         input_scaling=scaling)
+            return ("without the input scaling it was trained with: its data file is missing, so it takes inputs "
+                    "scaled as in training" if lost else export_note(kind, scaling))
         if kind in ("encoder_onnx", "decoder_onnx"):
             from nnviz.io.systems_export import export_autoencoder_part
             part = export_autoencoder_part(doc.model, kind.split("_")[0], path, "onnx")

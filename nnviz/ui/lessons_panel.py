@@ -247,7 +247,7 @@ class LessonsUI(QObject):
             from nnviz.io.examples import EXAMPLES_DIR
             window.open_example(os.path.join(EXAMPLES_DIR, args[0] + ".nnviz"))   # asks before unsaved work goes
             return
-        if apply_document_action(self.document, action):
+        if apply_document_action(self.document, action, read_data=getattr(window, "read_big_dataset", None)):
             return
         if name == "open":
             if args[0] == "stepper" and getattr(window, "stepper_ui", None) is not None:

@@ -72,7 +72,7 @@ class ProjectFilesMixin:
         self.layer_view.fit_to_view()
         if self.neuron_view.isVisible():
             self.neuron_view.fit_to_view()
-        self.status_message(f"Opened {self.document.title}")
+        self.status_message(f"Opened {self.document.title}" + (f": {self.load_note}" if self.load_note else ""))
         return True
 
     def open_example(self, path: str) -> bool:
@@ -92,9 +92,14 @@ class ProjectFilesMixin:
         return self.save_to(path)
 
     def save_to(self, path: str) -> bool:
+        from nnviz.io.data_files import fingerprint
         from nnviz.io.project import ProjectError, save_project
         try:
-            save_project(path, self.document.to_project())
+            project = self.document.to_project()
+            project.meta.pop("data_file", None)
+            if fingerprint(project.dataset) is not None:   # to tell, when it opens, that its data file changed
+                project.meta["data_file"] = fingerprint(project.dataset)
+            save_project(path, project)
         except (ProjectError, OSError, ValueError) as exc:
             self.show_error("Cannot save the project", f"{os.path.basename(path)} was not written:\n\n{exc}")
             return False
@@ -165,9 +170,21 @@ class ProjectFilesMixin:
     def _load_document(self, project, path: str, name: str, cannot: str,
                        title: str = "Cannot open the project") -> bool:
         """``document.load_project(project, path)``, its big CSV data set read first with a progress dialog.
-        False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read."""
+        False (the current project kept) on Cancel, or — said as ``cannot`` — when the data set cannot be read.
+
+        A CSV file no longer where the project was saved is looked for beside the project (a folder moved or sent
+        with its CSV; ``load_note`` says so, and whether the file changed since the save); one gone for good leaves
+        the project to open without its data set — network, weights and history kept — and says which file to import
+        again, with which settings (File ▸ Import CSV… starts from them: ``missing_dataset_spec``)."""
         from nnviz.io import csv_fast
-        problem = self._read_big_dataset(project.dataset, name)
+        from nnviz.io.data_files import changed_note, csv_settings_text, missing_data_file, relocate_data_file
+        project.dataset, moved = relocate_data_file(project.dataset, path)
+        changed = changed_note(project.dataset, (project.meta or {}).get("data_file"))
+        self.load_note = "; ".join(n for n in (moved, changed) if n)
+        missing, spec = missing_data_file(project.dataset), project.dataset
+        if missing is not None:
+            project.dataset = None
+        problem = self.read_big_dataset(project.dataset, name)
         if problem == "cancelled":
             self.status_message(f"Opening {name} cancelled: the current project stays", 10000)
             return False
@@ -176,17 +193,30 @@ class ProjectFilesMixin:
                 self.document.load_project(project, path)
         except (ValueError, OSError) as exc:   # a data file gone or changed since: the document is unchanged
             problem = str(exc) or type(exc).__name__
+            if missing is not None:
+                problem = f"its data file {missing} is missing, and {problem}"
         finally:
             csv_fast.forget_loaded()   # read for this project: taken by its load now, or never
         if problem is not None:
             self.show_error(title, f"{cannot}:\n\n{problem}")
             return False
+        self.missing_dataset_spec = spec if missing is not None else None
+        if missing is not None:
+            settings = csv_settings_text(spec)
+            self.show_error("The data file is missing",
+                            f"{name} opened without its data set: {missing} is gone. The network, its weights and "
+                            f"its history are kept.\n\nImport the file again with File ▸ Import CSV…"
+                            + (f" (it was read with {settings})." if settings else "."))
         return True
 
-    def _read_big_dataset(self, spec, name: str) -> str | None:
+    load_note = ""               # what opening the last project found out (its data file moved or changed)
+    missing_dataset_spec = None  # the data set of the last project opened without it (its file is gone)
+
+    def read_big_dataset(self, spec, name: str) -> str | None:
         """Read the big CSV file of data set ``spec`` in a thread under a modal progress dialog (its own event
         loop keeps the window drawn and the timers ticking): None when read (or nothing to read), "cancelled",
-        or the reading error's message."""
+        or the reading error's message. The document's next load of ``spec`` takes what was read (opening a
+        project, a lesson's ``open_example`` and ``dataset`` actions); ``csv_fast.forget_loaded()`` drops it."""
         from PySide6.QtCore import QEventLoop
 
         from nnviz.ui.csv_import import big_csv_job

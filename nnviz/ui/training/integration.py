@@ -321,6 +321,8 @@ class TrainingUI(QObject):
             _kind, units, activation = fix
             set_notice(text, f"Make the last layer Dense({units}, {activation})",
                        lambda: d.fit_output_layer(units, activation))
+        elif fix is not None and fix[0] == "flatten" and hasattr(d, "add_layer"):
+            set_notice(text, "Insert Flatten", lambda: d.add_layer(fix[1], {"class_name": "Flatten", "config": {}}))
         else:
             set_notice(text)
 
