@@ -499,3 +499,12 @@ def test_float32_model_stays_float32(with_bias):
         assert d.dtype == np.float32
     for layer in (conv, conv2):
         assert all(g.dtype == np.float32 for g in layer.grads.values())
+
+
+def test_a_flat_input_to_an_image_layer_says_how_to_make_it_an_image():
+    from nnviz.core import Conv2D, Dense, Flatten, Input, Sequential
+
+    with pytest.raises(Exception, match=r"got \(784,\).*before Flatten.*Reshape \(28, 28, 1\).*as images"):
+        Sequential([Input((784,)), Conv2D(4, 3), Flatten(), Dense(2)]).build()
+    with pytest.raises(Exception, match=r"got \(10,\).*Reshape \(height, width, channels\) before it$"):
+        Sequential([Input((10,)), Conv2D(4, 3), Flatten(), Dense(2)]).build()

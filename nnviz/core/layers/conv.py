@@ -22,6 +22,8 @@ stride-1 dX goes image by image so its im2col stays in cache.  Inference passes 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -71,9 +73,19 @@ def window_geometry(size: int, k: int, s: int, padding: str) -> tuple[int, int, 
 def check_image_shape(layer_type: str, input_shape) -> tuple[int, int, int]:
     shape = tuple(input_shape)
     if len(shape) != 3:
-        hint = " — it must come before Flatten, not after it" if len(shape) == 1 else ""
-        raise ValueError(f"{layer_type} needs a 3-D input (height, width, channels), got {shape}{hint}")
+        raise ValueError(f"{layer_type} needs a 3-D input (height, width, channels), got {shape}"
+                         + (flat_input_hint(shape[0]) if len(shape) == 1 else ""))
     return shape
+
+
+def flat_input_hint(size: int) -> str:
+    """What to do when an image layer gets a flat vector of ``size`` values: it may follow a Flatten, or the data
+    itself may be flat pixel columns (a square count such as 784 is an image read row by row)."""
+    side = math.isqrt(size)
+    square = side > 1 and side * side == size
+    shape = f"({side}, {side}, 1)" if square else "(height, width, channels)"
+    return (f" — a flat vector: put it before Flatten, not after it; if the data itself is flat (pixel columns), add "
+            f"Reshape {shape} before it{' or import the columns as images' if square else ''}")
 
 
 def check_batch(layer_type: str, x: np.ndarray) -> None:
