@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 
 from nnviz.core.trace import WeightUpdate, format_number
 from nnviz.ui import theme
+from nnviz.ui.stepper.formula_view import template_html
 
 
 def _check_text(c) -> str:
@@ -104,7 +105,7 @@ class CheckBar(QWidget):
         if verdicts:
             self.verdict.setText("<br>".join(self._verdict_html(v) for v in verdicts))
         if asking and s.hidden:
-            self.prompt.setText(f"{q.symbol} = ?")
+            self.prompt.setText(f"{template_html(q.symbol)} = ?")   # (z₀⁽¹⁾ as the formula sets it, not z_0^(1))
             self.answer_edit.clear()
             self._mask(q, verdicts)
         step = s.current_step
@@ -121,7 +122,7 @@ class CheckBar(QWidget):
             color = c.get("text", "")
         else:
             color = ("#3fb950" if theme.current_name() == "dark" else "#1a7f37") if verdict.correct else c["error"]
-        text = html.escape(verdict.message).replace("\n", "<br>")
+        text = template_html(verdict.message).replace("\n", "<br>")
         return f"<span style='color:{color}'>{text}</span>" if color else text
 
     def _show_results(self) -> None:
@@ -132,16 +133,15 @@ class CheckBar(QWidget):
         """Hide what the step computes: its formula's numbers (but the values already answered), and the table as
         it was before the step."""
         view = self.stepper.step_view
-        known = "".join(f"{html.escape(v.symbol)} = {html.escape(format_number(v.value))} {'✓' if v.correct else ''}"
-                        "<br>" for v in verdicts)
-        view.formula.formula.setText(f"{known}<i>Predict {html.escape(q.symbol)}: type your value in the bar above "
+        known = "".join(f"{template_html(v.symbol)} = {html.escape(format_number(v.value))} "
+                        f"{'✓' if v.correct else ''}<br>" for v in verdicts)
+        view.formula.formula.setText(f"{known}<i>Predict {template_html(q.symbol)}: type your value in the bar above "
                                      f"and press Check (or Reveal).</i>")
         view.formula.note.setVisible(False)
-        i = self.session.index
-        if i > 0:
-            rows = self.session.trace.summary_table(i - 1)
-            view.table.set_rows(rows)
-            view.diagram.set_values(rows)
+        # the table and the diagram as they were before the step (before the first one too: they showed its z and a)
+        rows = self.session.trace.summary_table(self.session.index - 1)
+        view.table.set_rows(rows)
+        view.diagram.set_values(rows)
 
     # ------------------------------------------------------------------ slots
     def _on_predict_check_toggled(self, on: bool) -> None:
@@ -153,7 +153,7 @@ class CheckBar(QWidget):
         if answer is None:
             return
         if answer.guess is None:   # not a number: say so, keep it hidden
-            self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{html.escape(answer.message)}</span>")
+            self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{template_html(answer.message)}</span>")
             self.verdict.setVisible(True)
             self._show_results()
             return

@@ -21,7 +21,7 @@ model's weights and optimizer are where ``train_on_batch`` would have put them),
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -64,7 +64,7 @@ class StepperWidget(QWidget):
         self._build_ui()
         self._update_controls()
         theme.state().theme_changed.connect(self._on_theme_changed)
-        zoom.state().zoom_changed.connect(self._sync_fold)
+        zoom.state().zoom_changed.connect(self._on_zoom_changed)
 
     # ================================================================== building the panel
     def _build_ui(self) -> None:
@@ -451,6 +451,7 @@ class StepperWidget(QWidget):
         self.check_bar.refresh()
         self.highlight_changed.emit(*highlights)
         self._update_controls()
+        self._sync_fold()   # (Predict first's prompt widens the bar)
         if self.trace is not None:
             self.step_changed.emit(self.index)
 
@@ -545,8 +546,15 @@ class StepperWidget(QWidget):
         elif self.isVisible():
             self.step_view.size_table()
 
+    def _on_zoom_changed(self, *_args) -> None:
+        self._sync_fold()
+        QTimer.singleShot(0, self._sync_fold)   # again once the new fonts have reached the buttons (their widths)
+
     def _sync_fold(self, *_args) -> None:
-        if self.controls.set_folded(should_fold(self.width())):   # zoomed in and narrow: "More ▾"
+        """Zoomed in and narrow, or where the bar would take more than two lines: rarer controls in "More ▾"."""
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        width = self.width() - (margins.left() + margins.right() if margins is not None else 0)
+        if self.controls.fit(width, minimum=1 if should_fold(self.width()) else 0):
             self._update_controls()
 
     def showEvent(self, event):
