@@ -105,7 +105,9 @@ class CheckBar(QWidget):
         if verdicts:
             self.verdict.setText("<br>".join(self._verdict_html(v) for v in verdicts))
         if asking and s.hidden:
-            self.prompt.setText(f"{template_html(q.symbol)} = ?")   # (z₀⁽¹⁾ as the formula sets it, not z_0^(1))
+            # z₀⁽¹⁾ as the formula sets it, not z_0^(1); δ's "= ∂C₀/∂z" in the tool tip (the formula pane says it)
+            self.prompt.setText(f"{template_html(q.symbol.split(' = ')[0])} = ?")
+            self.prompt.setToolTip(q.symbol)
             self.answer_edit.clear()
             self._mask(q, verdicts)
         step = s.current_step
@@ -142,6 +144,10 @@ class CheckBar(QWidget):
         rows = self.session.trace.summary_table(self.session.index - 1)
         view.table.set_rows(rows)
         view.diagram.set_values(rows)
+        step = self.session.current_step
+        if isinstance(step, WeightUpdate) and step.k is not None:   # its line said "0.3 → 0.3": the answer
+            view.diagram.highlight(step.highlights.nodes, step.highlights.edges,
+                                   {(step.layer_index, step.j, step.k): f"{format_number(step.old, 3)} → ?"})
 
     # ------------------------------------------------------------------ slots
     def _on_predict_check_toggled(self, on: bool) -> None:

@@ -31,6 +31,8 @@ PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "s
 
 #: the lines the control bar keeps to, folding controls into "More ▾" where the width needs it
 MAX_LINES = 2
+#: how far the bar folds (:meth:`StepperControls.set_fold_level`)
+FOLD_LEVELS = 4
 
 #: zoomed in, a control bar narrower than this (in 100 % pixels: its width ÷ the zoom) folds (at 100 % it never does)
 FOLD_BELOW = 1000
@@ -141,8 +143,9 @@ class StepperControls(QObject):
 
     def set_fold_level(self, level: int) -> bool:
         """0: every control on the bar; 1: the less-used ones (steps, numeric checks, speed) in "More ▾" and the
-        buttons with short labels; 2: the phases' Jump to as well. True if that changed anything (the panel then
-        updates the controls, for the position label)."""
+        buttons with short labels; 2: the phases' Jump to as well, Predict first's bar on the navigation's line;
+        3: Apply and Discard on the first line, beside "More ▾" (room for a long question). True if that changed
+        anything (the panel then updates the controls, for the position label)."""
         if level == self.fold_level:
             return False
         self.fold_level = level
@@ -151,8 +154,9 @@ class StepperControls(QObject):
             for w in self._folding(lv):
                 w.setVisible(level < lv)
         self.more_button.setVisible(self.folded)
-        if self.check_bar is not None:   # at level 2 Predict first's bar joins the navigation's line
-            self.layout.moveWidget(self.check_bar, "after break" if level == 2 else self.steps_group)
+        if self.check_bar is not None:
+            self.layout.moveWidget(self.check_bar, "after break" if level >= 2 else self.steps_group)
+        self.layout.moveWidget(self.apply_group, self.more_button if level >= 3 else None)
         self._label_buttons()
         self._show_position()
         self.layout.invalidate()
@@ -178,15 +182,19 @@ class StepperControls(QObject):
         stepper the bar took four lines). True if the folding changed."""
         changed = False
         self._label_buttons()   # (the zoom may have changed the arrows' font)
-        for level in range(minimum, 3):
+        best = None   # (lines, level): where no level keeps to two lines, the fewest
+        for level in range(minimum, FOLD_LEVELS):
             changed |= self.set_fold_level(level)
             for i in range(self.layout.count()):   # (a group's size hint is cached until its posted relayout)
                 w = self.layout.itemAt(i).widget()
                 if w is not None and w.layout() is not None:
                     w.layout().invalidate()
-            if self.layout.line_count(width) <= MAX_LINES:
-                break
-        return changed
+            lines = self.layout.line_count(width)
+            if lines <= MAX_LINES:
+                return changed
+            if best is None or lines < best[0]:
+                best = (lines, level)
+        return self.set_fold_level(best[1]) or changed
 
     def _fill_more_menu(self) -> None:
         """The folded controls, as they are now."""

@@ -30,12 +30,14 @@ class FlowLayout(QLayout):
 
     def moveWidget(self, widget, before=None) -> None:
         """Move ``widget`` in front of ``before`` (a widget, or the first break when ``before`` is ``"break"``:
-        after it with ``"after break"``), keeping its alignment."""
+        after it with ``"after break"``; None: to the end), keeping its alignment."""
         entry = next(((i, r) for i, r in self._items if i is not None and i.widget() is widget), None)
         if entry is None:
             return
         self._items.remove(entry)
-        if before in ("break", "after break"):
+        if before is None:
+            at = len(self._items)
+        elif before in ("break", "after break"):
             at = next(n for n, (i, _r) in enumerate(self._items) if i is None) + (before == "after break")
         else:
             at = next(n for n, (i, _r) in enumerate(self._items) if i is not None and i.widget() is before)
