@@ -163,11 +163,11 @@ class StepperControls(QObject):
         return True
 
     def _label_buttons(self) -> None:
-        """Folded, the arrows alone (as narrow as they read: a push button is 80 px at least) and "✔ Apply"."""
+        """Folded: the arrows alone (a push button is 80 px at least); from level 2 "✔ Apply" too."""
         f = self.folded
         self.prev_button.setText("◀" if f else "◀  Previous")
         self.next_button.setText("▶" if f else "Next  ▶")
-        self.apply_button.setText("✔ Apply" if f else "✔ Apply update")
+        self.apply_button.setText("✔ Apply" if self.fold_level >= 2 else "✔ Apply update")
         narrow = self.prev_button.fontMetrics().horizontalAdvance("◀") + 3 * self.prev_button.fontMetrics().height()
         for b in (self.prev_button, self.next_button):
             b.setMaximumWidth(narrow if f else 16777215)
