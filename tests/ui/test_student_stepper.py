@@ -120,3 +120,14 @@ def test_folded_to_the_last_level_the_phases_are_in_the_more_menu(stepper, qtbot
     assert "Jump to" in jump
     jump["Backward"].trigger()
     assert stepper.current_step.phase == "backward"
+
+
+def test_zoomed_in_the_answer_field_shows_its_placeholder_whole(stepper, qtbot):
+    """At 175 % a fixed 110 px field read "your v…" in front of the class."""
+    bar = stepper.check_bar
+    bar.predict_check.setChecked(True)
+    zoom.set_zoom(1.75)
+    stepper.resize(1280, 700)
+    edit = bar.answer_edit
+    qtbot.waitUntil(lambda: edit.font().pointSizeF() > 0 and edit.isVisible()
+                    and edit.width() >= edit.fontMetrics().horizontalAdvance("your value") + 8)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from nnviz.core.trace import WeightUpdate, format_number
@@ -45,7 +45,7 @@ class CheckBar(QWidget):
         self.answer_edit = QLineEdit(self)
         self.answer_edit.setObjectName("predictEdit")
         self.answer_edit.setPlaceholderText("your value")
-        self.answer_edit.setMaximumWidth(110)
+        self._size_answer_edit()
         self.check_button = QPushButton("Check", self)
         self.check_button.setObjectName("predictCheckButton")
         self.reveal_button = QPushButton("Reveal", self)
@@ -92,6 +92,18 @@ class CheckBar(QWidget):
     def session(self):
         return self.stepper.session
 
+    def _size_answer_edit(self) -> None:
+        """Room for "your value" and a number such as −0.02188 at the font's size (a fixed 110 px showed "your v…"
+        at 175 %)."""
+        fm = self.answer_edit.fontMetrics()
+        self.answer_edit.setMaximumWidth(max(fm.horizontalAdvance("your value"), fm.horizontalAdvance("−0.000000"))
+                                         + 2 * fm.height())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # (the zoom: once the field has its new font too)
+            QTimer.singleShot(0, self, self._size_answer_edit)
+
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:
         """After a step is shown: the prompt (and the masked numbers) or the verdicts; the check buttons."""
@@ -100,6 +112,7 @@ class CheckBar(QWidget):
         asking = s.predict and q is not None
         for w in (self.prompt, self.answer_edit, self.check_button, self.reveal_button):
             w.setVisible(asking and s.hidden)
+        self._size_answer_edit()
         verdicts = s.verdicts() if asking else []
         self.verdict.setVisible(bool(verdicts))
         if verdicts:
