@@ -31,8 +31,8 @@ PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "s
 
 #: the lines the control bar keeps to, folding controls into "More ▾" where the width needs it
 MAX_LINES = 2
-#: how far the bar folds (:meth:`StepperControls.set_fold_level`)
-FOLD_LEVELS = 4
+#: how far the bar folds (:meth:`StepperControls.set_fold_level`); from this level on it has "More ▾"
+FOLD_LEVELS, MORE_LEVEL = 5, 2
 
 #: zoomed in, a control bar narrower than this (in 100 % pixels: its width ÷ the zoom) folds (at 100 % it never does)
 FOLD_BELOW = 1000
@@ -134,47 +134,47 @@ class StepperControls(QObject):
 
     # ------------------------------------------------------------------ folding
     def _folding(self, level: int) -> list:
-        """What fold ``level`` (1 or 2) puts into "More ▾" beyond the level before it."""
-        if level == 2:
+        """What fold ``level`` (2 or 3) puts into "More ▾" beyond the level before it."""
+        if level == 3:
             return [self.jump_group]
         bar = self.check_bar
         return [self.steps_group, self.playback.speed_slider, self.playback.speed_label, self.jump_caption] + \
             ([bar.numeric_button, bar.layer_button] if bar is not None else [])
 
     def set_fold_level(self, level: int) -> bool:
-        """0: every control on the bar; 1: the less-used ones (steps, numeric checks, speed) in "More ▾" and the
-        buttons with short labels; 2: the phases' Jump to as well, Predict first's bar on the navigation's line;
-        3: Apply and Discard on the first line, beside "More ▾" (room for a long question). True if that changed
-        anything (the panel then updates the controls, for the position label)."""
+        """0: every control on the bar; 1: the arrows without their words, the position without "· Apply at the
+        end"; 2: the less-used controls (steps, numeric checks, speed) in "More ▾" too; 3: the phases' Jump to as
+        well, Predict first's bar on the navigation's line; 4: Apply and Discard on the first line, beside
+        "More ▾" (room for a long question). True if that changed anything."""
         if level == self.fold_level:
             return False
         self.fold_level = level
-        self.folded = level > 0
-        for lv in (1, 2):
+        self.folded = level >= MORE_LEVEL
+        for lv in (2, 3):
             for w in self._folding(lv):
                 w.setVisible(level < lv)
         self.more_button.setVisible(self.folded)
         if self.check_bar is not None:
-            self.layout.moveWidget(self.check_bar, "after break" if level >= 2 else self.steps_group)
-        self.layout.moveWidget(self.apply_group, self.more_button if level >= 3 else None)
+            self.layout.moveWidget(self.check_bar, "after break" if level >= 3 else self.steps_group)
+        self.layout.moveWidget(self.apply_group, self.more_button if level >= 4 else None)
         self._label_buttons()
         self._show_position()
         self.layout.invalidate()
         return True
 
     def _label_buttons(self) -> None:
-        """Folded: the arrows alone (a push button is 80 px at least); from level 2 "✔ Apply" too."""
-        f = self.folded
+        """From level 1 the arrows alone (a push button is 80 px at least); from level 3 "✔ Apply" too."""
+        f = self.fold_level >= 1
         self.prev_button.setText("◀" if f else "◀  Previous")
         self.next_button.setText("▶" if f else "Next  ▶")
-        self.apply_button.setText("✔ Apply" if self.fold_level >= 2 else "✔ Apply update")
+        self.apply_button.setText("✔ Apply" if self.fold_level >= 3 else "✔ Apply update")
         narrow = self.prev_button.fontMetrics().horizontalAdvance("◀") + 3 * self.prev_button.fontMetrics().height()
         for b in (self.prev_button, self.next_button):
             b.setMaximumWidth(narrow if f else 16777215)
 
     def set_folded(self, on: bool) -> bool:
         """Fold the less-used controls into "More ▾" and shorten the buttons' labels (or the reverse)."""
-        return self.set_fold_level(1 if on else 0)
+        return self.set_fold_level(MORE_LEVEL if on else 0)
 
     def fit(self, width: int, minimum: int = 0) -> bool:
         """Fold as little as keeps the bar to :data:`MAX_LINES` lines ``width`` px wide (at least to ``minimum``):
@@ -219,7 +219,7 @@ class StepperControls(QObject):
                 a.setToolTip(b.toolTip())
                 a.setEnabled(b.isEnabled())
                 a.triggered.connect(b.click)
-        if self.fold_level >= 2:
+        if self.fold_level >= 3:
             self._heading("Jump to")
             for phase, b in self.phase_buttons.items():
                 a = m.addAction(PHASE_LABELS[phase])
@@ -282,9 +282,9 @@ class StepperControls(QObject):
         return label
 
     def _show_position(self) -> None:
-        """"Step i of n", with "· Apply at the end" before the end when the bar is not folded."""
+        """"Step i of n", with "· Apply at the end" before the end unless the bar is short of room."""
         i, n = self._position
-        self.position_label.setText((f"Step {i + 1} of {n}" + ("" if i == n - 1 or self.folded
+        self.position_label.setText((f"Step {i + 1} of {n}" + ("" if i == n - 1 or self.fold_level
                                                               else " · Apply at the end")) if n else "No steps")
 
     def update_from(self, session) -> None:

@@ -30,7 +30,7 @@ from nnviz.session.stepper_session import (UNIT_STEP_DEFAULT_LIMIT, UNIT_STEP_LI
                                            StepperSession, model_target, unit_step_count)
 from nnviz.ui import theme, zoom
 from nnviz.ui.stepper.check_bar import CheckBar
-from nnviz.ui.stepper.controls import (GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls,  # noqa: F401
+from nnviz.ui.stepper.controls import (GRANULARITY_LABELS, MORE_LEVEL, PARTS, PHASE_LABELS, StepperControls,  # noqa: F401
                                        should_fold)
 from nnviz.ui.stepper.formula_view import phase_color
 from nnviz.ui.stepper.playback import SPEEDS, Playback  # noqa: F401
@@ -554,7 +554,7 @@ class StepperWidget(QWidget):
         """Zoomed in and narrow, or where the bar would take more than two lines: rarer controls in "More ▾"."""
         margins = self.layout().contentsMargins() if self.layout() is not None else None
         width = self.width() - (margins.left() + margins.right() if margins is not None else 0)
-        if self.controls.fit(width, minimum=1 if should_fold(self.width()) else 0):
+        if self.controls.fit(width, minimum=MORE_LEVEL if should_fold(self.width()) else 0):
             self._update_controls()
 
     def showEvent(self, event):
