@@ -9,8 +9,6 @@ from nnviz.session.stepper_questions import judge
 from nnviz.session.stepper_session import StepperSession
 
 
-
-
 def test_on_the_worked_example_every_question_fails_wrong_and_passes_right_and_gradients_are_not_deltas():
     s = StepperSession()
     s.enter_example(worked_example())
