@@ -22,8 +22,8 @@ def _back_to_100():
 def bar_lines(stepper) -> int:
     """How many lines the stepper's control bar takes (its groups' distinct rows)."""
     c = stepper.controls
-    groups = (c.sample_group, c.steps_group, c.more_button, c.nav_group, c.play_group, c.jump_group, c.apply_group,
-              stepper.check_bar)
+    groups = (c.sample_group, c.fields_group, c.steps_group, c.more_button, c.nav_group, c.play_group, c.jump_group,
+              c.apply_group, stepper.check_bar)
     centres = sorted(g.geometry().center().y() for g in groups if g.isVisible())
     return 1 + sum(1 for a, b in zip(centres, centres[1:]) if b - a > 8)
 

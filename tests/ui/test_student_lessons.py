@@ -71,3 +71,30 @@ def test_the_backprop_lesson_updates_with_the_courses_rule_and_hides_the_new_wei
     stepper.check_bar.reveal_button.click()
     assert "m ←" not in stepper.formula.html() and "η" in stepper.formula.html()
     ui.leave()
+
+
+def test_presenting_the_backprop_lesson_at_175_percent_keeps_the_window_on_a_1280_projector(app_window, qtbot):
+    """The lesson's title box (sized to the longest title) made the Lessons dock 729 px wide at 175 %, the stepper's
+    sample row 861 px: the window grew to 1591 px, past the projector. The amber frame stayed a line below the answer
+    field once the bar re-folded."""
+    from nnviz.ui import zoom
+    from tests.ui.test_polish_1280 import _compact
+
+    window, _ = app_window
+    try:
+        _compact(window, qtbot, 1.75)
+        ui = window.lessons_ui
+        ui.open()
+        ui.start("07-backprop-by-hand")
+        ui.next()
+        window.resize(1280, 720)
+        edit = window.stepper_ui.stepper.check_bar.answer_edit
+        frame = ui.highlight
+        qtbot.waitUntil(lambda: window.width() <= 1280 and edit.isVisible() and frame.isVisible())
+        qtbot.waitUntil(lambda: frame.geometry().contains(edit.mapTo(window, edit.rect().center())))
+        progress = ui.panel.progress
+        assert progress.width() >= progress.fontMetrics().horizontalAdvance(progress.text())
+        ui.leave()
+    finally:
+        window.set_ui_zoom(1.0, remember=False)
+        zoom.set_zoom(1.0)

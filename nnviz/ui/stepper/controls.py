@@ -25,8 +25,8 @@ GRANULARITY_LABELS = {"unit": "Unit by unit", "layer": "Layer by layer", "phase"
 PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
 
 #: the controls the panel shows under these names
-PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "steps_group",
-         "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
+PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "fields_group",
+         "steps_group", "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
          "discard_button", "nav_group", "play_group", "jump_group", "apply_group", "more_button")
 
 #: the lines the control bar keeps to, folding controls into "More ▾" where the width needs it
@@ -67,7 +67,9 @@ class StepperControls(QObject):
         self.granularity_combo.setToolTip("How much each step covers: one unit (or weight), one layer, or a "
                                           "whole phase")
         self.sample_group = self._group(panel, "sampleGroup", self._caption(panel, "Sample"), self.source_combo,
-                                        self.sample_spin, 8, self.sample_fields)
+                                        self.sample_spin)
+        # (the x and y fields a group of their own: together they made the stepper 861 px wide at least at 175 %)
+        self.fields_group = self._group(panel, "sampleFieldsGroup", self.sample_fields)
         self.steps_group = self._group(panel, "stepsGroup", self._caption(panel, "Steps"), self.granularity_combo)
 
         # ---- navigation row
@@ -125,6 +127,7 @@ class StepperControls(QObject):
         self.check_bar = None   # the panel's CheckBar (its numeric checks fold too), set by the panel
         self.layout = controls = FlowLayout(h_spacing=18, v_spacing=6)
         controls.addWidget(self.sample_group)
+        controls.addWidget(self.fields_group)
         controls.addWidget(self.steps_group, right=True)
         controls.addWidget(self.more_button, right=True)
         controls.addBreak()

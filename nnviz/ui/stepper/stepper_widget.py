@@ -104,7 +104,7 @@ class StepperWidget(QWidget):
         self.discard_button.clicked.connect(self.discard)
         controls = self.controls.layout
         self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check, in the control bar
-        controls.insertWidget(1, self.check_bar)
+        controls.insertWidget(2, self.check_bar)   # (after the sample and its fields)
         self.controls.check_bar = self.check_bar
 
 
