@@ -157,6 +157,8 @@ class StepperControls(QObject):
             for w in self._folding(lv):
                 w.setVisible(level < lv)
         self.more_button.setVisible(self.folded)
+        self.more_button.setToolTip("Steps (unit, layer, phase), the numeric checks, "
+                                    + ("Jump to a phase " if level >= 3 else "") + "and the playing speed")
         if self.check_bar is not None:
             self.layout.moveWidget(self.check_bar, "after break" if level >= 3 else self.steps_group)
         self.layout.moveWidget(self.apply_group, self.more_button if level >= 4 else None)
