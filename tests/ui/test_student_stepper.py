@@ -131,3 +131,13 @@ def test_zoomed_in_the_answer_field_shows_its_placeholder_whole(stepper, qtbot):
     edit = bar.answer_edit
     qtbot.waitUntil(lambda: edit.font().pointSizeF() > 0 and edit.isVisible()
                     and edit.width() >= edit.fontMetrics().horizontalAdvance("your value") + 8)
+
+
+def test_a_weights_question_reads_new_w_as_the_course_says_it(stepper):
+    """"w_01^(2) after the update = ?" took a line of its own on a projector; the course says "new weight"."""
+    bar = stepper.check_bar
+    bar.predict_check.setChecked(True)
+    stepper.go_to(stepper.session.ask("weight"))
+    q = stepper.session.question()
+    assert q.quantity == "weight" and bar.prompt.text().startswith("new w<sub>") and bar.prompt.text().endswith("= ?")
+    assert bar.prompt.toolTip() == q.symbol

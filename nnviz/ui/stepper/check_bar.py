@@ -119,7 +119,10 @@ class CheckBar(QWidget):
             self.verdict.setText("<br>".join(self._verdict_html(v) for v in verdicts))
         if asking and s.hidden:
             # z₀⁽¹⁾ as the formula sets it, not z_0^(1); δ's "= ∂C₀/∂z" in the tool tip (the formula pane says it)
-            self.prompt.setText(f"{template_html(q.symbol.split(' = ')[0])} = ?")
+            name = q.symbol.split(" = ")[0]
+            if name.endswith(" after the update"):   # the course's "new weight = old weight − …": a shorter bar
+                name = "new " + name[:-len(" after the update")]
+            self.prompt.setText(f"{template_html(name)} = ?")
             self.prompt.setToolTip(q.symbol)
             self.answer_edit.clear()
             self._mask(q, verdicts)
