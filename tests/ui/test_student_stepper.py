@@ -141,3 +141,19 @@ def test_a_weights_question_reads_new_w_as_the_course_says_it(stepper):
     q = stepper.session.question()
     assert q.quantity == "weight" and bar.prompt.text().startswith("new w<sub>") and bar.prompt.text().endswith("= ?")
     assert bar.prompt.toolTip() == q.symbol
+
+
+def test_question_after_question_the_bar_does_not_rearrange_back_and_forth(stepper, qtbot):
+    """A long question folded the bar further, the next short one unfolded it: Apply and the phases jumped between
+    lines at every Next. While Predict first asks, at one width, the bar only folds further; turned off, it unfolds."""
+    stepper.resize(985, 760)   # beside the Lessons dock at 1280 px
+    bar = stepper.check_bar
+    bar.predict_check.setChecked(True)
+    levels = []
+    for i in range(len(stepper.trace)):
+        stepper.go_to(i)
+        levels.append(stepper.controls.fold_level)
+        assert bar_lines(stepper) <= 3
+    assert levels == sorted(levels), levels
+    bar.predict_check.setChecked(False)
+    qtbot.waitUntil(lambda: stepper.controls.fold_level < levels[-1] or levels[-1] <= 2)

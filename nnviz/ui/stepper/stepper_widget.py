@@ -60,6 +60,7 @@ class StepperWidget(QWidget):
         self._dirty = False
         self.lazy = False                # True: recompute only while visible (the main window's dock)
         self._splitter_sized = False
+        self._fold_floor = (None, 0)     # (the bar's width, its fold) while Predict first asks: it only folds further
         self._message = ""
         self._build_ui()
         self._update_controls()
@@ -554,7 +555,13 @@ class StepperWidget(QWidget):
         """Zoomed in and narrow, or where the bar would take more than two lines: rarer controls in "More ▾"."""
         margins = self.layout().contentsMargins() if self.layout() is not None else None
         width = self.width() - (margins.left() + margins.right() if margins is not None else 0)
-        if self.controls.fit(width, minimum=MORE_LEVEL if should_fold(self.width()) else 0):
+        floor = MORE_LEVEL if should_fold(self.width()) else 0
+        predicting = self.session.predict
+        if predicting and self._fold_floor[0] == width:   # question after question the bar folds, never unfolds
+            floor = max(floor, self._fold_floor[1])         # (it rearranged itself at every Next)
+        changed = self.controls.fit(width, minimum=floor)
+        self._fold_floor = (width, self.controls.fold_level) if predicting else (None, 0)
+        if changed:
             self._update_controls()
 
     def showEvent(self, event):
