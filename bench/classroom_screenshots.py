@@ -12,38 +12,18 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.shot_window import close_window, open_window, settle as _settle  # noqa: E402
 
 SHOTS = ("window", "view", "stepper")
 SIZE = (1280, 720)
 
 
-def _settle(app, rounds: int = 30) -> None:
-    for _ in range(rounds):
-        app.processEvents()
-
-
 def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 1.75)) -> list[str]:
-    from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    from nnviz.app import assemble
-    from nnviz.ui import theme, zoom
-    from nnviz.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    theme.apply_theme(app, "light")
-    tmp = tempfile.mkdtemp(prefix="nnviz-shots-")
-    settings = QSettings(os.path.join(tmp, "nnviz.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, autosave_dir=os.path.join(tmp, "autosave"))
-    controller = assemble(window)
-    window.resize(*SIZE)
-    window.show()
+    app, window, controller = open_window(SIZE)
     _settle(app)
     # a few epochs, so the curves, the boundary and the weights have something to show
     window.training_ui.panel.epochs_spin.setValue(30)
@@ -96,16 +76,7 @@ def save(directory: str, themes=("light", "dark", "high-contrast"), zooms=(1.0, 
             window.restoreState(saved)
             _settle(app)
             window.hide_stale_tab_bars()
-    window.set_ui_zoom(1.0, remember=False)
-    window.set_theme("light")
-    window.ask_save_changes = lambda: "discard"
-    controller.shutdown()
-    _settle(app)   # (what the zoom and theme changes queued, before the window goes)
-    window.close()
-    window.deleteLater()   # (now, as the tests do: left to the interpreter's exit, Qt crashed tearing it down)
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    zoom.set_zoom(1.0)
+    close_window(app, window, controller)
     return paths
 
 

@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.shot_window import close_window, open_window, settle as _settle  # noqa: E402
 
 SIZE = (1280, 720)
 LESSONS = ("neuron-layer", "learning-rate", "overfitting", "backprop")   # backprop last: it rearranges the docks
-
-
-def _settle(app, rounds: int = 30) -> None:
-    for _ in range(rounds):
-        app.processEvents()
 
 
 def _wait(app, condition, timeout: float = 180.0) -> bool:
@@ -130,25 +122,7 @@ def _overfitting(app, window, ui, directory):
 
 
 def save(directory: str, lessons=LESSONS) -> list[str]:
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from nnviz.app import assemble
-    from nnviz.ui import theme
-    from nnviz.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    theme.apply_theme(app, "light")
-    tmp = tempfile.mkdtemp(prefix="nnviz-lessons-")
-    settings = QSettings(os.path.join(tmp, "nnviz.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, autosave_dir=os.path.join(tmp, "autosave"))
-    controller = assemble(window)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(*SIZE)
-    window.show()
-    _settle(app)
-    window.resize(*SIZE)
-    window.apply_default_sizes()
+    app, window, controller = open_window(SIZE, prefix="nnviz-lessons-")
     _wait(app, lambda: getattr(controller, "latest_snapshot", True) is not None, 20)
     ui = window.lessons_ui
     ui.open()
@@ -162,8 +136,7 @@ def save(directory: str, lessons=LESSONS) -> list[str]:
         if window.stepper_ui.dock.isVisible():
             window.stepper_ui.dock.hide()
         _settle(app)
-    controller.shutdown()
-    window.close()
+    close_window(app, window, controller)
     return paths
 
 

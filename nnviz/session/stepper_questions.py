@@ -89,12 +89,14 @@ def _jk(j: int, k: int) -> str:
 
 
 def _gradient_input(step: BackwardUnit, sample: int) -> int:
-    """The weight whose gradient a backward step asks for: the first of the unit's first three inputs that is not 0
-    (a ReLU that did not fire makes ∂C/∂w = 0, nothing to work out), else the first."""
-    inputs = np.asarray(step.inputs)[sample]
-    for k in range(min(3, inputs.size)):
-        if inputs[k] != 0:
-            return k
+    """The weight whose gradient a backward step asks for: the first of the unit's first three inputs that is not
+    0 or ±1 (a ReLU that did not fire makes ∂C/∂w = 0, an input of 1 makes it δ again: nothing to work out; in
+    the worked example every gradient asked was its δ), else the first that is not 0, else the first."""
+    inputs = np.asarray(step.inputs)[sample][:3]
+    for fits in (lambda v: v != 0 and abs(v) != 1, lambda v: v != 0):
+        for k, v in enumerate(inputs):
+            if fits(v):
+                return k
     return 0
 
 

@@ -10,6 +10,7 @@ the Runs panel's records, the stepper's answers — and keeps progress in QSetti
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -414,16 +415,22 @@ class LessonsUI(QObject):
     # ------------------------------------------------------------------ checks
     def state(self):
         window = self.window
-        views = {d.objectName() for d in window.findChildren(QDockWidget) if d.isVisible()}
+        docks = window.findChildren(QDockWidget)
+        # open = in front: a dock tabbed behind another is "visible" to Qt but shows nothing (lesson 04's "Open
+        # Predict" was done before the student did anything)
+        views = {d.objectName() for d in docks if d.isVisible() and (d.isFloating() or not d.visibleRegion().isEmpty())}
+        titles = {d.objectName(): d.windowTitle() for d in docks if d.windowTitle()}
         if "dockStepper" in views:
             views.add("stepper")
+        titles["stepper"] = "The backprop stepper"
         selected = ()
         if hasattr(window, "layer_view"):
             selected = tuple(i + 1 for i in window.layer_view.selected_indices())
         answers = self._stepper_answers()
         classroom = self.classroom.settings().to_dict() if self.classroom is not None else None
-        return app_state(self.document, stepper_answers=None if answers is None else answers[self._answers_from:],
-                         classroom=classroom, open_views=views, selected_layers=selected)
+        state = app_state(self.document, stepper_answers=None if answers is None else answers[self._answers_from:],
+                          classroom=classroom, open_views=views, selected_layers=selected)
+        return dataclasses.replace(state, view_titles=titles)
 
     def evaluate(self) -> None:
         step = self.session.step

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTextBrowser, QToolBar, QVBoxLayout, QWidget,
@@ -55,6 +55,10 @@ class LessonsPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.lesson_combo = QComboBox()
         self.lesson_combo.setObjectName("lessonCombo")
+        # as narrow as the dock needs (its popup shows the whole titles): sized to its longest title, at 175 % it
+        # made the Lessons dock 729 px wide and pushed the window past a 1280-wide projector
+        self.lesson_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lesson_combo.setMinimumContentsLength(12)
         self.lesson_combo.activated.connect(self._on_lesson_combo_activated)
         self.progress = QProgressBar()
         self.progress.setObjectName("lessonProgress")
@@ -138,6 +142,8 @@ class LessonsPanel(QWidget):
         self.progress.setRange(0, count)
         self.progress.setValue(index + 1)
         self.progress.setFormat(f"Step {index + 1} of {count}")
+        fm = self.progress.fontMetrics()   # (at 175 % a fixed 116 px broke "Step 2 of 5" over two lines)
+        self.progress.setMinimumWidth(max(116, fm.horizontalAdvance(f"Step {count} of {count}") + 2 * fm.height()))
         self.step_title.setText(title)
         self.text.setHtml(step_html(text))
         self.hint.hide()
@@ -172,11 +178,30 @@ class HighlightFrame(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setStyleSheet("#lessonHighlight { border: 3px solid #f59e0b; border-radius: 5px; background: transparent; }")
         self.target: QWidget | None = None
+        self._watched: list[QWidget] = []
         self.hide()
 
     def follow(self, target: QWidget | None) -> None:
+        """Frame ``target`` and keep framing it when it or a panel around it moves (the stepper's bar re-folds as a
+        question changes: the frame stayed a line below the answer field)."""
+        for w in self._watched:
+            try:
+                w.removeEventFilter(self)
+            except RuntimeError:   # (deleted with its project's panels)
+                pass
+        self._watched = []
         self.target = target
+        w = target
+        while w is not None and w is not self.parentWidget():
+            w.installEventFilter(self)
+            self._watched.append(w)
+            w = w.parentWidget()
         self.place()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide):
+            QTimer.singleShot(0, self, self.place)   # (once the layout has moved everything)
+        return False
 
     def place(self) -> None:
         t = self.target

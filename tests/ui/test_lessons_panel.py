@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 from nnviz.core.trace import format_number
 from nnviz.io.classroom import LOCKED, ClassroomSettings
 from nnviz.ui.lessons_panel import LessonsUI, step_html
+from nnviz.ui.stepper.formula_view import template_html
 from tests.ui.test_loose_ends import TIMEOUT
 
 
@@ -80,7 +81,7 @@ def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_w
     stepper = window.stepper_ui.stepper
     bar = stepper.check_bar
     ui.next()                                                       # predict z: Predict first is on, z is asked
-    assert bar.predict_check.isChecked() and bar.prompt.isVisible() and bar.prompt.text().startswith("z_")
+    assert bar.predict_check.isChecked() and bar.prompt.isVisible() and bar.prompt.text().startswith("z<sub>")
     assert "Not yet" in ui.panel.status.text() and not ui.session.is_done(1)
     q = stepper.session.question()
     bar.answer_edit.setText(format_number(q.value * 3 + 1))       # a wrong value: still open
@@ -90,13 +91,13 @@ def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_w
     assert not ui.session.is_done(1)
     ui.panel.show_me_button.click()                                 # on to a z not asked yet
     q = stepper.session.question()
-    assert q.quantity == "z" and bar.prompt.text() == f"{q.symbol} = ?"
+    assert q.quantity == "z" and bar.prompt.text() == f"{template_html(q.symbol)} = ?"
     bar.answer_edit.setText(format_number(q.value))
     with qtbot.waitSignal(bar.answered):
         bar.check_button.click()
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
     assert ui.session.is_done(1)
-    assert bar.prompt.text().startswith("a_")                       # the same neuron asks its activation next
+    assert bar.prompt.text().startswith("a<sub>")                       # the same neuron asks its activation next
     ui.next()                                                       # predict a: the bar already asks it
     assert "Not yet" in ui.panel.status.text()
     bar.answer_edit.setText(format_number(stepper.session.question().value))
@@ -104,7 +105,7 @@ def test_the_backprop_lesson_reads_the_students_predictions_in_the_stepper(app_w
     qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
     ui.next()                                                       # predict δ: the stepper goes backward
     q = stepper.session.question()
-    assert q.quantity == "delta" and bar.prompt.text().startswith("δ_")
+    assert q.quantity == "delta" and bar.prompt.text().startswith("δ<sub>")
     assert window.presentation.maximized() == "dockStepper" and ui.dock.isVisible()   # room to read, the lesson beside
     ui.leave()                                                      # the panels go back
     assert window.presentation.maximized() == ""

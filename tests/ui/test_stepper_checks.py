@@ -32,14 +32,14 @@ def test_predict_first_hides_the_number_until_a_right_value_is_typed(stepper, qt
     bar = stepper.check_bar
     bar.predict_check.setChecked(True)
     step = _go(stepper, ForwardUnit, unit=1, layer=2)           # z_1^(2) = 1, a_1^(2) = σ(1) = 0.7311
-    assert bar.prompt.isVisible() and bar.prompt.text() == "z_1^(2) = ?"
+    assert bar.prompt.isVisible() and bar.prompt.text() == "z<sub>1</sub><sup>(2)</sup> = ?"   # z₁⁽²⁾, set as the formula is
     assert "Predict" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
     assert not bar.numeric_button.isEnabled()
     qtbot.keyClicks(bar.answer_edit, "1")
     with qtbot.waitSignal(bar.answered):
         qtbot.mouseClick(bar.check_button, Qt.MouseButton.LeftButton)
-    assert bar.prompt.isVisible() and bar.prompt.text() == "a_1^(2) = ?"            # then the activation
-    assert "z_1^(2) = 1 ✓" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
+    assert bar.prompt.isVisible() and bar.prompt.text() == "a<sub>1</sub><sup>(2)</sup> = ?"            # then the activation
+    assert "z<sub>1</sub><sup>(2)</sup> = 1 ✓" in stepper.formula.formula.text() and "0.7311" not in stepper.formula.formula.text()
     assert bar.answer_edit.text() == ""
     qtbot.keyClicks(bar.answer_edit, "0.73")
     qtbot.mouseClick(bar.check_button, Qt.MouseButton.LeftButton)
@@ -58,7 +58,7 @@ def test_a_wrong_value_shows_the_right_one_and_how_it_was_computed(stepper, qtbo
     qtbot.keyClicks(bar.answer_edit, "0.6")
     qtbot.keyClick(bar.answer_edit, Qt.Key.Key_Return)
     text = bar.verdict.text()
-    assert "Not quite" in text and "0.5" in text and "z_0^(2)" in text
+    assert "Not quite" in text and "0.5" in text and "z<sub>0</sub><sup>(2)</sup>" in text
     bar.predict_check.setChecked(False)
     _go(stepper, ForwardUnit, unit=1, layer=1)
     assert not bar.prompt.isVisible() and not bar.verdict.isVisible()

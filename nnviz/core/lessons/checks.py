@@ -52,7 +52,8 @@ class AppState:
     - ``stepper_answers``: the stepper's judged predict-then-reveal answers, oldest first, each ``{"quantity":
       "z"|"a"|"delta"|"grad"|"weight"|"cost", "correct": bool, ...}`` (``StepperSession.answer_log``);
     - ``classroom``: the classroom settings (hidden / locked controls) as a dict;
-    - ``open_views``: object names of open views (``"stepper"`` for the backprop stepper);
+    - ``open_views``: object names of open views, in front (``"stepper"`` for the backprop stepper);
+      ``view_titles``: what the window calls them (``{"predictDock": "Predict"}``), for the messages;
     - ``selected_layers``: selected layer indices (1 = the first layer after the input).
     """
 
@@ -68,6 +69,7 @@ class AppState:
     classroom: dict | None = None
     open_views: frozenset = frozenset()
     selected_layers: tuple = ()
+    view_titles: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,17 @@ def _number_or_text(value: str):
         return value
 
 
+#: how a comparison reads in a check's message ("wanted ≥ 0.95"; equality reads "wanted 17")
+_OP_WORDS = {"==": "", "!=": "≠ ", "<": "< ", "<=": "≤ ", ">": "> ", ">=": "≥ "}
+
+
+def _number(x: float) -> str:
+    """A number as a student reads it: 17, 68,770 (not 6.877e+04, 68770.0), 0.9333."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:.4g}"
+
+
 def _compare(name: str, have, op: str, want) -> CheckResult:
     if have is None:
         return CheckResult(OPEN, f"{name} is not known yet")
@@ -97,12 +110,12 @@ def _compare(name: str, have, op: str, want) -> CheckResult:
             return CheckResult(OPEN, f"{name} is {have!r}, not a number")
         if not math.isfinite(have):
             return CheckResult(OPEN, f"{name} is {have}")
-        shown = f"{have:.4g}"
+        shown, wanted = _number(have), _number(want)
     else:
         have, shown = str(have).lower(), str(have)
-        want = str(want).lower()
+        want = wanted = str(want).lower()
     ok = OPS[op](have, want)
-    return CheckResult(DONE if ok else OPEN, f"{name} is {shown} (wanted {op} {want})")
+    return CheckResult(DONE if ok else OPEN, f"{name} is {shown} (wanted {_OP_WORDS.get(op, op + ' ')}{wanted})")
 
 
 def _op_value(kind, args, props=None):
@@ -276,8 +289,11 @@ def _runs(state: AppState, comparison, *rest) -> CheckResult:
 STEPPER_QUANTITIES = ("z", "a", "delta", "grad", "weight", "cost", "any")   # "any" last
 
 
-_QUANTITY_NAMES = {"z": "weighted sum(s) z", "a": "activation(s) a", "delta": "error(s) δ", "grad": "gradient(s) ∂C/∂w",
-                   "weight": "updated weight(s)", "cost": "cost(s) C_0"}
+#: each quantity's name, one and several
+_QUANTITY_NAMES = {"z": ("weighted sum z", "weighted sums z"), "a": ("activation a", "activations a"),
+                   "delta": ("error δ", "errors δ"), "grad": ("gradient ∂C/∂w", "gradients ∂C/∂w"),
+                   "weight": ("updated weight", "updated weights"), "cost": ("cost C_0", "costs C_0"),
+                   "any": ("value", "values")}
 
 
 def _stepper(state: AppState, quantity, count=1) -> CheckResult:
@@ -286,18 +302,21 @@ def _stepper(state: AppState, quantity, count=1) -> CheckResult:
     tried = [a for a in state.stepper_answers if quantity in ("any", a.get("quantity"))]
     right = [a for a in tried if a.get("correct")]
     n = int(count)
-    what = "values" if quantity == "any" else _QUANTITY_NAMES.get(quantity, quantity)
+    one, several = _QUANTITY_NAMES.get(quantity, (quantity, quantity))
     if len(right) >= n:
-        return CheckResult(DONE, f"{len(right)} {what} predicted right")
+        return CheckResult(DONE, f"{len(right)} {one if len(right) == 1 else several} predicted right")
     missed = len(tried) - len(right)
-    return CheckResult(OPEN, f"{len(right)} of {n} {what} predicted right so far"
-                             + (f" ({missed} not quite: the stepper shows how each is computed)" if missed else ""))
+    return CheckResult(OPEN, f"{len(right)} of {n} {one if n == 1 else several} predicted right so far"
+                             + (f" ({missed} not quite: the stepper shows how it is computed; step on in the stepper "
+                                f"(→) to the next one and try again)" if missed else ""))
 
 
 # ------------------------------------------------------------------------------------- view, selection
 def _view(state: AppState, name) -> CheckResult:
     ok = name in state.open_views
-    return CheckResult(DONE if ok else OPEN, f"{name} is {'open' if ok else 'not open'}")
+    title = state.view_titles.get(name, name)
+    return CheckResult(DONE if ok else OPEN, f"{title} is open" if ok else
+                       f"{title} is not open: open it from the View menu (or click its tab)")
 
 
 def _selected(state: AppState, index) -> CheckResult:

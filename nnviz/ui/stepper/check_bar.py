@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from nnviz.core.trace import WeightUpdate, format_number
 from nnviz.ui import theme
+from nnviz.ui.stepper.formula_view import template_html
 
 
 def _check_text(c) -> str:
@@ -44,7 +45,7 @@ class CheckBar(QWidget):
         self.answer_edit = QLineEdit(self)
         self.answer_edit.setObjectName("predictEdit")
         self.answer_edit.setPlaceholderText("your value")
-        self.answer_edit.setMaximumWidth(110)
+        self._size_answer_edit()
         self.check_button = QPushButton("Check", self)
         self.check_button.setObjectName("predictCheckButton")
         self.reveal_button = QPushButton("Reveal", self)
@@ -91,6 +92,18 @@ class CheckBar(QWidget):
     def session(self):
         return self.stepper.session
 
+    def _size_answer_edit(self) -> None:
+        """Room for "your value" and a number such as −0.02188 at the font's size (a fixed 110 px showed "your v…"
+        at 175 %)."""
+        fm = self.answer_edit.fontMetrics()
+        self.answer_edit.setMaximumWidth(max(fm.horizontalAdvance("your value"), fm.horizontalAdvance("−0.000000"))
+                                         + 2 * fm.height())
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:   # (the zoom: once the field has its new font too)
+            QTimer.singleShot(0, self, self._size_answer_edit)
+
     # ------------------------------------------------------------------ showing
     def refresh(self) -> None:
         """After a step is shown: the prompt (and the masked numbers) or the verdicts; the check buttons."""
@@ -99,12 +112,18 @@ class CheckBar(QWidget):
         asking = s.predict and q is not None
         for w in (self.prompt, self.answer_edit, self.check_button, self.reveal_button):
             w.setVisible(asking and s.hidden)
+        self._size_answer_edit()
         verdicts = s.verdicts() if asking else []
         self.verdict.setVisible(bool(verdicts))
         if verdicts:
             self.verdict.setText("<br>".join(self._verdict_html(v) for v in verdicts))
         if asking and s.hidden:
-            self.prompt.setText(f"{q.symbol} = ?")
+            # z₀⁽¹⁾ as the formula sets it, not z_0^(1); δ's "= ∂C₀/∂z" in the tool tip (the formula pane says it)
+            name = q.symbol.split(" = ")[0]
+            if name.endswith(" after the update"):   # the course's "new weight = old weight − …": a shorter bar
+                name = "new " + name[:-len(" after the update")]
+            self.prompt.setText(f"{template_html(name)} = ?")
+            self.prompt.setToolTip(q.symbol)
             self.answer_edit.clear()
             self._mask(q, verdicts)
         step = s.current_step
@@ -121,7 +140,7 @@ class CheckBar(QWidget):
             color = c.get("text", "")
         else:
             color = ("#3fb950" if theme.current_name() == "dark" else "#1a7f37") if verdict.correct else c["error"]
-        text = html.escape(verdict.message).replace("\n", "<br>")
+        text = template_html(verdict.message).replace("\n", "<br>")
         return f"<span style='color:{color}'>{text}</span>" if color else text
 
     def _show_results(self) -> None:
@@ -132,16 +151,19 @@ class CheckBar(QWidget):
         """Hide what the step computes: its formula's numbers (but the values already answered), and the table as
         it was before the step."""
         view = self.stepper.step_view
-        known = "".join(f"{html.escape(v.symbol)} = {html.escape(format_number(v.value))} {'✓' if v.correct else ''}"
-                        "<br>" for v in verdicts)
-        view.formula.formula.setText(f"{known}<i>Predict {html.escape(q.symbol)}: type your value in the bar above "
+        known = "".join(f"{template_html(v.symbol)} = {html.escape(format_number(v.value))} "
+                        f"{'✓' if v.correct else ''}<br>" for v in verdicts)
+        view.formula.formula.setText(f"{known}<i>Predict {template_html(q.symbol)}: type your value in the bar above "
                                      f"and press Check (or Reveal).</i>")
         view.formula.note.setVisible(False)
-        i = self.session.index
-        if i > 0:
-            rows = self.session.trace.summary_table(i - 1)
-            view.table.set_rows(rows)
-            view.diagram.set_values(rows)
+        # the table and the diagram as they were before the step (before the first one too: they showed its z and a)
+        rows = self.session.trace.summary_table(self.session.index - 1)
+        view.table.set_rows(rows)
+        view.diagram.set_values(rows)
+        step = self.session.current_step
+        if isinstance(step, WeightUpdate) and step.k is not None:   # its line said "0.3 → 0.3": the answer
+            view.diagram.highlight(step.highlights.nodes, step.highlights.edges,
+                                   {(step.layer_index, step.j, step.k): f"{format_number(step.old, 3)} → ?"})
 
     # ------------------------------------------------------------------ slots
     def _on_predict_check_toggled(self, on: bool) -> None:
@@ -153,7 +175,7 @@ class CheckBar(QWidget):
         if answer is None:
             return
         if answer.guess is None:   # not a number: say so, keep it hidden
-            self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{html.escape(answer.message)}</span>")
+            self.verdict.setText(f"<span style='color:{theme.colors()['error']}'>{template_html(answer.message)}</span>")
             self.verdict.setVisible(True)
             self._show_results()
             return

@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSpinBox, QToolButton,
-                               QWidget)
+                               QWidget, QWidgetAction)
 
 from nnviz.core.trace import GRANULARITIES, PHASES
 from nnviz.ui.stepper.flow_layout import FlowLayout
@@ -25,9 +25,14 @@ GRANULARITY_LABELS = {"unit": "Unit by unit", "layer": "Layer by layer", "phase"
 PHASE_LABELS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
 
 #: the controls the panel shows under these names
-PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "steps_group",
-         "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
+PARTS = ("source_combo", "sample_spin", "sample_fields", "granularity_combo", "sample_group", "fields_group",
+         "steps_group", "prev_button", "next_button", "playback", "phase_group", "phase_buttons", "position_label", "apply_button",
          "discard_button", "nav_group", "play_group", "jump_group", "apply_group", "more_button")
+
+#: the lines the control bar keeps to, folding controls into "More ▾" where the width needs it
+MAX_LINES = 2
+#: how far the bar folds (:meth:`StepperControls.set_fold_level`); from this level on it has "More ▾"
+FOLD_LEVELS, MORE_LEVEL = 5, 2
 
 #: zoomed in, a control bar narrower than this (in 100 % pixels: its width ÷ the zoom) folds (at 100 % it never does)
 FOLD_BELOW = 1000
@@ -62,7 +67,9 @@ class StepperControls(QObject):
         self.granularity_combo.setToolTip("How much each step covers: one unit (or weight), one layer, or a "
                                           "whole phase")
         self.sample_group = self._group(panel, "sampleGroup", self._caption(panel, "Sample"), self.source_combo,
-                                        self.sample_spin, 8, self.sample_fields)
+                                        self.sample_spin)
+        # (the x and y fields a group of their own: together they made the stepper 861 px wide at least at 175 %)
+        self.fields_group = self._group(panel, "sampleFieldsGroup", self.sample_fields)
         self.steps_group = self._group(panel, "stepsGroup", self._caption(panel, "Steps"), self.granularity_combo)
 
         # ---- navigation row
@@ -115,9 +122,12 @@ class StepperControls(QObject):
         self.more_button.setMenu(self.more_menu)
         self.more_button.setVisible(False)
         self.folded = False
+        self.fold_level = 0
+        self._position = (0, 0)   # (the step shown, the steps): the position label's text
         self.check_bar = None   # the panel's CheckBar (its numeric checks fold too), set by the panel
         self.layout = controls = FlowLayout(h_spacing=18, v_spacing=6)
         controls.addWidget(self.sample_group)
+        controls.addWidget(self.fields_group)
         controls.addWidget(self.steps_group, right=True)
         controls.addWidget(self.more_button, right=True)
         controls.addBreak()
@@ -126,30 +136,76 @@ class StepperControls(QObject):
         controls.addWidget(self.apply_group, right=True)
 
     # ------------------------------------------------------------------ folding
-    def _folding(self) -> list:
+    def _folding(self, level: int) -> list:
+        """What fold ``level`` (2 or 3) puts into "More ▾" beyond the level before it."""
+        if level == 3:
+            return [self.jump_group]
         bar = self.check_bar
         return [self.steps_group, self.playback.speed_slider, self.playback.speed_label, self.jump_caption] + \
             ([bar.numeric_button, bar.layer_button] if bar is not None else [])
 
-    def set_folded(self, on: bool) -> bool:
-        """Fold the less-used controls into "More ▾" and shorten the buttons' labels (or the reverse); True if
-        that changed anything (the panel then updates the controls, for the shorter position label)."""
-        if on == self.folded:
+    def set_fold_level(self, level: int) -> bool:
+        """0: every control on the bar; 1: the arrows without their words, the position without "· Apply at the
+        end"; 2: the less-used controls (steps, numeric checks, speed) in "More ▾" too; 3: the phases' Jump to as
+        well, Predict first's bar on the navigation's line; 4: Apply and Discard on the first line, beside
+        "More ▾" (room for a long question). True if that changed anything."""
+        if level == self.fold_level:
             return False
-        self.folded = on
-        for w in self._folding():
-            w.setVisible(not on)
-        self.more_button.setVisible(on)
-        self.prev_button.setText("◀" if on else "◀  Previous")
-        self.next_button.setText("▶" if on else "Next  ▶")
+        self.fold_level = level
+        self.folded = level >= MORE_LEVEL
+        for lv in (2, 3):
+            for w in self._folding(lv):
+                w.setVisible(level < lv)
+        self.more_button.setVisible(self.folded)
+        self.more_button.setToolTip("Steps (unit, layer, phase), the numeric checks, "
+                                    + ("Jump to a phase " if level >= 3 else "") + "and the playing speed")
+        if self.check_bar is not None:
+            self.layout.moveWidget(self.check_bar, "after break" if level >= 3 else self.steps_group)
+        self.layout.moveWidget(self.apply_group, self.more_button if level >= 4 else None)
+        self._label_buttons()
+        self._show_position()
         self.layout.invalidate()
         return True
+
+    def _label_buttons(self) -> None:
+        """From level 1 the arrows alone (a push button is 80 px at least); from level 3 "✔ Apply" too."""
+        f = self.fold_level >= 1
+        self.prev_button.setText("◀" if f else "◀  Previous")
+        self.next_button.setText("▶" if f else "Next  ▶")
+        self.apply_button.setText("✔ Apply" if self.fold_level >= 3 else "✔ Apply update")
+        narrow = self.prev_button.fontMetrics().horizontalAdvance("◀") + 3 * self.prev_button.fontMetrics().height()
+        for b in (self.prev_button, self.next_button):
+            b.setMaximumWidth(narrow if f else 16777215)
+
+    def set_folded(self, on: bool) -> bool:
+        """Fold the less-used controls into "More ▾" and shorten the buttons' labels (or the reverse)."""
+        return self.set_fold_level(MORE_LEVEL if on else 0)
+
+    def fit(self, width: int, minimum: int = 0) -> bool:
+        """Fold as little as keeps the bar to :data:`MAX_LINES` lines ``width`` px wide (at least to ``minimum``):
+        with Predict first asking, its prompt, field and buttons need room of their own (at 100 % on the 1240 px
+        stepper the bar took four lines). True if the folding changed."""
+        changed = False
+        self._label_buttons()   # (the zoom may have changed the arrows' font)
+        best = None   # (lines, level): where no level keeps to two lines, the fewest
+        for level in range(minimum, FOLD_LEVELS):
+            changed |= self.set_fold_level(level)
+            for i in range(self.layout.count()):   # (a group's size hint is cached until its posted relayout)
+                w = self.layout.itemAt(i).widget()
+                if w is not None and w.layout() is not None:
+                    w.layout().invalidate()
+            lines = self.layout.line_count(width)
+            if lines <= MAX_LINES:
+                return changed
+            if best is None or lines < best[0]:
+                best = (lines, level)
+        return self.set_fold_level(best[1]) or changed
 
     def _fill_more_menu(self) -> None:
         """The folded controls, as they are now."""
         m = self.more_menu
         m.clear()
-        m.addSection("Steps")
+        self._heading("Steps")
         group = QActionGroup(m)
         for i, g in enumerate(GRANULARITIES):
             a = m.addAction(GRANULARITY_LABELS[g])
@@ -161,14 +217,21 @@ class StepperControls(QObject):
             a.triggered.connect(lambda _c=False, i=i: self._choose_granularity(i))
         bar = self.check_bar
         if bar is not None:
-            m.addSection("Check")
+            self._heading("Check")
             for b in (bar.numeric_button, bar.layer_button):
                 a = m.addAction(b.text())
                 a.setObjectName("more" + b.objectName()[0].upper() + b.objectName()[1:])
                 a.setToolTip(b.toolTip())
                 a.setEnabled(b.isEnabled())
                 a.triggered.connect(b.click)
-        m.addSection("Playing speed")
+        if self.fold_level >= 3:
+            self._heading("Jump to")
+            for phase, b in self.phase_buttons.items():
+                a = m.addAction(PHASE_LABELS[phase])
+                a.setObjectName("moreJump" + phase.capitalize())
+                a.setEnabled(b.isEnabled())
+                a.triggered.connect(b.click)
+        self._heading("Playing speed")
         speeds = QActionGroup(m)
         for i, speed in enumerate(SPEEDS):
             a = m.addAction(f"{speed:g} step{'s' if speed != 1 else ''}/s")
@@ -176,6 +239,25 @@ class StepperControls(QObject):
             a.setChecked(self.playback.speed_slider.value() == i)
             a.setActionGroup(speeds)
             a.triggered.connect(lambda _c=False, i=i: self.playback.speed_slider.setValue(i))
+
+    def _heading(self, text: str) -> QWidgetAction:
+        """A group's heading in "More ▾": a bold label, not ``addSection`` (a section's title is not drawn by the
+        Fusion style and several others, so the menu read as one list of eleven items)."""
+        m = self.more_menu
+        if m.actions():
+            m.addSeparator()
+        label = QLabel(text, m)
+        label.setObjectName("moreHeading")
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        label.setContentsMargins(8, 3, 8, 1)
+        a = QWidgetAction(m)
+        a.setDefaultWidget(label)
+        a.setText(text)
+        a.setEnabled(False)   # (not a choice: the keyboard passes over it)
+        m.addAction(a)
+        return a
 
     def _choose_granularity(self, i: int) -> None:
         self.granularity_combo.setCurrentIndex(i)
@@ -204,6 +286,12 @@ class StepperControls(QObject):
         label.setProperty("caption", True)
         return label
 
+    def _show_position(self) -> None:
+        """"Step i of n", with "· Apply at the end" before the end unless the bar is short of room."""
+        i, n = self._position
+        self.position_label.setText((f"Step {i + 1} of {n}" + ("" if i == n - 1 or self.fold_level
+                                                              else " · Apply at the end")) if n else "No steps")
+
     def update_from(self, session) -> None:
         """Enable what the session allows: stepping within the trace, Apply at its end, the phases it has."""
         has = session.trace is not None and len(session.trace) > 0
@@ -226,8 +314,8 @@ class StepperControls(QObject):
                 b.setChecked(False)
             self.phase_group.setExclusive(True)
         at_end = has and session.index == n - 1
-        self.position_label.setText((f"Step {session.index + 1} of {n}"
-                                     + ("" if at_end or self.folded else " · Apply at the end")) if has else "No steps")
+        self._position = (session.index, n)
+        self._show_position()
         self.apply_button.setEnabled(at_end)
         self.discard_button.setEnabled(has and session.index > 0)
         self.apply_button.setToolTip(

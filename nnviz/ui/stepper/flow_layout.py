@@ -28,6 +28,22 @@ class FlowLayout(QLayout):
         self._items.insert(index, (QWidgetItem(widget), right))
         self.invalidate()
 
+    def moveWidget(self, widget, before=None) -> None:
+        """Move ``widget`` in front of ``before`` (a widget, or the first break when ``before`` is ``"break"``:
+        after it with ``"after break"``; None: to the end), keeping its alignment."""
+        entry = next(((i, r) for i, r in self._items if i is not None and i.widget() is widget), None)
+        if entry is None:
+            return
+        self._items.remove(entry)
+        if before is None:
+            at = len(self._items)
+        elif before in ("break", "after break"):
+            at = next(n for n, (i, _r) in enumerate(self._items) if i is None) + (before == "after break")
+        else:
+            at = next(n for n, (i, _r) in enumerate(self._items) if i is not None and i.widget() is before)
+        self._items.insert(at, entry)
+        self.invalidate()
+
     def addBreak(self) -> None:
         self._items.append((None, False))
 
@@ -53,6 +69,11 @@ class FlowLayout(QLayout):
     def heightForWidth(self, width: int) -> int:
         return self._layout(QRect(0, 0, width, 0), apply=False)
 
+    def line_count(self, width: int) -> int:
+        """How many lines the visible widgets take ``width`` px wide (margins included)."""
+        return len([line for line in self._lines(width - self.contentsMargins().left() - self.contentsMargins().right())
+                    if line])
+
     def setGeometry(self, rect) -> None:
         super().setGeometry(rect)
         self._layout(rect, apply=True)
@@ -68,24 +89,29 @@ class FlowLayout(QLayout):
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
-    def _layout(self, rect, apply: bool) -> int:
-        m = self.contentsMargins()
-        r = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        lines, line, width = [], [], 0
+    def _lines(self, width: int) -> list:
+        """The visible items, line by line, ``width`` px wide: ``[(item, right), …]`` per line."""
+        lines, line, used = [], [], 0
         for item, right in self._items:
             if item is None:
                 lines.append(line)
-                line, width = [], 0
+                line, used = [], 0
                 continue
             if item.isEmpty():
                 continue
             w = item.sizeHint().width()
-            if line and width + self._h + w > r.width():
+            if line and used + self._h + w > width:
                 lines.append(line)
-                line, width = [], 0
-            width += (self._h if line else 0) + w
+                line, used = [], 0
+            used += (self._h if line else 0) + w
             line.append((item, right))
         lines.append(line)
+        return lines
+
+    def _layout(self, rect, apply: bool) -> int:
+        m = self.contentsMargins()
+        r = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        lines = self._lines(r.width())
         y = r.y()
         for line in lines:
             if not line:

@@ -21,7 +21,7 @@ model's weights and optimizer are where ``train_on_batch`` would have put them),
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -30,7 +30,7 @@ from nnviz.session.stepper_session import (UNIT_STEP_DEFAULT_LIMIT, UNIT_STEP_LI
                                            StepperSession, model_target, unit_step_count)
 from nnviz.ui import theme, zoom
 from nnviz.ui.stepper.check_bar import CheckBar
-from nnviz.ui.stepper.controls import (GRANULARITY_LABELS, PARTS, PHASE_LABELS, StepperControls,  # noqa: F401
+from nnviz.ui.stepper.controls import (GRANULARITY_LABELS, MORE_LEVEL, PARTS, PHASE_LABELS, StepperControls,  # noqa: F401
                                        should_fold)
 from nnviz.ui.stepper.formula_view import phase_color
 from nnviz.ui.stepper.playback import SPEEDS, Playback  # noqa: F401
@@ -60,11 +60,12 @@ class StepperWidget(QWidget):
         self._dirty = False
         self.lazy = False                # True: recompute only while visible (the main window's dock)
         self._splitter_sized = False
+        self._fold_floor = (None, 0)     # (the bar's width, its fold) while Predict first asks: it only folds further
         self._message = ""
         self._build_ui()
         self._update_controls()
         theme.state().theme_changed.connect(self._on_theme_changed)
-        zoom.state().zoom_changed.connect(self._sync_fold)
+        zoom.state().zoom_changed.connect(self._on_zoom_changed)
 
     # ================================================================== building the panel
     def _build_ui(self) -> None:
@@ -104,7 +105,7 @@ class StepperWidget(QWidget):
         self.discard_button.clicked.connect(self.discard)
         controls = self.controls.layout
         self.check_bar = CheckBar(self)   # predict-then-reveal and the numeric check, in the control bar
-        controls.insertWidget(1, self.check_bar)
+        controls.insertWidget(2, self.check_bar)   # (after the sample and its fields)
         self.controls.check_bar = self.check_bar
 
 
@@ -451,6 +452,7 @@ class StepperWidget(QWidget):
         self.check_bar.refresh()
         self.highlight_changed.emit(*highlights)
         self._update_controls()
+        self._sync_fold()   # (Predict first's prompt widens the bar)
         if self.trace is not None:
             self.step_changed.emit(self.index)
 
@@ -545,8 +547,21 @@ class StepperWidget(QWidget):
         elif self.isVisible():
             self.step_view.size_table()
 
+    def _on_zoom_changed(self, *_args) -> None:
+        self._sync_fold()
+        QTimer.singleShot(0, self._sync_fold)   # again once the new fonts have reached the buttons (their widths)
+
     def _sync_fold(self, *_args) -> None:
-        if self.controls.set_folded(should_fold(self.width())):   # zoomed in and narrow: "More ▾"
+        """Zoomed in and narrow, or where the bar would take more than two lines: rarer controls in "More ▾"."""
+        margins = self.layout().contentsMargins() if self.layout() is not None else None
+        width = self.width() - (margins.left() + margins.right() if margins is not None else 0)
+        floor = MORE_LEVEL if should_fold(self.width()) else 0
+        predicting = self.session.predict
+        if predicting and self._fold_floor[0] == width:   # question after question the bar folds, never unfolds
+            floor = max(floor, self._fold_floor[1])         # (it rearranged itself at every Next)
+        changed = self.controls.fit(width, minimum=floor)
+        self._fold_floor = (width, self.controls.fold_level) if predicting else (None, 0)
+        if changed:
             self._update_controls()
 
     def showEvent(self, event):

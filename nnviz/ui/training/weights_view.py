@@ -19,14 +19,13 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnviz.core.data.images import dataset_image_shape
-from nnviz.ui.theme import ui_font
 from nnviz.ui.training.common import (ORANGE, arrange_plots, describe_layer, diverging_cmap, info_label,
                                       make_layout_widget, mosaic, sticky_levels, style_plot,
                                       symmetric_levels, theme_colors)
+from nnviz.ui.training.plot_title import fit_title, is_short, set_title
 from nnviz.ui.training.ridges import RIDGES, RidgeHistory, epoch_ticks, nice_step, weight_density
 
 MAX_CHANNELS = 16
@@ -51,14 +50,6 @@ SIDE_MIN_WIDTH, STACK_MIN_HEIGHT = 380, 280
 HIST_TITLES = {False: "distribution over time (newest in front)", True: "distribution"}
 HIST_TIP = ("How the layer's weights are spread, from the start of training (at the top, behind) to now (at the "
             "bottom, in front); the axis says at which epoch each curve was taken")
-TITLE_HEIGHT = 20   # pyqtgraph gives a title 30 px; a 10-point line needs 20, and a short dock needs the rest
-
-
-def set_title(plot: pg.PlotItem, text: str) -> None:
-    plot.setTitle(text)
-    plot.titleLabel.setMaximumHeight(TITLE_HEIGHT)
-    plot.layout.setRowFixedHeight(0, TITLE_HEIGHT)
-
 
 class WeightsView(QWidget):
     def __init__(self, parent: QWidget | None = None, histogram_interval: float = 0.25):
@@ -213,10 +204,7 @@ class WeightsView(QWidget):
             grid.setColumnMaximumWidth(1, big if mode == "side" else 0)
             # room between the plots: the colour bar's label apart from the distribution's axis
             self.hist_plot.setContentsMargins(16 if mode == "side" else 0, 10 if mode == "stacked" else 0, 0, 0)
-            # (side by side, the distribution's title is a short one)
-            set_title(self.hist_plot, HIST_TITLES[self._wide])
-            self.hist_plot.setToolTip(HIST_TIP if self._wide else "")
-        self._apply_title()
+        self._apply_title()   # (side by side, the distribution's title is a short one)
 
     @property
     def arrangement(self) -> str:
@@ -379,13 +367,15 @@ class WeightsView(QWidget):
 
     def _apply_title(self) -> None:
         """The kernel plot's full title when it fits, else the short one (a plot is never narrower than its
-        title, so a long one would push the distribution out of a narrow dock)."""
+        title, so a long one would push the distribution out of a narrow dock); in a short dock none (the
+        distribution's neither), the title as the kernel's tool tip."""
         room = self.graphics.width() * (0.62 if self._arrangement == "side" else 1.0) - 140   # minus axes, colour bar
-        long, short = self._titles
-        font = ui_font(10)
-        text = long if QFontMetricsF(font).horizontalAdvance(long) <= room else short
-        if text != self.kernel_plot.titleLabel.text:
-            set_title(self.kernel_plot, text)
+        short_dock = is_short(self.height())
+        fit_title(self.kernel_plot, *self._titles, room, short_dock)
+        hist = "" if short_dock else HIST_TITLES[self._wide]
+        if hist != self.hist_plot.titleLabel.text or bool(hist) != self.hist_plot.titleLabel.isVisible():
+            set_title(self.hist_plot, hist)
+        self.hist_plot.setToolTip(HIST_TIP if self._wide or short_dock else "")
 
     # ------------------------------------------------------------------ drawing
     def update_snapshot(self, snap, force: bool = False) -> None:
