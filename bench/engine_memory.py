@@ -10,7 +10,7 @@ second half of the run (a leak grows there; a plateau reached in the first epoch
 ``--cnn``: issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on the pixels read as 28×28×1
 images, its batches split between two threads (``NNVIZ_BATCH_THREADS=1`` keeps them in one); else the MLP
 784-256-128-10 (batch 128). Adam in both. ``--tracemalloc N`` traces the child's allocations (N frames; it slows
-training several times) and prints, from snapshots after the first epoch and at the end, what grew most by line,
+training several times) and prints, from snapshots after the second epoch and at the end, what grew most by line,
 and what holds the most memory at the end.
 """
 
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
         status = proc_status(pid)
         rss.append(status["VmRSS"])
         print(f"epoch {epoch:2d} {status['VmRSS']:9.1f} {status['VmHWM']:9.1f}", flush=True)
-        if args.tracemalloc and epoch in (1, args.epochs):
+        if args.tracemalloc and epoch in (2, args.epochs):
             dumps[epoch] = os.path.join(tmp, f"epoch{epoch}.tracemalloc")
             controller.worker._send("memory_snapshot", dumps[epoch])
 
@@ -162,15 +162,15 @@ def main(argv=None) -> int:
     half = len(rss) // 2
     tail = rss[half:]
     per_epoch = (tail[-1] - tail[0]) / max(len(tail) - 1, 1) if len(tail) > 1 else float("nan")
-    print(f"\n{len(rss)} epochs in {seconds:.0f} s; RSS set up {setup['VmRSS']:.0f} -> after epoch 1 {rss[0]:.0f} -> "
+    print(f"\n{len(rss)} epochs in {seconds:.1f} s ({len(rss) * len(dataset.x_train) / seconds:,.0f} samples/s); RSS set up {setup['VmRSS']:.0f} -> after epoch 1 {rss[0]:.0f} -> "
           f"end {rss[-1]:.0f} MiB; over the second half (epochs {half + 1}-{len(rss)}): {per_epoch:+.2f} MiB per epoch"
           f" (min {min(tail):.0f}, max {max(tail):.0f})")
     if args.tracemalloc and len(dumps) == 2:
         import tracemalloc
         first, last = (tracemalloc.Snapshot.load(dumps[e]) for e in sorted(dumps))
-        top_lines(first, last, title=f"tracemalloc: what grew from epoch 1 to epoch {args.epochs}, by line")
+        top_lines(first, last, title=f"tracemalloc: what grew from epoch 2 to epoch {args.epochs}, by line")
         empty = tracemalloc.Snapshot([], last.traceback_limit)
-        top_lines(empty, last, title=f"tracemalloc: what is held at epoch {args.epochs}, by line")
+        top_lines(empty, last, count=20, title=f"tracemalloc: what is held at epoch {args.epochs}, by line")
     del app
     return 0
 

@@ -37,7 +37,7 @@ import time
 
 import numpy as np
 
-from nnviz.core.callbacks import Callback, DivergenceGuard, suggest_learning_rate
+from nnviz.core.callbacks import EVALUATION_BATCH, Callback, DivergenceGuard, suggest_learning_rate
 from nnviz.core.model import Sequential
 from nnviz.core.runs import Checkpoints
 from nnviz.core.state import set_optimizer_state
@@ -520,7 +520,7 @@ class TrainingEngine(PublishMixin, RunsMixin):
         start = time.perf_counter()
         self._last_test = start if now is None else now
         try:
-            logs = self.model.evaluate(x_test, ds.y_test, batch_size=256, return_dict=True)
+            logs = self.model.evaluate(x_test, ds.y_test, batch_size=EVALUATION_BATCH, return_dict=True)
         except Exception:  # noqa: BLE001 - a test split that does not fit is no reason to stop training
             return
         self._test_cost = time.perf_counter() - start
