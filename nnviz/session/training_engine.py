@@ -100,6 +100,11 @@ class _Callback(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.e._on_epoch_end(epoch, logs)
+        history = getattr(self.model, "history", None)   # fit's History: the engine sends the curves and drops them;
+        if history is not None:                           # kept, a run until paused held two floats an epoch, forever
+            history.epoch.clear()
+            for values in history.history.values():
+                values.clear()
 
 
 # ============================================================================== the engine
