@@ -115,8 +115,6 @@ def main(argv=None) -> int:
           f"{'on, ' + str(args.tracemalloc) + ' frames' if args.tracemalloc else 'off'}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'':8s} {'RSS MiB':>9s} {'peak MiB':>9s}")
-    idle = proc_status(pid)
-    print(f"{'idle':8s} {idle['VmRSS']:9.1f} {idle['VmHWM']:9.1f}")
 
     controller.set_setup(make_model(args.cnn), dataset, config)
     controller.sync()
