@@ -5,7 +5,7 @@ on a slice of the Kaggle-format MNIST CSV (bench/real_size.py writes a synthetic
 and prints the child's VmRSS (and its peak, VmHWM) at each epoch's end, then the growth per epoch over the
 second half of the run (a leak grows there; a plateau reached in the first epochs does not).
 
-    python bench/engine_memory.py [--rows 6000] [--epochs 24] [--cnn] [--tracemalloc [N]] [--csv PATH]
+    python bench/engine_memory.py [--rows 6000] [--epochs 24] [--cnn] [--validation-split F] [--tracemalloc [N]] [--csv PATH]
 
 ``--cnn``: issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on the pixels read as 28×28×1
 images, its batches split between two threads (``NNVIZ_BATCH_THREADS=1`` keeps them in one); else the MLP
@@ -92,6 +92,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--cnn", action="store_true")
     parser.add_argument("--csv", default="", help="a Kaggle-format MNIST CSV (default: bench/real_size.py's)")
+    parser.add_argument("--validation-split", type=float, default=0.0, help="fit's validation split (evaluated each epoch)")
     parser.add_argument("--tracemalloc", type=int, nargs="?", const=8, default=0, metavar="FRAMES")
     args = parser.parse_args(argv)
 
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
 
     dataset = load_slice(args.csv or real_size.mnist_csv_path(), args.rows, args.cnn)
     config = TrainingConfig(optimizer="adam", learning_rate=0.001, batch_size=64 if args.cnn else 128,
-                            epochs=args.epochs, seed=0)
+                            epochs=args.epochs, seed=0, validation_split=args.validation_split)
     if args.tracemalloc:
         os.environ["NNVIZ_TRACEMALLOC"] = str(args.tracemalloc)
     controller = TrainingController(backend="process")
