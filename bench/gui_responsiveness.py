@@ -14,7 +14,9 @@ Goals: p99 < 25 ms, >= 30 redraws/s, >= 80 % of the headless throughput.
 ``--mnist-csv`` trains issue 14's real-size case instead: a Kaggle-format MNIST CSV (60,000 rows; without a
 PATH the synthetic one bench/real_size.py writes) through load_csv with min-max scaling, on 784-256-128-10
 (Adam, batch 128), and adds the resident memory of this process and of the training process at the start
-and the end of the measurement (bounded: no growth per epoch). Goals there: >= 90 % of headless, p99 < 25 ms.
+and the end of the measurement (bounded: no growth per epoch; the training process adds up to 8 MiB of a run's
+weight checkpoints in its first epochs; bench/engine_memory.py follows it epoch by epoch). Goals there: >= 90 % of
+headless, p99 < 25 ms.
 
 ``--mnist-csv --cnn`` trains issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on those pixels read
 as 28×28×1 images: the training process splits each batch between two threads (``nnviz.core.conv_front``) next to

@@ -118,6 +118,11 @@ RISING_FACTOR, RISING_EPOCHS = 1.5, 3
 OSCILLATING_EPOCHS, OSCILLATING_WINDOW = 6, 10
 #: reference samples the starting loss is measured on
 REFERENCE_SAMPLES = 2000
+#: the batch size of the evaluations that run beside training (the guard's reference, the engine's test split).
+#: Not 256: the 28×28 same-padding CNN's inference temporaries at 256 (28 MiB of im2col columns) raised glibc's
+#: mmap threshold (and with it the free memory it keeps) to their size, and the training process held 186-229 MiB
+#: where 103-118 do (bench/engine_memory.py --cnn)
+EVALUATION_BATCH = 64
 
 
 def suggest_learning_rate(lr: float) -> float:
@@ -256,7 +261,7 @@ class DivergenceGuard(Callback):
         if not n:
             return float("nan")
         try:
-            logs = self.model.evaluate(x[:n], y[:n], batch_size=256, return_dict=True)
+            logs = self.model.evaluate(x[:n], y[:n], batch_size=EVALUATION_BATCH, return_dict=True)
         except Exception:  # noqa: BLE001 - no reference, no rising-loss check; fit itself says what does not fit
             return float("nan")
         self.start_loss = float(logs.get("loss", float("nan")))

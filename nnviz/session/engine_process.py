@@ -12,6 +12,7 @@ import os
 import pickle
 import sys
 import threading
+import tracemalloc
 
 from nnviz.session.training_engine import TrainingEngine
 from nnviz.session.wire import read_message, write_message
@@ -33,6 +34,8 @@ def main() -> int:
             except (BrokenPipeError, OSError):
                 os._exit(0)  # the GUI is gone
 
+    if os.environ.get("NNVIZ_TRACEMALLOC"):   # bench/engine_memory.py --tracemalloc: allocations with their lines
+        tracemalloc.start(int(os.environ["NNVIZ_TRACEMALLOC"]))
     options = read_message(inp)
     engine = TrainingEngine(emit, **options)
 
@@ -40,6 +43,9 @@ def main() -> int:
         try:
             while True:
                 command = read_message(inp)
+                if command[0] == "memory_snapshot":   # bench/engine_memory.py: what holds memory, at once
+                    _dump_memory(command[1])
+                    continue
                 engine.send(*command)
                 if command[0] == "quit":
                     return
@@ -53,6 +59,10 @@ def main() -> int:
     out.flush()
     return 0
 
+def _dump_memory(path: str) -> None:
+    """Write a tracemalloc snapshot (when tracing: ``NNVIZ_TRACEMALLOC=<frames>``) to ``path``, else nothing."""
+    if tracemalloc.is_tracing():
+        tracemalloc.take_snapshot().dump(path)
 
 
 if __name__ == "__main__":

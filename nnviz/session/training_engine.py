@@ -37,7 +37,7 @@ import time
 
 import numpy as np
 
-from nnviz.core.callbacks import Callback, DivergenceGuard, suggest_learning_rate
+from nnviz.core.callbacks import EVALUATION_BATCH, Callback, DivergenceGuard, suggest_learning_rate
 from nnviz.core.model import Sequential
 from nnviz.core.runs import Checkpoints
 from nnviz.core.state import set_optimizer_state
@@ -100,6 +100,11 @@ class _Callback(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.e._on_epoch_end(epoch, logs)
+        history = getattr(self.model, "history", None)   # fit's History: the engine sends the curves and drops them;
+        if history is not None:                           # kept, a run until paused held two floats an epoch, forever
+            history.epoch.clear()
+            for values in history.history.values():
+                values.clear()
 
 
 # ============================================================================== the engine
@@ -520,7 +525,7 @@ class TrainingEngine(PublishMixin, RunsMixin):
         start = time.perf_counter()
         self._last_test = start if now is None else now
         try:
-            logs = self.model.evaluate(x_test, ds.y_test, batch_size=256, return_dict=True)
+            logs = self.model.evaluate(x_test, ds.y_test, batch_size=EVALUATION_BATCH, return_dict=True)
         except Exception:  # noqa: BLE001 - a test split that does not fit is no reason to stop training
             return
         self._test_cost = time.perf_counter() - start
