@@ -37,7 +37,7 @@ from nnviz.core import Callback, Dense, Sequential  # noqa: E402
 from nnviz.core.data.dataset import Dataset  # noqa: E402
 from nnviz.core.state import optimizer_state  # noqa: E402
 from nnviz.core.training import TrainingConfig, fit  # noqa: E402
-from nnviz.session.wire import _HEADER, write_message  # noqa: E402
+from nnviz.session.wire import read_message, write_message  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = TrainingConfig(optimizer="adam", learning_rate=0.001, batch_size=128, epochs=0, seed=0)
@@ -57,6 +57,23 @@ def make_model() -> Sequential:
                        Dense(10, activation="softmax")], seed=0)
 
 
+class _Counted:
+    """A pipe that counts the bytes read from it."""
+
+    def __init__(self, stream):
+        self.stream, self.bytes = stream, 0
+
+    def read(self, n: int) -> bytes:
+        data = self.stream.read(n)
+        self.bytes += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        got = self.stream.readinto(buffer)
+        self.bytes += got or 0
+        return got
+
+
 class Engine:
     """The engine process, over its pipes; counts the bytes of every message it sends."""
 
@@ -67,7 +84,7 @@ class Engine:
             env[var] = "1"
         self.proc = subprocess.Popen([sys.executable, "-m", "nnviz.session.engine_process"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        self.bytes = 0
+        self.counted = _Counted(self.proc.stdout)
         self.send(options)
         assert self.read()[0] == "ready"
 
@@ -75,12 +92,7 @@ class Engine:
         write_message(self.proc.stdin, obj)
 
     def read(self):
-        out = self.proc.stdout
-        header = out.read(_HEADER)
-        n = int.from_bytes(header, "little")
-        data = out.read(n)
-        self.bytes += _HEADER + n
-        return pickle.loads(data)
+        return read_message(self.counted)   # the engine's own format: big arrays travel after the pickle
 
     def until(self, predicate):
         while True:
@@ -108,7 +120,7 @@ def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -
         event = engine.read()
         if event[0] == "snapshot":
             last = event[1]
-    s0, b0, t0 = last["fields"]["samples_seen"], engine.bytes, time.perf_counter()
+    s0, b0, t0 = last["fields"]["samples_seen"], engine.counted.bytes, time.perf_counter()
     c0, r0 = cpu_seconds(engine.proc.pid), time.process_time()
     snaps = copies = states = 0
     while time.perf_counter() - t0 < seconds:
@@ -121,7 +133,7 @@ def run_engine(dataset, stream_optimizer: bool, seconds: float, warmup: float) -
     elapsed = time.perf_counter() - t0
     cpu, reader = cpu_seconds(engine.proc.pid) - c0, time.process_time() - r0
     samples = last["fields"]["samples_seen"] - s0
-    pickled = engine.bytes - b0
+    pickled = engine.counted.bytes - b0
     t = time.perf_counter()
     engine.send(("pause", False))   # as TrainingController.pause_and_wait: no test evaluation first
     engine.send(("ping", 1))
