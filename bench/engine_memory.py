@@ -8,7 +8,7 @@ second half of the run (a leak grows there; a plateau reached in the first epoch
     python bench/engine_memory.py [--rows 6000] [--epochs 24] [--cnn] [--validation-split F] [--tracemalloc [N]] [--csv PATH]
 
 ``--cnn``: issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on the pixels read as 28×28×1
-images, its batches split between two threads (``NNVIZ_BATCH_THREADS=1`` keeps them in one); else the MLP
+images, its batches in one thread as the app trains (``NNVIZ_BATCH_THREADS=2`` splits them); else the MLP
 784-256-128-10 (batch 128). Adam in both. ``--tracemalloc N`` traces the child's allocations (N frames; it slows
 training several times) and prints, from snapshots after the second epoch and at the end, what grew most by line,
 and what holds the most memory at the end.
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     controller = TrainingController(backend="process")
     os.environ.pop("NNVIZ_TRACEMALLOC", None)
     pid = controller.worker._proc.pid
-    threads = "one thread" if os.environ.get("NNVIZ_BATCH_THREADS") == "1" else "batches split between threads"
+    threads = "batches split between threads" if os.environ.get("NNVIZ_BATCH_THREADS", "1") != "1" else "one thread"
     net = f"CNN c16-p-c32-p-d10 ('same', {threads})" if args.cnn else "MLP 784-256-128-10"
     x_mib = (dataset.x_train.nbytes + dataset.x_test.nbytes) / 2**20
     print(f"{net}, Adam, batch {config.batch_size}; {len(dataset.x_train)} training rows, {len(dataset.x_test)} test "

@@ -19,8 +19,8 @@ weight checkpoints in its first epochs; bench/engine_memory.py follows it epoch 
 headless, p99 < 25 ms.
 
 ``--mnist-csv --cnn`` trains issue 14's same-padding CNN (c16-pool-c32-pool-dense10, batch 64) on those pixels read
-as 28×28×1 images: the training process splits each batch between two threads (``nnviz.core.conv_front``) next to
-the GUI; ``NNVIZ_BATCH_THREADS=1`` in the environment measures it in one thread.
+as 28×28×1 images. The app's training process keeps each batch in one thread next to the GUI;
+``NNVIZ_BATCH_THREADS=2`` in the environment measures it split between two (``nnviz.core.conv_front``).
 
 ``--stream-optimizer`` measures the behaviour before issue 14's wire work: every weight copy the training process
 sends (~30 a second) carries Adam's state too (bench/engine_wire.py measures the process alone).
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
                         help="train the real-size MNIST CSV case (default file: bench/real_size.py's)")
     parser.add_argument("--cnn", action="store_true",
                         help="--mnist-csv: train issue 14's same-padding CNN on the pixels read as 28x28x1 images "
-                             "(NNVIZ_BATCH_THREADS=1 keeps its batches in one thread)")
+                             "(NNVIZ_BATCH_THREADS=2 splits its batches between two threads, as fit() in a script does)")
     parser.add_argument("--stream-optimizer", action="store_true",
                         help="as before: the optimizer state in every weight copy the training process sends")
     parser.add_argument("--no-dialog", action="store_true", help="--mnist-csv: leave out the import dialog's figures")
@@ -200,7 +200,7 @@ def main(argv=None) -> int:
         CONFIG = TrainingConfig(optimizer="adam", learning_rate=0.001, batch_size=64 if CNN else 128, epochs=0, seed=0)
         dataset = load_csv(path, "label", scaling="minmax", images=CNN)
         network = ("CNN c16-p-c32-p-d10 ('same', 28x28x1 images; batch split between threads: "
-                   f"{'no' if os.environ.get('NNVIZ_BATCH_THREADS') == '1' else 'yes'})" if CNN
+                   f"{'yes' if os.environ.get('NNVIZ_BATCH_THREADS', '1') != '1' else 'no'})" if CNN
                    else "MLP 784-256-128-10")
         print(f"MNIST-size CSV {os.path.basename(path)}: {network}, Adam, batch {CONFIG.batch_size}; "
               f"{dataset.summary()}")

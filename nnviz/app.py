@@ -14,8 +14,9 @@ from nnviz import resources
 
 def _limit_blas_threads() -> None:
     # A training thread using 2 BLAS threads next to the GUI thread makes the GUI late and trains no
-    # faster on small machines; one BLAS thread it is. Must happen before NumPy is imported.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    # faster on small machines; one BLAS thread it is, and a CNN's batches are not split between threads
+    # either (core.conv_front). Must happen before NumPy and nnviz.core are imported.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NNVIZ_BATCH_THREADS"):
         os.environ.setdefault(var, "1")
 
 

@@ -23,7 +23,8 @@ Each half runs through *twins* of the front layers: the same class and settings,
 weights, but with their own ``cache``, workspaces and gradient arrays, so the halves never write the same
 memory and the layers' own caches are left alone.  ``NNVIZ_BATCH_THREADS=1`` in the environment, or
 :func:`set_batch_threads` ``(1)``, keeps every batch in one thread (fused still, bit-equal to the layers run
-one by one).  BLAS must run one thread per caller meanwhile, as nnviz sets it (two BLAS pools in two threads
+one by one): the app does so for its training process, where a split batch trained no faster next to the GUI
+and made the GUI later.  BLAS must run one thread per caller meanwhile, as nnviz sets it (two BLAS pools in two threads
 oversubscribe two cores).
 """
 
@@ -43,9 +44,10 @@ __all__ = ["MIN_BATCH", "MIN_SPLIT_MACS", "batch_threads", "set_batch_threads", 
 
 #: the smallest batch split between two threads
 MIN_BATCH = 32
-#: the least work (the front's convolutions' multiply-adds for the whole batch) split between two threads:
-#: less does not pay for the hand-over (see ``bench/conv_split.py``)
-MIN_SPLIT_MACS = 16 * 10**6
+#: the least work (the front's convolutions' multiply-adds for the whole batch) split between two threads: less
+#: does not pay for the hand-over.  bench/conv_split.py on an idle machine, split against one thread: 28×28 CNN
+#: c16-p-c32 at batch 32 (33 M) 0.97×, batch 64 (65 M) 1.25×, batch 128 1.49×; 8×8 digits (3–11 M) 0.45–0.60×
+MIN_SPLIT_MACS = 48 * 10**6
 
 #: layers whose forward and backward treat every sample on its own and need no random numbers: a batch
 #: split in two halves gives the same outputs and, added, the same gradients (these classes exactly: a

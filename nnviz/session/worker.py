@@ -101,6 +101,10 @@ class TrainingWorker(QObject):
             env.setdefault("OPENBLAS_NUM_THREADS", "1")
             env.setdefault("OMP_NUM_THREADS", "1")
             env.setdefault("MKL_NUM_THREADS", "1")
+            # a CNN's batches in one thread too (core.conv_front): split next to the GUI they trained no faster and
+            # made the GUI later (bench/gui_responsiveness.py --mnist-csv --cnn: 7,504 against 7,563 samples/s, p99
+            # 28.5 against 17.8 ms); NNVIZ_BATCH_THREADS=2 in the environment splits them anyway
+            env.setdefault("NNVIZ_BATCH_THREADS", "1")
             self._proc = subprocess.Popen([sys.executable, "-m", "nnviz.session.engine_process"],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
             self._engine = None
