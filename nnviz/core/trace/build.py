@@ -283,11 +283,11 @@ class _TraceData(_Run):
                     if k is not None:
                         hl = Highlights((), (EdgeHighlight(l, j, k, "current"),))
                         sym = f"w_{_jk(j, k)}^({l})"
-                        title = f"Update · layer {l} ({rec.name}) · weight w{_jk(j, k)}"
+                        title = f"Update · layer {l} ({rec.name}) · weight {sym}"
                     else:
                         hl = Highlights((NodeHighlight(l, j, "current"),))
                         sym = f"b_{j}^({l})"
-                        title = f"Update · layer {l} ({rec.name}) · bias b{j}"
+                        title = f"Update · layer {l} ({rec.name}) · bias {sym}"
                     out.append(WeightUpdate(
                         **self._common("update", "weight_update", "unit", rec, j, title,
                                        _optimizer_template(self.optimizer_name, self.hyper, sym), self._update_note(), hl),

@@ -162,6 +162,19 @@ def _d(n_batch: int, sym: Token) -> list:
     return [_S("∂" + c, s), _O("/"), _S("∂" + sym.text, sym.sub, sym.sup)]
 
 
+def _divisor_phrase(samples: int, divisor) -> str:
+    """What D is, said on the line that divides by it (the loss is a mean, the course's C_0 a sum):
+    "(D = 2, the number of outputs: the loss is their mean)"."""
+    d = int(round(float(divisor)))
+    samples = max(int(samples), 1)
+    outputs = d // samples
+    if samples == 1 and outputs > 1:
+        return f"   (D = {d}, the number of outputs: the loss is their mean)"
+    if outputs <= 1:
+        return f"   (D = N = {d}, the number of samples: the loss is their mean)"
+    return f"   (D = N·n = {samples}·{outputs}, samples × outputs: the loss is the mean over both)"
+
+
 def _join(terms, sep=" + ", limit: int = MAX_TERMS) -> list:
     terms = list(terms)
     if len(terms) > limit:
