@@ -78,7 +78,7 @@ with the numbers put in. **Apply** performs the update on the model — exactly 
 EXPLANATION = "\n\n".join(text for _, text in PARTS) + "\n"
 
 #: what a part hidden by Predict first says instead of its numbers
-HIDDEN_NOTE = "*(hidden while you predict: it shows once you have answered or revealed these steps)*"
+HIDDEN_NOTE = "*(shown once you have predicted or revealed these steps)*"
 
 
 def explanation_shown(markdown: str, trace, index: int, hidden: bool) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 
 from nnviz.core import losses as _losses
 from nnviz.core.trace.explain import LossExplanation, explains_loss
-from nnviz.core.trace.formula import _a, _divisor_phrase, _eq, _N, _O, _S, _T
+from nnviz.core.trace.formula import _a, _divisor_phrase, _eq, _N, _O, _S
 
 
 @explains_loss(_losses.MeanSquaredError)
@@ -33,7 +33,7 @@ class MeanSquaredErrorExplanation(LossExplanation):
         j, l = step.unit, step.layer_index
         return _eq(da, [_O("2·("), _a(j, l), _O(" − "), _S("y", j), _O(")/"), _S("D")],
                    [_O("2·("), _N(step.a[n]), _O(" − "), _N(step.targets[n]), _O(")/"), _N(step.loss_divisor)],
-                   [_N(step.d_a[n]), _T(_divisor_phrase(len(step.a), step.loss_divisor))])
+                   [_N(step.d_a[n]), _divisor_phrase(len(step.a), step.loss_divisor)])
 
     @classmethod
     def backward_note(cls, n_outputs_total):

@@ -175,6 +175,9 @@ class FormulaView(QWidget):
         c = theme.colors()
         # numbers: the text colour, not the link colour (the trace asks for "inherit", which Qt lacks)
         body = body.replace("color: inherit;", f"color: {c['text']};")
+        # a remark after a line ("(D = 2, the number of outputs: …)"): the size of the explanation's text, muted
+        body = body.replace("<small>", f"<span style=\"font-size:{zoom.pt(10)}; color:{c['muted']}\">") \
+            .replace("</small>", "</span>")
         return (f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(13)}; line-height:160%\">"
                 f"{body}</div>")
 
