@@ -393,7 +393,8 @@ def test_worked_example_matches_hand_computation():
         "<br>a<sub>0</sub><sup>(1)</sup> = g<sup>(1)</sup>(z<sub>0</sub><sup>(1)</sup>) = relu(1) = 1")
     back = next(s for s in trace if isinstance(s, BackwardUnit))
     assert back.to_text().splitlines()[:2] == [
-        "∂C_0/∂a_0^(2) = 2·(a_0^(2) − y_0)/D = 2·(0.5 − 1)/2 = -0.5",
+        "∂C_0/∂a_0^(2) = 2·(a_0^(2) − y_0)/D = 2·(0.5 − 1)/2 = -0.5   (D = 2, the number of outputs: the loss is their "
+        "mean)",
         "δ_0^(2) = ∂C_0/∂z_0^(2) = ∂C_0/∂a_0^(2) · g′^(2)(z_0^(2)) = -0.5 · 0.25 = -0.125"]
     assert trace[0].formula.startswith("z_0^(1) = w_00^(1)·a_0^(0) + w_01^(1)·a_1^(0) + b_0^(1)")
 

@@ -19,7 +19,7 @@ from nnviz.core.trace import (BackwardUnit, ForwardUnit, LayerBackward, LossStep
                               format_number)
 from nnviz.core.worked_example import worked_example
 from nnviz.ui.stepper import StepperWidget
-from nnviz.ui.stepper.formula_view import number_from_href
+from nnviz.ui.stepper.formula_view import notation_html, number_from_href
 from nnviz.ui.stepper.value_table import NOT_YET
 
 X = np.array([[0.6, -0.4]])
@@ -122,7 +122,7 @@ def test_every_step_shows_the_traces_numbers(course):
     np_ = numpy_pass(model, X, LABEL)
     for i, step in enumerate(trace):
         stepper.go_to(i)
-        assert stepper.formula.title.text() == step.title
+        assert stepper.formula.title.text() == notation_html(step.title)   # w_00^(1) set as w₀₀⁽¹⁾
         numbers = shown_numbers(stepper)
         assert numbers, step.title
         for value, text in numbers:          # every number: 4 significant digits of the value it carries

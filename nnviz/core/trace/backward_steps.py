@@ -8,7 +8,8 @@ from typing import Mapping
 import numpy as np
 
 from nnviz.core.trace.explain import loss_explanation
-from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _eq, _jk, _join, _L, _lines, _N, _O, _param_symbol,
+from nnviz.core.trace.formula import (_a, _b, _cost, _d, _delta, _divisor_phrase, _eq, _jk, _join, _L, _lines, _N, _O,
+                                      _param_symbol,
                                       _param_tensor,
                                       _S, _T, _tensor, _w, _z)
 from nnviz.core.trace.steps import LayerStep, Step, _unit_reveals
@@ -67,7 +68,8 @@ class BackwardUnit(Step):
             else:
                 sym = [_O("("), _a(j, l), _O(" − "), _S("y", j), _O(")/"), _S("D")]
                 num = [_O("("), _N(self.a[n]), _O(" − "), _N(y), _O(")/"), _N(self.fused_divisor)]
-            eqs.append(_eq([_delta(j, l)], dz, sym, num, [_N(self.delta[n])]))
+            eqs.append(_eq([_delta(j, l)], dz, sym, num,
+                           [_N(self.delta[n]), _divisor_phrase(nb, self.fused_divisor)]))
         else:
             if self.next_layer is not None:
                 m = self.next_weights.size

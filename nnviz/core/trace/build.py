@@ -283,14 +283,15 @@ class _TraceData(_Run):
                     if k is not None:
                         hl = Highlights((), (EdgeHighlight(l, j, k, "current"),))
                         sym = f"w_{_jk(j, k)}^({l})"
-                        title = f"Update · layer {l} ({rec.name}) · weight w{_jk(j, k)}"
+                        title = f"Update · layer {l} ({rec.name}) · weight {sym}"
                     else:
                         hl = Highlights((NodeHighlight(l, j, "current"),))
                         sym = f"b_{j}^({l})"
-                        title = f"Update · layer {l} ({rec.name}) · bias b{j}"
+                        title = f"Update · layer {l} ({rec.name}) · bias {sym}"
                     out.append(WeightUpdate(
                         **self._common("update", "weight_update", "unit", rec, j, title,
-                                       _optimizer_template(self.optimizer_name, self.hyper, sym), self._update_note(), hl),
+                                       _optimizer_template(self.optimizer_name, self.hyper, sym, self.n),
+                                       self._update_note(), hl),
                         param=param, index=idx, j=j, k=k, old=float(rec.weights[param][idx]),
                         grad=float(rec.grads[param][idx]), new=float(rec.new[param][idx]),
                         optimizer=self.optimizer_name, hyper=self.hyper, state_before=sb, state_after=sa,
@@ -310,7 +311,7 @@ class _TraceData(_Run):
             step = LayerUpdate(
                 **self._common("update", "layer_update", "layer", rec, None,
                                f"Update · layer {l} ({rec.name}, {rec.layer_type})",
-                               _optimizer_template(self.optimizer_name, self.hyper, "w"),
+                               _optimizer_template(self.optimizer_name, self.hyper, "w", self.n),
                                " ".join(filter(None, [self._update_note(), "" if rec.layer.trainable else
                                                       "This layer is frozen: its gradients are zero."])),
                                Highlights(nodes, self._all_edges(rec, "current"))),
@@ -333,7 +334,8 @@ class _TraceData(_Run):
             self._cache["up"] = UpdatePass(
                 **self._common("update", "update_pass", "phase", None, None,
                                f"Update: {self.optimizer_name}, step {self.iteration}",
-                               _optimizer_template(self.optimizer_name, self.hyper), self._update_note(), hl),
+                               _optimizer_template(self.optimizer_name, self.hyper, batch_size=self.n),
+                               self._update_note(), hl),
                 optimizer=self.optimizer_name, hyper=self.hyper, iteration=self.iteration,
                 weight_keys=self.weight_keys, old_weights=self.old_weights, gradients=self.gradients,
                 new_weights=self.new_weights, layers=layers)

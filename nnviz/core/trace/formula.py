@@ -44,7 +44,8 @@ class Token:
 
     ``kind``: ``"sym"`` (a symbol: ``text`` with subscript ``sub`` and superscript ``sup``, e.g. z, "1",
     "(2)"), ``"num"`` (a number, raw ``value``; negative numbers get parentheses after an operator, or
-    always when ``wrap``), ``"op"`` (an operator with its spacing, e.g. " + ", "·", "(") or ``"text"``.
+    always when ``wrap``), ``"op"`` (an operator with its spacing, e.g. " + ", "·", "(") or ``"text"``
+    (``"aside"``: a remark after a line, set smaller: "(D = 2, the number of outputs: …)").
     """
 
     kind: str
@@ -81,6 +82,8 @@ def _render(tokens, html: bool, precision: int, full: bool, links: bool = False)
             else:
                 s = t.text + (f"_{t.sub}" if t.sub else "") + (f"^{t.sup}" if t.sup else "")
             out.append(s)
+        elif t.kind == "aside" and html:
+            out.append(f"&nbsp;&nbsp;<small>{_html.escape(t.text.strip())}</small>")
         else:
             out.append(_html.escape(t.text) if html else t.text)
         prev = t
@@ -160,6 +163,23 @@ def _d(n_batch: int, sym: Token) -> list:
     """∂C_0/∂sym (∂C/∂sym for a batch)."""
     c, s = _cost(n_batch)
     return [_S("∂" + c, s), _O("/"), _S("∂" + sym.text, sym.sub, sym.sup)]
+
+
+def _aside(text) -> Token:
+    return Token("aside", text)
+
+
+def _divisor_phrase(samples: int, divisor) -> Token:
+    """What D is, said on the line that divides by it (the loss is a mean, the course's C_0 a sum):
+    "(D = 2, the number of outputs: the loss is their mean)"."""
+    d = int(round(float(divisor)))
+    samples = max(int(samples), 1)
+    outputs = d // samples
+    if samples == 1 and outputs > 1:
+        return _aside(f"   (D = {d}, the number of outputs: the loss is their mean)")
+    if outputs <= 1:
+        return _aside(f"   (D = N = {d}, the number of samples: the loss is their mean)")
+    return _aside(f"   (D = N·n = {samples}·{outputs}, samples × outputs: the loss is the mean over both)")
 
 
 def _join(terms, sep=" + ", limit: int = MAX_TERMS) -> list:

@@ -6,7 +6,7 @@ import numpy as np
 
 from nnviz.core import losses as _losses
 from nnviz.core.trace.explain import LossExplanation, explains_loss
-from nnviz.core.trace.formula import _a, _eq, _N, _O, _S
+from nnviz.core.trace.formula import _a, _divisor_phrase, _eq, _N, _O, _S
 
 
 @explains_loss(_losses.MeanSquaredError)
@@ -16,8 +16,9 @@ class MeanSquaredErrorExplanation(LossExplanation):
 
     @classmethod
     def note(cls, k):
-        return ("Keras' mean squared error averages over the n outputs: C_0 = (1/n) Σ_j (a_j − y_j)², "
-                "so ∂C_0/∂a_j = (2/n)(a_j − y_j).")
+        return (f"Keras' mean squared error averages over the n = {k} outputs: C_0 = (1/n) Σ_j (a_j − y_j)², "
+                "so ∂C_0/∂a_j = (2/n)(a_j − y_j). The course's C_0 is the sum, without the 1/n (the loss "
+                "“sum squared error”).")
 
     @classmethod
     def output_line(cls, j, L, k, yp, yt, share):
@@ -32,12 +33,14 @@ class MeanSquaredErrorExplanation(LossExplanation):
         j, l = step.unit, step.layer_index
         return _eq(da, [_O("2·("), _a(j, l), _O(" − "), _S("y", j), _O(")/"), _S("D")],
                    [_O("2·("), _N(step.a[n]), _O(" − "), _N(step.targets[n]), _O(")/"), _N(step.loss_divisor)],
-                   [_N(step.d_a[n])])
+                   [_N(step.d_a[n]), _divisor_phrase(len(step.a), step.loss_divisor)])
 
     @classmethod
     def backward_note(cls, n_outputs_total):
         return (f"Mean squared error: ∂C/∂a_j = 2·(a_j − y_j)/D with D = N·n = "
-                f"{n_outputs_total} (samples times outputs).")
+                f"{n_outputs_total} (samples times outputs): Keras' loss is the mean of the squared errors over "
+                f"both, the course's C_0 their sum (no /D).")
+
 
 
 @explains_loss(_losses.SumSquaredError)

@@ -13,8 +13,10 @@ from nnviz.core.trace.formula import _b, _d, _eq, _jk, _lines, _N, _O, _param_sy
 from nnviz.core.trace.steps import LayerStep, Step
 
 # ---------------------------------------------------------------------------- update
-def _optimizer_template(opt: str, hyper: Mapping, sym="w") -> str:
-    return optimizer_explanation(opt).template(opt, hyper, sym)
+def _optimizer_template(opt: str, hyper: Mapping, sym="w", batch_size: int | None = None) -> str:
+    """The optimizer's rule; for one sample its gradient reads ∂C_0/∂w, as the formula under it does."""
+    template = optimizer_explanation(opt).template(opt, hyper, sym)
+    return template.replace("∂C/∂", "∂C_0/∂") if batch_size == 1 else template
 
 
 def _update_equations(opt, hyper, t, step_size, W, dW, old, grad, new, sb, sa):
@@ -91,7 +93,7 @@ class LayerUpdate(LayerStep):
                     sym = _S(P.text, ",".join(str(int(v)) for v in idx), P.sup)
                 return _eq([sym], [_N(old[i]), _O(" → "), _N(new[i])])
 
-            eqs.append(_eq([P, _T(":  " + _optimizer_template(self.optimizer, self.hyper, P.text))]))
+            eqs.append(_eq([P, _T(":  " + _optimizer_template(self.optimizer, self.hyper, P.text, self.batch_size))]))
             eqs.extend(_lines(old.size, line))
         return tuple(eqs)
 
@@ -112,7 +114,7 @@ class UpdatePass(Step):
 
     def equations(self, sample=0):
         self._check_sample(sample)
-        eqs = [_eq([_T(_optimizer_template(self.optimizer, self.hyper))])]
+        eqs = [_eq([_T(_optimizer_template(self.optimizer, self.hyper, batch_size=self.batch_size))])]
         for s in self.layers:
             for name in s.old:
                 P = _param_symbol(name, s.layer_index)

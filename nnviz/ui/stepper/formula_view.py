@@ -21,22 +21,37 @@ FORMULA_FONT = "'DejaVu Serif', 'STIX Two Math', 'Cambria Math', 'Times New Roma
 
 _PHASE_NAMES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
 
-# `_x`, `_jk`, `_0,j`, `_{...}` → <sub>; `^(l)`, `^(l−1)`, `^t`, `^{...}` → <sup>
-_SUB = re.compile(r"_(\{[^}]*\}|[A-Za-z0-9]+(?:,[A-Za-z0-9]+)?)")
+# `_x`, `_jk`, `_0,j`, `_{...}` → <sub>; `^(l)`, `^(l−1)`, `^t`, `^{...}` → <sup>. An underscore after two letters
+# is a name's (a layer "dense_1", the loss "mean_squared_error"), not a subscript
+_SUB = re.compile(r"(?<![A-Za-z][A-Za-z])_(\{[^}]*\}|[A-Za-z0-9]+(?:,[A-Za-z0-9]+)?)")
 _SUP = re.compile(r"\^(\{[^}]*\}|\([^)]*\)|[A-Za-z0-9]+)")
 
 
-def template_html(text: str) -> str:
-    """A plain-text formula of the trace (``z_j^(l) = Σ_k w_jk^(l)·a_k^(l−1) + b_j^(l)``) as rich text
-    with sub- and superscripts."""
-    s = html.escape(text)
+def notation_html(text: str) -> str:
+    """Text in the course's notation as the trace writes it (``z_0^(1)``, ``w_jk^(l)``, ``∂C_0/∂a_j``) as rich
+    text with sub- and superscripts: z₀⁽¹⁾ as the formula sets it. The one formatting of notation for whatever
+    the stepper shows: rule, title, note, Predict first's prompts and verdicts, the worked example's
+    explanation (:func:`notation_markdown`) and the lessons' ``$…$``."""
+    s = html.escape(text, quote=False)
 
     def strip(g: str) -> str:
         return g[1:-1] if g.startswith("{") else g
 
     s = _SUB.sub(lambda m: f"<sub>{strip(m.group(1))}</sub>", s)
-    s = _SUP.sub(lambda m: f"<sup>{strip(m.group(1))}</sup>", s)
-    return s.replace(";  ", "<br>")
+    return _SUP.sub(lambda m: f"<sup>{strip(m.group(1))}</sup>", s)
+
+
+def template_html(text: str) -> str:
+    """A plain-text formula of the trace (``z_j^(l) = Σ_k w_jk^(l)·a_k^(l−1) + b_j^(l)``) as rich text
+    with sub- and superscripts (its rules, joined by ";  ", one a line)."""
+    return notation_html(text).replace(";  ", "<br>")
+
+
+def notation_markdown(markdown: str) -> str:
+    """Markdown whose text is in the trace's notation, with the notation set as :func:`notation_html` sets it
+    (inline ``<sub>``/``<sup>``, which Qt's Markdown reader keeps): the worked example's explanation reads as
+    its formulas do."""
+    return "\n".join(notation_html(line) for line in markdown.split("\n"))
 
 
 def number_from_href(href: str) -> float | None:
@@ -70,6 +85,7 @@ class FormulaView(QWidget):
         self.title = QLabel(self)
         self.title.setObjectName("stepTitle")
         self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         f = self.title.font()
         f.setPointSizeF(max(f.pointSizeF(), 9.5) + 2)
         f.setBold(True)
@@ -129,7 +145,7 @@ class FormulaView(QWidget):
         self.step = step
         if step is None:
             self.phase_label.setText("")
-            self.title.setText(message or "Nothing to step through yet.")
+            self.title.setText(html.escape(message or "Nothing to step through yet."))
             self.rule.setText("")
             self.formula.setText("")
             self.note.setText("")
@@ -139,7 +155,7 @@ class FormulaView(QWidget):
         color = phase_color(step.phase)
         self.phase_label.setText(f"<span style='color:{color}; font-weight:bold; letter-spacing:1px'>"
                                  f"{_PHASE_NAMES.get(step.phase, step.phase).upper()}</span>")
-        self.title.setText(step.title)
+        self.title.setText(notation_html(step.title))
         c = theme.colors()
         self.rule.setText(f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}'>THE RULE</div>"
                           f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(11.5)}; color:{c['muted']}\">"
@@ -147,7 +163,7 @@ class FormulaView(QWidget):
                           f"<div style='color:{c['muted']}; font-size:{zoom.pt(8.5)}; margin-top:6px'>"
                           f"WITH THIS SAMPLE'S NUMBERS</div>")
         self.formula.setText(self.formula_html(step))
-        self.note.setText(html.escape(step.note) if step.note else "")
+        self.note.setText(notation_html(step.note) if step.note else "")
         self.note.setVisible(bool(step.note))
         self._set_readout("")
 
@@ -159,6 +175,9 @@ class FormulaView(QWidget):
         c = theme.colors()
         # numbers: the text colour, not the link colour (the trace asks for "inherit", which Qt lacks)
         body = body.replace("color: inherit;", f"color: {c['text']};")
+        # a remark after a line ("(D = 2, the number of outputs: …)"): the size of the explanation's text, muted
+        body = body.replace("<small>", f"<span style=\"font-size:{zoom.pt(10)}; color:{c['muted']}\">") \
+            .replace("</small>", "</span>")
         return (f"<div style=\"font-family:{FORMULA_FONT}; font-size:{zoom.pt(13)}; line-height:160%\">"
                 f"{body}</div>")
 

@@ -10,9 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from nnviz.core.trace import WeightUpdate, format_number
+from nnviz.core.worked_example import explanation_shown
 from nnviz.ui import zoom
 from nnviz.ui.stepper.diagram import DiagramPanel
-from nnviz.ui.stepper.formula_view import FormulaView
+from nnviz.ui.stepper.formula_view import FormulaView, notation_markdown
 from nnviz.ui.stepper.value_table import QUANTITIES, ValueTable
 
 #: below this width the diagram goes on top of the rest
@@ -67,6 +68,8 @@ class StepView(QSplitter):
         self.setStretchFactor(2, 7)
         self.setChildrenCollapsible(False)
         self._sized_rows = -1
+        self._explanation: str | None = None         # the explanation's Markdown (None: not shown)
+        self._explanation_shown: str | None = None   # what it shows of it (paragraphs hidden while predicting)
 
     def show_trace(self, trace, index: int, feature_names=None, message: str = ""):
         """Draw ``trace``'s network and show step ``index`` (or ``message`` when there is no trace);
@@ -107,10 +110,30 @@ class StepView(QSplitter):
         return tuple(step.highlights.nodes), tuple(step.highlights.edges)
 
     def set_explanation(self, markdown: str | None) -> None:
-        """Show the worked example's explanation beside the rest (None hides it)."""
+        """Show the worked example's explanation beside the rest (None hides it). Its notation (``z_0^(1)``) is
+        set as the formulas set it (:func:`notation_markdown`)."""
+        self._explanation = markdown
+        self._explanation_shown = None
         if markdown is not None:
-            self.explanation.setMarkdown(markdown)
+            self._set_explanation_text(markdown)
         self.explanation.setVisible(markdown is not None)
+
+    def show_explanation(self, trace, index: int, predict: bool, hidden: bool) -> None:
+        """The explanation at step ``index``: with Predict first on, its paragraphs that give away numbers not yet
+        answered (or revealed) are hidden, as the table hides them (``hidden``: step ``index``'s are not yet)."""
+        if self._explanation is None or trace is None:
+            return
+        markdown = explanation_shown(self._explanation, trace, index, hidden) if predict else self._explanation
+        self._set_explanation_text(markdown)
+
+    def _set_explanation_text(self, markdown: str) -> None:
+        if markdown == self._explanation_shown:
+            return
+        self._explanation_shown = markdown
+        bar = self.explanation.verticalScrollBar()
+        at = bar.value()
+        self.explanation.setMarkdown(notation_markdown(markdown))
+        bar.setValue(at)   # (a paragraph shown or hidden keeps the student's place)
 
     def fit_width(self, width: int, height: int | None = None) -> bool:
         """Diagram beside the rest, or on top of it below ``VERTICAL_BELOW`` pixels; formula and table side by

@@ -449,6 +449,7 @@ class StepperWidget(QWidget):
             self._show_step()
 
     def _step_shown(self, highlights) -> None:
+        self.step_view.show_explanation(self.trace, self.index, self.session.predict, self.session.hidden)
         self.check_bar.refresh()
         self.highlight_changed.emit(*highlights)
         self._update_controls()
