@@ -56,6 +56,7 @@ class LessonsUI(QObject):
         self._answers_from = 0               # the stepper's answers a lesson counts: those since it started
         self._stepper_roomed = False         # the stepper fills the window beside the lesson (see _give_stepper_room)
         self._layout_before = None           # the docks before the lesson opened the stepper (given back on leaving)
+        self._moved_beside = []              # docks the lesson took out of the Lessons dock's tabs (put back on leaving)
         self._comparing = 0                  # the step compares the last N runs in the Runs panel
         self._predict_turned_on = False      # the lesson switched the stepper's Predict first on
         self.panel = LessonsPanel()
@@ -261,6 +262,7 @@ class LessonsUI(QObject):
                 raise ValueError(f"there is no view {args[0]!r}")
             dock.show()
             dock.raise_()
+            self._beside_lesson(dock)
         elif name == "predict":
             self._predict(args[0])
         elif name == "compare":
@@ -337,12 +339,28 @@ class LessonsUI(QObject):
         self.dock.raise_()
         QTimer.singleShot(0, self.highlight.place)   # once the docks are laid out
 
+    def _beside_lesson(self, dock) -> None:
+        """A view the lesson opens that shares the Lessons dock's tabs would hide the lesson when raised (lessons 04
+        and 09: "Open Predict", and the student saw "✓ Done" only after clicking back): it goes below the lesson."""
+        window = self.window
+        if dock is self.dock or self.dock not in window.tabifiedDockWidgets(dock):
+            return
+        area = window.dockWidgetArea(self.dock)
+        window.removeDockWidget(dock)   # (splitting a tabbed dock would only add another tab)
+        window.addDockWidget(area, dock, Qt.Orientation.Vertical)
+        dock.show()
+        self.dock.raise_()
+        self._moved_beside.append(dock)
+
     def _restore_stepper(self) -> None:
         """Leaving a lesson: the stepper's Predict first as it was, the panels as they were."""
         bar = self._check_bar()
         if self._predict_turned_on and bar is not None:
             bar.predict_check.setChecked(False)
         self._predict_turned_on = False
+        moved, self._moved_beside = self._moved_beside, []
+        for dock in moved:   # back among the Lessons dock's tabs, where it was
+            self.window.tabifyDockWidget(self.dock, dock)
         self._restore_room()
 
     def _remember_layout(self) -> None:
