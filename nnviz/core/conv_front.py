@@ -166,10 +166,11 @@ def _the_worker() -> _Worker:
         return _worker
 
 
-def _fuses(conv, pool, z_shape) -> bool:
-    """A ReLU Conv2D followed by a 2×2 / stride-2 max pooling needing no padding: pooled before the ReLU."""
+def _fuses(conv, pool, x_shape) -> bool:
+    """A ReLU Conv2D followed by a 2×2 / stride-2 max pooling that needs no padding on the Conv2D's output for a
+    batch of ``x_shape``: pooled before the ReLU."""
     return (isinstance(conv, Conv2D) and conv.activation.name == "relu" and isinstance(pool, MaxPooling2D)
-            and pool._halving(z_shape))
+            and pool._halving(x_shape[:1] + conv.compute_output_shape(x_shape[1:])))
 
 
 def _relu_pool_forward(conv, pool, z):
@@ -204,18 +205,13 @@ def _forward(twins, x, training):
     i = 0
     while i < len(twins):
         layer = twins[i]
-        if i + 1 < len(twins) and isinstance(layer, Conv2D):
-            z = layer.forward_z(x, training)
-            if training and _fuses(layer, twins[i + 1], z.shape):
-                pooled = _relu_pool_forward(layer, twins[i + 1], z)
-                fused.append(i)
-                x = pooled
-                i += 2
-                continue
-            x = layer._activate(z if layer.activation.name != "linear" else z.copy())
+        if training and i + 1 < len(twins) and _fuses(layer, twins[i + 1], x.shape):
+            x = _relu_pool_forward(layer, twins[i + 1], layer.forward_z(x, training=True))
+            fused.append(i)
+            i += 2
         else:
             x = layer.forward(x, training=training)
-        i += 1
+            i += 1
     return x, fused
 
 
