@@ -191,8 +191,7 @@ def _relu_pool_forward(conv, pool, z):
 def _relu_pool_backward(conv, d):
     """∂C/∂z of a fused pair from ∂C/∂(its output): each window's gradient to its chosen cell of z, if any."""
     shape, cells = conv.cache["pool_cells"]
-    covered = shape[1] % 2 == 0 and shape[2] % 2 == 0   # else an odd last row / column gets nothing
-    d_z = (np.empty if covered else np.zeros)(shape, dtype=d.dtype)
+    d_z = MaxPooling2D._windows_gradient(shape, d.dtype)
     for cell, chosen in zip(MaxPooling2D._quarters(d_z), cells):
         np.multiply(d, chosen, out=cell)
     return d_z

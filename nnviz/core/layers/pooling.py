@@ -134,6 +134,13 @@ class _Pooling2D(Layer):
         n, h, w, c = a.shape
         return a[:, :h - h % 2, :w - w % 2].reshape(n, h // 2, 2, w // 2, 2, c)
 
+    @staticmethod
+    def _windows_gradient(shape, dtype) -> np.ndarray:
+        """The buffer for the gradient of an input of ``shape`` under 2×2 windows: left uninitialised when the
+        windows cover it (every cell is written), zeros where an odd last row or column gets nothing."""
+        covered = shape[1] % 2 == 0 and shape[2] % 2 == 0
+        return (np.empty if covered else np.zeros)(shape, dtype=dtype)
+
     @classmethod
     def _quarters(cls, a: np.ndarray):
         """The four cells of every 2×2 window of ``a`` in row-major order, as (N, H//2, W//2, C) views:
@@ -216,9 +223,7 @@ class MaxPooling2D(_Pooling2D):
         """The gradient of each window to the cell that held its maximum: the top or bottom pair by
         ``top``, then the left or right cell of that pair (right = the pair's share − left's)."""
         left_top, left_bottom, top = self.cache["halving"]
-        x = self.cache["x"]
-        h, w = x.shape[1:3]
-        d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x.shape, dtype=d_out.dtype)
+        d_x = self._windows_gradient(self.cache["x"].shape, d_out.dtype)
         tl, tr, bl, br = self._quarters(d_x)
         d_top = d_out * top
         d_bottom = np.subtract(d_out, d_top)
@@ -295,9 +300,7 @@ class AveragePooling2D(_Pooling2D):
             inv_counts = self._inverse_counts(*self.cache["x_shape"][1:3], d_out.dtype)
         g = d_out * inv_counts   # each real cell gets its share of the mean
         if self.cache["padded_shape"] is None:   # 2×2, stride 2: one broadcast copy to the four cells
-            x_shape = self.cache["x_shape"]
-            h, w = x_shape[1:3]
-            d_x = (np.empty if h % 2 == 0 and w % 2 == 0 else np.zeros)(x_shape, dtype=g.dtype)
+            d_x = self._windows_gradient(self.cache["x_shape"], g.dtype)
             np.copyto(self._windows(d_x), g[:, :, None, :, None, :])
             return d_x
         return self._backward_passes(g, None, None, self.cache["padded_shape"], self.cache["x_shape"])
