@@ -97,8 +97,9 @@ class ProjectFilesMixin:
         try:
             project = self.document.to_project()
             project.meta.pop("data_file", None)
-            if fingerprint(project.dataset) is not None:   # to tell, when it opens, that its data file changed
-                project.meta["data_file"] = fingerprint(project.dataset)
+            data_file = fingerprint(project.dataset)
+            if data_file is not None:   # to tell, when it opens, that its data file changed
+                project.meta["data_file"] = data_file
             save_project(path, project)
         except (ProjectError, OSError, ValueError) as exc:
             self.show_error("Cannot save the project", f"{os.path.basename(path)} was not written:\n\n{exc}")
