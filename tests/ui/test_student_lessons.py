@@ -11,17 +11,26 @@ from nnviz.core.lessons.checks import KINDS
 from nnviz.core.trace import WeightUpdate, format_number
 
 
-def test_a_views_step_is_done_only_when_the_view_is_in_front_and_says_its_name(app_window, qtbot):
-    """Lesson 04's last step, "Open Predict": the Predict dock tabbed behind another counted as open, so the step
-    was done before the student did anything, and the message named it 'predictDock'."""
-    window, _ = app_window
+def at_open_predict(window):
+    """Lesson 04 started and at its last step, "Open Predict": ``(lessons UI, Predict dock)``."""
     ui = window.lessons_ui
     ui.open()
     ui.start("04-data-splits")
     ui.next()
     ui.next()
     assert ui.session.step.check.kind == "view"
-    predict = window.docks["predictDock"][0]
+    return ui, window.docks["predictDock"][0]
+
+
+def on_screen(dock) -> bool:
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def test_a_views_step_is_done_only_when_the_view_is_in_front_and_says_its_name(app_window, qtbot):
+    """Lesson 04's last step, "Open Predict": the Predict dock tabbed behind another counted as open, so the step
+    was done before the student did anything, and the message named it 'predictDock'."""
+    window, _ = app_window
+    ui, predict = at_open_predict(window)
     qtbot.waitUntil(lambda: "Not yet" in ui.panel.status.text())
     assert "Predict is not open" in ui.panel.status.text() and "predictDock" not in ui.panel.status.text()
     predict.show()
@@ -30,6 +39,24 @@ def test_a_views_step_is_done_only_when_the_view_is_in_front_and_says_its_name(a
     assert "Predict is open" in ui.panel.status.text()
     ui.leave()
 
+
+
+def test_show_me_opens_predict_below_the_lesson_and_leaving_puts_it_back(app_window, qtbot):
+    """A lesson's "Show me" that opens a view sharing the Lessons dock's tabs puts it below the lesson instead of in
+    front of it (lessons 04 and 09: the lesson disappeared behind Predict and its "✓ Done" was seen only after
+    clicking back); leaving the lesson puts the view back among the tabs."""
+    window, _ = app_window
+    ui, predict = at_open_predict(window)
+    window.tabifyDockWidget(ui.dock, predict)   # as the default layout has it: a tab beside Lessons
+    ui.dock.raise_()
+    qtbot.waitUntil(lambda: on_screen(ui.dock) and not on_screen(predict))
+    ui.show_me()
+    qtbot.waitUntil(lambda: on_screen(predict))
+    assert on_screen(ui.dock)                          # the lesson stays in view beside it
+    assert ui.dock not in window.tabifiedDockWidgets(predict)
+    qtbot.waitUntil(lambda: "✓ Done" in ui.panel.status.text())
+    ui.leave()
+    assert ui.dock in window.tabifiedDockWidgets(predict)
 
 def test_check_messages_read_numbers_as_the_student_would_write_them():
     """Lesson 08 said "params is 6.877e+04 (wanted == 68770.0)"."""
