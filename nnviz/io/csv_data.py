@@ -29,8 +29,8 @@ import numpy as np
 from nnviz.core.data import catalog
 from nnviz.core.data.dataset import Dataset, Scaler, split_indices
 from nnviz.io.csv_parse import (DELIMITERS, MAX_CSV_BYTES, MAX_LISTED, PREVIEW_ROWS, CsvError,  # noqa: F401
-                                FLOAT32_MAX_TEXT, _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
-                                _read_source, _sniff_delimiter, _text_array, comma_to_point, listing,
+                                _format_number, _is_number, _not_a_number, _parse_fast, _parse_floats, _parse_general,
+                                _read_source, _sniff_delimiter, _text_array, _unusable_number, comma_to_point, listing,
                                 read_decimal_commas)
 
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -131,8 +131,7 @@ class CsvTable:
         if len(out_of_range):
             for i in out_of_range[:max(0, limit - len(problems))]:
                 v = numbers[i]
-                why = "is not a finite number" if not np.isfinite(v) else FLOAT32_MAX_TEXT[1]
-                problems.append(f"row {self.line_numbers[i]}, column {column!r}: '{_format_number(v)}' {why}")
+                problems.append(_unusable_number(self.line_numbers[i], column, _format_number(v), v))
             rows = np.union1d(rows, out_of_range)
         return rows, problems
 

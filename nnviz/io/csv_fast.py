@@ -89,7 +89,7 @@ class _Irregular:
         return np.concatenate([head, tail])
 
     def _line(self, line: str, line_no: int) -> np.ndarray:
-        from nnviz.io.csv_parse import FLOAT32_MAX_TEXT, _not_a_number
+        from nnviz.io.csv_parse import FLOAT32_MAX_TEXT, _not_a_number, _ragged, _unusable_number
         self.rows += 1
         if self.rows > self.limit:
             raise _NotPlain                           # not a few bad rows: a file for the general reader
@@ -99,7 +99,7 @@ class _Irregular:
             self.dropped += 1                         # a blank line, or delimiters only
             return empty
         if len(cells) != self.n_fields:
-            self.ragged.append((line_no, f"row {line_no} has {len(cells)} fields, expected {self.n_fields}"))
+            self.ragged.append((line_no, _ragged(line_no, len(cells), self.n_fields)))
             self.dropped += 1
             self.bad_rows += 1
             return empty
@@ -111,8 +111,7 @@ class _Irregular:
                 problems.append(_not_a_number(line_no, self.names[j], cell.strip()))
                 continue
             if not abs(row[j]) <= FLOAT32_MAX_TEXT[0]:
-                why = "is not a finite number" if not np.isfinite(row[j]) else FLOAT32_MAX_TEXT[1]
-                problems.append(f"row {line_no}, column {self.names[j]!r}: '{cell.strip()}' {why}")
+                problems.append(_unusable_number(line_no, self.names[j], cell.strip(), row[j]))
         if problems:
             self.cells += [(line_no, m) for m in problems]
             self.dropped += 1

@@ -40,6 +40,16 @@ def _not_a_number(line: int, column: str, cell: str) -> str:
     return f"row {line}, column {column!r}: '{cell}' is not a number"
 
 
+def _unusable_number(line: int, column: str, text: str, value: float) -> str:
+    """A cell whose number float32 cannot hold (``text`` as the file has it)."""
+    why = "is not a finite number" if not math.isfinite(value) else FLOAT32_MAX_TEXT[1]
+    return f"row {line}, column {column!r}: '{text}' {why}"
+
+
+def _ragged(line: int, fields: int, expected: int) -> str:
+    return f"row {line} has {fields} fields, expected {expected}"
+
+
 def _format_number(v: float) -> str:
     return "nan" if math.isnan(v) else str(v)
 
@@ -233,7 +243,7 @@ def _parse_general(text: str, delimiter: str, skip_bad_rows: bool = False) -> _P
     ragged = [i for i, r in enumerate(rows) if len(r) != n_fields]
     skipped = []
     if ragged:
-        problems = [f"row {numbers[i]} has {len(rows[i])} fields, expected {n_fields}" for i in ragged[:MAX_LISTED]]
+        problems = [_ragged(numbers[i], len(rows[i]), n_fields) for i in ragged[:MAX_LISTED]]
         if not skip_bad_rows:
             raise CsvError(listing(problems, len(ragged), "rows have the wrong number of fields"))
         skipped = problems + [None] * (len(ragged) - len(problems))
