@@ -3,7 +3,7 @@
 Two rows that wrap as groups when the panel is narrow (:class:`~nnviz.ui.stepper.flow_layout.FlowLayout`).
 Zoomed in on a narrow panel (175 % on a 1280-wide projector) the less-used controls — the steps' granularity,
 the numeric checks and the playing speed — fold into a "More ▾" menu and the buttons take short labels, so the
-bar keeps to two lines (:meth:`StepperControls.set_folded`).
+bar keeps to two lines (:meth:`StepperControls.fit`, :meth:`StepperControls.set_fold_level`).
 The widgets are the panel's children; the panel connects them to its slots and calls
 :meth:`StepperControls.update_from` with its session after every change.
 """
@@ -121,7 +121,6 @@ class StepperControls(QObject):
         self.more_menu.aboutToShow.connect(self._fill_more_menu)
         self.more_button.setMenu(self.more_menu)
         self.more_button.setVisible(False)
-        self.folded = False
         self.fold_level = 0
         self._position = (0, 0)   # (the step shown, the steps): the position label's text
         self.check_bar = None   # the panel's CheckBar (its numeric checks fold too), set by the panel
@@ -144,6 +143,11 @@ class StepperControls(QObject):
         return [self.steps_group, self.playback.speed_slider, self.playback.speed_label, self.jump_caption] + \
             ([bar.numeric_button, bar.layer_button] if bar is not None else [])
 
+    @property
+    def folded(self) -> bool:
+        """Whether some controls are in "More ▾"."""
+        return self.fold_level >= MORE_LEVEL
+
     def set_fold_level(self, level: int) -> bool:
         """0: every control on the bar; 1: the arrows without their words, the position without "· Apply at the
         end"; 2: the less-used controls (steps, numeric checks, speed) in "More ▾" too; 3: the phases' Jump to as
@@ -152,7 +156,6 @@ class StepperControls(QObject):
         if level == self.fold_level:
             return False
         self.fold_level = level
-        self.folded = level >= MORE_LEVEL
         for lv in (2, 3):
             for w in self._folding(lv):
                 w.setVisible(level < lv)
@@ -176,10 +179,6 @@ class StepperControls(QObject):
         narrow = self.prev_button.fontMetrics().horizontalAdvance("◀") + 3 * self.prev_button.fontMetrics().height()
         for b in (self.prev_button, self.next_button):
             b.setMaximumWidth(narrow if f else 16777215)
-
-    def set_folded(self, on: bool) -> bool:
-        """Fold the less-used controls into "More ▾" and shorten the buttons' labels (or the reverse)."""
-        return self.set_fold_level(MORE_LEVEL if on else 0)
 
     def fit(self, width: int, minimum: int = 0) -> bool:
         """Fold as little as keeps the bar to :data:`MAX_LINES` lines ``width`` px wide (at least to ``minimum``):
